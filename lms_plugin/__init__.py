@@ -1,0 +1,78 @@
+"""lms_plugin: an LTI 1.3 tool for workplace mental-health training and peer-supporter
+certification."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("LMS_PLUGIN_INSTANCE_PATH") or None)
+    app.config.update(config_module.load(app.instance_path))
+    if config:
+        app.config.update(config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations")
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from . import cookies, health, store
+
+    store.init_app(app)
+    cookies.init_app(app)
+
+    from . import certification, content, jobs, lti, quiz, training
+    from .users import init_app as users_init
+
+    users_init(app)
+    content.init_app(app)
+    jobs.init_app(app)
+    certification.init_app(app)
+    quiz.init_app(app)
+    lti.init_app(app)
+    training.init_app(app)
+    app.register_blueprint(health.bp)
+
+    if app.config["LMS_PLUGIN_DEMO"]:
+        from . import demo
+
+        demo.init_app(app)
+
+    from . import cli
+
+    cli.init_app(app)
+
+    if app.config["LMS_PLUGIN_PROXY_FIX"]:
+        hops = int(app.config["LMS_PLUGIN_PROXY_FIX"])
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[str, int]:
+        return render_template("errors/http.html", error=exc), exc.code or 500
+
+    from .store import StoreUnavailable
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(exc: StoreUnavailable) -> tuple[str, int]:
+        app.logger.error("shared store unavailable: %s", exc)
+        return render_template("errors/unavailable.html"), 503
+
+    return app

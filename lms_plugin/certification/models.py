@@ -1,0 +1,145 @@
+"""Enrolments, logged hours, attestations, waivers, certificates and the audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..users.models import User
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ProgrammeEnrolment(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "programme_enrolment"
+    __table_args__ = (UniqueConstraint("user_id", "programme_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    programme_slug: Mapped[str] = mapped_column(String(80))
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship()
+
+
+class LoggedHours(db.Model):  # type: ignore[name-defined]
+    """Supervised practice, supervision, training or continuing education, as logged by a
+    trainee and decided by a supervisor. Never anything that identifies the person
+    supported (the form refuses obvious identifiers)."""
+
+    __tablename__ = "logged_hours"
+    __table_args__ = (Index("ix_logged_hours_trainee", "user_id", "programme_slug"),
+                      Index("ix_logged_hours_supervisor", "supervisor_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    programme_slug: Mapped[str] = mapped_column(String(80))
+    category: Mapped[str] = mapped_column(String(20))  # practice | training | continuing
+    kind: Mapped[str] = mapped_column(String(80))  # activity kind or domain
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    activity_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reflection: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    submissions: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
+
+
+class AttestationSignature(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "attestation_signature"
+    __table_args__ = (UniqueConstraint("user_id", "programme_slug", "attestation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    programme_slug: Mapped[str] = mapped_column(String(80))
+    attestation_id: Mapped[str] = mapped_column(String(80))
+    programme_version: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Waiver(db.Model):  # type: ignore[name-defined]
+    """Prior learning recognised by an admin, with the evidence and the reason."""
+
+    __tablename__ = "waiver"
+    __table_args__ = (UniqueConstraint("user_id", "programme_slug", "requirement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    programme_slug: Mapped[str] = mapped_column(String(80))
+    requirement_id: Mapped[str] = mapped_column(String(120))
+    evidence: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Certificate(db.Model):  # type: ignore[name-defined]
+    """Issued on the evidence snapshotted in it, under the programme version it names.
+    `current_key` is set only on a person's current certificate for a programme, and is
+    unique: two racing issues cannot both make one."""
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    programme_slug: Mapped[str] = mapped_column(String(80))
+    programme_version: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    holder_name: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    revocation_reason: Mapped[str | None] = mapped_column(Text)
+    renewal_of_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    current_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    evidence_json: Mapped[str] = mapped_column(Text)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        return json.loads(self.evidence_json)
+
+    def state_at(self, now: datetime) -> str:
+        if self.revoked_at is not None and _aware(self.revoked_at) <= now:
+            return "revoked"
+        return "current" if _aware(self.expires_at) > now else "expired"
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """Who did what to whose record: decisions, certificates, views of a person, exports."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(80))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,267 @@
+"""evaluate_programme: a pure function of (programme, evidence, now).
+
+It says where a person stands (status), which requirement is met or not, with the numbers
+("12.5 of 20 supervised practice hours approved"), and the dates that matter. It decides;
+the services act (issue a certificate, send a reminder). No Flask, no database.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .schema import Programme
+
+ENROLLED = "enrolled"
+PROVISIONAL = "provisional"  # training done, supervised practice under way, deadline set
+READY = "ready"  # every requirement met: a certificate is due now
+CERTIFIED = "certified"
+EXPIRING = "expiring"  # certified, inside the renewal window
+IN_GRACE = "in_grace"  # expired, inside the grace period: renewal still possible
+LAPSED = "lapsed"
+REVOKED = "revoked"
+
+STATUS_LABELS = {
+    ENROLLED: "Enrolled", PROVISIONAL: "Provisional", READY: "Ready to certify",
+    CERTIFIED: "Certified", EXPIRING: "Certified, renewal due", IN_GRACE: "Expired, in grace",
+    LAPSED: "Lapsed", REVOKED: "Revoked",
+}
+
+
+@dataclass(frozen=True)
+class HoursEntry:
+    """Approved hours: practice or supervision (kind = activity), training or continuing
+    education (kind = domain)."""
+
+    kind: str
+    hours: float
+    on: datetime
+    supervisor: str | None = None
+
+
+@dataclass(frozen=True)
+class ModuleResult:
+    score: float
+    completed_at: datetime
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    enrolled_at: datetime
+    modules: Mapping[str, ModuleResult] = field(default_factory=dict)
+    training: Sequence[HoursEntry] = ()
+    practice: Sequence[HoursEntry] = ()
+    attestations: frozenset[str] = frozenset()
+    waivers: frozenset[str] = frozenset()
+    continuing_education: Sequence[HoursEntry] = ()
+    certificates: Sequence[CertificateRecord] = ()
+    extensions: int = 0
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    label: str
+    have: float
+    need: float
+    unit: str  # hours | percent | supervisors | signed | completed
+    waived: bool = False
+
+    @property
+    def met(self) -> bool:
+        return self.waived or self.have >= self.need
+
+    @property
+    def text(self) -> str:
+        if self.waived:
+            return f"{self.label}: waived"
+        if self.unit == "percent":
+            return (f"{self.label}: best quiz score {_num(self.have)}% of {_num(self.need)}% "
+                    "needed" if self.have else f"{self.label}: not completed yet")
+        if self.unit == "signed":
+            return f"{self.label}: {'signed' if self.met else 'not signed yet'}"
+        return f"{_num(self.have)} of {_num(self.need)} {self.label}"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    status: str
+    requirements: tuple[Requirement, ...]
+    renewal_requirements: tuple[Requirement, ...] = ()
+    deadline: datetime | None = None  # to become certified (enrolled / provisional)
+    expires_at: datetime | None = None
+    renewal_opens_at: datetime | None = None
+    grace_ends_at: datetime | None = None
+
+    @property
+    def eligible_to_certify(self) -> bool:
+        return self.status == READY
+
+    @property
+    def eligible_to_renew(self) -> bool:
+        return self.status in (EXPIRING, IN_GRACE) and all(
+            r.met for r in self.renewal_requirements)
+
+    @property
+    def unmet(self) -> list[Requirement]:
+        reqs = self.renewal_requirements if self.status in (EXPIRING, IN_GRACE) else \
+            self.requirements
+        return [r for r in reqs if not r.met]
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _sum(entries: Sequence[HoursEntry], kinds: set[str] | None, now: datetime,
+         since: datetime | None = None) -> float:
+    return round(sum(
+        e.hours for e in entries
+        if (kinds is None or e.kind in kinds) and e.on <= now and (since is None or e.on >= since)
+    ), 2)
+
+
+def _waived(programme: Programme, evidence: Evidence, requirement_id: str) -> bool:
+    group = requirement_id.split(":", 1)[0]
+    allowed = requirement_id in programme.waivable or group in programme.waivable
+    return allowed and (requirement_id in evidence.waivers or group in evidence.waivers)
+
+
+def training_requirements(programme: Programme, evidence: Evidence, now: datetime
+                          ) -> list[Requirement]:
+    reqs = []
+    for required in programme.required_modules:
+        result = evidence.modules.get(required.module)
+        rid = f"module:{required.module}"
+        reqs.append(Requirement(
+            rid, f"Module {required.module}", result.score if result else 0.0,
+            required.min_quiz_score, "percent", _waived(programme, evidence, rid)))
+    hours = programme.training_hours
+    if hours.total:
+        reqs.append(Requirement(
+            "training:total", "training hours", _sum(evidence.training, None, now),
+            hours.total, "hours", _waived(programme, evidence, "training:total")))
+    for domain, need in sorted(hours.domains.items()):
+        rid = f"training:{domain}"
+        reqs.append(Requirement(
+            rid, f"training hours in {domain.replace('-', ' ')}",
+            _sum(evidence.training, {domain}, now), need, "hours",
+            _waived(programme, evidence, rid)))
+    for attestation in programme.attestations:
+        rid = f"attestation:{attestation.id}"
+        reqs.append(Requirement(
+            rid, attestation.title, 1.0 if attestation.id in evidence.attestations else 0.0,
+            1.0, "signed"))
+    return reqs
+
+
+def practice_requirements(programme: Programme, evidence: Evidence, now: datetime
+                          ) -> list[Requirement]:
+    practice = programme.practice
+    counted = [e for e in evidence.practice if e.kind in practice.counts and e.on <= now]
+    reqs = []
+    if practice.supervised_hours:
+        reqs.append(Requirement(
+            "practice:supervised", "supervised practice hours approved",
+            _sum(counted, None, now), practice.supervised_hours, "hours",
+            _waived(programme, evidence, "practice:supervised")))
+    if practice.supervision_hours:
+        reqs.append(Requirement(
+            "practice:supervision", "hours of supervision approved",
+            _sum(evidence.practice, set(practice.supervision_kinds), now),
+            practice.supervision_hours, "hours",
+            _waived(programme, evidence, "practice:supervision")))
+    if practice.distinct_supervisors:
+        supervisors = {e.supervisor for e in counted if e.supervisor}
+        reqs.append(Requirement(
+            "practice:supervisors", "different supervisors approved your practice",
+            float(len(supervisors)), float(practice.distinct_supervisors), "supervisors",
+            _waived(programme, evidence, "practice:supervisors")))
+    return reqs
+
+
+def renewal_requirements(programme: Programme, evidence: Evidence, period_start: datetime,
+                         now: datetime) -> list[Requirement]:
+    """Continuing education counted only inside the current certificate's period: hours
+    from an earlier period never carry over."""
+    renewal = programme.renewal
+    ce = evidence.continuing_education
+    reqs = []
+    if renewal.hours:
+        reqs.append(Requirement("renewal:total", "continuing education hours this period",
+                                _sum(ce, None, now, period_start), renewal.hours, "hours"))
+    for domain, need in sorted(renewal.sub_minimums.items()):
+        reqs.append(Requirement(
+            f"renewal:{domain}", f"continuing education hours in {domain.replace('-', ' ')}",
+            _sum(ce, {domain}, now, period_start), need, "hours"))
+    return reqs
+
+
+def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime) -> Evaluation:
+    requirements = tuple(training_requirements(programme, evidence, now)
+                         + practice_requirements(programme, evidence, now))
+    issued = [c for c in evidence.certificates if c.issued_at <= now]
+    if issued:
+        current = max(issued, key=lambda c: c.issued_at)
+        renewal_opens = current.expires_at - timedelta(days=programme.renewal.window_days)
+        grace_ends = current.expires_at + timedelta(days=programme.renewal.grace_days)
+        renewal = tuple(renewal_requirements(programme, evidence, current.issued_at, now))
+        dates = {"expires_at": current.expires_at, "renewal_opens_at": renewal_opens,
+                 "grace_ends_at": grace_ends}
+        if current.revoked_at is not None and current.revoked_at <= now:
+            status = REVOKED
+        elif now < renewal_opens:
+            status = CERTIFIED
+        elif now < current.expires_at:
+            status = EXPIRING
+        elif now < grace_ends:
+            status = IN_GRACE
+        else:
+            status = LAPSED
+        return Evaluation(status, requirements, renewal, **dates)
+
+    extensions = min(evidence.extensions, programme.provisional.max_extensions)
+    deadline = evidence.enrolled_at + timedelta(
+        days=programme.provisional.deadline_days
+        + extensions * programme.provisional.extension_days)
+    # Provisional once the training itself is done; attestations may be signed any time.
+    training_ids = {r.id for r in requirements if r.id.startswith(("module:", "training:"))}
+    if all(r.met for r in requirements):
+        status = READY
+    elif now > deadline:
+        status = LAPSED
+    elif all(r.met for r in requirements if r.id in training_ids):
+        status = PROVISIONAL
+    else:
+        status = ENROLLED
+    return Evaluation(status, requirements, deadline=deadline)
+
+
+def next_expiry(programme: Programme, evaluation: Evaluation, now: datetime) -> datetime:
+    """A new certificate runs `validity_months`; a renewal runs on from the old expiry, so
+    renewing early loses nothing and renewing late gains nothing."""
+    if evaluation.eligible_to_renew and evaluation.expires_at is not None:
+        return add_months(evaluation.expires_at, programme.validity_months)
+    return add_months(now, programme.validity_months)
+
+
+def due_reminders(programme: Programme, expires_at: datetime, now: datetime) -> list[int]:
+    """The reminder offsets (days before expiry) that have come due by now."""
+    return [d for d in sorted(programme.reminder_days, reverse=True)
+            if now >= expires_at - timedelta(days=d)]

@@ -1,0 +1,352 @@
+"""Enrol, log and decide hours, sign attestations, grant waivers, issue, renew and revoke
+certificates. Services change models and flush; views commit once."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..content.loader import ProgrammeContent
+from ..content.services import get_catalog
+from ..extensions import db
+from ..training.models import ModuleCompletion
+from ..users.models import ADMIN, MENTOR, Enrollment, MentorScope, User
+from .models import (
+    APPROVED,
+    CONTINUING,
+    PENDING,
+    PRACTICE,
+    REJECTED,
+    TRAINING,
+    AttestationSignature,
+    AuditEvent,
+    Certificate,
+    LoggedHours,
+    ProgrammeEnrolment,
+    Waiver,
+)
+from .privacy import find_identifiers
+from .rules import (
+    CertificateRecord,
+    Evaluation,
+    Evidence,
+    HoursEntry,
+    ModuleResult,
+    evaluate_programme,
+    next_expiry,
+)
+
+# Verification codes: 20 characters from an alphabet without look-alikes (~100 bits).
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 20
+
+
+class CertificationError(Exception):
+    """Something a person asked for that the rules do not allow; the message says why."""
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def audit(action: str, actor: User | None, subject: User | None = None,
+          obj: Any = None, **detail: Any) -> None:
+    db.session.add(AuditEvent(
+        action=action, actor_id=actor.id if actor else None,
+        subject_id=subject.id if subject else None,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=getattr(obj, "id", None), detail_json=json.dumps(detail, default=str),
+    ))
+
+
+def get_programme(slug: str) -> ProgrammeContent:
+    programme = get_catalog().programmes.get(slug)
+    if programme is None:
+        raise CertificationError(f"There is no programme called {slug!r}.")
+    return programme
+
+
+def get_enrolment(user: User, slug: str) -> ProgrammeEnrolment | None:
+    return db.session.scalars(select(ProgrammeEnrolment).where(
+        ProgrammeEnrolment.user_id == user.id, ProgrammeEnrolment.programme_slug == slug)).first()
+
+
+def enrol(user: User, slug: str) -> ProgrammeEnrolment:
+    get_programme(slug)
+    enrolment = get_enrolment(user, slug)
+    if enrolment is None:
+        enrolment = ProgrammeEnrolment(user_id=user.id, programme_slug=slug, enrolled_at=now())
+        db.session.add(enrolment)
+        db.session.flush()
+        audit("programme.enrol", user, user, enrolment, programme=slug)
+    return enrolment
+
+
+# --- evidence ---------------------------------------------------------------------------
+
+
+def gather_evidence(user: User, enrolment: ProgrammeEnrolment) -> Evidence:
+    slug = enrolment.programme_slug
+    completions = db.session.scalars(
+        select(ModuleCompletion).where(ModuleCompletion.user_id == user.id))
+    modules = {c.module_slug: ModuleResult(float(c.quiz_score or 100), _aware(c.completed_at))
+               for c in completions}
+    approved = list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.user_id == user.id, LoggedHours.programme_slug == slug,
+        LoggedHours.status == APPROVED)))
+
+    def entries(category: str) -> tuple[HoursEntry, ...]:
+        return tuple(
+            HoursEntry(h.kind, float(h.hours), _aware(h.activity_date),
+                       str(h.decided_by_id) if h.decided_by_id else None)
+            for h in approved if h.category == category)
+
+    signed = frozenset(db.session.scalars(select(AttestationSignature.attestation_id).where(
+        AttestationSignature.user_id == user.id, AttestationSignature.programme_slug == slug)))
+    waivers = frozenset(db.session.scalars(select(Waiver.requirement_id).where(
+        Waiver.user_id == user.id, Waiver.programme_slug == slug)))
+    certificates = tuple(
+        CertificateRecord(_aware(c.issued_at), _aware(c.expires_at),
+                          _aware(c.revoked_at) if c.revoked_at else None)
+        for c in db.session.scalars(select(Certificate).where(
+            Certificate.user_id == user.id, Certificate.programme_slug == slug)))
+    return Evidence(
+        enrolled_at=_aware(enrolment.enrolled_at), modules=modules,
+        training=entries(TRAINING), practice=entries(PRACTICE),
+        continuing_education=entries(CONTINUING), attestations=signed, waivers=waivers,
+        certificates=certificates, extensions=enrolment.extensions,
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    programme: ProgrammeContent
+    enrolment: ProgrammeEnrolment
+    evidence: Evidence
+    evaluation: Evaluation
+    certificate: Certificate | None
+
+
+def get_current_certificate(user: User, slug: str) -> Certificate | None:
+    return db.session.scalars(select(Certificate).where(
+        Certificate.user_id == user.id, Certificate.programme_slug == slug)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())).first()
+
+
+def get_standing(user: User, slug: str, at: datetime | None = None) -> Standing | None:
+    enrolment = get_enrolment(user, slug)
+    if enrolment is None:
+        return None
+    programme = get_programme(slug)
+    evidence = gather_evidence(user, enrolment)
+    evaluation = evaluate_programme(programme.programme, evidence, at or now())
+    return Standing(programme, enrolment, evidence, evaluation,
+                    get_current_certificate(user, slug))
+
+
+# --- certificates -------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _snapshot(standing: Standing) -> str:
+    evaluation = standing.evaluation
+    reqs = evaluation.renewal_requirements if evaluation.eligible_to_renew else \
+        evaluation.requirements
+    return json.dumps({
+        "programme": standing.programme.slug,
+        "programme_version": standing.programme.version,
+        "requirements": [{"id": r.id, "text": r.text, "have": r.have, "need": r.need,
+                          "waived": r.waived} for r in reqs],
+        "modules": {k: {"score": v.score, "completed_at": v.completed_at.isoformat()}
+                    for k, v in standing.evidence.modules.items()},
+    })
+
+
+def issue_certificate_if_due(user: User, slug: str) -> Certificate | None:
+    """Issue (or renew) the moment the rules are met. Exactly one current certificate per
+    person and programme, even when two requests race: the unique `current_key` decides."""
+    standing = get_standing(user, slug)
+    if standing is None:
+        return None
+    evaluation = standing.evaluation
+    if not (evaluation.eligible_to_certify or evaluation.eligible_to_renew):
+        return None
+    moment = now()
+    previous = standing.certificate if evaluation.eligible_to_renew else None
+    certificate = Certificate(
+        user_id=user.id, programme_slug=slug, programme_version=standing.programme.version,
+        code=new_code(), holder_name=user.display_name, issued_at=moment,
+        expires_at=next_expiry(standing.programme.programme, evaluation, moment),
+        renewal_of_id=previous.id if previous else None,
+        current_key=f"{user.id}:{slug}", evidence_json=_snapshot(standing),
+    )
+    try:
+        with db.session.begin_nested():
+            if previous is not None:
+                previous.current_key = None
+                db.session.flush()
+            db.session.add(certificate)
+            db.session.flush()
+    except IntegrityError:
+        return None  # another request issued it a moment ago
+    audit("certificate.renew" if previous else "certificate.issue", None, user, certificate,
+          programme=slug, expires_at=certificate.expires_at)
+    return certificate
+
+
+def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise CertificationError("Give a reason for revoking the certificate.")
+    if certificate.revoked_at is None:
+        certificate.revoked_at = now()
+        certificate.revoked_by_id = admin.id
+        certificate.revocation_reason = reason[:2000]
+        audit("certificate.revoke", admin, certificate.user, certificate, reason=reason)
+        db.session.flush()
+
+
+def get_certificate_by_code(code: str) -> Certificate | None:
+    code = code.strip().upper()
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return db.session.scalars(select(Certificate).where(Certificate.code == code)).first()
+
+
+# --- hours ------------------------------------------------------------------------------
+
+
+def may_supervise(supervisor: User, trainee: User) -> bool:
+    """A mentor whose role_scope_mentor names the trainee, or an admin; never oneself."""
+    if supervisor.id == trainee.id:
+        return False
+    roles = set()
+    for enrollment in db.session.scalars(select(Enrollment).where(
+            Enrollment.user_id == supervisor.id)):
+        roles |= enrollment.role_set
+    if ADMIN in roles:
+        return True
+    if MENTOR in roles and supervisor.issuer == trainee.issuer:
+        return db.session.scalar(select(MentorScope.id).where(
+            MentorScope.mentor_id == supervisor.id,
+            MentorScope.mentee_sub == trainee.sub)) is not None
+    return False
+
+
+def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Decimal,
+              activity_date: datetime, supervisor: User | None,
+              reflection: str | None) -> LoggedHours:
+    programme = get_programme(slug).programme
+    enrolment = get_enrolment(trainee, slug)
+    if enrolment is None:
+        raise CertificationError("Enrol in the programme before logging hours.")
+    if category == PRACTICE and kind not in programme.practice.all_kinds:
+        raise CertificationError("Choose one of the programme's kinds of activity.")
+    if hours <= 0 or hours > 24:
+        raise CertificationError("Hours must be more than 0 and at most 24 for one entry.")
+    if activity_date > now():
+        raise CertificationError("The activity cannot be in the future.")
+    if reflection and (found := find_identifiers(reflection)):
+        raise CertificationError(
+            "Your reflection seems to contain " + " and ".join(found) + ". Remove anything "
+            "that could identify the person you supported, then save again.")
+    if supervisor is None or not may_supervise(supervisor, trainee):
+        raise CertificationError("Choose one of your supervisors.")
+    entry = LoggedHours(
+        user_id=trainee.id, programme_slug=slug, category=category, kind=kind, hours=hours,
+        activity_date=activity_date, supervisor_id=supervisor.id,
+        reflection=(reflection or "").strip()[:1000] or None, status=PENDING,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit("hours.log", trainee, trainee, entry, hours=str(hours), kind=kind)
+    return entry
+
+
+def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: str
+                 ) -> Certificate | None:
+    """Approve or reject with a reason. Approval may complete the requirements: then the
+    certificate is issued in the same transaction."""
+    trainee = db.session.get(User, entry.user_id)
+    assert trainee is not None
+    if supervisor.id == trainee.id:
+        raise CertificationError("Nobody approves their own hours.")
+    if not may_supervise(supervisor, trainee):
+        raise CertificationError("You are not a supervisor of this trainee.")
+    if entry.status != PENDING:
+        raise CertificationError("This entry has already been decided.")
+    reason = reason.strip()
+    if not approve and not reason:
+        raise CertificationError("Give the trainee a reason when you reject an entry.")
+    entry.status = APPROVED if approve else REJECTED
+    entry.decided_by_id = supervisor.id
+    entry.decided_at = now()
+    entry.decision_reason = reason[:2000] or None
+    db.session.flush()
+    audit("hours.approve" if approve else "hours.reject", supervisor, trainee, entry,
+          reason=reason)
+    return issue_certificate_if_due(trainee, entry.programme_slug) if approve else None
+
+
+def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: str,
+                   activity_date: datetime, reflection: str | None) -> LoggedHours:
+    if entry.user_id != trainee.id or entry.status != REJECTED:
+        raise CertificationError("Only a rejected entry of yours can be corrected.")
+    if reflection and (found := find_identifiers(reflection)):
+        raise CertificationError(
+            "Your reflection seems to contain " + " and ".join(found) + ". Remove it first.")
+    entry.hours, entry.kind, entry.activity_date = hours, kind, activity_date
+    entry.reflection = (reflection or "").strip()[:1000] or None
+    entry.status, entry.decided_at, entry.decided_by_id = PENDING, None, None
+    entry.submissions += 1
+    db.session.flush()
+    audit("hours.resubmit", trainee, trainee, entry)
+    return entry
+
+
+def sign_attestation(user: User, slug: str, attestation_id: str) -> Certificate | None:
+    programme = get_programme(slug)
+    if attestation_id not in {a.id for a in programme.programme.attestations}:
+        raise CertificationError("There is no such attestation in this programme.")
+    if get_enrolment(user, slug) is None:
+        raise CertificationError("Enrol in the programme first.")
+    exists = db.session.scalar(select(AttestationSignature.id).where(
+        AttestationSignature.user_id == user.id, AttestationSignature.programme_slug == slug,
+        AttestationSignature.attestation_id == attestation_id))
+    if exists is None:
+        db.session.add(AttestationSignature(
+            user_id=user.id, programme_slug=slug, attestation_id=attestation_id,
+            programme_version=programme.version, signed_at=now()))
+        db.session.flush()
+        audit("attestation.sign", user, user, None, programme=slug, attestation=attestation_id)
+    return issue_certificate_if_due(user, slug)
+
+
+def grant_waiver(user: User, slug: str, requirement_id: str, admin: User, evidence: str,
+                 reason: str) -> Waiver:
+    programme = get_programme(slug).programme
+    group = requirement_id.split(":", 1)[0]
+    if requirement_id not in programme.waivable and group not in programme.waivable:
+        raise CertificationError("This programme does not allow that requirement to be waived.")
+    if not evidence.strip() or not reason.strip():
+        raise CertificationError("A waiver needs the evidence seen and a reason.")
+    waiver = Waiver(user_id=user.id, programme_slug=slug, requirement_id=requirement_id,
+                    evidence=evidence.strip(), reason=reason.strip(), granted_by_id=admin.id)
+    db.session.add(waiver)
+    db.session.flush()
+    audit("waiver.grant", admin, user, waiver, requirement=requirement_id)
+    return waiver

@@ -1,0 +1,325 @@
+"""Trainee, supervisor and admin pages, and the public verification of certificates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from ..content.services import get_catalog
+from ..extensions import csrf, db
+from ..users.models import ADMIN, MentorScope, User
+from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
+from .forms import DecisionForm, EmptyForm, LogHoursForm, ReasonForm
+from .models import CONTINUING, PENDING, PRACTICE, Certificate, LoggedHours
+from .services import (
+    CertificationError,
+    decide_hours,
+    enrol,
+    get_certificate_by_code,
+    get_programme,
+    get_standing,
+    log_hours,
+    resubmit_hours,
+    revoke_certificate,
+    sign_attestation,
+)
+
+bp = Blueprint("certification", __name__)
+
+
+def _base() -> str:
+    return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
+
+
+def _is_admin() -> bool:
+    return ADMIN in session.get("roles", [])
+
+
+def _supervisors_of(trainee: User) -> list[User]:
+    rows = db.session.scalars(select(User).join(MentorScope, MentorScope.mentor_id == User.id)
+                              .where(MentorScope.mentee_sub == trainee.sub,
+                                     User.issuer == trainee.issuer, User.id != trainee.id))
+    return list(dict.fromkeys(rows))
+
+
+def _log_form(slug: str) -> LogHoursForm:
+    programme = get_programme(slug).programme
+    form = LogHoursForm()
+    kinds = [*programme.practice.counts, *programme.practice.supervision_kinds]
+    ce = sorted({*programme.renewal.sub_minimums, "general"})
+    form.kind.choices = [SelectChoice(k, k.replace("-", " ").capitalize()) for k in kinds] + [
+        SelectChoice(k, f"Continuing education: {k.replace('-', ' ')}") for k in ce]
+    form.supervisor.choices = [SelectChoice(u.id, u.display_name)
+                               for u in _supervisors_of(current_user)]
+    return form
+
+
+@bp.route("/programmes/<slug>", methods=["GET"])
+@login_required
+def programme(slug: str) -> Any:
+    if slug not in get_catalog().programmes:
+        abort(404, description="There is no such programme.")
+    standing = get_standing(current_user, slug)
+    entries = list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.user_id == current_user.id, LoggedHours.programme_slug == slug)
+        .order_by(LoggedHours.activity_date.desc(), LoggedHours.id.desc())))
+    return render_template(
+        "certification/programme.html", programme=get_programme(slug), standing=standing,
+        entries=entries, form=_log_form(slug), button=EmptyForm(),
+    )
+
+
+@bp.route("/programmes/<slug>/enrol", methods=["POST"])
+@login_required
+def enrol_view(slug: str) -> Any:
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    try:
+        enrol(current_user, slug)
+    except CertificationError as exc:
+        abort(404, description=str(exc))
+    db.session.commit()
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+@bp.route("/programmes/<slug>/hours", methods=["POST"])
+@login_required
+def log_hours_view(slug: str) -> Any:
+    form = _log_form(slug)
+    if not form.validate_on_submit():
+        return _programme_with_errors(slug, form)
+    category = PRACTICE if form.category.data == "practice" else CONTINUING
+    supervisor = db.session.get(User, form.supervisor.data)
+    try:
+        log_hours(current_user, slug, category=category, kind=form.kind.data,
+                  hours=form.hours.data,
+                  activity_date=datetime.combine(form.activity_date.data, time(12), UTC),
+                  supervisor=supervisor, reflection=form.reflection.data)
+    except CertificationError as exc:
+        form.reflection.errors = [*form.reflection.errors, str(exc)]
+        return _programme_with_errors(slug, form)
+    db.session.commit()
+    flash("Logged. Your supervisor will see it for approval.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+def _programme_with_errors(slug: str, form: LogHoursForm) -> tuple[str, int]:
+    db.session.rollback()
+    standing = get_standing(current_user, slug)
+    entries = list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.user_id == current_user.id, LoggedHours.programme_slug == slug)))
+    return render_template("certification/programme.html", programme=get_programme(slug),
+                           standing=standing, entries=entries, form=form,
+                           button=EmptyForm()), 422
+
+
+@bp.route("/programmes/<slug>/attestations/<attestation_id>", methods=["POST"])
+@login_required
+def sign(slug: str, attestation_id: str) -> Any:
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    try:
+        certificate = sign_attestation(current_user, slug, attestation_id)
+    except CertificationError as exc:
+        abort(400, description=str(exc))
+    db.session.commit()
+    if certificate:
+        flash("Congratulations: you are certified.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+# --- supervisors --------------------------------------------------------------------------
+
+
+@bp.route("/supervision")
+@login_required
+def supervision() -> Any:
+    trainees = {u.id: u for u in db.session.scalars(
+        select(User).join(MentorScope, MentorScope.mentee_sub == User.sub)
+        .where(MentorScope.mentor_id == current_user.id, User.issuer == current_user.issuer))}
+    pending = list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.supervisor_id == current_user.id, LoggedHours.status == PENDING)
+        .order_by(LoggedHours.created_at)))
+    return render_template("certification/supervision.html", trainees=trainees,
+                           pending=pending, form=DecisionForm())
+
+
+@bp.route("/supervision/hours/<int:entry_id>", methods=["POST"])
+@login_required
+def decide(entry_id: int) -> Any:
+    entry = db.session.get(LoggedHours, entry_id)
+    if entry is None or entry.supervisor_id != current_user.id:
+        abort(404, description="There is no such entry for you to decide.")
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose approve or reject.")
+    try:
+        certificate = decide_hours(entry, current_user, form.decision.data == "approve",
+                                   form.reason.data or "")
+    except CertificationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("certification.supervision"))
+    db.session.commit()
+    flash("Approved." if form.decision.data == "approve" else "Rejected, with your reason.",
+          "success")
+    if certificate:
+        flash(f"{certificate.holder_name} is now certified.", "success")
+    return redirect(url_for("certification.supervision"))
+
+
+@bp.route("/programmes/<slug>/hours/<int:entry_id>/resubmit", methods=["POST"])
+@login_required
+def resubmit(slug: str, entry_id: int) -> Any:
+    entry = db.session.get(LoggedHours, entry_id)
+    if entry is None or entry.user_id != current_user.id:
+        abort(404, description="There is no such entry.")
+    form = _log_form(slug)
+    if not form.validate_on_submit():
+        return _programme_with_errors(slug, form)
+    try:
+        resubmit_hours(entry, current_user, hours=form.hours.data, kind=form.kind.data,
+                       activity_date=datetime.combine(form.activity_date.data, time(12), UTC),
+                       reflection=form.reflection.data)
+    except CertificationError as exc:
+        form.reflection.errors = [*form.reflection.errors, str(exc)]
+        return _programme_with_errors(slug, form)
+    db.session.commit()
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+# --- certificates -----------------------------------------------------------------------------
+
+
+def _own_certificate(certificate_id: int) -> Certificate:
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404, description="There is no such certificate.")
+    return certificate
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@login_required
+def pdf(certificate_id: int) -> Response:
+    certificate = _own_certificate(certificate_id)
+    title = get_programme(certificate.programme_slug).programme.title
+    body = certificate_pdf(certificate, title, _verify_url(certificate))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="certificate-{certificate.code}.pdf"')
+    return response
+
+
+@bp.route("/certificates/<int:certificate_id>/badge")
+@login_required
+def badge(certificate_id: int) -> Response:
+    certificate = _own_certificate(certificate_id)
+    programme = get_programme(certificate.programme_slug).programme
+    token = open_badge(certificate, base_url=_base(), programme_title=programme.title,
+                       programme_description=programme.description,
+                       issuer_name=current_app.config["LMS_PLUGIN_TOOL_NAME"],
+                       verify_url=_verify_url(certificate))
+    db.session.commit()
+    response = make_response(token)
+    response.headers["Content-Type"] = "application/vc+jwt"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="badge-{certificate.code}.jwt"')
+    return response
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@login_required
+def revoke(certificate_id: int) -> Any:
+    if not _is_admin():
+        abort(403, description="Only an L&D admin can revoke a certificate.")
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        abort(404, description="There is no such certificate.")
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400, description="Give a reason for revoking the certificate.")
+    revoke_certificate(certificate, current_user, form.reason.data or "")
+    db.session.commit()
+    flash("The certificate is revoked; its verification page says so now.", "success")
+    return redirect(url_for("certification.verify", code=certificate.code))
+
+
+# --- public verification ------------------------------------------------------------------
+
+
+def _verify_url(certificate: Certificate) -> str:
+    return _base() + url_for("certification.verify", code=certificate.code)
+
+
+def _public(certificate: Certificate) -> dict[str, Any]:
+    programme = get_catalog().programmes.get(certificate.programme_slug)
+    state = certificate.state_at(datetime.now(UTC))
+    return {
+        "code": certificate.code,
+        "holder": certificate.holder_name,
+        "programme": programme.programme.title if programme else certificate.programme_slug,
+        "issued": certificate.issued_at.date().isoformat(),
+        "expires": certificate.expires_at.date().isoformat(),
+        "status": state,
+        "revoked": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
+    }
+
+
+NOT_FOUND = ("No certificate has this code. Check that it was copied exactly (20 letters "
+             "and digits); a code that was altered will not be found.")
+
+
+@bp.route("/verify/<code>")
+def verify(code: str) -> Any:
+    as_json = code.endswith(".json") or request.accept_mimetypes.best == "application/json"
+    code = code.removesuffix(".json")
+    certificate = get_certificate_by_code(code)
+    if certificate is None:
+        if as_json:
+            return jsonify(error="not_found", message=NOT_FOUND), 404
+        return render_template("certification/verify.html", certificate=None,
+                               message=NOT_FOUND), 404
+    data = _public(certificate)
+    if as_json:
+        return jsonify(data)
+    return render_template("certification/verify.html", certificate=data,
+                           revoke_form=ReasonForm() if _is_admin() else None,
+                           certificate_id=certificate.id)
+
+
+@bp.route("/verify/badge", methods=["GET", "POST"])
+@csrf.exempt  # anyone may paste a badge to check it; nothing is changed
+def verify_badge() -> Any:
+    if request.method == "GET":
+        return render_template("certification/verify_badge.html", result=None, error=None)
+    token = (request.form.get("badge") or request.get_data(as_text=True) or "").strip()
+    try:
+        payload = read_badge(token, _base())
+    except BadgeRejected as exc:
+        return render_template("certification/verify_badge.html", result=None,
+                               error=str(exc)), 422
+    code = str(payload["vc"].get("id", "")).rsplit("/", 1)[-1]
+    certificate = get_certificate_by_code(code)
+    if certificate is None:
+        return render_template("certification/verify_badge.html", result=None,
+                               error="The badge is signed by us but names no certificate."), 422
+    return render_template("certification/verify_badge.html", result=_public(certificate),
+                           error=None)

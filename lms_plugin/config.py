@@ -1,0 +1,86 @@
+"""Configuration: defaults that serve the demo, overridden from the environment.
+
+`DATABASE_URL`, `REDIS_URL` and `SECRET_KEY` are read as they are; everything else
+is `LMS_PLUGIN_<NAME>` (for example `LMS_PLUGIN_DEMO=1`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+# Typed defaults; an environment variable LMS_PLUGIN_<NAME> overrides each.
+DEFAULTS: dict[str, Any] = {
+    "DEMO": False,
+    # Public base URL (scheme://host[:port]) when behind a proxy; else taken from the request.
+    "BASE_URL": "",
+    # Launch validation
+    "IAT_MAX_AGE": 300,  # seconds an id_token may be old
+    "CLOCK_SKEW": 30,  # leeway for exp / iat / nbf
+    "KEYSET_TTL": 3600,  # platform key sets are cached this long
+    "STATE_TTL": 600,  # OIDC state and nonce live this long
+    "LAUNCH_DATA_TTL": 86400,
+    # Dynamic registration: when set, /lti/register requires ?key=<this>
+    "REGISTRATION_KEY": "",
+    "TOOL_NAME": "Peer Support Training",
+    # Trust X-Forwarded-* headers from this many proxies (0: none)
+    "PROXY_FIX": 0,
+    "REDIS_PREFIX": "lms_plugin:",
+    "CONTENT_DIR": "",
+    "HELP_FILE": "",
+}
+
+
+def _coerce(raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A SECRET_KEY kept in the instance folder, made on first use (demo and dev only)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if environ is None else environ
+    conf: dict[str, Any] = {}
+    for name, default in DEFAULTS.items():
+        raw = env.get(f"LMS_PLUGIN_{name}")
+        conf[f"LMS_PLUGIN_{name}"] = default if raw is None else _coerce(raw, default)
+
+    database_url = env.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "lms_plugin.db")
+    )
+    # Accept the common postgres:// spelling; SQLAlchemy wants postgresql+psycopg://
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://") :]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    conf["SQLALCHEMY_DATABASE_URI"] = database_url
+    conf["REDIS_URL"] = env.get("REDIS_URL", "")
+    conf["SECRET_KEY"] = env.get("SECRET_KEY") or instance_secret_key(instance_path)
+    # Cookies are made SameSite=None; Secure; Partitioned per request when it is secure
+    # (see lms_plugin.cookies); these are the plain-http development defaults.
+    conf["SESSION_COOKIE_NAME"] = "lms_plugin_session"
+    conf["SESSION_COOKIE_HTTPONLY"] = True
+    conf["WTF_CSRF_TIME_LIMIT"] = None
+    return conf
+
+
+def engine_options(database_uri: str) -> dict[str, Any]:
+    if database_uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    # Connections checked before use: the pool survives a database restart.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800}

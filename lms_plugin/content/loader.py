@@ -1,0 +1,252 @@
+"""Load modules/, quizzes/ from disk and validate them, naming the file and line of each
+problem. Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..certification.schema import Programme
+from .schema import LessonFront, ModuleMeta, Quiz
+
+LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
+SLUG = re.compile(r"^[a-z0-9-]+$")
+
+
+@dataclass(frozen=True)
+class ContentError:
+    path: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: int
+    slug: str
+    meta: LessonFront
+    body: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Module:
+    slug: str
+    meta: ModuleMeta
+    lessons: tuple[Lesson, ...]
+    version: str
+
+
+@dataclass(frozen=True)
+class QuizContent:
+    slug: str
+    quiz: Quiz
+    version: str
+
+
+@dataclass(frozen=True)
+class ProgrammeContent:
+    slug: str
+    programme: Programme
+    version: str
+
+
+@dataclass
+class ContentBundle:
+    modules: dict[str, Module] = field(default_factory=dict)
+    quizzes: dict[str, QuizContent] = field(default_factory=dict)
+    programmes: dict[str, ProgrammeContent] = field(default_factory=dict)
+
+
+def _node_line(root: yaml.Node | None, loc: tuple[Any, ...], offset: int) -> int | None:
+    node = root
+    if node is None:
+        return None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if getattr(k, "value", None) == key:
+                    node = v
+                    break
+            else:
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if key >= len(node.value):
+                break
+            node = node.value[key]
+        else:
+            break
+    return node.start_mark.line + 1 + offset
+
+
+def _loc_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _validate(
+    model: type[BaseModel], text: str, path: str, errors: list[ContentError], offset: int = 0
+) -> Any:
+    try:
+        data = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + offset if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        errors.append(ContentError(path, line, f"not valid YAML: {problem}"))
+        return None
+    if not isinstance(data, dict):
+        errors.append(ContentError(path, 1 + offset, "expected a mapping of fields"))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            message = err["msg"].removeprefix("Value error, ")
+            where = _loc_text(loc)
+            errors.append(
+                ContentError(
+                    path, _node_line(node, loc, offset), f"{where}: {message}" if where else message
+                )
+            )
+        return None
+
+
+def _version(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:16]
+
+
+def _split_front_matter(text: str) -> tuple[str, str] | None:
+    if not text.startswith("---\n"):
+        return None
+    end = text.find("\n---\n", 4)
+    if end == -1:
+        return None
+    return text[4 : end + 1], text[end + 5 :]
+
+
+def _load_lesson(path: Path, rel: str, errors: list[ContentError]) -> Lesson | None:
+    match = LESSON_FILE.match(path.name)
+    if not match:
+        errors.append(ContentError(rel, None, "lesson files are named NN-<slug>.md (01-intro.md)"))
+        return None
+    text = path.read_text(encoding="utf-8")
+    split = _split_front_matter(text)
+    if split is None:
+        errors.append(
+            ContentError(rel, 1, "a lesson starts with YAML front matter between --- lines")
+        )
+        return None
+    front_text, body = split
+    meta = _validate(LessonFront, front_text, rel, errors, offset=1)
+    if meta is None:
+        return None
+    if not body.strip():
+        errors.append(ContentError(rel, None, "the lesson has no text after its front matter"))
+        return None
+    if "## Try it" not in body:
+        errors.append(ContentError(rel, None, 'every lesson ends with a "## Try it" exercise'))
+    return Lesson(int(match.group(1)), match.group(2), meta, body, rel)
+
+
+def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
+    """Everything under root/modules and root/quizzes, and every problem found in it."""
+    errors: list[ContentError] = []
+    bundle = ContentBundle()
+
+    for module_dir in sorted(p for p in (root / "modules").glob("*") if p.is_dir()):
+        slug = module_dir.name
+        rel_dir = f"modules/{slug}"
+        if not SLUG.match(slug):
+            errors.append(ContentError(rel_dir, None, "module folder names match ^[a-z0-9-]+$"))
+            continue
+        meta_path = module_dir / "module.yaml"
+        if not meta_path.exists():
+            errors.append(ContentError(rel_dir, None, "module.yaml is missing"))
+            continue
+        meta_bytes = meta_path.read_bytes()
+        meta = _validate(ModuleMeta, meta_bytes.decode("utf-8"), f"{rel_dir}/module.yaml", errors)
+        lessons = []
+        raw = [meta_bytes]
+        for lesson_path in sorted((module_dir / "lessons").glob("*.md")):
+            rel = f"{rel_dir}/lessons/{lesson_path.name}"
+            raw.append(lesson_path.name.encode() + b"\0" + lesson_path.read_bytes())
+            lesson = _load_lesson(lesson_path, rel, errors)
+            if lesson is not None:
+                lessons.append(lesson)
+        if meta is None:
+            continue
+        if not lessons:
+            errors.append(ContentError(rel_dir, None, "the module has no lessons"))
+        numbers = [lesson.number for lesson in lessons]
+        for number in {n for n in numbers if numbers.count(n) > 1}:
+            errors.append(ContentError(rel_dir, None, f"two lessons are numbered {number:02d}"))
+        known_sources = {s.id for s in meta.sources}
+        for lesson in lessons:
+            for source in lesson.meta.sources:
+                if source not in known_sources:
+                    errors.append(
+                        ContentError(lesson.path, None,
+                                     f"source {source!r} is not listed in module.yaml")
+                    )
+        bundle.modules[slug] = Module(
+            slug, meta, tuple(sorted(lessons, key=lambda x: x.number)), _version(*raw)
+        )
+
+    for quiz_path in sorted((root / "quizzes").glob("*.yaml")):
+        rel = f"quizzes/{quiz_path.name}"
+        quiz_bytes = quiz_path.read_bytes()
+        quiz = _validate(Quiz, quiz_bytes.decode("utf-8"), rel, errors)
+        if quiz is None:
+            continue
+        if quiz.id != quiz_path.stem:
+            errors.append(ContentError(rel, 1, f"id {quiz.id!r} must match the file name"))
+        if quiz.module not in bundle.modules:
+            errors.append(ContentError(rel, None, f"module {quiz.module!r} does not exist"))
+        bundle.quizzes[quiz.id] = QuizContent(quiz.id, quiz, _version(quiz_bytes))
+
+    for programme_path in sorted((root / "certifications").glob("*.yaml")):
+        rel = f"certifications/{programme_path.name}"
+        programme_bytes = programme_path.read_bytes()
+        programme = _validate(Programme, programme_bytes.decode("utf-8"), rel, errors)
+        if programme is None:
+            continue
+        if programme.id != programme_path.stem:
+            errors.append(ContentError(rel, 1, f"id {programme.id!r} must match the file name"))
+        for required in programme.required_modules:
+            if required.module not in bundle.modules:
+                errors.append(ContentError(
+                    rel, None, f"required module {required.module!r} does not exist"))
+        bundle.programmes[programme.id] = ProgrammeContent(
+            programme.id, programme, _version(programme_bytes))
+
+    lesson_ids: dict[str, str] = {}
+    for module in bundle.modules.values():
+        wanted = module.meta.completion.quiz
+        if wanted and not (root / "quizzes" / f"{wanted}.yaml").exists():
+            errors.append(ContentError(f"modules/{module.slug}/module.yaml", None,
+                                       f"completion.quiz {wanted!r} has no quizzes/{wanted}.yaml"))
+        for lesson in module.lessons:
+            if lesson.meta.id in lesson_ids:
+                errors.append(ContentError(lesson.path, 2,
+                                           f"lesson id {lesson.meta.id!r} is also used by "
+                                           f"{lesson_ids[lesson.meta.id]}"))
+            lesson_ids[lesson.meta.id] = lesson.path
+    return bundle, errors

@@ -1,0 +1,29 @@
+"""Content versions as synced into the database. The tool serves from here, so a broken
+file on disk never takes it down, and every version an attempt or certificate was earned
+under stays readable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, DateTime, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ContentVersion(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "content_version"
+    __table_args__ = (UniqueConstraint("kind", "slug", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # module | quiz
+    slug: Mapped[str] = mapped_column(String(80))
+    version: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # JSON of the validated content
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

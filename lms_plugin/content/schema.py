@@ -1,0 +1,165 @@
+"""Strict schemas for content files. Pure: no Flask, no database.
+
+Unknown keys are errors, ids follow ^[a-z0-9-]+$, and each rule that a reviewer would
+otherwise have to check by eye (one correct answer for a single-choice question, and so on)
+is a validator here. See docs/content-format.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", min_length=1, max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    id: Slug
+    title: Text
+    publisher: Text
+    year: int = Field(ge=1900, le=2100)
+    url: HttpUrl
+
+
+class CompletionRule(Strict):
+    lessons: Literal["all"] = "all"
+    quiz: Slug | None = None
+
+
+class ModuleMeta(Strict):
+    title: Text
+    order: int = Field(ge=0)
+    summary: Text
+    estimated_minutes: int = Field(default=60, ge=1, le=1000)
+    completion: CompletionRule = CompletionRule()
+    sources: list[Source] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> ModuleMeta:
+        _unique([s.id for s in self.sources], "source id")
+        return self
+
+
+class LessonFront(Strict):
+    id: Slug
+    title: Text
+    minutes: int = Field(ge=1, le=240)
+    objectives: list[Text] = Field(min_length=1, max_length=6)
+    content_note: Text | None = None
+    sources: list[Slug] = Field(default_factory=list)
+
+
+class Option(Strict):
+    id: Slug
+    text: Text
+    correct: bool
+    feedback: Text
+
+
+QuestionType = Literal["single", "multiple", "true_false", "scenario"]
+PartType = Literal["single", "multiple", "true_false"]
+Scoring = Literal["all_or_nothing", "partial"]
+
+
+def _check_options(kind: str, options: list[Option], scoring: Scoring | None) -> None:
+    _unique([o.id for o in options], "option id")
+    correct = sum(o.correct for o in options)
+    if kind == "single":
+        if not 2 <= len(options) <= 6:
+            raise ValueError("a single-choice question needs 2 to 6 options")
+        if correct != 1:
+            raise ValueError(
+                f"a single-choice question needs exactly one correct option, not {correct}"
+            )
+    elif kind == "multiple":
+        if not 2 <= len(options) <= 8:
+            raise ValueError("a multiple-choice question needs 2 to 8 options")
+        if correct < 1:
+            raise ValueError("a multiple-choice question needs at least one correct option")
+    elif kind == "true_false":
+        if sorted(o.id for o in options) != ["false", "true"]:
+            raise ValueError(
+                'a true/false question has exactly two options, ids "true" and "false"'
+            )
+        if correct != 1:
+            raise ValueError("a true/false question has exactly one correct option")
+    if scoring is not None and kind != "multiple":
+        raise ValueError("scoring applies to multiple-choice questions only")
+
+
+class QuestionPart(Strict):
+    id: Slug
+    type: PartType
+    prompt: Text
+    scoring: Scoring | None = None
+    options: list[Option]
+
+    @model_validator(mode="after")
+    def _options(self) -> QuestionPart:
+        _check_options(self.type, self.options, self.scoring)
+        return self
+
+
+class Question(Strict):
+    id: Slug
+    type: QuestionType
+    scenario: Text | None = None
+    prompt: Text
+    scoring: Scoring | None = None
+    options: list[Option] | None = None
+    parts: list[QuestionPart] | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Question:
+        if self.type == "scenario":
+            if self.options is not None:
+                raise ValueError("a scenario question has parts, not options")
+            if not self.parts or not 2 <= len(self.parts) <= 5:
+                raise ValueError("a scenario question needs 2 to 5 parts")
+            if not self.scenario:
+                raise ValueError("a scenario question needs its scenario text")
+            if self.scoring is not None:
+                raise ValueError("set scoring on a scenario's parts, not on the scenario")
+            _unique([p.id for p in self.parts], "part id")
+        else:
+            if self.parts is not None:
+                raise ValueError(f"a {self.type} question has options, not parts")
+            if self.options is None:
+                raise ValueError(f"a {self.type} question needs options")
+            _check_options(self.type, self.options, self.scoring)
+        return self
+
+
+class Quiz(Strict):
+    id: Slug
+    module: Slug
+    title: Text
+    pass_mark: int = Field(default=80, ge=1, le=100)
+    questions_per_attempt: int = Field(ge=1)
+    attempts_allowed: int = Field(default=0, ge=0)  # 0: unlimited
+    cooldown_minutes: int = Field(default=0, ge=0)
+    questions: list[Question] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bank(self) -> Quiz:
+        _unique([q.id for q in self.questions], "question id")
+        if self.questions_per_attempt > len(self.questions):
+            raise ValueError(
+                f"questions_per_attempt ({self.questions_per_attempt}) is more than the "
+                f"{len(self.questions)} questions in the bank"
+            )
+        return self
+
+
+def _unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in ids:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} is used twice")
+        seen.add(value)

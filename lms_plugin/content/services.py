@@ -1,0 +1,175 @@
+"""Sync content from disk into the database, and read the current catalogue back."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..certification.schema import Programme
+from ..extensions import db
+from .loader import ContentError, Lesson, Module, ProgrammeContent, QuizContent, load_content
+from .models import ContentVersion
+from .schema import LessonFront, ModuleMeta, Quiz
+
+
+def content_root() -> Path:
+    configured = current_app.config.get("LMS_PLUGIN_CONTENT_DIR")
+    return Path(configured) if configured else Path(current_app.root_path).parent
+
+
+@dataclass
+class SyncReport:
+    errors: list[ContentError] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _module_payload(module: Module) -> str:
+    return json.dumps(
+        {
+            "meta": module.meta.model_dump(mode="json"),
+            "lessons": [
+                {"number": ls.number, "slug": ls.slug, "path": ls.path, "body": ls.body,
+                 "meta": ls.meta.model_dump(mode="json")}
+                for ls in module.lessons
+            ],
+        }
+    )
+
+
+def _module_from(slug: str, version: str, payload: str) -> Module:
+    data = json.loads(payload)
+    lessons = tuple(
+        Lesson(d["number"], d["slug"], LessonFront.model_validate(d["meta"]), d["body"], d["path"])
+        for d in data["lessons"]
+    )
+    return Module(slug, ModuleMeta.model_validate(data["meta"]), lessons, version)
+
+
+def sync_content(root: Path | None = None) -> SyncReport:
+    """Validate everything on disk; only if all of it is valid, make it current. Flushes;
+    the caller commits. Invalid content changes nothing: the last good version serves on."""
+    bundle, errors = load_content(root or content_root())
+    report = SyncReport(errors=errors)
+    if errors:
+        return report
+    wanted: dict[tuple[str, str], tuple[str, str]] = {}
+    for module in bundle.modules.values():
+        wanted[("module", module.slug)] = (module.version, _module_payload(module))
+    for quiz in bundle.quizzes.values():
+        wanted[("quiz", quiz.slug)] = (quiz.version, json.dumps(quiz.quiz.model_dump(mode="json")))
+    for prog in bundle.programmes.values():
+        wanted[("programme", prog.slug)] = (
+            prog.version, json.dumps(prog.programme.model_dump(mode="json")))
+    now = datetime.now(UTC)
+    for row in db.session.scalars(select(ContentVersion).where(ContentVersion.is_current)):
+        if (row.kind, row.slug) not in wanted:
+            row.is_current = False
+            report.retired.append(f"{row.kind} {row.slug}")
+    for (kind, slug), (version, payload) in sorted(wanted.items()):
+        rows = list(db.session.scalars(
+            select(ContentVersion).where(ContentVersion.kind == kind, ContentVersion.slug == slug)
+        ))
+        target = next((r for r in rows if r.version == version), None)
+        if target is not None and target.is_current:
+            report.unchanged.append(f"{kind} {slug}")
+            continue
+        for row in rows:
+            row.is_current = False
+        if target is None:
+            target = ContentVersion(kind=kind, slug=slug, version=version, payload=payload)
+            db.session.add(target)
+        target.is_current = True
+        target.synced_at = now
+        report.added.append(f"{kind} {slug} {version}")
+    db.session.flush()
+    forget_catalog()
+    return report
+
+
+@dataclass(frozen=True)
+class Catalog:
+    modules: dict[str, Module]
+    quizzes: dict[str, QuizContent]
+    programmes: dict[str, ProgrammeContent] = field(default_factory=dict)
+
+    def ordered_modules(self) -> list[Module]:
+        return sorted(self.modules.values(), key=lambda m: (m.meta.order, m.slug))
+
+
+CACHE_SECONDS = 5.0
+
+
+def _cache() -> dict[str, Any]:
+    return current_app.extensions.setdefault(
+        "content_catalog", {"key": None, "catalog": None, "checked": -CACHE_SECONDS}
+    )
+
+
+def get_catalog() -> Catalog:
+    """The current content, rebuilt when a sync (in any process) has changed it. Checked
+    at most every few seconds, so a page view rarely costs a query for it."""
+    cache = _cache()
+    now = time.monotonic()
+    if cache["catalog"] is not None and now - cache["checked"] < CACHE_SECONDS:
+        return cache["catalog"]
+    key = tuple(db.session.execute(
+        select(func.count(ContentVersion.id), func.max(ContentVersion.synced_at))
+        .where(ContentVersion.is_current)
+    ).one())
+    if key != cache["key"]:
+        modules: dict[str, Module] = {}
+        quizzes: dict[str, QuizContent] = {}
+        programmes: dict[str, ProgrammeContent] = {}
+        for row in db.session.scalars(select(ContentVersion).where(ContentVersion.is_current)):
+            if row.kind == "module":
+                modules[row.slug] = _module_from(row.slug, row.version, row.payload)
+            elif row.kind == "quiz":
+                quizzes[row.slug] = QuizContent(
+                    row.slug, Quiz.model_validate_json(row.payload), row.version
+                )
+            elif row.kind == "programme":
+                programmes[row.slug] = ProgrammeContent(
+                    row.slug, Programme.model_validate_json(row.payload), row.version
+                )
+        cache.update(key=key, catalog=Catalog(modules, quizzes, programmes))
+    cache["checked"] = now
+    return cache["catalog"]
+
+
+def forget_catalog() -> None:
+    """After a sync in this process: read the catalogue afresh on next use."""
+    _cache().update(key=None, catalog=None, checked=-CACHE_SECONDS)
+
+
+def get_programme_version(slug: str, version: str) -> Programme | None:
+    row = db.session.scalars(
+        select(ContentVersion).where(
+            ContentVersion.kind == "programme", ContentVersion.slug == slug,
+            ContentVersion.version == version,
+        )
+    ).first()
+    return Programme.model_validate_json(row.payload) if row else None
+
+
+def get_quiz_version(slug: str, version: str) -> Quiz | None:
+    """Any version ever synced: past attempts are graded and reviewed against theirs."""
+    row = db.session.scalars(
+        select(ContentVersion).where(
+            ContentVersion.kind == "quiz", ContentVersion.slug == slug,
+            ContentVersion.version == version,
+        )
+    ).first()
+    return Quiz.model_validate_json(row.payload) if row else None

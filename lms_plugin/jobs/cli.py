@@ -1,0 +1,39 @@
+"""`lms-plugin worker`: deliver the outbox (grades to the LMS), with retries."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from .outbox import outbox_depth
+from .worker import new_worker_id, run_forever, run_once
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--idle", default=2.0, show_default=True, help="Seconds to wait when idle.")
+@with_appcontext
+def worker_command(once: bool, idle: float) -> None:
+    """Run a job worker. Any number may run, on any hosts: none sends a row twice."""
+    if once:
+        done = run_once(new_worker_id(), limit=10_000)
+        depth, _oldest = outbox_depth()
+        db.session.remove()
+        click.echo(f"attempted {done}; {depth} still waiting")
+        return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stop = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    click.echo("worker running; Ctrl+C to stop")
+    run_forever(app, stop, idle)

@@ -1,0 +1,175 @@
+"""Assignment and Grade Services: which line items a score goes to (at submit time, into
+the outbox) and sending it (in the worker), on pylti1p3's AGS client."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+import requests
+from pylti1p3.assignments_grades import AssignmentsGradesService
+from pylti1p3.exception import LtiException, LtiServiceException
+from pylti1p3.grade import Grade
+from pylti1p3.lineitem import LineItem
+from pylti1p3.service_connector import ServiceConnector
+from sqlalchemy import select
+
+from ..extensions import db
+from ..jobs.outbox import enqueue
+from ..store import get_store
+from ..users.models import User
+from .models import AgsEndpoint, AgsLineItem, Platform
+from .tool_config import registration_for
+
+SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+LINEITEM_TAG = "lms-plugin-quiz"
+SCORE_KIND = "ags.score"
+
+
+def enqueue_score(
+    user: User,
+    module_slug: str,
+    label: str,
+    score_given: float,
+    timestamp: datetime,
+    comment: str | None = None,
+) -> int:
+    """Write one outbox row per line item this score belongs in; return how many.
+
+    A link made for this module (deep linking, with its own line item) gets it there; any
+    course the person launched from with a line-item container gets it in a line item
+    for this module, found or created by resourceId."""
+    endpoints = list(db.session.scalars(select(AgsEndpoint).where(AgsEndpoint.user_id == user.id)))
+    score = {
+        "userId": user.sub,
+        "scoreGiven": round(float(score_given), 2),
+        "scoreMaximum": 100,
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+        "timestamp": timestamp.isoformat(),
+    }
+    if comment:
+        score["comment"] = comment
+    targets: dict[tuple[int, str], dict[str, Any]] = {}
+    covered_courses: set[tuple[int, int | None]] = set()
+    for ep in endpoints:
+        if SCORE in ep.scopes.split() and ep.lineitem_url and ep.module_slug == module_slug:
+            targets[(ep.platform_id, ep.lineitem_url)] = {
+                "platform_id": ep.platform_id,
+                "ags": {"scope": ep.scopes.split(), "lineitem": ep.lineitem_url},
+            }
+            covered_courses.add((ep.platform_id, ep.course_id))
+    for ep in endpoints:
+        scopes = ep.scopes.split()
+        if not (SCORE in scopes and LINEITEM in scopes and ep.lineitems_url):
+            continue
+        if (ep.platform_id, ep.course_id) in covered_courses:
+            continue
+        targets.setdefault((ep.platform_id, ep.lineitems_url), {
+            "platform_id": ep.platform_id,
+            "ags": {"scope": scopes, "lineitems": ep.lineitems_url},
+            "lineitem": {"resourceId": module_slug, "label": label, "scoreMaximum": 100,
+                         "tag": LINEITEM_TAG},
+        })
+    for target in targets.values():
+        enqueue(SCORE_KIND, {**target, "score": score})
+    return len(targets)
+
+
+class StoreServiceConnector(ServiceConnector):
+    """Access tokens cached in the shared store until they expire, for every process."""
+
+    def _key(self, scope_key: str) -> str:
+        return "ags-token:" + hashlib.sha256(
+            f"{self._registration.get_client_id()}|{scope_key}".encode()
+        ).hexdigest()
+
+    def _get_cached_access_token(self, scope_key: str) -> str | None:
+        value = get_store().get(self._key(scope_key))
+        return value if isinstance(value, str) else None
+
+    def _cache_access_token(self, scope_key: str, access_token: str, expires_in: float) -> None:
+        ttl = int(expires_in or 0) - 60  # a minute's margin
+        if ttl > 0:
+            get_store().set(self._key(scope_key), access_token, ttl)
+
+    def forget_tokens(self, scopes: list[str]) -> None:
+        get_store().delete(self._key(self._scope_key(sorted(scopes))))
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def deliver_score(payload: dict[str, Any]) -> None:
+    platform = db.session.get(Platform, payload["platform_id"])
+    if platform is None:
+        raise DeliveryError("the platform registration no longer exists")
+    session = requests.Session()
+    session.request = _with_timeout(session.request)  # type: ignore[method-assign]
+    connector = StoreServiceConnector(registration_for(platform), session)
+    ags = AssignmentsGradesService(connector, payload["ags"])
+    s = payload["score"]
+    grade = (
+        Grade()
+        .set_score_given(s["scoreGiven"])
+        .set_score_maximum(s["scoreMaximum"])
+        .set_timestamp(s["timestamp"])
+        .set_activity_progress(s["activityProgress"])
+        .set_grading_progress(s["gradingProgress"])
+        .set_user_id(s["userId"])
+    )
+    if s.get("comment"):
+        grade.set_comment(s["comment"])
+    try:
+        lineitem = _line_item(ags, platform, payload) if "lineitem" in payload else None
+        ags.put_grade(grade, lineitem)
+    except LtiServiceException as exc:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+        if status == 409:
+            return  # the LMS already holds a newer score for this person: nothing to send
+        if status == 401:
+            connector.forget_tokens(payload["ags"]["scope"])
+        raise DeliveryError(f"the LMS answered {status or 'an error'}: {exc}") from exc
+    except (LtiException, requests.RequestException) as exc:
+        raise DeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _line_item(ags: AssignmentsGradesService, platform: Platform, payload: dict[str, Any]
+               ) -> LineItem:
+    container = payload["ags"]["lineitems"]
+    spec = payload["lineitem"]
+    cached = db.session.scalars(
+        select(AgsLineItem).where(
+            AgsLineItem.platform_id == platform.id,
+            AgsLineItem.lineitems_url == container,
+            AgsLineItem.resource_id == spec["resourceId"],
+        )
+    ).first()
+    if cached is not None:
+        return LineItem({"id": cached.lineitem_url})
+    found = ags.find_or_create_lineitem(
+        LineItem()
+        .set_resource_id(spec["resourceId"])
+        .set_label(spec["label"])
+        .set_score_maximum(spec["scoreMaximum"])
+        .set_tag(spec["tag"]),
+        condition=lambda li: li.get("resourceId") == spec["resourceId"]
+        and li.get("tag") == spec["tag"],
+    )
+    if not found.get_id():
+        raise DeliveryError("the LMS created a line item without an id")
+    db.session.add(AgsLineItem(platform_id=platform.id, lineitems_url=container,
+                               resource_id=spec["resourceId"], lineitem_url=found.get_id()))
+    db.session.commit()
+    return found
+
+
+def _with_timeout(request: Any) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", 10)
+        return request(*args, **kwargs)
+
+    return call

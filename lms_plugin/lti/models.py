@@ -1,0 +1,110 @@
+"""Tool configuration kept in the database: platforms, deployments and our signing keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Platform(db.Model):  # type: ignore[name-defined]
+    """One registration of the tool with an LMS. An issuer may hold several (Canvas does)."""
+
+    __tablename__ = "platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    issuer: Mapped[str] = mapped_column(String(500), index=True)
+    client_id: Mapped[str] = mapped_column(String(255))
+    auth_login_url: Mapped[str] = mapped_column(String(1000))
+    auth_token_url: Mapped[str] = mapped_column(String(1000))
+    auth_audience: Mapped[str | None] = mapped_column(String(1000))
+    keyset_url: Mapped[str | None] = mapped_column(String(1000))
+    # A fixed public key (PEM) for platforms registered by hand without a key set URL.
+    public_key_pem: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    deployments: Mapped[list[Deployment]] = relationship(
+        back_populates="platform", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Platform {self.issuer} {self.client_id}>"
+
+
+class Deployment(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "deployment"
+    __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    deployment_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    platform: Mapped[Platform] = relationship(back_populates="deployments")
+
+
+class ToolKey(db.Model):  # type: ignore[name-defined]
+    """An RSA key pair the tool signs with. The newest active key signs; retired keys
+    stay published until `retired_at`, so tokens signed before a rotation still verify."""
+
+    __tablename__ = "tool_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(100), unique=True)
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    public_key_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when a newer key took over signing; the key is still published.
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the key is withdrawn from the key set altogether.
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def is_published(self) -> bool:
+        return self.retired_at is None
+
+    @property
+    def is_signing(self) -> bool:
+        return self.retired_at is None and self.superseded_at is None
+
+
+class AgsEndpoint(db.Model):  # type: ignore[name-defined]
+    """Where a person's grades for a resource link go: the AGS claim of their latest launch
+    from it. The module it opens (custom module=) says which quiz scores belong there."""
+
+    __tablename__ = "ags_endpoint"
+    __table_args__ = (UniqueConstraint("user_id", "platform_id", "resource_link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    resource_link_id: Mapped[str] = mapped_column(String(255))
+    module_slug: Mapped[str | None] = mapped_column(String(80))
+    lineitems_url: Mapped[str | None] = mapped_column(String(1000))
+    lineitem_url: Mapped[str | None] = mapped_column(String(1000))
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AgsLineItem(db.Model):  # type: ignore[name-defined]
+    """Line items we found or created in a line-item container, so each score post need
+    not page through the course's gradebook again."""
+
+    __tablename__ = "ags_line_item"
+    __table_args__ = (UniqueConstraint("platform_id", "lineitems_url", "resource_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    lineitems_url: Mapped[str] = mapped_column(String(1000))
+    resource_id: Mapped[str] = mapped_column(String(80))
+    lineitem_url: Mapped[str] = mapped_column(String(1000))

@@ -1,0 +1,298 @@
+"""LTI Dynamic Registration (Moodle's "Add LTI Advantage", Canvas) and Canvas's JSON."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+from urllib.parse import urlparse
+
+import requests
+from flask import Response, current_app, jsonify, render_template, request, url_for
+from pylti1p3.dynamic_registration import DynamicRegistration
+from pylti1p3.exception import LtiException
+from sqlalchemy import select
+
+from ..extensions import csrf, db
+from .launch import LaunchError
+from .models import Deployment, Platform
+
+SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+]
+PLATFORM_CONF = "https://purl.imsglobal.org/spec/lti-platform-configuration"
+TOOL_CONF = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+DESCRIPTION = (
+    "Workplace mental-health awareness training and peer-supporter certification: "
+    "modules, quizzes, supervised practice and verifiable certificates."
+)
+
+
+def _urls() -> dict[str, str]:
+    from .views import base_url
+
+    base = base_url()
+    return {
+        "base": base,
+        "login": base + url_for("lti.login"),
+        "launch": base + url_for("lti.launch"),
+        "jwks": base + url_for("lti.jwks"),
+        "logo": base + url_for("static", filename="logo.svg"),
+        "domain": urlparse(base).netloc,
+    }
+
+
+class ToolDynamicRegistration(DynamicRegistration):
+    def __init__(self, openid_configuration: str, registration_token: str | None):
+        self.openid_configuration = openid_configuration
+        self.registration_token = registration_token
+        self.urls = _urls()
+        self.client_name = current_app.config["LMS_PLUGIN_TOOL_NAME"]
+        self.description = DESCRIPTION
+        self.platform: Platform | None = None
+
+    def get_request_session(self) -> requests.Session:
+        return _TimeoutSession()
+
+    def get_openid_configuration_endpoint(self) -> str:
+        return self.openid_configuration
+
+    def get_registration_token(self) -> str | None:  # type: ignore[override]
+        return self.registration_token
+
+    def get_initiate_login_uri(self) -> str:
+        return self.urls["login"]
+
+    def get_jwks_uri(self) -> str:
+        return self.urls["jwks"]
+
+    def get_redirect_uris(self) -> list[str]:
+        return [self.urls["launch"]]
+
+    def get_scopes(self) -> list[str]:
+        return SCOPES
+
+    def get_domain(self) -> str:
+        return self.urls["domain"]
+
+    def get_target_link_uri(self) -> str:
+        return self.urls["launch"]
+
+    def get_logo_uri(self) -> str:
+        return self.urls["logo"]
+
+    def get_claims(self) -> list[str]:
+        return ["iss", "sub", "name", "given_name", "family_name", "email"]
+
+    def get_messages(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": "LtiDeepLinkingRequest",
+                "target_link_uri": self.urls["launch"],
+                "label": f"Add {self.client_name}",
+                "placements": ["ContentArea"],
+            },
+            {
+                "type": "LtiResourceLinkRequest",
+                "target_link_uri": self.urls["launch"],
+                "label": self.client_name,
+            },
+        ]
+
+    def lti_registration_data(self) -> dict[str, Any]:
+        data = super().lti_registration_data()
+        tool_conf = data[TOOL_CONF]
+        # Canvas defaults to anonymous launches; names are needed on certificates.
+        tool_conf["https://canvas.instructure.com/lti/privacy_level"] = "public"
+        tool_conf["https://canvas.instructure.com/lti/tool_id"] = "lms-plugin"
+        return data
+
+    def get_openid_configuration(self) -> dict[str, Any]:
+        # Canvas wants the registration token on this request too (pylti1p3 omits it).
+        headers = {"Accept": "application/json"}
+        if self.registration_token:
+            headers["Authorization"] = "Bearer " + self.registration_token
+        with self.get_request_session() as session:
+            resp = session.get(self.openid_configuration, headers=headers)
+        if not resp.ok:
+            raise LaunchError(
+                f"The platform's OpenID configuration could not be read (HTTP {resp.status_code}).",
+                502,
+                title="Registration failed",
+            )
+        try:
+            conf = resp.json()
+        except ValueError:
+            conf = None
+        if not isinstance(conf, dict):
+            raise LaunchError("The platform's OpenID configuration is not a JSON object.")
+        issuer = conf.get("issuer")
+        if not isinstance(issuer, str) or urlparse(issuer).netloc != urlparse(
+            self.openid_configuration
+        ).netloc:
+            raise LaunchError(
+                "The platform's OpenID configuration names an issuer on another host than "
+                "the configuration itself; registration refused."
+            )
+        for field in ("authorization_endpoint", "token_endpoint", "jwks_uri",
+                      "registration_endpoint"):
+            if not isinstance(conf.get(field), str):
+                raise LaunchError(f"The platform's OpenID configuration has no {field}.")
+        return conf
+
+    def complete_registration(
+        self, openid_configuration: dict[str, Any], openid_registration: dict[str, Any]
+    ) -> Platform:
+        client_id = openid_registration.get("client_id")
+        tool_conf = openid_registration.get(TOOL_CONF) or {}
+        deployment_id = tool_conf.get("deployment_id")
+        if not isinstance(client_id, str) or not client_id:
+            raise LaunchError("The platform's registration response has no client_id.")
+        platform_conf = openid_configuration.get(PLATFORM_CONF) or {}
+        platform = save_platform(
+            issuer=openid_configuration["issuer"],
+            client_id=client_id,
+            auth_login_url=openid_configuration["authorization_endpoint"],
+            auth_token_url=openid_configuration["token_endpoint"],
+            keyset_url=openid_configuration["jwks_uri"],
+            auth_audience=openid_configuration.get("authorization_server"),
+            name=str(platform_conf.get("product_family_code") or ""),
+            deployment_id=deployment_id if isinstance(deployment_id, str) else None,
+        )
+        self.platform = platform
+        return platform
+
+
+class _TimeoutSession(requests.Session):
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return super().request(*args, **kwargs)
+
+
+def save_platform(
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    keyset_url: str | None = None,
+    public_key_pem: str | None = None,
+    auth_audience: str | None = None,
+    name: str = "",
+    deployment_id: str | None = None,
+) -> Platform:
+    """Create or update a platform registration (and a deployment); flush, no commit."""
+    platform = db.session.scalars(
+        select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
+    ).first()
+    if platform is None:
+        platform = Platform(issuer=issuer, client_id=client_id)
+        db.session.add(platform)
+    platform.name = name or platform.name or urlparse(issuer).netloc
+    platform.auth_login_url = auth_login_url
+    platform.auth_token_url = auth_token_url
+    platform.keyset_url = keyset_url
+    platform.public_key_pem = public_key_pem
+    platform.auth_audience = auth_audience
+    db.session.flush()
+    if deployment_id:
+        add_deployment(platform, deployment_id)
+    return platform
+
+
+def add_deployment(platform: Platform, deployment_id: str) -> Deployment:
+    found = db.session.scalars(
+        select(Deployment).where(
+            Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
+        )
+    ).first()
+    if found is None:
+        found = Deployment(platform_id=platform.id, deployment_id=deployment_id)
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+@csrf.exempt
+def register() -> Any:
+    """GET shows what will be registered; POST registers. The registration token the
+    platform gave us is the authority here, not a session (the page runs in the LMS)."""
+    openid_configuration = request.values.get("openid_configuration", "")
+    registration_token = request.values.get("registration_token") or None
+    key = current_app.config["LMS_PLUGIN_REGISTRATION_KEY"]
+    if key and not hmac.compare_digest(request.values.get("key", ""), key):
+        raise LaunchError(
+            "This registration link needs the registration key the tool's operators gave "
+            "you (…/lti/register?key=…).",
+            403,
+            title="Registration refused",
+        )
+    parsed = urlparse(openid_configuration)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise LaunchError(
+            "Open this page from your LMS's dynamic registration screen: it must pass an "
+            "openid_configuration URL.",
+            title="Registration refused",
+        )
+    if request.method == "GET":
+        return render_template(
+            "lti/register.html",
+            openid_configuration=openid_configuration,
+            registration_token=registration_token,
+            key=request.values.get("key", ""),
+            urls=_urls(),
+        )
+    dr = ToolDynamicRegistration(openid_configuration, registration_token)
+    try:
+        dr.register()
+    except (LtiException, requests.RequestException, AssertionError, ValueError) as exc:
+        db.session.rollback()
+        raise LaunchError(
+            f"The platform did not accept the registration: {exc}", 502,
+            title="Registration failed",
+        ) from None
+    db.session.commit()
+    return render_template("lti/register_done.html", platform=dr.platform)
+
+
+def canvas_json() -> Response:
+    urls = _urls()
+    name = current_app.config["LMS_PLUGIN_TOOL_NAME"]
+    placement = {
+        "text": name,
+        "icon_url": urls["logo"],
+        "target_link_uri": urls["launch"],
+    }
+    return jsonify(
+        {
+            "title": name,
+            "description": DESCRIPTION,
+            "oidc_initiation_url": urls["login"],
+            "target_link_uri": urls["launch"],
+            "public_jwk_url": urls["jwks"],
+            "scopes": SCOPES,
+            "extensions": [
+                {
+                    "domain": urls["domain"],
+                    "tool_id": "lms-plugin",
+                    "platform": "canvas.instructure.com",
+                    "privacy_level": "public",
+                    "settings": {
+                        "text": name,
+                        "icon_url": urls["logo"],
+                        "placements": [
+                            {**placement, "placement": "course_navigation",
+                             "message_type": "LtiResourceLinkRequest"},
+                            {**placement, "placement": "link_selection",
+                             "message_type": "LtiDeepLinkingRequest"},
+                            {**placement, "placement": "assignment_selection",
+                             "message_type": "LtiDeepLinkingRequest"},
+                        ],
+                    },
+                }
+            ],
+        }
+    )

@@ -1,0 +1,133 @@
+"""LTI endpoints of the integration contract. Views parse, call a service, commit once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import login_user
+
+from ..extensions import csrf, db
+from ..users.services import record_launch
+from . import deep_linking, registration
+from .keys import get_jwks
+from .launch import (
+    DEEP_LINKING,
+    LaunchError,
+    NeedsStorageCheck,
+    begin_login,
+    load_launch,
+)
+from .services import record_ags_endpoint
+from .tool_config import ToolRegistration
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def base_url() -> str:
+    return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
+
+
+def launch_url() -> str:
+    return base_url() + url_for("lti.launch")
+
+
+@bp.errorhandler(LaunchError)
+def launch_error(exc: LaunchError) -> tuple[str, int]:
+    return render_template("lti/error.html", error=exc), exc.status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Response:
+    url, oidc, query = begin_login(launch_url())
+    target = request.values.get("lti_storage_target")
+    if target:
+        # Platform storage: keep state and nonce in the platform's frame, not in a cookie
+        # a browser may block; then continue to the platform's auth endpoint.
+        auth = oidc._registration.get_auth_login_url() or ""
+        response = make_response(
+            render_template(
+                "lti/storage_login.html",
+                auth_url=url,
+                state=query["state"],
+                nonce=query["nonce"],
+                target=target,
+                platform_origin=_origin(auth),
+            )
+        )
+        oidc._cookie_service.update_response(response)
+        return response
+    return oidc.get_redirect(url).do_redirect()
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{parsed.netloc}"
+
+
+@bp.route("/launch", methods=["POST"])
+@csrf.exempt
+def launch() -> Any:
+    try:
+        message = load_launch()
+    except NeedsStorageCheck as check:
+        return render_template(
+            "lti/storage_launch.html",
+            check=check,
+            id_token=request.form.get("id_token"),
+            action=url_for("lti.launch"),
+        )
+    claims: dict[str, Any] = dict(message.get_launch_data())
+    identity = record_launch(claims)
+    registration = message._registration
+    assert isinstance(registration, ToolRegistration)
+    record_ags_endpoint(identity.user, registration.platform_id, identity.course, claims)
+    db.session.commit()
+    # A launch starts a fresh session: nothing of whoever used this browser before.
+    session.clear()
+    login_user(identity.user)
+    session["launch_id"] = message.get_launch_id()
+    session["roles"] = sorted(identity.roles)
+    session["course_id"] = identity.course.id if identity.course else None
+    if claims.get(CLAIM + "message_type") == DEEP_LINKING:
+        return redirect(url_for("lti.deep_link", launch_id=message.get_launch_id()))
+    custom = claims.get(CLAIM + "custom") or {}
+    module = custom.get("module") if isinstance(custom, dict) else None
+    if isinstance(module, str) and module:
+        if custom.get("open") == "quiz":
+            return redirect(url_for("quiz.start_page", slug=module))
+        return redirect(url_for("training.module", slug=module))
+    return redirect(url_for("training.overview"))
+
+
+@bp.route("/jwks")
+def jwks() -> Response:
+    keys = get_jwks()
+    db.session.commit()  # the first request may have made the first key
+    response = jsonify(keys)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+bp.add_url_rule(
+    "/deep-link/<launch_id>", view_func=deep_linking.picker, methods=["GET", "POST"],
+    endpoint="deep_link",
+)
+bp.add_url_rule("/register", view_func=registration.register, methods=["GET", "POST"])
+bp.add_url_rule("/canvas.json", view_func=registration.canvas_json)
+csrf.exempt("lms_plugin.lti.registration.register")

@@ -1,0 +1,48 @@
+"""Quiz attempts: the questions drawn, in the order shown, the answers given, the result,
+and the quiz version it was all taken on."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class QuizAttempt(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (Index("ix_quiz_attempt_user_quiz", "user_id", "quiz_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))
+    quiz_slug: Mapped[str] = mapped_column(String(80))
+    quiz_version: Mapped[str] = mapped_column(String(64))
+    # JSON: [{"id": question id, "options": [ids in display order], "parts": {part: [...]}}]
+    layout_json: Mapped[str] = mapped_column(Text)
+    # JSON: {question id: {question or part id: [chosen option ids]}}
+    answers_json: Mapped[str] = mapped_column(Text, default="{}")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    score: Mapped[float | None] = mapped_column(Numeric(5, 2))
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+
+    @property
+    def layout(self) -> list[dict[str, Any]]:
+        return json.loads(self.layout_json)
+
+    @property
+    def answers(self) -> dict[str, dict[str, list[str]]]:
+        return json.loads(self.answers_json or "{}")
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None

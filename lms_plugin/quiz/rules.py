@@ -1,0 +1,67 @@
+"""When a learner may take a quiz, and which questions an attempt shows. Pure."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..content.schema import Quiz
+
+
+@dataclass(frozen=True)
+class PastAttempt:
+    submitted_at: datetime
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    allowed: bool
+    reason: str = ""
+    attempts_used: int = 0
+    attempts_left: int | None = None  # None: unlimited
+    next_allowed_at: datetime | None = None
+
+
+def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime) -> Eligibility:
+    used = len(past)
+    left = None if quiz.attempts_allowed == 0 else max(0, quiz.attempts_allowed - used)
+    if any(p.passed for p in past):
+        return Eligibility(True, "", used, left)  # passed already: may practise freely
+    if left == 0:
+        return Eligibility(
+            False, "You have used all your attempts at this quiz. Your course administrator "
+            "can give you another.", used, left,
+        )
+    if past and quiz.cooldown_minutes:
+        last = max(p.submitted_at for p in past)
+        ready = last + timedelta(minutes=quiz.cooldown_minutes)
+        if now < ready:
+            return Eligibility(
+                False, "Take a short break and look back over the lessons before trying again.",
+                used, left, ready,
+            )
+    return Eligibility(True, "", used, left)
+
+
+def draw_layout(quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
+    """Questions drawn at random from the bank, and options shuffled, for one attempt."""
+    chosen = rng.sample(list(quiz.questions), quiz.questions_per_attempt)
+    layout = []
+    for question in chosen:
+        entry: dict[str, Any] = {"id": question.id}
+        if question.parts:
+            entry["parts"] = {
+                part.id: rng.sample([o.id for o in part.options], len(part.options))
+                for part in question.parts
+            }
+        elif question.type == "true_false":
+            entry["options"] = ["true", "false"]  # a fixed order reads better
+        else:
+            assert question.options is not None
+            entry["options"] = rng.sample([o.id for o in question.options], len(question.options))
+        layout.append(entry)
+    return layout

@@ -1,0 +1,158 @@
+"""Start, resume and submit attempts. Grading itself is pure (grading.py)."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from werkzeug.datastructures import MultiDict
+
+from ..content.loader import QuizContent
+from ..content.schema import Question, Quiz
+from ..content.services import get_catalog, get_quiz_version
+from ..extensions import db
+from ..users.models import User
+from .grading import AttemptResult, grade_attempt
+from .models import QuizAttempt
+from .rules import Eligibility, PastAttempt, draw_layout, may_start
+
+
+class QuizUnavailable(Exception):
+    def __init__(self, eligibility: Eligibility):
+        super().__init__(eligibility.reason)
+        self.eligibility = eligibility
+
+
+def query_submitted(user_id: int, slug: str) -> list[QuizAttempt]:
+    return list(db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == slug,
+            QuizAttempt.submitted_at.is_not(None),
+        ).order_by(QuizAttempt.submitted_at)
+    ))
+
+
+def get_open_attempt(user_id: int, slug: str) -> QuizAttempt | None:
+    return db.session.scalars(
+        select(QuizAttempt).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == slug,
+            QuizAttempt.submitted_at.is_(None),
+        ).order_by(QuizAttempt.id.desc())
+    ).first()
+
+
+def get_eligibility(user: User, quiz: Quiz, now: datetime | None = None) -> Eligibility:
+    past = [PastAttempt(_aware(a.submitted_at), bool(a.passed))
+            for a in query_submitted(user.id, quiz.id) if a.submitted_at]
+    return may_start(quiz, past, now or datetime.now(UTC))
+
+
+def start_attempt(user: User, content: QuizContent, course_id: int | None,
+                  rng: random.Random | None = None) -> QuizAttempt:
+    """The open attempt if there is one (a reload resumes it), else a new draw."""
+    attempt = get_open_attempt(user.id, content.slug)
+    if attempt is not None:
+        return attempt
+    eligibility = get_eligibility(user, content.quiz)
+    if not eligibility.allowed:
+        raise QuizUnavailable(eligibility)
+    attempt = QuizAttempt(
+        user_id=user.id, course_id=course_id, quiz_slug=content.slug,
+        quiz_version=content.version,
+        layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom())),
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def quiz_for(attempt: QuizAttempt) -> Quiz:
+    """The quiz as it was when the attempt began: later edits never change it."""
+    quiz = get_quiz_version(attempt.quiz_slug, attempt.quiz_version)
+    if quiz is None:  # pragma: no cover - versions are never deleted
+        raise LookupError(f"quiz {attempt.quiz_slug} version {attempt.quiz_version} is gone")
+    return quiz
+
+
+def attempt_questions(attempt: QuizAttempt, quiz: Quiz) -> list[Question]:
+    by_id = {q.id: q for q in quiz.questions}
+    return [by_id[entry["id"]] for entry in attempt.layout]
+
+
+def parse_answers(attempt: QuizAttempt, quiz: Quiz, form: MultiDict[str, str]
+                  ) -> dict[str, dict[str, list[str]]]:
+    """Form fields q-<question> or q-<question>-<part> -> option ids. Anything that is not
+    a question of this attempt or an option of that question is dropped."""
+    answers: dict[str, dict[str, list[str]]] = {}
+    for question in attempt_questions(attempt, quiz):
+        if question.parts:
+            answers[question.id] = {
+                part.id: _valid(form.getlist(f"q-{question.id}-{part.id}"),
+                                {o.id for o in part.options})
+                for part in question.parts
+            }
+        else:
+            assert question.options is not None
+            answers[question.id] = {
+                question.id: _valid(form.getlist(f"q-{question.id}"),
+                                    {o.id for o in question.options})
+            }
+    return answers
+
+
+def _valid(values: list[str], allowed: set[str]) -> list[str]:
+    return [v for v in dict.fromkeys(values) if v in allowed]
+
+
+def save_draft(attempt: QuizAttempt, answers: dict[str, dict[str, list[str]]]) -> None:
+    if not attempt.is_submitted:
+        attempt.answers_json = json.dumps(answers)
+        db.session.flush()
+
+
+@dataclass(frozen=True)
+class Submission:
+    attempt: QuizAttempt
+    result: AttemptResult
+    first: bool  # False: this attempt had already been submitted (a double submit)
+
+
+def submit_attempt(user: User, attempt: QuizAttempt,
+                   answers: dict[str, dict[str, list[str]]]) -> Submission:
+    """Grade on the server and record the attempt once, however often it is posted."""
+    quiz = quiz_for(attempt)
+    questions = attempt_questions(attempt, quiz)
+    if attempt.is_submitted:
+        return Submission(attempt, grade_attempt(questions, attempt.answers, quiz.pass_mark), False)
+    result = grade_attempt(questions, answers, quiz.pass_mark)
+    now = datetime.now(UTC)
+    # One conditional UPDATE: of two concurrent submits, only one changes the row.
+    changed = db.session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=now, answers_json=json.dumps(answers), score=result.score,
+                passed=result.passed)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    db.session.refresh(attempt)
+    if not changed:
+        return Submission(attempt, grade_attempt(questions, attempt.answers, quiz.pass_mark), False)
+
+    from ..lti.ags import enqueue_score
+    from ..training.services import complete_module_if_due, get_best_score
+
+    module = get_catalog().modules.get(quiz.module)
+    label = f"{module.meta.title} quiz" if module else quiz.title
+    # The gradebook shows the best score so far: a practice run after a pass never lowers it.
+    best = get_best_score(user.id, quiz.id)
+    enqueue_score(user, quiz.id, label, best if best is not None else result.score, now)
+    if module is not None:
+        complete_module_if_due(user, module)
+    return Submission(attempt, result, True)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

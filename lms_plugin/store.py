@@ -1,0 +1,154 @@
+"""The shared store: short-lived state every process sees (OIDC state and nonce,
+launch data, cached platform key sets).
+
+The database backs it by default; Redis when REDIS_URL is set. Never a process's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import DateTime, String, Text, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .extensions import db
+
+DEFAULT_TTL = 3600
+
+
+class SharedState(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "shared_state"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class StoreUnavailable(Exception):
+    """The shared store cannot be reached (Redis down); callers answer 503."""
+
+
+class SharedStore(ABC):
+    @abstractmethod
+    def get(self, key: str) -> Any: ...
+
+    @abstractmethod
+    def set(self, key: str, value: Any, exp: int | None = None) -> None: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def pop(self, key: str) -> Any:
+        """Remove and return a value atomically: of two callers, one gets it."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DatabaseStore(SharedStore):
+    """Uses its own short transactions so a rolled-back request never resurrects a nonce."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def _engine(self):
+        with self.app.app_context():
+            return db.engine
+
+    def get(self, key: str) -> Any:
+        with self._engine().connect() as conn:
+            row = conn.execute(
+                select(SharedState.value, SharedState.expires_at).where(SharedState.key == key)
+            ).first()
+        if row is None or _aware(row.expires_at) <= _now():
+            return None
+        return json.loads(row.value)
+
+    def set(self, key: str, value: Any, exp: int | None = None) -> None:
+        expires = _now() + timedelta(seconds=exp or DEFAULT_TTL)
+        payload = json.dumps(value)
+        engine = self._engine()
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        stmt = insert(SharedState).values(key=key, value=payload, expires_at=expires)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[SharedState.key],
+            set_={"value": payload, "expires_at": expires},
+        )
+        with engine.begin() as conn:
+            conn.execute(stmt)
+            # Sweep expired rows now and then rather than on every write.
+            if random.random() < 0.02:
+                conn.execute(delete(SharedState).where(SharedState.expires_at <= _now()))
+
+    def delete(self, key: str) -> None:
+        with self._engine().begin() as conn:
+            conn.execute(delete(SharedState).where(SharedState.key == key))
+
+    def pop(self, key: str) -> Any:
+        with self._engine().begin() as conn:
+            row = conn.execute(
+                delete(SharedState)
+                .where(SharedState.key == key)
+                .returning(SharedState.value, SharedState.expires_at)
+            ).first()
+        if row is None or _aware(row.expires_at) <= _now():
+            return None
+        return json.loads(row.value)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything we write is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class RedisStore(SharedStore):
+    def __init__(self, url: str, prefix: str = "lms_plugin:"):
+        import redis
+
+        self.prefix = prefix
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+        )
+        self._errors: tuple[type[BaseException], ...] = (redis.exceptions.ConnectionError,
+                                                         redis.exceptions.TimeoutError)
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except self._errors as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def get(self, key: str) -> Any:
+        raw = self._call(self.client.get, self.prefix + key)
+        return None if raw is None else json.loads(raw)
+
+    def set(self, key: str, value: Any, exp: int | None = None) -> None:
+        self._call(self.client.set, self.prefix + key, json.dumps(value), ex=exp or DEFAULT_TTL)
+
+    def delete(self, key: str) -> None:
+        self._call(self.client.delete, self.prefix + key)
+
+    def pop(self, key: str) -> Any:
+        raw = self._call(self.client.getdel, self.prefix + key)
+        return None if raw is None else json.loads(raw)
+
+
+def init_app(app: Flask) -> None:
+    url = app.config.get("REDIS_URL")
+    store: SharedStore
+    if url:
+        store = RedisStore(url, prefix=app.config.get("LMS_PLUGIN_REDIS_PREFIX", "lms_plugin:"))
+    else:
+        store = DatabaseStore(app)
+    app.extensions["lms_plugin_store"] = store
+
+
+def get_store() -> SharedStore:
+    return current_app.extensions["lms_plugin_store"]

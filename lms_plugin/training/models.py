@@ -1,0 +1,45 @@
+"""Progress through lessons and the completion of modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class LessonProgress(db.Model):  # type: ignore[name-defined]
+    """A lesson marked complete. Keyed by the lesson's stable id, so editing the text does
+    not lose anyone's progress; the module version it was completed under is kept."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80))
+    lesson_id: Mapped[str] = mapped_column(String(80))
+    module_version: Mapped[str] = mapped_column(String(64))
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ModuleCompletion(db.Model):  # type: ignore[name-defined]
+    """Recorded once, when the module's rule was first met, with the versions it was met
+    under. Never rewritten by later content edits."""
+
+    __tablename__ = "module_completion"
+    __table_args__ = (UniqueConstraint("user_id", "module_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    module_slug: Mapped[str] = mapped_column(String(80))
+    module_version: Mapped[str] = mapped_column(String(64))
+    quiz_version: Mapped[str | None] = mapped_column(String(64))
+    quiz_score: Mapped[float | None] = mapped_column(Numeric(5, 2))
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

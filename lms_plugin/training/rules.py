@@ -1,0 +1,44 @@
+"""Module completion rules. Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    lessons_total: int
+    lessons_done: int
+    quiz_required: bool
+    quiz_passed: bool
+
+    @property
+    def lessons_complete(self) -> bool:
+        return self.lessons_done >= self.lessons_total
+
+    @property
+    def complete(self) -> bool:
+        return self.lessons_complete and (self.quiz_passed or not self.quiz_required)
+
+    @property
+    def started(self) -> bool:
+        return self.lessons_done > 0 or self.quiz_passed
+
+    @property
+    def percent(self) -> int:
+        steps = self.lessons_total + (1 if self.quiz_required else 0)
+        done = self.lessons_done + (1 if self.quiz_required and self.quiz_passed else 0)
+        return round(100 * done / steps) if steps else 100
+
+
+def module_status(
+    lesson_ids: Sequence[str],
+    completed_lesson_ids: Collection[str],
+    quiz_required: bool,
+    quiz_passed: bool,
+) -> ModuleStatus:
+    """Completion = every current lesson done and, where the module has one, its quiz
+    passed. Lessons done that are no longer in the module do not count."""
+    done = sum(1 for lesson_id in lesson_ids if lesson_id in completed_lesson_ids)
+    return ModuleStatus(len(lesson_ids), done, quiz_required, quiz_passed)

@@ -1,0 +1,123 @@
+"""Progress and completion, as services: they change models and flush; views commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..content.loader import Lesson, Module
+from ..content.services import get_catalog
+from ..extensions import db
+from ..quiz.models import QuizAttempt
+from ..users.models import User
+from .models import LessonProgress, ModuleCompletion
+from .rules import ModuleStatus, module_status
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: Module
+    status: ModuleStatus
+    completion: ModuleCompletion | None
+    best_score: float | None
+
+
+def query_completed_lesson_ids(user_id: int) -> set[str]:
+    return set(db.session.scalars(
+        select(LessonProgress.lesson_id).where(LessonProgress.user_id == user_id)
+    ))
+
+
+def get_best_score(user_id: int, quiz_slug: str) -> float | None:
+    best = db.session.scalar(
+        select(func.max(QuizAttempt.score)).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
+            QuizAttempt.submitted_at.is_not(None),
+        )
+    )
+    return float(best) if best is not None else None
+
+
+def has_passed(user_id: int, quiz_slug: str) -> bool:
+    return db.session.scalar(
+        select(QuizAttempt.id).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
+            QuizAttempt.passed.is_(True),
+        ).limit(1)
+    ) is not None
+
+
+def get_module_progress(user: User, module: Module, done: set[str] | None = None
+                        ) -> ModuleProgress:
+    done = query_completed_lesson_ids(user.id) if done is None else done
+    quiz = module.meta.completion.quiz
+    status = module_status(
+        [lesson.meta.id for lesson in module.lessons], done, bool(quiz),
+        has_passed(user.id, quiz) if quiz else False,
+    )
+    completion = db.session.scalars(
+        select(ModuleCompletion).where(
+            ModuleCompletion.user_id == user.id, ModuleCompletion.module_slug == module.slug
+        )
+    ).first()
+    return ModuleProgress(module, status, completion,
+                          get_best_score(user.id, quiz) if quiz else None)
+
+
+def query_programme(user: User) -> list[ModuleProgress]:
+    done = query_completed_lesson_ids(user.id)
+    return [get_module_progress(user, m, done) for m in get_catalog().ordered_modules()]
+
+
+def mark_lesson_complete(user: User, module: Module, lesson: Lesson) -> ModuleCompletion | None:
+    """Idempotent. Returns the module's completion if this lesson completed the module."""
+    exists = db.session.scalar(
+        select(LessonProgress.id).where(
+            LessonProgress.user_id == user.id, LessonProgress.lesson_id == lesson.meta.id
+        )
+    )
+    if exists is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LessonProgress(
+                    user_id=user.id, module_slug=module.slug, lesson_id=lesson.meta.id,
+                    module_version=module.version,
+                ))
+        except IntegrityError:
+            pass  # marked in another tab a moment ago
+    return complete_module_if_due(user, module)
+
+
+def complete_module_if_due(user: User, module: Module) -> ModuleCompletion | None:
+    """Record the completion once, the first time the rule is met."""
+    progress = get_module_progress(user, module)
+    if progress.completion is not None or not progress.status.complete:
+        return None
+    quiz_slug = module.meta.completion.quiz
+    quiz_version = None
+    if quiz_slug:
+        quiz_version = db.session.scalar(
+            select(QuizAttempt.quiz_version).where(
+                QuizAttempt.user_id == user.id, QuizAttempt.quiz_slug == quiz_slug,
+                QuizAttempt.passed.is_(True),
+            ).order_by(QuizAttempt.submitted_at).limit(1)
+        )
+    completion = ModuleCompletion(
+        user_id=user.id, module_slug=module.slug, module_version=module.version,
+        quiz_version=quiz_version, quiz_score=progress.best_score,
+        completed_at=datetime.now(UTC),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+    except IntegrityError:
+        return None  # recorded by a concurrent request
+    if quiz_slug and progress.best_score is not None:
+        from ..lti.ags import enqueue_score
+
+        enqueue_score(user, quiz_slug, f"{module.meta.title} quiz", progress.best_score,
+                      completion.completed_at, comment="Module complete")
+    return completion

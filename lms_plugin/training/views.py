@@ -1,0 +1,101 @@
+"""The learner's programme: overview, module and lesson pages, "mark complete"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required
+
+from ..content.loader import Module
+from ..content.render import render_markdown
+from ..content.services import get_catalog
+from ..extensions import db
+from ..users.models import Course
+from .help import help_resources
+from .services import (
+    get_module_progress,
+    mark_lesson_complete,
+    query_completed_lesson_ids,
+    query_programme,
+)
+
+bp = Blueprint("training", __name__)
+
+
+def _course() -> Course | None:
+    course_id = session.get("course_id")
+    return db.session.get(Course, course_id) if course_id else None
+
+
+def _module_or_404(slug: str) -> Module:
+    module = get_catalog().modules.get(slug)
+    if module is None:
+        abort(404, description=f"There is no module called {slug!r}.")
+    return module
+
+
+@bp.route("/")
+@login_required
+def overview() -> Any:
+    return render_template(
+        "training/overview.html", programme=query_programme(current_user), course=_course(),
+        user=current_user, programmes=sorted(get_catalog().programmes.values(),
+                                             key=lambda p: p.slug),
+    )
+
+
+@bp.route("/modules/<slug>")
+@login_required
+def module(slug: str) -> Any:
+    mod = _module_or_404(slug)
+    return render_template(
+        "training/module.html", module=mod, progress=get_module_progress(current_user, mod),
+        done=query_completed_lesson_ids(current_user.id),
+        quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
+    )
+
+
+@bp.route("/modules/<slug>/lessons/<int:number>")
+@login_required
+def lesson(slug: str, number: int) -> Any:
+    mod = _module_or_404(slug)
+    index = next((i for i, ls in enumerate(mod.lessons) if ls.number == number), None)
+    if index is None:
+        abort(404, description="There is no such lesson in this module.")
+    current = mod.lessons[index]
+    sources = {s.id: s for s in mod.meta.sources}
+    return render_template(
+        "training/lesson.html",
+        module=mod,
+        lesson=current,
+        body=render_markdown(current.body),
+        previous=mod.lessons[index - 1] if index > 0 else None,
+        next=mod.lessons[index + 1] if index + 1 < len(mod.lessons) else None,
+        completed=current.meta.id in query_completed_lesson_ids(current_user.id),
+        sources=[sources[s] for s in current.meta.sources if s in sources],
+        position=index + 1,
+    )
+
+
+@bp.route("/modules/<slug>/lessons/<int:number>/complete", methods=["POST"])
+@login_required
+def complete_lesson(slug: str, number: int) -> Any:
+    mod = _module_or_404(slug)
+    current = next((ls for ls in mod.lessons if ls.number == number), None)
+    if current is None:
+        abort(404, description="There is no such lesson in this module.")
+    completion = mark_lesson_complete(current_user, mod, current)
+    db.session.commit()
+    if completion is not None:
+        flash(f"You have completed {mod.meta.title}.", "success")
+    following = next((ls for ls in mod.lessons if ls.number > number), None)
+    if following is not None:
+        return redirect(url_for("training.lesson", slug=slug, number=following.number))
+    return redirect(url_for("training.module", slug=slug))
+
+
+@bp.route("/help")
+def help_now() -> Any:
+    """Reachable from every page, signed in or not."""
+    return render_template("training/help_now.html", help=help_resources(current_app))

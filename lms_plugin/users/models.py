@@ -1,0 +1,93 @@
+"""Learners, courses (LTI contexts) and enrolments, as the platforms describe them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+# Roles the tool knows, mapped from LTI role URIs (see users.roles).
+LEARNER = "learner"
+INSTRUCTOR = "instructor"
+ADMIN = "admin"
+MENTOR = "mentor"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
+    """A person is (platform issuer, sub). Name and email only if the platform sends them."""
+
+    __tablename__ = "user"
+    __table_args__ = (UniqueConstraint("issuer", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    sub: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_launch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="user")
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or "Learner"
+
+
+class Course(db.Model):  # type: ignore[name-defined]
+    """An LTI context (a Moodle or Canvas course), per platform registration."""
+
+    __tablename__ = "course"
+    __table_args__ = (UniqueConstraint("issuer", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(500))
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str | None] = mapped_column(String(500))
+    label: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course")
+
+
+class Enrollment(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "enrollment"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    # Space-separated tool roles: learner, instructor, admin, mentor.
+    roles: Mapped[str] = mapped_column(String(100), default=LEARNER)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="enrollments")
+    course: Mapped[Course] = relationship(back_populates="enrollments")
+
+    @property
+    def role_set(self) -> set[str]:
+        return set(self.roles.split())
+
+
+class MentorScope(db.Model):  # type: ignore[name-defined]
+    """From `role_scope_mentor`: the mentor may see the named people (their trainees)."""
+
+    __tablename__ = "mentor_scope"
+    __table_args__ = (UniqueConstraint("mentor_id", "mentee_sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # The mentee's sub on the mentor's issuer; the mentee may not have launched yet.
+    mentee_sub: Mapped[str] = mapped_column(String(255))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,89 @@
+"""Record who launched, from where, in which role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from ..extensions import db
+from .models import MENTOR, Course, Enrollment, MentorScope, User
+from .roles import map_roles
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+@dataclass
+class LaunchIdentity:
+    user: User
+    course: Course | None
+    roles: set[str]
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value.strip() else None
+
+
+def record_launch(claims: dict[str, Any]) -> LaunchIdentity:
+    """Upsert the user, course and enrolment a validated launch describes; flush, no commit."""
+    now = datetime.now(UTC)
+    issuer, sub = claims["iss"], str(claims["sub"])
+    user = db.session.scalars(select(User).where(User.issuer == issuer, User.sub == sub)).first()
+    if user is None:
+        user = User(issuer=issuer, sub=sub)
+        db.session.add(user)
+    # Name and email only when sent, and replaced by what the platform sends now.
+    parts = (_text(claims.get("given_name"), 120), _text(claims.get("family_name"), 120))
+    name = _text(claims.get("name"), 255) or " ".join(p for p in parts if p) or None
+    if name:
+        user.name = name
+    email = _text(claims.get("email"), 320)
+    if email:
+        user.email = email
+    user.last_launch_at = now
+
+    roles = map_roles(claims.get(CLAIM + "roles") or [])
+    course = None
+    context = claims.get(CLAIM + "context")
+    if isinstance(context, dict) and _text(context.get("id"), 255):
+        context_id = str(context["id"])[:255]
+        course = db.session.scalars(
+            select(Course).where(Course.issuer == issuer, Course.context_id == context_id)
+        ).first()
+        if course is None:
+            course = Course(issuer=issuer, context_id=context_id)
+            db.session.add(course)
+        course.title = _text(context.get("title"), 500) or course.title
+        course.label = _text(context.get("label"), 255) or course.label
+        db.session.flush()
+        enrollment = db.session.scalars(
+            select(Enrollment).where(
+                Enrollment.user_id == user.id, Enrollment.course_id == course.id
+            )
+        ).first()
+        if enrollment is None:
+            enrollment = Enrollment(user=user, course=course)
+            db.session.add(enrollment)
+        enrollment.roles = " ".join(sorted(roles))
+        enrollment.last_seen_at = now
+    db.session.flush()
+
+    if MENTOR in roles:
+        mentees = claims.get(CLAIM + "role_scope_mentor")
+        if isinstance(mentees, list):
+            set_mentor_scope(user, [str(m)[:255] for m in mentees if m])
+    return LaunchIdentity(user=user, course=course, roles=roles)
+
+
+def set_mentor_scope(mentor: User, mentee_subs: list[str]) -> None:
+    """The platform's list is the truth: replace what we had."""
+    db.session.execute(delete(MentorScope).where(MentorScope.mentor_id == mentor.id))
+    for sub in dict.fromkeys(mentee_subs):
+        db.session.add(MentorScope(mentor_id=mentor.id, mentee_sub=sub))
+    db.session.flush()
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)

@@ -1,0 +1,152 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
+the app, its test client and CLI runner, a real LTI platform over HTTP, and `lti`, which
+performs a real launch the way flaskr's AuthActions logs in."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from lms_plugin import create_app
+from lms_plugin.extensions import db
+from tests.support.browser import ClientBrowser
+from tests.support.platform import TestPlatform
+
+SECRET = "test-secret-key"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _pg_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if not pg:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        return
+    # A fresh schema per run: runs never see each other's rows.
+    schema = "lp_test_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_url(pg, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url.replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        ),
+        "SECRET_KEY": SECRET,
+    }
+    config.update(extra)
+    os.environ["LMS_PLUGIN_INSTANCE_PATH"] = str(tmp)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    from flask_migrate import upgrade
+
+    app = make_app(database_url, tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def _clean(app: Flask) -> None:
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(migrated: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(migrated, tmp_path)
+    yield app
+    _clean(app)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPlatform]:
+    p = TestPlatform(tmp_path_factory.mktemp("platform"))
+    yield p
+    p.stop()
+
+
+@pytest.fixture
+def registered(app: Flask, platform: TestPlatform) -> TestPlatform:
+    """The test platform registered with the tool (as `lms-plugin platform add` would),
+    and the tool with the platform, for launches through the test client."""
+    from lms_plugin.lti.registration import save_platform
+
+    with app.app_context():
+        save_platform(**platform.registration_kwargs())
+        db.session.commit()
+    platform.point_at_tool("http://localhost")
+    platform.reset()
+    return platform
+
+
+@pytest.fixture
+def lti(client: Any, registered: TestPlatform) -> ClientBrowser:
+    return ClientBrowser(client, registered.url)
+
+
+SAMPLE_CONTENT = Path(__file__).parent / "content" / "sample"
+
+
+def sync(app: Flask, root: Path) -> None:
+    from lms_plugin.content.services import sync_content
+
+    app.config["LMS_PLUGIN_CONTENT_DIR"] = str(root)
+    with app.app_context():
+        report = sync_content(root)
+        assert report.ok, [str(e) for e in report.errors]
+        db.session.commit()
+
+
+@pytest.fixture
+def sample_content(app: Flask) -> Path:
+    """A small module and quiz (tests/content/sample), synced into the database."""
+    sync(app, SAMPLE_CONTENT)
+    return SAMPLE_CONTENT
+
+
+@pytest.fixture
+def shipped_content(app: Flask) -> Path:
+    """The real modules/ and quizzes/ of the project, synced."""
+    root = Path(__file__).parents[1]
+    sync(app, root)
+    return root

@@ -1,0 +1,87 @@
+"""axe-core (bundled with axe-playwright-python) in real headless Chromium: no serious or
+critical WCAG violation on the learner's pages, at desktop width and at 320 px."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_app
+from tests.support.chromium import CHROMIUM, chromium, screenshot
+from tests.support.servers import ServerThread
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture
+def demo(app, migrated, tmp_path, shipped_content):
+    demo_app = make_app(migrated, tmp_path / "demo", LMS_PLUGIN_DEMO=True)
+    server = ServerThread(demo_app).start()
+    yield server.url.replace("127.0.0.1", "localhost")
+    server.stop()
+
+
+def serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                                   "wcag22aa", "best-practice"]})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+def launch(page, base: str) -> None:
+    page.goto(base + "/demo/course/wellbeing-101?persona=learner")
+    page.frame_locator("iframe.lti-frame").get_by_role(
+        "heading", name="Your peer support programme").wait_for(timeout=15000)
+
+
+def test_learner_pages_have_no_serious_violations(demo):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        launch(page, demo)
+        checked: dict[str, list[str]] = {}
+
+        def check(name: str, url: str | None = None) -> None:
+            if url:
+                page.goto(demo + url)
+            checked[name] = serious(page)
+            screenshot(page, f"a11y-{name}")
+
+        check("overview", "/")
+        check("module", "/modules/awareness")
+        check("lesson", "/modules/awareness/lessons/1")
+        check("help", "/help")
+        page.goto(demo + "/quiz/awareness")
+        check("quiz-start")
+        page.get_by_role("button", name="Start the quiz").click()
+        page.wait_for_url("**/quiz/attempts/*")
+        check("quiz-attempt")
+        # Answer the first option everywhere, with the keyboard only.
+        for group in page.locator("fieldset").all():
+            group.locator("input").first.focus()
+            page.keyboard.press("Space")
+        page.get_by_role("button", name="Submit answers").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/review")
+        check("quiz-review")
+        check("demo-lms", "/demo/course/wellbeing-101?persona=learner")
+        assert checked and not any(checked.values()), checked
+
+
+@pytest.mark.parametrize("path", ["/", "/modules/awareness/lessons/1", "/help"])
+def test_pages_fit_a_320px_screen(demo, path):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 320, "height": 640})
+        launch(page, demo)
+        page.goto(demo + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{path} scrolls sideways at 320px ({width}px)"
+        assert not serious(page)

@@ -1,0 +1,181 @@
+"""A learner's way through a module: lessons, progress, the quiz, completion; and the
+promises about quizzes (server-side grading, one attempt per submit, versions kept)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from lms_plugin.extensions import db
+from lms_plugin.jobs.models import OutboxMessage
+from lms_plugin.quiz.models import QuizAttempt
+from lms_plugin.training.models import LessonProgress, ModuleCompletion
+from tests.conftest import sync
+from tests.support.browser import parse_form
+
+RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
+         "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
+
+
+def csrf(page: str) -> str:
+    return parse_form(page).fields["csrf_token"]
+
+
+def start_quiz(client) -> tuple[str, str]:
+    page = client.get("/quiz/listening").get_data(as_text=True)
+    started = client.post("/quiz/listening/start", data={"csrf_token": csrf(page)})
+    assert started.status_code == 302
+    url = started.headers["Location"]
+    return url, client.get(url).get_data(as_text=True)
+
+
+def answer(client, url: str, page: str, answers: dict, action: str = "submit"):
+    data = [("csrf_token", csrf(page)), ("action", action)]
+    for name, values in answers.items():
+        data += [(name, v) for v in values]
+    return client.post(url, data=MultiDict(data))
+
+
+def count(app, model, **where) -> int:
+    with app.app_context():
+        stmt = select(func.count()).select_from(model)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(model, key) == value)
+        return db.session.scalar(stmt)
+
+
+def test_learner_goes_from_launch_through_lessons_and_quiz_to_completion(app, lti,
+                                                                          sample_content):
+    client = lti.client
+    lti.launch()
+    overview = client.get("/").get_data(as_text=True)
+    assert "Listening well" in overview and "Not started" in overview
+
+    module = client.get("/modules/listening").get_data(as_text=True)
+    assert "0 of 2 lessons done" in module
+
+    lesson = client.get("/modules/listening/lessons/1").get_data(as_text=True)
+    assert "Open questions" in lesson and "Lesson 1 of 2" in lesson
+    assert "<script" not in lesson.split("<main", 1)[1]  # content can never run script
+    done = client.post("/modules/listening/lessons/1/complete", data={"csrf_token": csrf(lesson)})
+    assert done.headers["Location"].endswith("/modules/listening/lessons/2")
+
+    second = client.get("/modules/listening/lessons/2").get_data(as_text=True)
+    assert "Content note:" in second and "mentions suicide" in second
+    assert "href=\"javascript:" not in second
+    client.post("/modules/listening/lessons/2/complete", data={"csrf_token": csrf(second)})
+    assert count(app, LessonProgress) == 2
+    assert count(app, ModuleCompletion) == 0  # the quiz is still to pass
+
+    url, page = start_quiz(client)
+    assert "Question 1 of 4" in page
+    review = answer(client, url, page, RIGHT)
+    assert review.status_code == 302
+    result = client.get(review.headers["Location"]).get_data(as_text=True)
+    assert "You scored <strong>100%</strong>" in result and "You passed" in result
+    assert "It invites them to say more." in result  # feedback after submission
+
+    with app.app_context():
+        completion = db.session.scalars(select(ModuleCompletion)).one()
+        assert completion.module_slug == "listening" and float(completion.quiz_score) == 100
+        assert completion.completed_at is not None
+        # The score went to the outbox in the same transaction: one for the quiz, one
+        # progress post for the completed module.
+        kinds = db.session.scalars(select(OutboxMessage.kind)).all()
+        assert kinds == ["ags.score", "ags.score"]
+    assert "Completed" in client.get("/").get_data(as_text=True)
+    # Completion is recorded once: nothing new however the learner goes on.
+    client.post("/modules/listening/lessons/1/complete", data={"csrf_token": csrf(lesson)})
+    assert count(app, ModuleCompletion) == 1
+
+
+def test_quiz_page_never_carries_answers_or_feedback(lti, sample_content):
+    lti.launch()
+    _url, page = start_quiz(lti.client)
+    for marker in ("correct", "feedback", "It invites them to say more", "Research shows",
+                   "is-answer", "A right answer"):
+        assert marker not in page
+    # Every option is offered, by id and text only.
+    assert len(re.findall(r'type="radio"', page)) == 3 + 2 + 2 + 2
+    assert len(re.findall(r'type="checkbox"', page)) == 3
+
+
+def test_double_submit_records_one_attempt(app, lti, sample_content):
+    lti.launch()
+    url, page = start_quiz(lti.client)
+    first = answer(lti.client, url, page, RIGHT)
+    outbox = count(app, OutboxMessage)
+    second = answer(lti.client, url, page, {"q-q-open": ["a"]})  # a different, worse answer
+    assert first.status_code == second.status_code == 302
+    with app.app_context():
+        attempt = db.session.scalars(select(QuizAttempt)).one()
+        assert float(attempt.score) == 100.0
+    assert count(app, OutboxMessage) == outbox
+
+
+def test_attempt_resumes_after_reload_with_saved_answers(app, lti, sample_content):
+    lti.launch()
+    url, page = start_quiz(lti.client)
+    order = re.findall(r'id="(q-[a-z0-9-]+-[a-z0-9]+)"', page)
+    saved = answer(lti.client, url, page, {"q-q-open": ["b"]}, action="save")
+    assert saved.status_code == 302
+    again = lti.client.get(url).get_data(as_text=True)
+    assert re.findall(r'id="(q-[a-z0-9-]+-[a-z0-9]+)"', again) == order
+    assert 'id="q-q-open-b" name="q-q-open" value="b" checked' in again
+    # Starting again resumes the same attempt rather than drawing a new one.
+    page = lti.client.get("/quiz/listening").get_data(as_text=True)
+    assert "Carry on with your try" in page
+    assert lti.client.post("/quiz/listening/start",
+                           data={"csrf_token": csrf(page)}).headers["Location"] == url
+    assert count(app, QuizAttempt) == 1
+
+
+def test_editing_the_bank_does_not_change_a_past_score(app, lti, sample_content, tmp_path):
+    lti.launch()
+    url, page = start_quiz(lti.client)
+    answer(lti.client, url, page, RIGHT)
+    review_url = url + "/review"
+    before = lti.client.get(review_url).get_data(as_text=True)
+
+    edited = tmp_path / "content"
+    shutil.copytree(sample_content, edited)
+    quiz = edited / "quizzes" / "listening.yaml"
+    text = quiz.read_text()
+    text = text.replace('text: "Are you OK?", correct: false', 'text: "Are you OK?", correct: true')
+    text = text.replace('text: "How have things been for you lately?", correct: true',
+                        'text: "How have things been for you lately?", correct: false')
+    quiz.write_text(text)
+    sync(app, edited)
+
+    with app.app_context():
+        attempt = db.session.scalars(select(QuizAttempt)).one()
+        assert float(attempt.score) == 100.0
+    assert lti.client.get(review_url).get_data(as_text=True) == before
+
+
+def test_attempts_are_limited(app, lti, sample_content):
+    lti.launch()
+    for _ in range(3):
+        url, page = start_quiz(lti.client)
+        answer(lti.client, url, page, {})
+    page = lti.client.get("/quiz/listening").get_data(as_text=True)
+    assert "used all your attempts" in page and "Start the quiz" not in page
+    token = csrf(lti.client.get("/modules/listening/lessons/1").get_data(as_text=True))
+    refused = lti.client.post("/quiz/listening/start", data={"csrf_token": token})
+    assert refused.headers["Location"].endswith("/quiz/listening")
+    assert count(app, QuizAttempt) == 3
+
+
+def test_another_persons_attempt_is_not_found(app, registered, sample_content):
+    from tests.support.browser import ClientBrowser
+
+    alex = ClientBrowser(app.test_client(), registered.url)
+    alex.launch(persona="learner")
+    url, _page = start_quiz(alex.client)
+    sam = ClientBrowser(app.test_client(), registered.url)
+    sam.launch(persona="trainee")
+    assert sam.client.get(url).status_code == 404
+    assert sam.client.get(url + "/review").status_code == 404

@@ -1,0 +1,44 @@
+"""Small factories for test data: plain functions over the models, never hand-written SQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from lms_plugin.extensions import db
+from lms_plugin.training.models import ModuleCompletion
+from lms_plugin.users.models import Course, Enrollment, MentorScope, User
+
+ISSUER = "https://lms.example.org"
+
+
+def user(name: str = "Test Person", roles: str = "learner", issuer: str = ISSUER,
+         sub: str | None = None, course: Course | None = None) -> User:
+    person = User(issuer=issuer, sub=sub or uuid.uuid4().hex[:10], name=name)
+    db.session.add(person)
+    db.session.flush()
+    course = course or get_course(issuer)
+    db.session.add(Enrollment(user_id=person.id, course_id=course.id, roles=roles))
+    db.session.flush()
+    return person
+
+
+def get_course(issuer: str = ISSUER, context_id: str = "course-1") -> Course:
+    found = db.session.query(Course).filter_by(issuer=issuer, context_id=context_id).first()
+    if found is None:
+        found = Course(issuer=issuer, context_id=context_id, title="Course one")
+        db.session.add(found)
+        db.session.flush()
+    return found
+
+
+def mentor_of(mentor: User, *trainees: User) -> None:
+    for trainee in trainees:
+        db.session.add(MentorScope(mentor_id=mentor.id, mentee_sub=trainee.sub))
+    db.session.flush()
+
+
+def completed(person: User, module: str, score: float = 90, version: str = "v1") -> None:
+    db.session.add(ModuleCompletion(user_id=person.id, module_slug=module, module_version=version,
+                                    quiz_score=score, completed_at=datetime.now(UTC)))
+    db.session.flush()
