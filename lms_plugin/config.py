@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_PREFIX": "lms_plugin:",
     "CONTENT_DIR": "",
     "HELP_FILE": "",
+    # Workers run scheduled work (renewal reminders) this often, in seconds
+    "PERIODIC_SECONDS": 3600,
 }
 
 

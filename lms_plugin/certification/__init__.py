@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
+
+from ..users.models import ADMIN, MENTOR
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401 - registers the tables
+    from . import (
+        admin_views,  # noqa: F401 - admin routes on the same blueprint
+        models,  # noqa: F401 - registers the tables
+    )
     from .views import bp
 
     app.register_blueprint(bp)
+
+    @app.context_processor
+    def certification_nav() -> dict[str, Any]:
+        """Links for the header: the directory for everyone signed in, supervision for
+        mentors, people for admins."""
+        from flask import session
+
+        roles = set(session.get("roles", []))
+        return {"nav_supervisor": bool(roles & {MENTOR, ADMIN}),
+                "nav_admin": ADMIN in roles}

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -46,3 +53,31 @@ class ReasonForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A button that changes something: just the CSRF token."""
+
+
+class ListingForm(FlaskForm):
+    contact = StringField("How colleagues can reach you", description=(
+        "For example your work chat name, desk phone extension or a booking link. This is "
+        "shown to colleagues in your organisation."),
+        validators=[DataRequired("Say how colleagues can reach you."), Length(max=300)])
+    languages = StringField("Languages you can offer support in", description=(
+        "For example: English, Polish, British Sign Language."),
+        validators=[DataRequired("List at least one language."), Length(max=200)])
+    availability = StringField("When you are usually available", description=(
+        "For example: Tuesday and Thursday lunchtimes, UK time."),
+        validators=[DataRequired("Say when you are usually available."), Length(max=300)])
+
+
+class AssignSupervisorForm(FlaskForm):
+    supervisor = SelectField("Supervisor", coerce=int,
+                             validators=[InputRequired("Choose a supervisor.")])
+
+
+class WaiverForm(FlaskForm):
+    requirement = SelectField("Requirement to waive",
+                              validators=[DataRequired("Choose the requirement.")])
+    evidence = TextAreaField("Evidence of prior learning you have seen", description=(
+        "For example: the name and date of a certificate from another recognised course."),
+        validators=[DataRequired("Describe the evidence."), Length(min=3, max=2000)])
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."),
+                                                 Length(min=3, max=2000)])

@@ -125,6 +125,59 @@ class Certificate(db.Model):  # type: ignore[name-defined]
         return "current" if _aware(self.expires_at) > now else "expired"
 
 
+class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
+    """A supervisor assigned to a trainee by an admin (besides LTI `role_scope_mentor`)."""
+
+    __tablename__ = "supervisor_assignment"
+    __table_args__ = (UniqueConstraint("supervisor_id", "trainee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                               index=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                            index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id])
+    trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
+
+
+class Reminder(db.Model):  # type: ignore[name-defined]
+    """A renewal reminder that came due (`days_before` expiry), recorded once per
+    certificate and offset: shown to the holder in the tool and listed for admins."""
+
+    __tablename__ = "certificate_reminder"
+    __table_args__ = (UniqueConstraint("certificate_id", "days_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificate.id", ondelete="CASCADE"), index=True)
+    days_before: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    certificate: Mapped[Certificate] = relationship()
+
+
+class DirectoryListing(db.Model):  # type: ignore[name-defined]
+    """A certified peer supporter's opt-in entry in "Find a peer supporter". Shown only
+    while they hold a current, unrevoked certificate (checked on every read)."""
+
+    __tablename__ = "directory_listing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         unique=True)
+    contact: Mapped[str] = mapped_column(String(300))
+    languages: Mapped[str] = mapped_column(String(200))
+    availability: Mapped[str] = mapped_column(String(300))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
 class AuditEvent(db.Model):  # type: ignore[name-defined]
     """Who did what to whose record: decisions, certificates, views of a person, exports."""
 

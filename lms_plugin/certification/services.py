@@ -30,6 +30,7 @@ from .models import (
     Certificate,
     LoggedHours,
     ProgrammeEnrolment,
+    SupervisorAssignment,
     Waiver,
 )
 from .privacy import find_identifiers
@@ -230,21 +231,113 @@ def get_certificate_by_code(code: str) -> Certificate | None:
 # --- hours ------------------------------------------------------------------------------
 
 
+def _roles_of(user: User) -> set[str]:
+    roles: set[str] = set()
+    for enrollment in db.session.scalars(select(Enrollment).where(
+            Enrollment.user_id == user.id)):
+        roles |= enrollment.role_set
+    return roles
+
+
+def _assigned(supervisor: User, trainee: User) -> bool:
+    return db.session.scalar(select(SupervisorAssignment.id).where(
+        SupervisorAssignment.supervisor_id == supervisor.id,
+        SupervisorAssignment.trainee_id == trainee.id)) is not None
+
+
 def may_supervise(supervisor: User, trainee: User) -> bool:
-    """A mentor whose role_scope_mentor names the trainee, or an admin; never oneself."""
+    """An admin, a mentor whose role_scope_mentor names the trainee, or a supervisor an
+    admin assigned to them; never oneself."""
     if supervisor.id == trainee.id:
         return False
-    roles = set()
-    for enrollment in db.session.scalars(select(Enrollment).where(
-            Enrollment.user_id == supervisor.id)):
-        roles |= enrollment.role_set
-    if ADMIN in roles:
+    roles = _roles_of(supervisor)
+    if ADMIN in roles or _assigned(supervisor, trainee):
         return True
     if MENTOR in roles and supervisor.issuer == trainee.issuer:
         return db.session.scalar(select(MentorScope.id).where(
             MentorScope.mentor_id == supervisor.id,
             MentorScope.mentee_sub == trainee.sub)) is not None
     return False
+
+
+def supervisors_of(trainee: User) -> list[User]:
+    """The people a trainee can send hours to: their LMS mentors and assigned supervisors."""
+    mentors = db.session.scalars(select(User).join(MentorScope, MentorScope.mentor_id == User.id)
+                                 .where(MentorScope.mentee_sub == trainee.sub,
+                                        User.issuer == trainee.issuer, User.id != trainee.id))
+    assigned = db.session.scalars(select(User).join(
+        SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
+        .where(SupervisorAssignment.trainee_id == trainee.id))
+    return sorted(dict.fromkeys([*mentors, *assigned]), key=lambda u: u.display_name.lower())
+
+
+def trainees_of(supervisor: User) -> list[User]:
+    scoped = db.session.scalars(select(User).join(MentorScope, MentorScope.mentee_sub == User.sub)
+                                .where(MentorScope.mentor_id == supervisor.id,
+                                       User.issuer == supervisor.issuer))
+    assigned = db.session.scalars(select(User).join(
+        SupervisorAssignment, SupervisorAssignment.trainee_id == User.id)
+        .where(SupervisorAssignment.supervisor_id == supervisor.id))
+    return sorted(dict.fromkeys([*scoped, *assigned]), key=lambda u: u.display_name.lower())
+
+
+def is_qualified_supervisor(user: User, slug: str) -> bool:
+    """What the programme says qualifies someone to supervise: one of its roles in any
+    course, or a current certificate in the programme it names."""
+    rule = get_programme(slug).programme.supervisor
+    if _roles_of(user) & set(rule.roles):
+        return True
+    if rule.certified_in:
+        certificate = get_current_certificate(user, rule.certified_in)
+        return certificate is not None and certificate.state_at(now()) == "current"
+    return False
+
+
+def assign_supervisor(trainee: User, supervisor: User, slug: str, admin: User
+                      ) -> SupervisorAssignment:
+    if supervisor.id == trainee.id:
+        raise CertificationError("Nobody supervises themselves.")
+    if supervisor.issuer != trainee.issuer:
+        raise CertificationError("The supervisor must belong to the same organisation.")
+    if not is_qualified_supervisor(supervisor, slug):
+        raise CertificationError(
+            f"{supervisor.display_name} is not qualified to supervise under this programme.")
+    existing = db.session.scalars(select(SupervisorAssignment).where(
+        SupervisorAssignment.supervisor_id == supervisor.id,
+        SupervisorAssignment.trainee_id == trainee.id)).first()
+    if existing is not None:
+        return existing
+    assignment = SupervisorAssignment(supervisor_id=supervisor.id, trainee_id=trainee.id,
+                                      assigned_by_id=admin.id, assigned_at=now())
+    db.session.add(assignment)
+    db.session.flush()
+    audit("supervisor.assign", admin, trainee, assignment, supervisor=supervisor.id,
+          programme=slug)
+    return assignment
+
+
+def unassign_supervisor(assignment: SupervisorAssignment, admin: User) -> None:
+    audit("supervisor.unassign", admin, assignment.trainee, assignment,
+          supervisor=assignment.supervisor_id)
+    db.session.delete(assignment)
+    db.session.flush()
+
+
+def extend_deadline(enrolment: ProgrammeEnrolment, admin: User, reason: str) -> None:
+    """The provisional deadline may be extended, at most as often as the programme says."""
+    allowed = get_programme(enrolment.programme_slug).programme.provisional.max_extensions
+    if enrolment.extensions >= allowed:
+        raise CertificationError("The deadline has already been extended as far as the "
+                                 "programme allows.")
+    if not reason.strip():
+        raise CertificationError("Give a reason for the extension.")
+    enrolment.extensions += 1
+    db.session.flush()
+    audit("deadline.extend", admin, enrolment.user, enrolment, reason=reason.strip())
+
+
+def continuing_domains(slug: str) -> list[str]:
+    return sorted({*get_programme(slug).programme.renewal.sub_minimums, "general"})
 
 
 def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Decimal,
@@ -256,8 +349,11 @@ def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Deci
         raise CertificationError("Enrol in the programme before logging hours.")
     if category == PRACTICE and kind not in programme.practice.all_kinds:
         raise CertificationError("Choose one of the programme's kinds of activity.")
+    if category == CONTINUING and kind not in continuing_domains(slug):
+        raise CertificationError("Choose one of the programme's continuing-education areas.")
     if hours <= 0 or hours > 24:
         raise CertificationError("Hours must be more than 0 and at most 24 for one entry.")
+    activity_date = _aware(activity_date)
     if activity_date > now():
         raise CertificationError("The activity cannot be in the future.")
     if reflection and (found := find_identifiers(reflection)):

@@ -25,12 +25,15 @@ from wtforms.fields.choices import SelectChoice
 
 from ..content.services import get_catalog
 from ..extensions import csrf, db
-from ..users.models import ADMIN, MentorScope, User
+from ..users.models import ADMIN, User
+from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
-from .forms import DecisionForm, EmptyForm, LogHoursForm, ReasonForm
+from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
 from .models import CONTINUING, PENDING, PRACTICE, Certificate, LoggedHours
+from .reminders import reminder_for
 from .services import (
     CertificationError,
+    continuing_domains,
     decide_hours,
     enrol,
     get_certificate_by_code,
@@ -40,6 +43,8 @@ from .services import (
     resubmit_hours,
     revoke_certificate,
     sign_attestation,
+    supervisors_of,
+    trainees_of,
 )
 
 bp = Blueprint("certification", __name__)
@@ -53,22 +58,15 @@ def _is_admin() -> bool:
     return ADMIN in session.get("roles", [])
 
 
-def _supervisors_of(trainee: User) -> list[User]:
-    rows = db.session.scalars(select(User).join(MentorScope, MentorScope.mentor_id == User.id)
-                              .where(MentorScope.mentee_sub == trainee.sub,
-                                     User.issuer == trainee.issuer, User.id != trainee.id))
-    return list(dict.fromkeys(rows))
-
-
 def _log_form(slug: str) -> LogHoursForm:
     programme = get_programme(slug).programme
     form = LogHoursForm()
     kinds = [*programme.practice.counts, *programme.practice.supervision_kinds]
-    ce = sorted({*programme.renewal.sub_minimums, "general"})
+    ce = continuing_domains(slug)
     form.kind.choices = [SelectChoice(k, k.replace("-", " ").capitalize()) for k in kinds] + [
         SelectChoice(k, f"Continuing education: {k.replace('-', ' ')}") for k in ce]
     form.supervisor.choices = [SelectChoice(u.id, u.display_name)
-                               for u in _supervisors_of(current_user)]
+                               for u in supervisors_of(current_user)]
     return form
 
 
@@ -77,13 +75,23 @@ def _log_form(slug: str) -> LogHoursForm:
 def programme(slug: str) -> Any:
     if slug not in get_catalog().programmes:
         abort(404, description="There is no such programme.")
+    return _programme_page(slug, _log_form(slug)), 200
+
+
+def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | None = None
+                    ) -> str:
     standing = get_standing(current_user, slug)
     entries = list(db.session.scalars(select(LoggedHours).where(
         LoggedHours.user_id == current_user.id, LoggedHours.programme_slug == slug)
         .order_by(LoggedHours.activity_date.desc(), LoggedHours.id.desc())))
+    if listing_form is None and standing and standing.certificate and may_list(current_user):
+        listing = get_listing(current_user)
+        listing_form = ListingForm(obj=listing) if listing else ListingForm()
     return render_template(
         "certification/programme.html", programme=get_programme(slug), standing=standing,
-        entries=entries, form=_log_form(slug), button=EmptyForm(),
+        entries=entries, form=form, button=EmptyForm(),
+        reminder=reminder_for(current_user, slug) if standing else None,
+        listing_form=listing_form, listed=get_listing(current_user) is not None,
     )
 
 
@@ -123,12 +131,7 @@ def log_hours_view(slug: str) -> Any:
 
 def _programme_with_errors(slug: str, form: LogHoursForm) -> tuple[str, int]:
     db.session.rollback()
-    standing = get_standing(current_user, slug)
-    entries = list(db.session.scalars(select(LoggedHours).where(
-        LoggedHours.user_id == current_user.id, LoggedHours.programme_slug == slug)))
-    return render_template("certification/programme.html", programme=get_programme(slug),
-                           standing=standing, entries=entries, form=form,
-                           button=EmptyForm()), 422
+    return _programme_page(slug, form), 422
 
 
 @bp.route("/programmes/<slug>/attestations/<attestation_id>", methods=["POST"])
@@ -152,14 +155,16 @@ def sign(slug: str, attestation_id: str) -> Any:
 @bp.route("/supervision")
 @login_required
 def supervision() -> Any:
-    trainees = {u.id: u for u in db.session.scalars(
-        select(User).join(MentorScope, MentorScope.mentee_sub == User.sub)
-        .where(MentorScope.mentor_id == current_user.id, User.issuer == current_user.issuer))}
+    trainees = trainees_of(current_user)
+    names = {u.id: u.display_name for u in trainees}
     pending = list(db.session.scalars(select(LoggedHours).where(
         LoggedHours.supervisor_id == current_user.id, LoggedHours.status == PENDING)
         .order_by(LoggedHours.created_at)))
-    return render_template("certification/supervision.html", trainees=trainees,
-                           pending=pending, form=DecisionForm())
+    decided = list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.supervisor_id == current_user.id, LoggedHours.status != PENDING)
+        .order_by(LoggedHours.decided_at.desc()).limit(50)))
+    return render_template("certification/supervision.html", trainees=trainees, names=names,
+                           pending=pending, decided=decided, form=DecisionForm())
 
 
 @bp.route("/supervision/hours/<int:entry_id>", methods=["POST"])
@@ -202,6 +207,46 @@ def resubmit(slug: str, entry_id: int) -> Any:
         form.reflection.errors = [*form.reflection.errors, str(exc)]
         return _programme_with_errors(slug, form)
     db.session.commit()
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+# --- find a peer supporter ------------------------------------------------------------------
+
+
+@bp.route("/peer-supporters")
+@login_required
+def directory() -> Any:
+    return render_template("certification/directory.html",
+                           supporters=listed_supporters(current_user))
+
+
+@bp.route("/programmes/<slug>/listing", methods=["POST"])
+@login_required
+def listing(slug: str) -> Any:
+    get_programme(slug)
+    form = ListingForm()
+    if not form.validate_on_submit():
+        db.session.rollback()
+        return _programme_page(slug, _log_form(slug), listing_form=form), 422
+    try:
+        save_listing(current_user, contact=form.contact.data or "",
+                     languages=form.languages.data or "",
+                     availability=form.availability.data or "")
+    except PermissionError as exc:
+        abort(403, description=str(exc))
+    db.session.commit()
+    flash("You are listed in Find a peer supporter.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+@bp.route("/programmes/<slug>/listing/remove", methods=["POST"])
+@login_required
+def unlist(slug: str) -> Any:
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    remove_listing(current_user)
+    db.session.commit()
+    flash("You are no longer listed. Colleagues cannot find you in the directory.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 

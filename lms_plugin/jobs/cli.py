@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from .outbox import outbox_depth
-from .worker import new_worker_id, run_forever, run_once
+from .worker import new_worker_id, run_forever, run_once, run_periodic
 
 
 @click.command("worker")
@@ -23,9 +23,10 @@ def worker_command(once: bool, idle: float) -> None:
     """Run a job worker. Any number may run, on any hosts: none sends a row twice."""
     if once:
         done = run_once(new_worker_id(), limit=10_000)
+        reminders = run_periodic()
         depth, _oldest = outbox_depth()
         db.session.remove()
-        click.echo(f"attempted {done}; {depth} still waiting")
+        click.echo(f"attempted {done}; {depth} still waiting; {reminders} reminders recorded")
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     stop = threading.Event()

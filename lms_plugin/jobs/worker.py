@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -52,11 +53,24 @@ def run_once(worker_id: str, limit: int = 100) -> int:
     return done
 
 
+def run_periodic() -> int:
+    """Scheduled work that any worker may do (each piece is safe to run concurrently):
+    renewal reminders."""
+    from ..certification.reminders import send_due_reminders
+
+    return send_due_reminders()
+
+
 def run_forever(app: Flask, stop: threading.Event, idle_seconds: float = 2.0) -> None:
     worker_id = new_worker_id()
+    interval = float(app.config.get("LMS_PLUGIN_PERIODIC_SECONDS", 3600))
+    next_periodic = 0.0
     while not stop.is_set():
         with app.app_context():
             try:
+                if time.monotonic() >= next_periodic:
+                    next_periodic = time.monotonic() + interval
+                    run_periodic()
                 busy = run_once(worker_id)
             except Exception:  # noqa: BLE001 - the database may be restarting
                 log.exception("worker loop error")

@@ -1,0 +1,210 @@
+"""Programme administration (L&D admins): who is where in the programme, supervisors,
+prior-learning waivers, deadline extensions and renewal reminders. Admins see status,
+dates and numbers, never reflections or answers; each view of a person is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from wtforms.fields.choices import SelectChoice
+
+from ..extensions import db
+from ..users.models import ADMIN, Enrollment, User
+from .forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
+from .models import PENDING, Certificate, LoggedHours, ProgrammeEnrolment, SupervisorAssignment
+from .reminders import reminders_for_admins
+from .rules import STATUS_LABELS
+from .services import (
+    CertificationError,
+    assign_supervisor,
+    audit,
+    extend_deadline,
+    get_enrolment,
+    get_programme,
+    get_standing,
+    grant_waiver,
+    is_qualified_supervisor,
+    issue_certificate_if_due,
+    supervisors_of,
+    unassign_supervisor,
+)
+from .views import bp
+
+
+def _require_admin() -> None:
+    if ADMIN not in session.get("roles", []):
+        abort(403, description="Only an L&D admin can see programme administration.")
+
+
+def _person(slug: str, user_id: int) -> tuple[User, ProgrammeEnrolment]:
+    get_programme(slug)
+    person = db.session.get(User, user_id)
+    if person is None or person.issuer != current_user.issuer:
+        abort(404, description="There is no such person in this programme.")
+    enrolment = get_enrolment(person, slug)
+    if enrolment is None:
+        abort(404, description="This person is not enrolled in the programme.")
+    return person, enrolment
+
+
+def _supervisor_candidates(trainee: User, slug: str) -> list[User]:
+    rule = get_programme(slug).programme.supervisor
+    by_role = select(Enrollment.user_id).where(
+        or_(*[Enrollment.roles.contains(role) for role in rule.roles]))
+    certified = select(Certificate.user_id).where(
+        Certificate.programme_slug == (rule.certified_in or ""),
+        Certificate.current_key.is_not(None), Certificate.revoked_at.is_(None))
+    rows = db.session.scalars(select(User).where(
+        User.issuer == trainee.issuer, User.id != trainee.id,
+        or_(User.id.in_(by_role), User.id.in_(certified))).order_by(User.name).limit(500))
+    return [u for u in rows if is_qualified_supervisor(u, slug)]
+
+
+@bp.route("/programmes/<slug>/people")
+@login_required
+def people(slug: str) -> Any:
+    _require_admin()
+    programme = get_programme(slug)
+    pending = dict(db.session.execute(
+        select(LoggedHours.user_id, func.count()).where(
+            LoggedHours.programme_slug == slug, LoggedHours.status == PENDING)
+        .group_by(LoggedHours.user_id)).tuples().all())
+    rows = []
+    for enrolment in db.session.scalars(
+            select(ProgrammeEnrolment).join(User, User.id == ProgrammeEnrolment.user_id)
+            .where(ProgrammeEnrolment.programme_slug == slug,
+                   User.issuer == current_user.issuer)
+            .order_by(User.name).limit(1000)):
+        standing = get_standing(enrolment.user, slug)
+        assert standing is not None
+        rows.append((enrolment.user, standing.evaluation, pending.get(enrolment.user_id, 0)))
+    audit("programme.people.view", current_user, None, None, programme=slug)
+    db.session.commit()
+    return render_template("certification/admin_people.html", programme=programme, rows=rows,
+                           labels=STATUS_LABELS, reminders=reminders_for_admins(slug))
+
+
+@bp.route("/programmes/<slug>/people/<int:user_id>")
+@login_required
+def person(slug: str, user_id: int) -> Any:
+    _require_admin()
+    return _person_page(slug, user_id), 200
+
+
+def _person_page(slug: str, user_id: int, *, waiver_form: WaiverForm | None = None,
+                 assign_form: AssignSupervisorForm | None = None) -> str:
+    person_, enrolment = _person(slug, user_id)
+    programme = get_programme(slug)
+    standing = get_standing(person_, slug)
+    assert standing is not None
+    entries = list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.user_id == person_.id, LoggedHours.programme_slug == slug)
+        .order_by(LoggedHours.activity_date.desc()).limit(200)))
+    assignments = list(db.session.scalars(select(SupervisorAssignment).where(
+        SupervisorAssignment.trainee_id == person_.id)))
+    assign_form = assign_form or AssignSupervisorForm()
+    assign_form.supervisor.choices = [
+        SelectChoice(u.id, u.display_name) for u in _supervisor_candidates(person_, slug)]
+    waiver_form = waiver_form or WaiverForm()
+    waiver_form.requirement.choices = [
+        SelectChoice(r.id, r.text) for r in standing.evaluation.requirements
+        if not r.met and (r.id in programme.programme.waivable
+                          or r.id.split(":", 1)[0] in programme.programme.waivable)]
+    audit("person.view", current_user, person_, enrolment, programme=slug)
+    db.session.commit()
+    return render_template(
+        "certification/admin_person.html", programme=programme, person=person_,
+        enrolment=enrolment, standing=standing, labels=STATUS_LABELS, entries=entries,
+        supervisors=supervisors_of(person_), assignments=assignments,
+        assign_form=assign_form, waiver_form=waiver_form, reason_form=ReasonForm())
+
+
+def _back(slug: str, user_id: int) -> Any:
+    return redirect(url_for("certification.person", slug=slug, user_id=user_id))
+
+
+@bp.route("/programmes/<slug>/people/<int:user_id>/supervisors", methods=["POST"])
+@login_required
+def assign(slug: str, user_id: int) -> Any:
+    _require_admin()
+    trainee, _ = _person(slug, user_id)
+    form = AssignSupervisorForm()
+    form.supervisor.choices = [
+        SelectChoice(u.id, u.display_name) for u in _supervisor_candidates(trainee, slug)]
+    if not form.validate_on_submit():
+        return _person_page(slug, user_id, assign_form=form), 422
+    supervisor = db.session.get(User, form.supervisor.data)
+    assert supervisor is not None  # the choices hold only existing people
+    try:
+        assign_supervisor(trainee, supervisor, slug, current_user)
+    except CertificationError as exc:
+        form.supervisor.errors = [str(exc)]
+        db.session.rollback()
+        return _person_page(slug, user_id, assign_form=form), 422
+    db.session.commit()
+    flash(f"{supervisor.display_name} now supervises {trainee.display_name}.", "success")
+    return _back(slug, user_id)
+
+
+@bp.route("/programmes/<slug>/people/<int:user_id>/supervisors/<int:assignment_id>/remove",
+          methods=["POST"])
+@login_required
+def unassign(slug: str, user_id: int, assignment_id: int) -> Any:
+    _require_admin()
+    trainee, _ = _person(slug, user_id)
+    assignment = db.session.get(SupervisorAssignment, assignment_id)
+    if assignment is None or assignment.trainee_id != trainee.id:
+        abort(404, description="There is no such assignment.")
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    unassign_supervisor(assignment, current_user)
+    db.session.commit()
+    flash("The supervisor was removed. Hours already approved stay approved.", "success")
+    return _back(slug, user_id)
+
+
+@bp.route("/programmes/<slug>/people/<int:user_id>/waivers", methods=["POST"])
+@login_required
+def waive(slug: str, user_id: int) -> Any:
+    _require_admin()
+    trainee, _ = _person(slug, user_id)
+    standing = get_standing(trainee, slug)
+    assert standing is not None
+    form = WaiverForm()
+    form.requirement.choices = [SelectChoice(r.id, r.text)
+                                for r in standing.evaluation.requirements]
+    if not form.validate_on_submit():
+        return _person_page(slug, user_id, waiver_form=form), 422
+    try:
+        grant_waiver(trainee, slug, form.requirement.data or "", current_user,
+                     form.evidence.data or "", form.reason.data or "")
+    except CertificationError as exc:
+        form.requirement.errors = [str(exc)]
+        db.session.rollback()
+        return _person_page(slug, user_id, waiver_form=form), 422
+    certificate = issue_certificate_if_due(trainee, slug)
+    db.session.commit()
+    flash("Waiver recorded with its evidence and reason.", "success")
+    if certificate:
+        flash(f"{trainee.display_name} is now certified.", "success")
+    return _back(slug, user_id)
+
+
+@bp.route("/programmes/<slug>/people/<int:user_id>/extension", methods=["POST"])
+@login_required
+def extend(slug: str, user_id: int) -> Any:
+    _require_admin()
+    _, enrolment = _person(slug, user_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400, description="Give a reason for the extension.")
+    try:
+        extend_deadline(enrolment, current_user, form.reason.data or "")
+    except CertificationError as exc:
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash("The deadline is extended.", "success")
+    return _back(slug, user_id)
