@@ -68,10 +68,10 @@ def _supervisor_candidates(trainee: User, slug: str) -> list[User]:
 def people(slug: str) -> Any:
     _require_admin()
     programme = get_programme(slug)
-    pending = dict(db.session.execute(
+    pending: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]
         select(LoggedHours.user_id, func.count()).where(
             LoggedHours.programme_slug == slug, LoggedHours.status == PENDING)
-        .group_by(LoggedHours.user_id)).tuples().all())
+        .group_by(LoggedHours.user_id)).all())
     rows = []
     for enrolment in db.session.scalars(
             select(ProgrammeEnrolment).join(User, User.id == ProgrammeEnrolment.user_id)
