@@ -68,7 +68,7 @@ def _supervisor_candidates(trainee: User, slug: str) -> list[User]:
 def people(slug: str) -> Any:
     _require_admin()
     programme = get_programme(slug)
-    pending: dict[int, int] = dict(db.session.execute(  # type: ignore[arg-type]
+    pending: dict[int, int] = dict(db.session.execute(
         select(LoggedHours.user_id, func.count()).where(
             LoggedHours.programme_slug == slug, LoggedHours.status == PENDING)
         .group_by(LoggedHours.user_id)).all())
