@@ -3,18 +3,16 @@ signed in, through the real OIDC flow (with LTI platform storage, as Canvas offe
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import make_app
-from tests.support.chromium import CHROMIUM, chromium, screenshot
+from tests.support.chromium import chromium, requires_chromium, screenshot
 from tests.support.servers import ServerThread
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+    requires_chromium,
 ]
 
 

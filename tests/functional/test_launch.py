@@ -14,6 +14,7 @@ def test_launch_signs_in_and_lands_on_programme(app, lti):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Your peer support programme" in page
+    assert "<title>My programme · Peer Support Training</title>" in page
     assert "Alex Morgan" in page
     assert "Workplace Wellbeing Essentials" in page
     with app.app_context():
