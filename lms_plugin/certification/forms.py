@@ -25,7 +25,7 @@ class LogHoursForm(FlaskForm):
     category = SelectField("What kind of hours", choices=[
         SelectChoice("practice", "Supervised practice or supervision"),
         SelectChoice("continuing", "Continuing education (for renewal)"),
-    ], validators=[DataRequired()])
+    ], validators=[DataRequired("Choose what kind of hours these are.")])
     kind = SelectField("Activity", validators=[DataRequired()])
     hours = DecimalField("Hours", places=2, validators=[
         InputRequired("Enter the number of hours."),

@@ -340,6 +340,15 @@ def continuing_domains(slug: str) -> list[str]:
     return sorted({*get_programme(slug).programme.renewal.sub_minimums, "general"})
 
 
+def training_domains(slug: str) -> list[str]:
+    """What structured training can be logged against: the programme's domains, or
+    "general" when it asks only for a total."""
+    hours = get_programme(slug).programme.training_hours
+    if hours.domains:
+        return sorted(hours.domains)
+    return ["general"] if hours.total else []
+
+
 def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Decimal,
               activity_date: datetime, supervisor: User | None,
               reflection: str | None) -> LoggedHours:
@@ -351,6 +360,10 @@ def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Deci
         raise CertificationError("Choose one of the programme's kinds of activity.")
     if category == CONTINUING and kind not in continuing_domains(slug):
         raise CertificationError("Choose one of the programme's continuing-education areas.")
+    if category == TRAINING and kind not in training_domains(slug):
+        raise CertificationError("Choose one of the programme's training domains.")
+    if category not in (PRACTICE, CONTINUING, TRAINING):
+        raise CertificationError("Choose what kind of hours these are.")
     if hours <= 0 or hours > 24:
         raise CertificationError("Hours must be more than 0 and at most 24 for one entry.")
     activity_date = _aware(activity_date)

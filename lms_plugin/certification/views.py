@@ -29,7 +29,7 @@ from ..users.models import ADMIN, User
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
-from .models import CONTINUING, PENDING, PRACTICE, Certificate, LoggedHours
+from .models import PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
 from .reminders import reminder_for
 from .services import (
     CertificationError,
@@ -45,6 +45,7 @@ from .services import (
     sign_attestation,
     supervisors_of,
     trainees_of,
+    training_domains,
 )
 
 bp = Blueprint("certification", __name__)
@@ -63,8 +64,14 @@ def _log_form(slug: str) -> LogHoursForm:
     form = LogHoursForm()
     kinds = [*programme.practice.counts, *programme.practice.supervision_kinds]
     ce = continuing_domains(slug)
+    training = training_domains(slug)
     form.kind.choices = [SelectChoice(k, k.replace("-", " ").capitalize()) for k in kinds] + [
+        SelectChoice(k, f"Training: {k.replace('-', ' ')}") for k in training] + [
         SelectChoice(k, f"Continuing education: {k.replace('-', ' ')}") for k in ce]
+    if training:
+        form.category.choices = [*form.category.choices,
+                                 SelectChoice(TRAINING, "Structured training (for the "
+                                              "programme's training hours)")]
     form.supervisor.choices = [SelectChoice(u.id, u.display_name)
                                for u in supervisors_of(current_user)]
     return form
@@ -114,7 +121,7 @@ def log_hours_view(slug: str) -> Any:
     form = _log_form(slug)
     if not form.validate_on_submit():
         return _programme_with_errors(slug, form)
-    category = PRACTICE if form.category.data == "practice" else CONTINUING
+    category = form.category.data or PRACTICE
     supervisor = db.session.get(User, form.supervisor.data)
     try:
         log_hours(current_user, slug, category=category, kind=form.kind.data,

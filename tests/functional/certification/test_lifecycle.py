@@ -226,3 +226,31 @@ def test_opting_out_removes_the_listing(app, people):
         remove_listing(trainee)
         db.session.commit()
         assert listed_supporters(colleague) == []
+
+
+def test_training_hours_are_logged_by_domain_for_the_external_scheme(app, shipped_content):
+    with app.app_context():
+        trainee = factories.user("Sam Okafor")
+        mentor = factories.user("Jordan Lee", roles="mentor")
+        factories.mentor_of(mentor, trainee)
+        enrol(trainee, "certified-peer-specialist")
+
+        def training(kind, hours, category="training"):
+            return log_hours(trainee, "certified-peer-specialist", category=category,
+                             kind=kind, hours=Decimal(hours), activity_date=YESTERDAY,
+                             supervisor=mentor, reflection=None)
+
+        with pytest.raises(CertificationError, match="training domains"):
+            training("cooking", "4")
+        with pytest.raises(CertificationError, match="kinds of activity"):
+            training("advocacy", "4", category="practice")
+        with pytest.raises(CertificationError, match="what kind of hours"):
+            training("advocacy", "4", category="holiday")
+        for hours in ("6", "4"):
+            decide_hours(training("advocacy", hours), mentor, True, "")
+        decide_hours(training("ethical-responsibility", "8"), mentor, True, "")
+        texts = [r.text for r in get_standing(trainee, "certified-peer-specialist")
+                 .evaluation.requirements if r.id.startswith("training:")]
+        assert "18 of 46 training hours" in texts
+        assert "10 of 10 training hours in advocacy" in texts
+        assert "8 of 16 training hours in ethical responsibility" in texts
