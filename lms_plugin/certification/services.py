@@ -245,10 +245,13 @@ def _assigned(supervisor: User, trainee: User) -> bool:
         SupervisorAssignment.trainee_id == trainee.id)) is not None
 
 
-def may_supervise(supervisor: User, trainee: User) -> bool:
+def may_supervise(supervisor: User, trainee: User, slug: str | None = None) -> bool:
     """An admin, a mentor whose role_scope_mentor names the trainee, or a supervisor an
-    admin assigned to them; never oneself."""
+    admin assigned to them; never oneself. With a programme, the supervisor must also
+    meet its rule for who may supervise."""
     if supervisor.id == trainee.id:
+        return False
+    if slug is not None and not is_qualified_supervisor(supervisor, slug):
         return False
     roles = _roles_of(supervisor)
     if ADMIN in roles or _assigned(supervisor, trainee):
@@ -373,7 +376,7 @@ def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Deci
         raise CertificationError(
             "Your reflection seems to contain " + " and ".join(found) + ". Remove anything "
             "that could identify the person you supported, then save again.")
-    if supervisor is None or not may_supervise(supervisor, trainee):
+    if supervisor is None or not may_supervise(supervisor, trainee, slug):
         raise CertificationError("Choose one of your supervisors.")
     entry = LoggedHours(
         user_id=trainee.id, programme_slug=slug, category=category, kind=kind, hours=hours,
@@ -394,7 +397,7 @@ def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: st
     assert trainee is not None
     if supervisor.id == trainee.id:
         raise CertificationError("Nobody approves their own hours.")
-    if not may_supervise(supervisor, trainee):
+    if not may_supervise(supervisor, trainee, entry.programme_slug):
         raise CertificationError("You are not a supervisor of this trainee.")
     if entry.status != PENDING:
         raise CertificationError("This entry has already been decided.")

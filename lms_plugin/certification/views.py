@@ -39,6 +39,7 @@ from .services import (
     get_certificate_by_code,
     get_programme,
     get_standing,
+    is_qualified_supervisor,
     log_hours,
     resubmit_hours,
     revoke_certificate,
@@ -73,7 +74,8 @@ def _log_form(slug: str) -> LogHoursForm:
                                  SelectChoice(TRAINING, "Structured training (for the "
                                               "programme's training hours)")]
     form.supervisor.choices = [SelectChoice(u.id, u.display_name)
-                               for u in supervisors_of(current_user)]
+                               for u in supervisors_of(current_user)
+                               if is_qualified_supervisor(u, slug)]
     return form
 
 

@@ -23,6 +23,7 @@ def free_port() -> int:
 
 class ServerThread:
     def __init__(self, app: Any, port: int | None = None):
+        self.app = app
         self.port = port or free_port()
         self.server = make_server("127.0.0.1", self.port, app, threaded=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -38,6 +39,13 @@ class ServerThread:
     def stop(self) -> None:
         self.server.shutdown()
         self.thread.join(timeout=5)
+        self.server.server_close()
+        # Close the app's pooled database connections now, not whenever it is collected.
+        if "sqlalchemy" in getattr(self.app, "extensions", {}):
+            from lms_plugin.extensions import db
+
+            with self.app.app_context():
+                db.engine.dispose()
 
 
 SERVE_SCRIPT = """

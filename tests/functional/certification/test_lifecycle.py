@@ -254,3 +254,26 @@ def test_training_hours_are_logged_by_domain_for_the_external_scheme(app, shippe
         assert "18 of 46 training hours" in texts
         assert "10 of 10 training hours in advocacy" in texts
         assert "8 of 16 training hours in ethical responsibility" in texts
+
+
+def test_only_those_the_programme_qualifies_may_approve(app, shipped_content):
+    """The external scheme accepts mentors only: an LMS admin may not approve there."""
+    with app.app_context():
+        trainee = factories.user("Sam Okafor")
+        admin = factories.user("Riley Chen", roles="admin")
+        mentor = factories.user("Jordan Lee", roles="mentor")
+        factories.mentor_of(mentor, trainee)
+        enrol(trainee, "certified-peer-specialist")
+        assert may_supervise(admin, trainee)
+        assert not may_supervise(admin, trainee, "certified-peer-specialist")
+        with pytest.raises(CertificationError, match="one of your supervisors"):
+            log_hours(trainee, "certified-peer-specialist", category="practice",
+                      kind="peer-conversation", hours=Decimal(2), activity_date=YESTERDAY,
+                      supervisor=admin, reflection=None)
+        entry = log_hours(trainee, "certified-peer-specialist", category="practice",
+                          kind="peer-conversation", hours=Decimal(2),
+                          activity_date=YESTERDAY, supervisor=mentor, reflection=None)
+        with pytest.raises(CertificationError, match="not a supervisor"):
+            decide_hours(entry, admin, True, "")
+        decide_hours(entry, mentor, True, "")
+        assert entry.status == "approved"
