@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     sub: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
+    # Cohort for reports, from the configured LTI custom claim (LMS_PLUGIN_DEPARTMENT_CLAIM).
+    department: Mapped[str | None] = mapped_column(String(120), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_launch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -56,6 +58,9 @@ class Course(db.Model):  # type: ignore[name-defined]
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
     label: Mapped[str | None] = mapped_column(String(255))
+    # Names and Role Provisioning Service, when the platform offers it.
+    memberships_url: Mapped[str | None] = mapped_column(String(1000))
+    roster_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course")
@@ -70,6 +75,9 @@ class Enrollment(db.Model):  # type: ignore[name-defined]
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     # Space-separated tool roles: learner, instructor, admin, mentor.
     roles: Mapped[str] = mapped_column(String(100), default=LEARNER)
+    # "launch" once the person has launched; "roster" while known only from NRPS.
+    source: Mapped[str] = mapped_column(String(10), default="launch")
+    active: Mapped[bool] = mapped_column(default=True)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="enrollments")

@@ -1,0 +1,165 @@
+"""The suppression function, and attackers who try to undo it: solving a line for its one
+hidden cell, bounding hidden cells from every sum at once, and differencing two views."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lms_plugin.reporting.suppression import TOTAL, CountTable, SuppressedTable, suppress
+
+K = 5
+
+
+def table(rows: dict[str, dict[str, int]]) -> CountTable:
+    columns = tuple(dict.fromkeys(c for cells in rows.values() for c in cells))
+    return CountTable(tuple(rows), columns,
+                      {(r, c): v for r, cells in rows.items() for c, v in cells.items()})
+
+
+def bounds(view: SuppressedTable) -> dict[tuple[str, str], tuple[int, int]]:
+    """What an attacker can work out about each hidden cell from all the sums together:
+    interval propagation over every row, column and margin equation, values >= 0."""
+    known = {k: v for k, v in view.values.items() if v is not None}
+    ceiling = sum(v for k, v in known.items() if TOTAL not in k) + 10_000
+    if view.total is not None:
+        ceiling = view.total
+    lo = {k: known.get(k, 0) for k in view.values}
+    hi = {k: known.get(k, ceiling) for k in view.values}
+    lines = []
+    for r in [*view.rows, TOTAL]:
+        lines.append(([(r, c) for c in view.columns], (r, TOTAL)))
+    for c in [*view.columns, TOTAL]:
+        lines.append(([(r, c) for r in view.rows], (TOTAL, c)))
+    changed = True
+    while changed:
+        changed = False
+        for inner, total in lines:
+            new = {total: (max(lo[total], sum(lo[k] for k in inner)),
+                           min(hi[total], sum(hi[k] for k in inner)))}
+            for k in inner:
+                others_lo = sum(lo[o] for o in inner if o != k)
+                others_hi = sum(hi[o] for o in inner if o != k)
+                new[k] = (max(lo[k], lo[total] - others_hi), min(hi[k], hi[total] - others_lo))
+            for k, (a, b) in new.items():
+                if (a, b) != (lo[k], hi[k]):
+                    lo[k], hi[k] = a, b
+                    changed = True
+    return {k: (lo[k], hi[k]) for k in view.hidden}
+
+
+def test_small_cells_are_hidden_and_zero_and_large_cells_shown():
+    view = suppress(table({"Finance": {"done": 3, "not": 40}, "Ops": {"done": 0, "not": 50},
+                           "Sales": {"done": 20, "not": 30}}), K)
+    assert view.get("Finance", "done") is None
+    assert view.get("Ops", "done") == 0
+    assert view.get("Ops", "not") == 50
+    assert view.total == 143
+
+
+def test_a_lone_hidden_cell_gets_a_complement_in_its_row_and_column():
+    view = suppress(table({"Finance": {"done": 3, "not": 40}, "Ops": {"done": 12, "not": 50},
+                           "Sales": {"done": 20, "not": 30}}), K)
+    hidden = view.hidden
+    assert ("Finance", "done") in hidden
+    for line_row in ("Finance",):
+        assert sum(1 for c in ("done", "not", TOTAL) if (line_row, c) in hidden) >= 2
+    assert sum(1 for r in ("Finance", "Ops", "Sales", TOTAL) if (r, "done") in hidden) >= 2
+    assert bounds(view)[("Finance", "done")][0] < bounds(view)[("Finance", "done")][1]
+
+
+def test_a_group_below_the_minimum_is_hidden_whole():
+    view = suppress(table({"Tiny team": {"done": 2, "not": 1}, "Ops": {"done": 12, "not": 50},
+                           "Sales": {"done": 20, "not": 30}}), K)
+    assert view.row_total("Tiny team") is None
+    assert view.get("Tiny team", "not") is None
+    lo, hi = bounds(view)[("Tiny team", TOTAL)]
+    assert lo < hi
+
+
+def test_a_table_of_fewer_than_the_minimum_shows_nothing():
+    view = suppress(table({"A": {"x": 2, "y": 1}}), K)
+    assert all(v is None for v in view.values.values())
+
+
+def test_differencing_a_filtered_view_against_the_unfiltered_one_reveals_nothing():
+    """Everyone in Finance, and Finance within course 7: the two views differ by 2 people
+    in the 'done' cell. Suppressing the narrower view against the broader one hides it."""
+    everyone = table({"Finance": {"done": 22, "not": 40}, "Ops": {"done": 12, "not": 50}})
+    course7 = table({"Finance": {"done": 20, "not": 40}, "Ops": {"done": 12, "not": 45}})
+    broad = suppress(everyone, K)
+    naive = suppress(course7, K)
+    # Without the reference, subtracting the views reveals 2 people in Finance not in course 7.
+    assert broad.get("Finance", "done") - naive.get("Finance", "done") == 2
+    narrow = suppress(course7, K, broader=[everyone])
+    assert differences(broad, narrow) == []
+    assert narrow.get("Finance", "done") is None
+    for key, (lo, hi) in bounds(narrow).items():
+        assert lo < hi, key
+
+
+def differences(broad: SuppressedTable, narrow: SuppressedTable) -> list[tuple]:
+    """Cells visible in both views whose difference is a small group."""
+    found = []
+    for key, value in narrow.values.items():
+        other = broad.values.get(key)
+        if value is not None and other is not None and 0 < other - value < K:
+            found.append((key, other - value))
+    return found
+
+
+counts = st.integers(min_value=0, max_value=60)
+grids = st.integers(min_value=1, max_value=5).flatmap(lambda rows: st.integers(
+    min_value=1, max_value=4).flatmap(lambda cols: st.lists(
+        st.lists(counts, min_size=cols, max_size=cols), min_size=rows, max_size=rows)))
+
+
+def to_table(grid: list[list[int]]) -> CountTable:
+    return table({f"r{i}": {f"c{j}": v for j, v in enumerate(row)}
+                  for i, row in enumerate(grid)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(grids)
+def test_no_line_ever_has_exactly_one_hidden_cell(grid):
+    view = suppress(to_table(grid), K)
+    rows, cols = [*view.rows, TOTAL], [*view.columns, TOTAL]
+    for r in rows:
+        assert sum(1 for c in cols if view.values[(r, c)] is None) != 1
+    for c in cols:
+        assert sum(1 for r in rows if view.values[(r, c)] is None) != 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(grids)
+def test_every_small_cell_is_hidden_and_every_shown_value_is_true(grid):
+    source = to_table(grid)
+    view = suppress(source, K)
+    truth = source.full()
+    for key, value in view.values.items():
+        assert value is None or value == truth[key]
+        if 0 < truth[key] < K:
+            assert value is None, key
+
+
+@settings(max_examples=300, deadline=None)
+@given(grids)
+def test_no_small_cell_can_be_pinned_down_from_all_the_sums(grid):
+    source = to_table(grid)
+    view = suppress(source, K)
+    truth = source.full()
+    for key, (lo, hi) in bounds(view).items():
+        assert lo <= truth[key] <= hi  # the attacker is sound
+        if 0 < truth[key] < K:
+            assert lo < hi, (key, truth[key], grid)
+
+
+@settings(max_examples=200, deadline=None)
+@given(grids, st.data())
+def test_no_view_differs_from_its_broader_view_by_a_small_group(grid, data):
+    broad_source = to_table(grid)
+    narrow_grid = [[data.draw(st.integers(0, v)) for v in row] for row in grid]
+    narrow_source = to_table(narrow_grid)
+    broad = suppress(broad_source, K)
+    narrow = suppress(narrow_source, K, broader=[broad_source])
+    assert differences(broad, narrow) == []
