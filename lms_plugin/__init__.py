@@ -37,13 +37,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app)
     cookies.init_app(app)
 
-    from . import certification, content, jobs, lti, quiz, training
+    from . import certification, content, jobs, lti, quiz, reporting, training
     from .users import init_app as users_init
 
     users_init(app)
     content.init_app(app)
     jobs.init_app(app)
     certification.init_app(app)
+    reporting.init_app(app)
     quiz.init_app(app)
     lti.init_app(app)
     training.init_app(app)

@@ -30,6 +30,12 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_PREFIX": "lms_plugin:",
     "CONTENT_DIR": "",
     "HELP_FILE": "",
+    # Reports: the LTI custom claim naming a person's department or cohort
+    "DEPARTMENT_CLAIM": "department",
+    # Reports hide groups smaller than this (and any cell that would reveal one)
+    "MIN_GROUP_SIZE": 5,
+    # Roster (NRPS) sync: at most this often per course, in seconds
+    "ROSTER_SYNC_SECONDS": 86400,
     # Workers run scheduled work (renewal reminders) this often, in seconds
     "PERIODIC_SECONDS": 3600,
 }

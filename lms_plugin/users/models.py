@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -76,8 +76,8 @@ class Enrollment(db.Model):  # type: ignore[name-defined]
     # Space-separated tool roles: learner, instructor, admin, mentor.
     roles: Mapped[str] = mapped_column(String(100), default=LEARNER)
     # "launch" once the person has launched; "roster" while known only from NRPS.
-    source: Mapped[str] = mapped_column(String(10), default="launch")
-    active: Mapped[bool] = mapped_column(default=True)
+    source: Mapped[str] = mapped_column(String(10), default="launch", server_default="launch")
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="enrollments")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from ..extensions import db
@@ -13,6 +14,19 @@ from .models import MENTOR, Course, Enrollment, MentorScope, User
 from .roles import map_roles
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+
+
+def _department(claims: dict[str, Any]) -> str | None:
+    """The cohort for reports, from the custom claim the admin configured."""
+    name = current_app.config.get("LMS_PLUGIN_DEPARTMENT_CLAIM") or "department"
+    custom = claims.get(CLAIM + "custom")
+    if not isinstance(custom, dict):
+        return None
+    value = custom.get(name)
+    if not isinstance(value, str) or value.startswith("$"):  # an unexpanded substitution
+        return None
+    return _text(value.strip(), 120)
 
 
 @dataclass
@@ -43,6 +57,9 @@ def record_launch(claims: dict[str, Any]) -> LaunchIdentity:
     if email:
         user.email = email
     user.last_launch_at = now
+    department = _department(claims)
+    if department:
+        user.department = department
 
     roles = map_roles(claims.get(CLAIM + "roles") or [])
     course = None
@@ -57,6 +74,9 @@ def record_launch(claims: dict[str, Any]) -> LaunchIdentity:
             db.session.add(course)
         course.title = _text(context.get("title"), 500) or course.title
         course.label = _text(context.get("label"), 255) or course.label
+        nrps = claims.get(NRPS_CLAIM)
+        if isinstance(nrps, dict) and _text(nrps.get("context_memberships_url"), 1000):
+            course.memberships_url = str(nrps["context_memberships_url"])
         db.session.flush()
         enrollment = db.session.scalars(
             select(Enrollment).where(
@@ -68,6 +88,7 @@ def record_launch(claims: dict[str, Any]) -> LaunchIdentity:
             db.session.add(enrollment)
         enrollment.roles = " ".join(sorted(roles))
         enrollment.last_seen_at = now
+        enrollment.source, enrollment.active = "launch", True
     db.session.flush()
 
     if MENTOR in roles:
