@@ -34,7 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTMENT_CLAIM": "department",
     # Reports hide groups smaller than this (and any cell that would reveal one)
     "MIN_GROUP_SIZE": 5,
-    # Roster (NRPS) sync: at most this often per course, in seconds
+    # Roster (NRPS) sync: at most this often per course, in seconds (0: only when an
+    # admin asks)
     "ROSTER_SYNC_SECONDS": 86400,
     # Workers run scheduled work (renewal reminders) this often, in seconds
     "PERIODIC_SECONDS": 3600,

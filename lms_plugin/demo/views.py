@@ -220,6 +220,7 @@ def auth() -> Any:
             if hint.get("module"):
                 custom["module"] = hint["module"]
         extra[AGS] = _ags_claim(base, course_id, link)
+    extra[_nrps.NRPS_CLAIM] = _nrps.claim(base, course_id)
     launch.set_custom_parameters_claim(custom)
     launch.set_extra_claims(extra)
     return launch.lti_launch()
@@ -283,8 +284,10 @@ def deep_link_return(course: str) -> Any:
 
 
 from . import ags as _ags  # noqa: E402 - the gradebook routes hang off this blueprint
+from . import nrps as _nrps  # noqa: E402 - and the rosters
 
 _ags.register(bp, platform_conf, platform_base)
+_nrps.register(bp, platform_conf, platform_base)
 
 
 @bp.route("/keys/rotate", methods=["POST"])

@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 
 def _handlers() -> dict[str, Callable[[dict[str, Any]], None]]:
     from ..lti.ags import SCORE_KIND, deliver_score
+    from ..lti.nrps import ROSTER_KIND, sync_roster
 
-    return {SCORE_KIND: deliver_score}
+    return {SCORE_KIND: deliver_score, ROSTER_KIND: sync_roster}
 
 
 def new_worker_id() -> str:

@@ -29,6 +29,7 @@ from .launch import (
     begin_login,
     load_launch,
 )
+from .nrps import request_roster_sync
 from .services import record_ags_endpoint
 from .tool_config import ToolRegistration
 
@@ -97,6 +98,8 @@ def launch() -> Any:
     registration = message._registration
     assert isinstance(registration, ToolRegistration)
     record_ags_endpoint(identity.user, registration.platform_id, identity.course, claims)
+    if identity.course is not None:
+        request_roster_sync(identity.course, registration.platform_id)
     db.session.commit()
     # A launch starts a fresh session: nothing of whoever used this browser before.
     session.clear()

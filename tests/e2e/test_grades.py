@@ -26,6 +26,12 @@ RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
          "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
 
 
+@pytest.fixture(autouse=True)
+def grades_only(live_tool):
+    """These tests count outbox rows: keep the roster sync (tested on its own) out."""
+    live_tool.app.config["LMS_PLUGIN_ROSTER_SYNC_SECONDS"] = 0
+
+
 def take_quiz(browser: HttpBrowser, tool: str, answers: dict) -> None:
     page = browser.session.get(tool + "/quiz/listening").text
     token = parse_form(page).fields["csrf_token"]
