@@ -74,7 +74,7 @@ class Filters:
 
 def population(filters: Filters) -> Select[Any]:
     """The learners in scope: active learner enrolments in the organisation."""
-    query = (select(distinct(Enrollment.user_id).label("user_id"))
+    query = (select(Enrollment.user_id.label("user_id")).distinct()
              .join(User, User.id == Enrollment.user_id)
              .where(User.issuer == filters.issuer, Enrollment.active.is_(True),
                     Enrollment.roles.contains(LEARNER)))
@@ -125,7 +125,7 @@ def _person_status(modules: list[str]) -> tuple[Any, Any, Any]:
                    func.count(distinct(ModuleCompletion.module_slug)).label("n"))
             .where(ModuleCompletion.module_slug.in_(modules))
             .group_by(ModuleCompletion.user_id).subquery())
-    any_started = select(distinct(started.c.user_id).label("user_id")).subquery()
+    any_started = select(started.c.user_id.label("user_id")).distinct().subquery()
     status = case(
         (func.coalesce(done.c.n, 0) >= len(modules), literal(COMPLETED)),
         (any_started.c.user_id.is_not(None), literal(IN_PROGRESS)),
@@ -264,7 +264,8 @@ def pipeline_people(filters: Filters, programme: Programme, state: str, limit: i
 
 def departments(issuer: str) -> list[str]:
     return sorted(db.session.scalars(
-        select(distinct(_department(User.department))).where(User.issuer == issuer)), key=str.lower)
+        select(_department(User.department)).distinct().where(User.issuer == issuer)),
+        key=str.lower)
 
 
 def courses(issuer: str) -> list[Course]:

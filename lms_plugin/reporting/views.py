@@ -1,0 +1,351 @@
+"""Admin reports (L&D admins only) and the learner's survey pages. Every aggregate goes
+through `services.protected`; every view of a person and every export is audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import and_, func, select
+from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from ..certification.models import AuditEvent
+from ..certification.services import audit, get_standing
+from ..content.services import get_catalog
+from ..extensions import db
+from ..lti.models import Platform
+from ..lti.nrps import request_roster_sync
+from ..quiz.models import QuizAttempt
+from ..training.models import ModuleCompletion
+from ..users.models import ADMIN, Course, Enrollment, User
+from . import charts
+from .queries import (
+    NO_DEPARTMENT,
+    PIPELINE,
+    Filters,
+    courses,
+    departments,
+    pipeline_people,
+    population,
+)
+from .services import Report, agree_share, build_report, min_size, module_titles, report_keys
+from .survey import SCALE, answered, record_answers, survey_config
+
+bp = Blueprint("reporting", __name__)
+HIDDEN = "hidden"
+
+
+class EmptyForm(FlaskForm):
+    pass
+
+
+def _require_admin() -> None:
+    if ADMIN not in session.get("roles", []):
+        abort(403, description="Only an L&D admin can see reports.")
+
+
+def _filters() -> Filters:
+    """From the query string, checked: garbage is a 400 that says what is wrong."""
+    filters = Filters(current_user.issuer)
+    course = request.args.get("course", "").strip()
+    if course:
+        if not course.isdigit():
+            abort(400, description="The course filter must be one of the listed courses.")
+        found = db.session.get(Course, int(course))
+        if found is None or found.issuer != current_user.issuer:
+            abort(400, description="The course filter must be one of the listed courses.")
+        filters = Filters(filters.issuer, found.id, None)
+    department = request.args.get("department", "").strip()
+    if department:
+        if department not in departments(current_user.issuer):
+            abort(400, description="The department filter must be one of the listed ones.")
+        filters = Filters(filters.issuer, filters.course_id, department)
+    return filters
+
+
+def _query(filters: Filters) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    if filters.course_id is not None:
+        args["course"] = filters.course_id
+    if filters.department is not None:
+        args["department"] = filters.department
+    return args
+
+
+def _charts(report: Report) -> dict[str, Any]:
+    if report.chart == "bars":
+        return {"bars": charts.stacked_bars(report.view, report.row_labels,
+                                            report.column_labels),
+                "legend": charts.legend(report.view.columns, report.column_labels)}
+    if report.chart == "weekly":
+        return {"columns": charts.weekly_columns(report.view)}
+    return {}
+
+
+@bp.route("/admin/reports")
+@login_required
+def dashboard() -> Any:
+    _require_admin()
+    filters = _filters()
+    reports = [build_report(key, filters) for key in report_keys()]
+    for report in reports:
+        if report.key.startswith("pipeline-"):
+            slug = report.key.removeprefix("pipeline-")
+            report.links.update({state: url_for("reporting.pipeline_list", slug=slug,
+                                                state=state, **_query(filters))
+                                 for state in PIPELINE})
+    return render_template(
+        "reporting/dashboard.html", reports=reports, charts=_charts, filters=filters,
+        query=_query(filters), course_options=courses(current_user.issuer),
+        department_options=departments(current_user.issuer), min_size=min_size(),
+        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN)
+
+
+@bp.route("/admin/reports/summary")
+@login_required
+def summary() -> Any:
+    _require_admin()
+    filters = _filters()
+    reports = [build_report(key, filters) for key in report_keys()]
+    return render_template("reporting/summary.html", reports=reports, filters=filters,
+                           min_size=min_size(), hidden=HIDDEN,
+                           course_options=courses(current_user.issuer))
+
+
+def _csv(rows: Iterator[list[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if v is None else _safe(v) for v in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _safe(value: Any) -> Any:
+    """No spreadsheet formulas from user-supplied text (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _download(name: str, rows: Iterator[list[Any]]) -> Response:
+    response = Response(stream_with_context(_csv(rows)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@bp.route("/admin/reports/<key>.csv")
+@login_required
+def report_csv(key: str) -> Response:
+    _require_admin()
+    filters = _filters()
+    try:
+        report = build_report(key, filters)
+    except LookupError as exc:
+        abort(404, description=str(exc))
+    audit("report.export", current_user, None, None, report=key, **_query(filters))
+    db.session.commit()
+
+    def rows() -> Iterator[list[Any]]:
+        view = report.view
+        yield [report.row_heading, *[report.column_labels.get(c, c) for c in view.columns],
+               "Total"]
+        for row in view.rows:
+            yield [report.row_labels.get(row, row),
+                   *[_cell(view.get(row, c)) for c in view.columns], _cell(view.row_total(row))]
+        yield ["Total", *[_cell(view.column_total(c)) for c in view.columns], _cell(view.total)]
+
+    return _download(key, rows())
+
+
+def _cell(value: int | None) -> Any:
+    return HIDDEN if value is None else value
+
+
+@bp.route("/admin/reports/pipeline/<slug>/<state>")
+@login_required
+def pipeline_list(slug: str, state: str) -> Any:
+    _require_admin()
+    content = get_catalog().programmes.get(slug)
+    if content is None or state not in PIPELINE:
+        abort(404, description="There is no such list.")
+    filters = _filters()
+    people = pipeline_people(filters, content.programme, state)
+    audit("report.list.view", current_user, None, None, programme=slug, state=state,
+          **_query(filters))
+    db.session.commit()
+    from .queries import PIPELINE_LABELS
+
+    return render_template("reporting/pipeline_list.html", programme=content, state=state,
+                           label=PIPELINE_LABELS[state], people=people, query=_query(filters))
+
+
+@bp.route("/admin/reports/people.csv")
+@login_required
+def people_csv() -> Response:
+    """Everyone in scope with their progress and best scores: streamed from the database
+    a page at a time, so memory does not grow with the number of people."""
+    _require_admin()
+    filters = _filters()
+    audit("report.people.export", current_user, None, None, **_query(filters))
+    db.session.commit()
+    titles = module_titles()
+    modules = list(titles)
+    pop = population(filters).subquery()
+    best = (select(QuizAttempt.user_id, QuizAttempt.quiz_slug,
+                   func.max(QuizAttempt.score).label("best"))
+            .where(QuizAttempt.submitted_at.is_not(None))
+            .group_by(QuizAttempt.user_id, QuizAttempt.quiz_slug).subquery())
+    columns: list[Any] = [User.id, User.name, User.department]
+    for module in modules:
+        done = (select(ModuleCompletion.completed_at)
+                .where(ModuleCompletion.user_id == User.id,
+                       ModuleCompletion.module_slug == module)
+                .correlate(User).scalar_subquery())
+        score = (select(best.c.best).where(and_(best.c.user_id == User.id,
+                                                best.c.quiz_slug == module))
+                 .correlate(User).scalar_subquery())
+        columns += [done.label(f"done_{module}"), score.label(f"best_{module}")]
+    query = (select(*columns).join(pop, pop.c.user_id == User.id).order_by(User.id)
+             .execution_options(yield_per=1000))
+
+    def rows() -> Iterator[list[Any]]:
+        header = ["Name", "Department"]
+        for module in modules:
+            header += [f"{titles[module]}: completed on", f"{titles[module]}: best score"]
+        yield header
+        for row in db.session.execute(query):
+            values: list[Any] = [row[1] or "", row[2] or NO_DEPARTMENT]
+            for i in range(len(modules)):
+                done, score = row[3 + 2 * i], row[4 + 2 * i]
+                values += [str(done)[:10] if done else "",
+                           f"{float(score):g}" if score is not None else ""]
+            yield values
+
+    return _download("people", rows())
+
+
+@bp.route("/admin/reports/people/<int:user_id>")
+@login_required
+def person(user_id: int) -> Any:
+    _require_admin()
+    person_ = db.session.get(User, user_id)
+    if person_ is None or person_.issuer != current_user.issuer:
+        abort(404, description="There is no such person.")
+    titles = module_titles()
+    completions = {c.module_slug: c for c in db.session.scalars(
+        select(ModuleCompletion).where(ModuleCompletion.user_id == person_.id))}
+    best = dict(db.session.execute(
+        select(QuizAttempt.quiz_slug, func.max(QuizAttempt.score))
+        .where(QuizAttempt.user_id == person_.id, QuizAttempt.submitted_at.is_not(None))
+        .group_by(QuizAttempt.quiz_slug)).all())
+    standings = [s for s in (get_standing(person_, slug) for slug in get_catalog().programmes)
+                 if s is not None]
+    enrolments = list(db.session.scalars(select(Enrollment).where(
+        Enrollment.user_id == person_.id)))
+    audit("person.view", current_user, person_, None, page="reports")
+    db.session.commit()
+    return render_template("reporting/person.html", person=person_, titles=titles,
+                           completions=completions, best=best, standings=standings,
+                           enrolments=enrolments)
+
+
+@bp.route("/admin/reports/audit")
+@login_required
+def audit_log() -> Any:
+    _require_admin()
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400, description="The page must be a positive number.")
+    per = 100
+    org = select(User.id).where(User.issuer == current_user.issuer)
+    events = list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.actor_id.in_(org) | AuditEvent.subject_id.in_(org))
+        .order_by(AuditEvent.id.desc()).offset((int(page) - 1) * per).limit(per + 1)))
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(
+        {e.actor_id for e in events} | {e.subject_id for e in events}))).all())
+    return render_template("reporting/audit.html", events=events[:per], names=names,
+                           page=int(page), more=len(events) > per)
+
+
+@bp.route("/admin/reports/roster/<int:course_id>", methods=["POST"])
+@login_required
+def sync_roster_now(course_id: int) -> Any:
+    _require_admin()
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    course = db.session.get(Course, course_id)
+    if course is None or course.issuer != current_user.issuer:
+        abort(404, description="There is no such course.")
+    platform = db.session.scalars(select(Platform).where(
+        Platform.issuer == course.issuer)).first()
+    if platform is None or not request_roster_sync(course, platform.id, force=True):
+        flash("This course's LMS does not offer a roster (Names and Role Provisioning).",
+              "error")
+    else:
+        db.session.commit()
+        flash("The roster will be fetched in the background; reload in a minute.", "success")
+    return redirect(url_for("reporting.dashboard"))
+
+
+# --- the learner's survey ------------------------------------------------------------------
+
+
+def _survey_form(phase: str) -> FlaskForm:
+    items = survey_config(current_app).items
+
+    class SurveyForm(FlaskForm):
+        pass
+
+    choices = [SelectChoice(str(k), v) for k, v in SCALE.items()] + [
+        SelectChoice("skip", "Prefer not to say")]
+    for item in items:
+        setattr(SurveyForm, f"item_{item.id}",
+                RadioField(item.text, choices=choices, validators=[Optional()]))
+    return SurveyForm()
+
+
+@bp.route("/survey/<phase>", methods=["GET", "POST"])
+@login_required
+def survey(phase: str) -> Any:
+    if phase not in ("pre", "post"):
+        abort(404, description="There is no such survey.")
+    if answered(current_user, phase):
+        flash("Thank you: you have already answered this survey.", "success")
+        return redirect(url_for("training.overview"))
+    form = _survey_form(phase)
+    items = survey_config(current_app).items
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("reporting/survey.html", form=form, phase=phase,
+                                   items=items), 422
+        answers: dict[str, int | None] = {}
+        for item in items:
+            raw = getattr(form, f"item_{item.id}").data
+            answers[item.id] = int(raw) if raw and raw != "skip" else None
+        record_answers(current_user, phase, answers)
+        db.session.commit()
+        flash("Thank you. Your answers are stored without your name and only ever shown "
+              "as totals for groups of people.", "success")
+        return redirect(url_for("training.overview"))
+    return render_template("reporting/survey.html", form=form, phase=phase, items=items)

@@ -1,0 +1,159 @@
+"""The admin dashboard, its CSV exports, the people export, lists and per-person views, over
+HTTP for a launched admin; refusal for everyone else; garbage filters refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from lms_plugin.certification.models import AuditEvent
+from lms_plugin.extensions import db
+from lms_plugin.quiz.models import QuizAttempt
+from lms_plugin.training.models import LessonProgress, ModuleCompletion
+from lms_plugin.users.models import User
+from tests.support import factories
+from tests.support.browser import ClientBrowser
+
+ROUTES = ["/admin/reports", "/admin/reports/summary", "/admin/reports/modules.csv",
+          "/admin/reports/people.csv", "/admin/reports/audit",
+          "/admin/reports/pipeline/listener/enrolled"]
+
+
+def launched(app, registered, persona: str) -> ClientBrowser:
+    browser = ClientBrowser(app.test_client(), registered.url)
+    browser.launch(persona=persona)
+    return browser
+
+
+@pytest.fixture
+def organisation(app, registered, sample_content):
+    """40 learners in Finance (course A), 12 in Operations (course B) and 3 in Legal
+    (course B): a group too small to report."""
+    with app.app_context():
+        course_a = factories.get_course(registered.issuer, "course-a")
+        course_b = factories.get_course(registered.issuer, "course-b")
+        course_a.title, course_b.title = "Course A", "Course B"
+        people = []
+        for i in range(40):
+            people.append(("Finance", course_a, i))
+        for i in range(12):
+            people.append(("Operations", course_b, i))
+        for i in range(3):
+            people.append(("Legal", course_b, i))
+        now = datetime.now(UTC)
+        for dept, course, i in people:
+            user = factories.user(f"{dept} person {i}", issuer=registered.issuer, course=course)
+            user.department = dept
+            if i % 4 != 0:  # three in four have started
+                db.session.add(LessonProgress(user_id=user.id, module_slug="listening",
+                                              lesson_id="listening-open-questions",
+                                              module_version="v1"))
+            if i % 2 == 1:  # half have completed, with a best score
+                db.session.add(ModuleCompletion(
+                    user_id=user.id, module_slug="listening", module_version="v1",
+                    quiz_score=80 + i % 20, completed_at=now - timedelta(days=i % 20)))
+                db.session.add(QuizAttempt(
+                    user_id=user.id, quiz_slug="listening", quiz_version="v1",
+                    layout_json="[]", answers_json='{"secret": "my private answer"}',
+                    submitted_at=now, score=80 + i % 20, passed=True))
+        db.session.commit()
+    return registered
+
+
+def rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_dashboard_shows_suppressed_aggregates_to_an_admin(app, organisation):
+    admin = launched(app, organisation, "admin")
+    page = admin.client.get("/admin/reports")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for title in ("Completion by module", "Completion by LMS course", "Completion by department",
+                  "Modules completed per week", "Certification: Certified Listener",
+                  "Before the training", "After the training"):
+        assert title in html
+    assert "<svg" in html and 'role="img"' in html  # a chart, with the table beside it
+    assert "Legal" in html
+
+    departments = {r[0]: r[1:] for r in rows(admin.client.get("/admin/reports/departments.csv"))}
+    assert departments["Finance"] == ["10", "10", "20", "40"]
+    assert set(departments["Legal"]) == {"hidden"}  # a group of 3: nothing at all
+    # ...and it cannot be worked out from the grand total: another group's total is
+    # hidden with it (Operations, the smallest other).
+    assert departments["Total"][-1] == "55"
+    assert departments["Operations"][-1] == "hidden"
+
+    modules = {r[0]: r[1:] for r in rows(admin.client.get("/admin/reports/modules.csv"))}
+    assert modules["Listening well"][-1] == "55"  # everyone in scope (the admin is no learner)
+
+
+def test_filters_cannot_be_subtracted_to_reveal_a_small_group(app, organisation):
+    """Course B holds Operations (12) and Legal (3). Filtering by course B and by
+    department Operations must not give away Legal by difference."""
+    admin = launched(app, organisation, "admin")
+    with app.app_context():
+        course_b = db.session.scalars(select(factories.Course).where(
+            factories.Course.context_id == "course-b")).one().id
+    by_course = rows(admin.client.get(f"/admin/reports/modules.csv?course={course_b}"))
+    by_both = rows(admin.client.get(
+        f"/admin/reports/modules.csv?course={course_b}&department=Operations"))
+    course_total, both_total = by_course[1][-1], by_both[1][-1]
+    assert "hidden" in (course_total, both_total)
+
+
+def test_exports_stream_and_are_audited_without_answers(app, organisation):
+    admin = launched(app, organisation, "admin")
+    response = admin.client.get("/admin/reports/people.csv")
+    assert response.status_code == 200 and response.is_streamed
+    table = rows(response)
+    assert table[0][:2] == ["Name", "Department"]
+    assert len(table) == 1 + 55
+    finance_1 = next(r for r in table if r[0] == "Finance person 1")
+    assert finance_1[1] == "Finance" and finance_1[3] == "81"
+    assert "my private answer" not in response.get_data(as_text=True)
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert "report.people.export" in actions
+
+
+def test_lists_and_person_views_are_audited(app, organisation):
+    admin = launched(app, organisation, "admin")
+    with app.app_context():
+        person = db.session.scalars(select(User).where(User.name == "Finance person 1")).one()
+    page = admin.client.get(f"/admin/reports/people/{person.id}").get_data(as_text=True)
+    assert "Finance person 1" in page and "81%" in page
+    assert "my private answer" not in page
+    with app.app_context():
+        views = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "person.view")).all()
+        assert [v.subject_id for v in views] == [person.id]
+    log = admin.client.get("/admin/reports/audit").get_data(as_text=True)
+    assert "person.view" in log and "Riley Chen" in log
+
+
+@pytest.mark.parametrize("persona", ["learner", "trainee", "supervisor"])
+def test_everyone_but_an_admin_is_refused(app, organisation, persona):
+    browser = launched(app, organisation, persona)
+    for route in ROUTES:
+        assert browser.client.get(route).status_code == 403, route
+    assert browser.client.get("/admin/reports/people/1").status_code == 403
+
+
+@pytest.mark.parametrize("query", ["course=abc", "course=999999", "department=Nowhere",
+                                   "course=-1"])
+def test_garbage_filters_are_a_clear_400(app, organisation, query):
+    admin = launched(app, organisation, "admin")
+    response = admin.client.get(f"/admin/reports?{query}")
+    assert response.status_code == 400
+    assert "filter must be one of the listed" in response.get_data(as_text=True)
+
+
+def test_unknown_reports_are_404(app, organisation):
+    admin = launched(app, organisation, "admin")
+    assert admin.client.get("/admin/reports/nothing.csv").status_code == 404
+    assert admin.client.get("/admin/reports/pipeline/listener/nowhere").status_code == 404
