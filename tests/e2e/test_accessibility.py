@@ -35,8 +35,8 @@ def serious(page) -> list[str]:
     ]
 
 
-def launch(page, base: str) -> None:
-    page.goto(base + "/demo/course/wellbeing-101?persona=learner")
+def launch(page, base: str, persona: str = "learner") -> None:
+    page.goto(base + f"/demo/course/wellbeing-101?persona={persona}")
     page.frame_locator("iframe.lti-frame").get_by_role(
         "heading", name="Your peer support programme").wait_for(timeout=15000)
 
@@ -72,6 +72,28 @@ def test_learner_pages_have_no_serious_violations(demo):
         check("quiz-review")
         check("demo-lms", "/demo/course/wellbeing-101?persona=learner")
         assert checked and not any(checked.values()), checked
+
+
+@pytest.mark.parametrize("persona, paths", [
+    ("admin", ["/admin/reports", "/admin/reports/summary", "/admin/reports/audit",
+               "/programmes/peer-supporter/people", "/supervision"]),
+    ("trainee", ["/programmes/peer-supporter", "/peer-supporters", "/survey/pre"]),
+])
+def test_admin_and_trainee_pages_have_no_serious_violations(demo, persona, paths):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        launch(page, demo, persona)
+        found = {}
+        for path in paths:
+            response = page.goto(demo + path)
+            assert response is not None and response.status == 200, path
+            found[path] = serious(page)
+            screenshot(page, f"a11y-{persona}-{path.strip('/').replace('/', '-')}")
+        assert not any(found.values()), found
+        page.set_viewport_size({"width": 320, "height": 640})
+        page.goto(demo + paths[0])
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, f"{paths[0]} scrolls sideways at 320px ({width}px)"
 
 
 @pytest.mark.parametrize("path", ["/", "/modules/awareness/lessons/1", "/help"])

@@ -1,0 +1,272 @@
+"""Report benchmark: seed an organisation of N learners (default 100,000) across 200
+courses and 20 departments with realistic progress, quiz attempts, programme enrolments,
+hours and certificates; then time every dashboard view and the CSV exports, and measure
+the exports' peak memory at two lengths (it must not grow with the length).
+
+    .venv/bin/python bench/reports.py                 # SQLite and PostgreSQL
+    .venv/bin/python bench/reports.py --db sqlite --learners 20000
+
+PostgreSQL: a database `lms_plugin_bench` on 127.0.0.1:5432 (trust auth) is created and
+emptied; set BENCH_PG_URL to use another. Figures are printed; the README keeps the latest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/lms_plugin_bench")
+ISSUER = "https://lms.bench.example"
+MODULES = {"awareness": 6, "skills": 6, "boundaries": 6}
+CHUNK = 5000
+
+
+def make_app(url: str) -> Any:
+    from lms_plugin import create_app
+
+    instance = tempfile.mkdtemp(prefix="bench-")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
+                      "WTF_CSRF_ENABLED": False, "LMS_PLUGIN_CONTENT_DIR": str(ROOT),
+                      "TESTING": True})
+    app.instance_path = instance
+    return app
+
+
+def reset_postgres() -> None:
+    admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    name = PG_URL.rsplit("/", 1)[1]
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def chunks(rows: list[dict[str, Any]]) -> Any:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start:start + CHUNK]
+
+
+def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
+    from flask_migrate import upgrade
+
+    from lms_plugin.certification.models import Certificate, LoggedHours, ProgrammeEnrolment
+    from lms_plugin.content.services import sync_content
+    from lms_plugin.extensions import db
+    from lms_plugin.quiz.models import QuizAttempt
+    from lms_plugin.reporting.models import SurveyResponse
+    from lms_plugin.training.models import LessonProgress, ModuleCompletion
+    from lms_plugin.users.models import Course, Enrollment, User
+
+    counts: dict[str, int] = {}
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        sync_content(ROOT)
+        db.session.commit()
+        conn = db.session.connection()
+        now = datetime.now(UTC)
+
+        def put(model: Any, rows: list[dict[str, Any]]) -> None:
+            for part in chunks(rows):
+                conn.execute(insert(model), part)
+            counts[model.__tablename__] = counts.get(model.__tablename__, 0) + len(rows)
+
+        put(Course, [{"id": c + 1, "issuer": ISSUER, "context_id": f"course-{c}",
+                      "title": f"Course {c:03d}", "created_at": now} for c in range(200)])
+        departments = [f"Department {d:02d}" for d in range(20)]
+        # The admin who views the reports, and the learners.
+        put(User, [{"id": 1, "issuer": ISSUER, "sub": "admin", "name": "Bench Admin", "department": None,
+                    "created_at": now}] + [
+            {"id": i + 2, "issuer": ISSUER, "sub": f"u{i}", "name": f"Learner {i}",
+             "department": departments[rng.randrange(20)] if rng.random() > 0.03 else None,
+             "created_at": now} for i in range(learners)])
+        enrol, progress, completions, attempts = [], [], [], []
+        for i in range(learners):
+            uid = i + 2
+            for course in {rng.randrange(200) + 1 for _ in range(1 + (rng.random() < 0.2))}:
+                enrol.append({"user_id": uid, "course_id": course, "roles": "learner",
+                              "source": "roster" if rng.random() < 0.25 else "launch",
+                              "active": rng.random() > 0.02, "last_seen_at": now})
+            # Realistic funnel: a quarter never start; fewer finish each later module.
+            reach = rng.choices([0, 1, 2, 3], weights=[25, 30, 20, 25])[0]
+            for m, (module, lessons) in enumerate(MODULES.items()):
+                if m >= reach:
+                    break
+                done = rng.randint(1, lessons) if m == reach - 1 else lessons
+                when = now - timedelta(days=rng.randrange(120))
+                for lesson in range(done):
+                    progress.append({"user_id": uid, "module_slug": module,
+                                     "lesson_id": f"{module}-{lesson}", "module_version": "v1",
+                                     "completed_at": when})
+                if done == lessons:
+                    tries = rng.randint(1, 3)
+                    best = 0.0
+                    for _ in range(tries):
+                        score = float(rng.choice([50, 60, 70, 80, 90, 100]))
+                        best = max(best, score)
+                        attempts.append({"user_id": uid, "quiz_slug": module,
+                                         "quiz_version": "v1", "layout_json": "[]",
+                                         "answers_json": "{}", "started_at": when,
+                                         "submitted_at": when, "score": score,
+                                         "passed": score >= 80})
+                    if best >= 80:
+                        completions.append({"user_id": uid, "module_slug": module,
+                                            "module_version": "v1", "quiz_version": "v1",
+                                            "quiz_score": best, "completed_at": when})
+        put(Enrollment, enrol)
+        put(LessonProgress, progress)
+        put(QuizAttempt, attempts)
+        put(ModuleCompletion, completions)
+        # 5% enrol as peer supporters; most log hours; some are certified.
+        trainees = rng.sample(range(2, learners + 2), learners // 20)
+        put(ProgrammeEnrolment, [{"user_id": u, "programme_slug": "peer-supporter",
+                                  "enrolled_at": now - timedelta(days=200), "extensions": 0}
+                                 for u in trainees])
+        hours, certificates = [], []
+        for n, uid in enumerate(trainees):
+            for _ in range(rng.randint(0, 8)):
+                hours.append({"user_id": uid, "programme_slug": "peer-supporter",
+                              "category": "practice", "kind": rng.choice(
+                                  ["peer-conversation", "check-in", "supervision"]),
+                              "hours": rng.choice([1, 2, 3]), "status": rng.choice(
+                                  ["approved", "approved", "pending", "rejected"]),
+                              "activity_date": now - timedelta(days=rng.randrange(100)),
+                              "submissions": 1, "created_at": now})
+            if rng.random() < 0.4:
+                issued = now - timedelta(days=rng.randrange(800))
+                certificates.append({
+                    "user_id": uid, "programme_slug": "peer-supporter",
+                    "programme_version": "v1", "code": f"BENCH{n:015d}",
+                    "holder_name": f"Learner {uid}", "issued_at": issued,
+                    "expires_at": issued + timedelta(days=730),
+                    "revoked_at": now if rng.random() < 0.02 else None,
+                    "current_key": f"{uid}:peer-supporter", "evidence_json": "{}"})
+        put(LoggedHours, hours)
+        put(Certificate, certificates)
+        put(SurveyResponse, [{"phase": rng.choice(["pre", "post"]), "item_id": rng.choice(
+            ["comfort-talking", "confidence-supporting", "know-where-help", "need-to-hide"]),
+            "value": rng.randint(1, 5), "issuer": ISSUER,
+            "department": departments[rng.randrange(20)],
+            "week": (now - timedelta(days=rng.randrange(120))).date()}
+            for _ in range(learners // 2)])
+        db.session.commit()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(text("ANALYZE"))
+        else:
+            db.session.execute(text("ANALYZE"))
+            db.session.commit()
+    return counts
+
+
+def signed_in_client(app: Any) -> Any:
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+        session["_fresh"] = True
+        session["roles"] = ["admin"]
+    return client
+
+
+def timed(client: Any, url: str, runs: int = 5) -> tuple[float, float, int]:
+    times = []
+    status = 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        body = response.get_data()
+        times.append((time.perf_counter() - start) * 1000)
+        status = response.status_code
+        assert status == 200, (url, status, body[:300])
+    return statistics.median(times), max(times), status
+
+
+def export_memory(client: Any, url: str) -> tuple[float, int]:
+    """Peak Python memory while streaming the export, and its number of lines."""
+    tracemalloc.start()
+    response = client.get(url)
+    lines = 0
+    for chunk in response.response:
+        lines += chunk.count("\n") if isinstance(chunk, str) else chunk.count(b"\n")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    response.close()
+    return peak / 1024 / 1024, lines
+
+
+def run(kind: str, url: str, learners: int) -> None:
+    rng = random.Random(42)
+    app = make_app(url)
+    start = time.perf_counter()
+    counts = seed(app, learners, rng)
+    print(f"\n== {kind}: seeded {learners:,} learners in {time.perf_counter() - start:.0f}s "
+          f"({', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))})")
+    client = signed_in_client(app)
+    with app.app_context():
+        from lms_plugin.extensions import db
+        from lms_plugin.users.models import Course
+
+        course = db.session.get(Course, 7)
+        assert course is not None
+    views = {
+        "dashboard (all reports)": "/admin/reports",
+        "dashboard, one course": f"/admin/reports?course={course.id}",
+        "dashboard, one department": "/admin/reports?department=Department%2003",
+        "dashboard, course + department":
+            f"/admin/reports?course={course.id}&department=Department%2003",
+        "pipeline list (certified)": "/admin/reports/pipeline/peer-supporter/certified",
+        "per-person view": "/admin/reports/people/1234",
+        "printable summary": "/admin/reports/summary",
+    }
+    for key in ("modules", "courses", "departments", "weekly", "pipeline-peer-supporter",
+                "survey-pre"):
+        views[f"table CSV: {key}"] = f"/admin/reports/{key}.csv"
+    print(f"{'view':40} {'median ms':>10} {'max ms':>8}")
+    for name, path in views.items():
+        median, worst, _ = timed(client, path)
+        print(f"{name:40} {median:10.1f} {worst:8.1f}")
+    start = time.perf_counter()
+    peak_all, lines_all = export_memory(client, "/admin/reports/people.csv")
+    elapsed = time.perf_counter() - start
+    peak_one, lines_one = export_memory(client, f"/admin/reports/people.csv?course={course.id}")
+    print(f"people.csv, everyone: {lines_all - 1:,} rows in {elapsed:.1f}s, peak Python "
+          f"memory {peak_all:.1f} MiB")
+    print(f"people.csv, one course: {lines_one - 1:,} rows, peak Python memory "
+          f"{peak_one:.1f} MiB")
+    with app.app_context():
+        from lms_plugin.extensions import db
+
+        db.engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, {platform.platform()}")
+    if args.db in ("sqlite", "both"):
+        path = Path(tempfile.mkdtemp(prefix="bench-sqlite-")) / "bench.db"
+        run("SQLite", f"sqlite:///{path}", args.learners)
+    if args.db in ("postgresql", "both"):
+        reset_postgres()
+        run("PostgreSQL", PG_URL, args.learners)
+
+
+if __name__ == "__main__":
+    main()
