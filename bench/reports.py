@@ -69,7 +69,12 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
     from lms_plugin.extensions import db
     from lms_plugin.quiz.models import QuizAttempt
     from lms_plugin.reporting.models import SurveyResponse
-    from lms_plugin.training.models import LessonProgress, ModuleCompletion
+    from lms_plugin.training.models import (
+        LearnerModule,
+        LearnerProgress,
+        LessonProgress,
+        ModuleCompletion,
+    )
     from lms_plugin.users.models import Course, Enrollment, User
 
     counts: dict[str, int] = {}
@@ -89,12 +94,13 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
                       "title": f"Course {c:03d}", "created_at": now} for c in range(200)])
         departments = [f"Department {d:02d}" for d in range(20)]
         # The admin who views the reports, and the learners.
-        put(User, [{"id": 1, "issuer": ISSUER, "sub": "admin", "name": "Bench Admin", "department": None,
-                    "created_at": now}] + [
+        put(User, [{"id": 1, "issuer": ISSUER, "sub": "admin", "name": "Bench Admin",
+                    "department": None, "created_at": now}] + [
             {"id": i + 2, "issuer": ISSUER, "sub": f"u{i}", "name": f"Learner {i}",
              "department": departments[rng.randrange(20)] if rng.random() > 0.03 else None,
              "created_at": now} for i in range(learners)])
         enrol, progress, completions, attempts = [], [], [], []
+        learner_modules, learner_progress = [], []
         for i in range(learners):
             uid = i + 2
             for course in {rng.randrange(200) + 1 for _ in range(1 + (rng.random() < 0.2))}:
@@ -103,6 +109,7 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
                               "active": rng.random() > 0.02, "last_seen_at": now})
             # Realistic funnel: a quarter never start; fewer finish each later module.
             reach = rng.choices([0, 1, 2, 3], weights=[25, 30, 20, 25])[0]
+            finished = 0
             for m, (module, lessons) in enumerate(MODULES.items()):
                 if m >= reach:
                     break
@@ -124,13 +131,24 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
                                          "submitted_at": when, "score": score,
                                          "passed": score >= 80})
                     if best >= 80:
+                        finished += 1
                         completions.append({"user_id": uid, "module_slug": module,
                                             "module_version": "v1", "quiz_version": "v1",
                                             "quiz_score": best, "completed_at": when})
+                learner_modules.append({
+                    "user_id": uid, "module_slug": module, "started_at": when,
+                    "completed_at": completions[-1]["completed_at"] if completions and
+                    completions[-1]["user_id"] == uid and
+                    completions[-1]["module_slug"] == module else None})
+            if reach:
+                learner_progress.append({"user_id": uid, "modules_started": reach,
+                                         "modules_completed": finished})
         put(Enrollment, enrol)
         put(LessonProgress, progress)
         put(QuizAttempt, attempts)
         put(ModuleCompletion, completions)
+        put(LearnerModule, learner_modules)
+        put(LearnerProgress, learner_progress)
         # 5% enrol as peer supporters; most log hours; some are certified.
         trainees = rng.sample(range(2, learners + 2), learners // 20)
         put(ProgrammeEnrolment, [{"user_id": u, "programme_slug": "peer-supporter",

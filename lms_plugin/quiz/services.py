@@ -66,6 +66,9 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
     )
     db.session.add(attempt)
     db.session.flush()
+    from ..training.services import note_module_started
+
+    note_module_started(user.id, content.quiz.module)
     return attempt
 
 

@@ -14,12 +14,10 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    distinct,
     func,
     literal,
     or_,
     select,
-    union,
 )
 
 from ..certification.models import (
@@ -32,8 +30,7 @@ from ..certification.models import (
 )
 from ..certification.schema import Programme
 from ..extensions import db
-from ..quiz.models import QuizAttempt
-from ..training.models import LessonProgress, ModuleCompletion
+from ..training.models import LearnerModule, LearnerProgress
 from ..users.models import LEARNER, Course, Enrollment, User
 from .suppression import CountTable
 
@@ -89,59 +86,40 @@ def _department(column: Any) -> ColumnElement[str]:
     return func.coalesce(column, NO_DEPARTMENT)
 
 
-def _started() -> Any:
-    """(user_id, module) pairs with any activity."""
-    return union(
-        select(LessonProgress.user_id, LessonProgress.module_slug.label("module")),
-        select(QuizAttempt.user_id, QuizAttempt.quiz_slug.label("module")),
-        select(ModuleCompletion.user_id, ModuleCompletion.module_slug.label("module")),
-    ).subquery()
-
-
 def module_progress(filters: Filters, modules: list[str]) -> CountTable:
     pop = population(filters).subquery()
     total = db.session.scalar(select(func.count()).select_from(pop)) or 0
-    started = _started()
-    started_counts: dict[str, int] = dict(db.session.execute(
-        select(started.c.module, func.count(distinct(started.c.user_id)))
-        .where(started.c.user_id.in_(select(pop.c.user_id))).group_by(started.c.module)).all())
-    done_counts: dict[str, int] = dict(db.session.execute(
-        select(ModuleCompletion.module_slug, func.count(distinct(ModuleCompletion.user_id)))
-        .where(ModuleCompletion.user_id.in_(select(pop.c.user_id)))
-        .group_by(ModuleCompletion.module_slug)).all())
+    rows = db.session.execute(
+        select(LearnerModule.module_slug, func.count(), func.count(LearnerModule.completed_at))
+        .where(LearnerModule.user_id.in_(select(pop.c.user_id)))
+        .group_by(LearnerModule.module_slug)).all()
+    seen = {module: (int(s), int(d)) for module, s, d in rows}
     counts = {}
     for module in modules:
-        s, d = int(started_counts.get(module, 0)), int(done_counts.get(module, 0))
+        s, d = seen.get(module, (0, 0))
         counts.update({(module, NOT_STARTED): total - s, (module, IN_PROGRESS): s - d,
                        (module, COMPLETED): d})
     return CountTable(tuple(modules), PROGRESS, counts)
 
 
-def _person_status(modules: list[str]) -> tuple[Any, Any, Any]:
-    """Per person: completed (every module done), in progress (anything done) or not
-    started, as a subquery (user_id, status)."""
-    started = _started()
-    done = (select(ModuleCompletion.user_id,
-                   func.count(distinct(ModuleCompletion.module_slug)).label("n"))
-            .where(ModuleCompletion.module_slug.in_(modules))
-            .group_by(ModuleCompletion.user_id).subquery())
-    any_started = select(started.c.user_id.label("user_id")).distinct().subquery()
-    status = case(
-        (func.coalesce(done.c.n, 0) >= len(modules), literal(COMPLETED)),
-        (any_started.c.user_id.is_not(None), literal(IN_PROGRESS)),
+def _person_status(modules: list[str]) -> Any:
+    """Per person: completed (every module done), in progress (anything started) or not
+    started, from the kept-up-to-date counters."""
+    return case(
+        (func.coalesce(LearnerProgress.modules_completed, 0) >= len(modules),
+         literal(COMPLETED)),
+        (func.coalesce(LearnerProgress.modules_started, 0) > 0, literal(IN_PROGRESS)),
         else_=literal(NOT_STARTED))
-    return done, any_started, status
 
 
 def progress_by_course(filters: Filters, modules: list[str]) -> tuple[CountTable, dict[str, str]]:
-    done, any_started, status = _person_status(modules)
+    status = _person_status(modules)
     query = (select(Course.id, Course.title, Course.context_id, status.label("status"),
                     func.count())
              .select_from(Enrollment)
              .join(Course, Course.id == Enrollment.course_id)
              .join(User, User.id == Enrollment.user_id)
-             .outerjoin(done, done.c.user_id == Enrollment.user_id)
-             .outerjoin(any_started, any_started.c.user_id == Enrollment.user_id)
+             .outerjoin(LearnerProgress, LearnerProgress.user_id == Enrollment.user_id)
              .where(User.issuer == filters.issuer, Enrollment.active.is_(True),
                     Enrollment.roles.contains(LEARNER)))
     if filters.course_id is not None:
@@ -161,14 +139,13 @@ def progress_by_course(filters: Filters, modules: list[str]) -> tuple[CountTable
 
 
 def progress_by_department(filters: Filters, modules: list[str]) -> CountTable:
-    done, any_started, status = _person_status(modules)
+    status = _person_status(modules)
     pop = population(filters).subquery()
     department = _department(User.department)
     rows = db.session.execute(
         select(department, status.label("status"), func.count())
         .select_from(User).join(pop, pop.c.user_id == User.id)
-        .outerjoin(done, done.c.user_id == User.id)
-        .outerjoin(any_started, any_started.c.user_id == User.id)
+        .outerjoin(LearnerProgress, LearnerProgress.user_id == User.id)
         .group_by(department, status)).all()
     counts = {(dept, state): int(n) for dept, state, n in rows}
     order = tuple(sorted({dept for dept, _ in counts}, key=str.lower))
@@ -188,13 +165,13 @@ def weekly_completions(filters: Filters, modules: list[str], weeks: int = 12,
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
     pop = population(filters).subquery()
-    week = week_start(ModuleCompletion.completed_at)
+    week = week_start(LearnerModule.completed_at)
     rows = db.session.execute(
-        select(week, ModuleCompletion.module_slug, func.count())
-        .where(ModuleCompletion.user_id.in_(select(pop.c.user_id)),
-               ModuleCompletion.completed_at >= datetime.combine(first, datetime.min.time(),
-                                                                 UTC))
-        .group_by(week, ModuleCompletion.module_slug)).all()
+        select(week, LearnerModule.module_slug, func.count())
+        .where(LearnerModule.user_id.in_(select(pop.c.user_id)),
+               LearnerModule.module_slug.in_(modules),
+               LearnerModule.completed_at >= datetime.combine(first, datetime.min.time(), UTC))
+        .group_by(week, LearnerModule.module_slug)).all()
     order = tuple((first + timedelta(weeks=i)).isoformat() for i in range(weeks))
     counts = {(str(w)[:10], m): int(n) for w, m, n in rows if m in modules}
     return CountTable(order, tuple(modules), counts)

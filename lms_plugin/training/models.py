@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -43,3 +43,30 @@ class ModuleCompletion(db.Model):  # type: ignore[name-defined]
     quiz_version: Mapped[str | None] = mapped_column(String(64))
     quiz_score: Mapped[float | None] = mapped_column(Numeric(5, 2))
     completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LearnerModule(db.Model):  # type: ignore[name-defined]
+    """Where a person is with a module, kept up to date as they go (first activity, then
+    completion), so reports count rows instead of searching every lesson and attempt."""
+
+    __tablename__ = "learner_module"
+    __table_args__ = (UniqueConstraint("user_id", "module_slug"),
+                      Index("ix_learner_module_module", "module_slug", "completed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    module_slug: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LearnerProgress(db.Model):  # type: ignore[name-defined]
+    """Per person: how many modules started and completed (counters kept with
+    LearnerModule), for reports at the scale of a whole organisation."""
+
+    __tablename__ = "learner_progress"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    modules_started: Mapped[int] = mapped_column(Integer, default=0)
+    modules_completed: Mapped[int] = mapped_column(Integer, default=0)

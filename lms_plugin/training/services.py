@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import Lesson, Module
@@ -13,7 +13,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..quiz.models import QuizAttempt
 from ..users.models import User
-from .models import LessonProgress, ModuleCompletion
+from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from .rules import ModuleStatus, module_status
 
 
@@ -72,6 +72,43 @@ def query_programme(user: User) -> list[ModuleProgress]:
     return [get_module_progress(user, m, done) for m in get_catalog().ordered_modules()]
 
 
+def note_module_started(user_id: int, module_slug: str) -> None:
+    """Record the first activity in a module (idempotent, safe under concurrency)."""
+    exists = db.session.scalar(select(LearnerModule.id).where(
+        LearnerModule.user_id == user_id, LearnerModule.module_slug == module_slug))
+    if exists is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(LearnerModule(user_id=user_id, module_slug=module_slug,
+                                         started_at=datetime.now(UTC)))
+    except IntegrityError:
+        return  # recorded by a concurrent request
+    _ensure_counters(user_id)
+    db.session.execute(update(LearnerProgress).where(LearnerProgress.user_id == user_id)
+                       .values(modules_started=LearnerProgress.modules_started + 1))
+
+
+def note_module_completed(user_id: int, module_slug: str, when: datetime) -> None:
+    note_module_started(user_id, module_slug)
+    done = db.session.execute(update(LearnerModule).where(
+        LearnerModule.user_id == user_id, LearnerModule.module_slug == module_slug,
+        LearnerModule.completed_at.is_(None)).values(completed_at=when))
+    if getattr(done, "rowcount", 0):
+        db.session.execute(update(LearnerProgress).where(LearnerProgress.user_id == user_id)
+                           .values(modules_completed=LearnerProgress.modules_completed + 1))
+
+
+def _ensure_counters(user_id: int) -> None:
+    if db.session.get(LearnerProgress, user_id) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LearnerProgress(user_id=user_id, modules_started=0,
+                                               modules_completed=0))
+        except IntegrityError:
+            pass
+
+
 def mark_lesson_complete(user: User, module: Module, lesson: Lesson) -> ModuleCompletion | None:
     """Idempotent. Returns the module's completion if this lesson completed the module."""
     exists = db.session.scalar(
@@ -88,6 +125,7 @@ def mark_lesson_complete(user: User, module: Module, lesson: Lesson) -> ModuleCo
                 ))
         except IntegrityError:
             pass  # marked in another tab a moment ago
+        note_module_started(user.id, module.slug)
     return complete_module_if_due(user, module)
 
 
@@ -115,6 +153,7 @@ def complete_module_if_due(user: User, module: Module) -> ModuleCompletion | Non
             db.session.add(completion)
     except IntegrityError:
         return None  # recorded by a concurrent request
+    note_module_completed(user.id, module.slug, completion.completed_at)
     if quiz_slug and progress.best_score is not None:
         from ..lti.ags import enqueue_score
 

@@ -14,6 +14,7 @@ from lms_plugin.certification.models import AuditEvent
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.training.models import LessonProgress, ModuleCompletion
+from lms_plugin.training.services import note_module_completed, note_module_started
 from lms_plugin.users.models import User
 from tests.support import factories
 from tests.support.browser import ClientBrowser
@@ -52,10 +53,13 @@ def organisation(app, registered, sample_content):
                 db.session.add(LessonProgress(user_id=user.id, module_slug="listening",
                                               lesson_id="listening-open-questions",
                                               module_version="v1"))
+                note_module_started(user.id, "listening")
             if i % 2 == 1:  # half have completed, with a best score
+                when = now - timedelta(days=i % 20)
                 db.session.add(ModuleCompletion(
                     user_id=user.id, module_slug="listening", module_version="v1",
-                    quiz_score=80 + i % 20, completed_at=now - timedelta(days=i % 20)))
+                    quiz_score=80 + i % 20, completed_at=when))
+                note_module_completed(user.id, "listening", when)
                 db.session.add(QuizAttempt(
                     user_id=user.id, quiz_slug="listening", quiz_version="v1",
                     layout_json="[]", answers_json='{"secret": "my private answer"}',
