@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTMENT_CLAIM": "department",
     # Reports hide groups smaller than this (and any cell that would reveal one)
     "MIN_GROUP_SIZE": 5,
+    # Reports are cached this long in the shared store (0: always fresh)
+    "REPORT_CACHE_SECONDS": 60,
     # Roster (NRPS) sync: at most this often per course, in seconds (0: only when an
     # admin asks)
     "ROSTER_SYNC_SECONDS": 86400,

@@ -54,6 +54,8 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
             "postgresql://", "postgresql+psycopg://", 1
         ),
         "SECRET_KEY": SECRET,
+        # Reports fresh on every request; the cache has its own test.
+        "LMS_PLUGIN_REPORT_CACHE_SECONDS": 0,
     }
     config.update(extra)
     os.environ["LMS_PLUGIN_INSTANCE_PATH"] = str(tmp)

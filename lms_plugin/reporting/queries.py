@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    exists,
     func,
     literal,
     or_,
@@ -69,17 +70,23 @@ class Filters:
         return views
 
 
-def population(filters: Filters) -> Select[Any]:
-    """The learners in scope: active learner enrolments in the organisation."""
-    query = (select(Enrollment.user_id.label("user_id")).distinct()
-             .join(User, User.id == Enrollment.user_id)
-             .where(User.issuer == filters.issuer, Enrollment.active.is_(True),
-                    Enrollment.roles.contains(LEARNER)))
+def in_scope(filters: Filters) -> list[ColumnElement[bool]]:
+    """Conditions on User for the learners in scope: an active learner enrolment (in the
+    course, if filtered) in the organisation (and the department, if filtered). A
+    correlated EXISTS, so the database can probe it per row or hash it, as it sees fit."""
+    enrolled = exists().where(Enrollment.user_id == User.id, Enrollment.active.is_(True),
+                              Enrollment.roles.contains(LEARNER))
     if filters.course_id is not None:
-        query = query.where(Enrollment.course_id == filters.course_id)
+        enrolled = enrolled.where(Enrollment.course_id == filters.course_id)
+    conditions: list[ColumnElement[bool]] = [User.issuer == filters.issuer, enrolled]
     if filters.department is not None:
-        query = query.where(_department(User.department) == filters.department)
-    return query
+        conditions.append(_department(User.department) == filters.department)
+    return conditions
+
+
+def population(filters: Filters) -> Select[Any]:
+    """The learners in scope, as (user_id)."""
+    return select(User.id.label("user_id")).where(*in_scope(filters))
 
 
 def _department(column: Any) -> ColumnElement[str]:
@@ -87,11 +94,11 @@ def _department(column: Any) -> ColumnElement[str]:
 
 
 def module_progress(filters: Filters, modules: list[str]) -> CountTable:
-    pop = population(filters).subquery()
-    total = db.session.scalar(select(func.count()).select_from(pop)) or 0
+    total = db.session.scalar(select(func.count()).select_from(User)
+                              .where(*in_scope(filters))) or 0
     rows = db.session.execute(
         select(LearnerModule.module_slug, func.count(), func.count(LearnerModule.completed_at))
-        .where(LearnerModule.user_id.in_(select(pop.c.user_id)))
+        .join(User, User.id == LearnerModule.user_id).where(*in_scope(filters))
         .group_by(LearnerModule.module_slug)).all()
     seen = {module: (int(s), int(d)) for module, s, d in rows}
     counts = {}
@@ -140,11 +147,10 @@ def progress_by_course(filters: Filters, modules: list[str]) -> tuple[CountTable
 
 def progress_by_department(filters: Filters, modules: list[str]) -> CountTable:
     status = _person_status(modules)
-    pop = population(filters).subquery()
     department = _department(User.department)
     rows = db.session.execute(
         select(department, status.label("status"), func.count())
-        .select_from(User).join(pop, pop.c.user_id == User.id)
+        .select_from(User).where(*in_scope(filters))
         .outerjoin(LearnerProgress, LearnerProgress.user_id == User.id)
         .group_by(department, status)).all()
     counts = {(dept, state): int(n) for dept, state, n in rows}
@@ -164,12 +170,11 @@ def weekly_completions(filters: Filters, modules: list[str], weeks: int = 12,
     today = today or datetime.now(UTC).date()
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
-    pop = population(filters).subquery()
     week = week_start(LearnerModule.completed_at)
     rows = db.session.execute(
         select(week, LearnerModule.module_slug, func.count())
-        .where(LearnerModule.user_id.in_(select(pop.c.user_id)),
-               LearnerModule.module_slug.in_(modules),
+        .join(User, User.id == LearnerModule.user_id)
+        .where(*in_scope(filters), LearnerModule.module_slug.in_(modules),
                LearnerModule.completed_at >= datetime.combine(first, datetime.min.time(), UTC))
         .group_by(week, LearnerModule.module_slug)).all()
     order = tuple((first + timedelta(weeks=i)).isoformat() for i in range(weeks))
@@ -219,10 +224,9 @@ def pipeline_status(programme: Programme, now: datetime | None = None) -> tuple[
 def certification_pipeline(filters: Filters, programme: Programme,
                            now: datetime | None = None) -> CountTable:
     status, (joined, source) = pipeline_status(programme, now)
-    pop = population(filters).subquery()
     rows = db.session.execute(
-        select(status, func.count()).select_from(joined)
-        .where(source.c.user_id.in_(select(pop.c.user_id))).group_by(status)).all()
+        select(status, func.count()).select_from(joined.join(User, User.id == source.c.user_id))
+        .where(*in_scope(filters)).group_by(status)).all()
     return CountTable(PIPELINE, ("people",), {(s, "people"): int(n) for s, n in rows})
 
 
@@ -230,11 +234,10 @@ def pipeline_people(filters: Filters, programme: Programme, state: str, limit: i
                     now: datetime | None = None) -> list[tuple[int, str | None, str | None]]:
     """The people in one pipeline state (admins only; the view audits it)."""
     status, (joined, source) = pipeline_status(programme, now)
-    pop = population(filters).subquery()
     rows = db.session.execute(
         select(User.id, User.name, User.department).select_from(joined)
         .join(User, User.id == source.c.user_id)
-        .where(source.c.user_id.in_(select(pop.c.user_id)), status == state)
+        .where(*in_scope(filters), status == state)
         .order_by(User.name, User.id).limit(limit)).all()
     return [(int(i), n, d) for i, n, d in rows]
 
@@ -251,9 +254,8 @@ def courses(issuer: str) -> list[Course]:
 
 
 def learner_search(filters: Filters, text: str, limit: int = 50) -> list[User]:
-    pop = population(filters).subquery()
     pattern = f"%{text.strip()}%"
     return list(db.session.scalars(
-        select(User).join(pop, pop.c.user_id == User.id)
+        select(User).where(*in_scope(filters))
         .where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
         .order_by(User.name).limit(limit)))

@@ -3,12 +3,16 @@ view a person could subtract it from, with its labels."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import current_app
 
 from ..content.services import get_catalog
+from ..store import get_store
 from .queries import (
     PIPELINE_LABELS,
     PROGRESS_LABELS,
@@ -50,6 +54,47 @@ def module_titles() -> dict[str, str]:
 
 
 def build_report(key: str, filters: Filters) -> Report:
+    """A report, from the shared cache when it was built in the last
+    LMS_PLUGIN_REPORT_CACHE_SECONDS (every process and host shares it)."""
+    seconds = int(current_app.config.get("LMS_PLUGIN_REPORT_CACHE_SECONDS", 0))
+    if seconds <= 0:
+        return _build_report(key, filters)
+    cache_key = "report:" + hashlib.sha256(json.dumps(
+        [key, filters.issuer, filters.course_id, filters.department, min_size(),
+         _content_version()]).encode()).hexdigest()
+    store = get_store()
+    cached = store.get(cache_key)
+    if isinstance(cached, dict):
+        return _from_json(cached)
+    report = _build_report(key, filters)
+    store.set(cache_key, _to_json(report), seconds)
+    return report
+
+
+def _content_version() -> list[str]:
+    catalog = get_catalog()
+    return sorted([f"m:{m.slug}:{m.version}" for m in catalog.modules.values()]
+                  + [f"p:{p.slug}:{p.version}" for p in catalog.programmes.values()])
+
+
+def _to_json(report: Report) -> dict[str, Any]:
+    view = report.view
+    return {"key": report.key, "title": report.title, "description": report.description,
+            "rows": list(view.rows), "columns": list(view.columns),
+            "values": [[r, c, v] for (r, c), v in view.values.items()],
+            "min_size": view.min_size, "row_labels": report.row_labels,
+            "column_labels": report.column_labels, "chart": report.chart,
+            "row_heading": report.row_heading}
+
+
+def _from_json(data: dict[str, Any]) -> Report:
+    view = SuppressedTable(tuple(data["rows"]), tuple(data["columns"]),
+                           {(r, c): v for r, c, v in data["values"]}, data["min_size"])
+    return Report(data["key"], data["title"], data["description"], view, data["row_labels"],
+                  data["column_labels"], data["chart"], data["row_heading"])
+
+
+def _build_report(key: str, filters: Filters) -> Report:
     titles = module_titles()
     modules = list(titles)
     if key == "modules":

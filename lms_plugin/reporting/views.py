@@ -44,8 +44,8 @@ from .queries import (
     Filters,
     courses,
     departments,
+    in_scope,
     pipeline_people,
-    population,
 )
 from .services import Report, agree_share, build_report, min_size, module_titles, report_keys
 from .survey import SCALE, answered, record_answers, survey_config
@@ -211,7 +211,6 @@ def people_csv() -> Response:
     db.session.commit()
     titles = module_titles()
     modules = list(titles)
-    pop = population(filters).subquery()
     best = (select(QuizAttempt.user_id, QuizAttempt.quiz_slug,
                    func.max(QuizAttempt.score).label("best"))
             .where(QuizAttempt.submitted_at.is_not(None))
@@ -226,7 +225,7 @@ def people_csv() -> Response:
                                                 best.c.quiz_slug == module))
                  .correlate(User).scalar_subquery())
         columns += [done.label(f"done_{module}"), score.label(f"best_{module}")]
-    query = (select(*columns).join(pop, pop.c.user_id == User.id).order_by(User.id)
+    query = (select(*columns).where(*in_scope(filters)).order_by(User.id)
              .execution_options(yield_per=1000))
 
     def rows() -> Iterator[list[Any]]:

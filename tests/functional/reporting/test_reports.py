@@ -161,3 +161,18 @@ def test_unknown_reports_are_404(app, organisation):
     admin = launched(app, organisation, "admin")
     assert admin.client.get("/admin/reports/nothing.csv").status_code == 404
     assert admin.client.get("/admin/reports/pipeline/listener/nowhere").status_code == 404
+
+
+def test_reports_are_cached_briefly_per_filter_and_shared(app, organisation):
+    admin = launched(app, organisation, "admin")
+    app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 60
+    first = rows(admin.client.get("/admin/reports/modules.csv"))
+    with app.app_context():
+        extra = factories.user("Late joiner", issuer=organisation.issuer)
+        extra.department = "Finance"
+        db.session.commit()
+    assert rows(admin.client.get("/admin/reports/modules.csv")) == first  # from the cache
+    finance = rows(admin.client.get("/admin/reports/modules.csv?department=Finance"))
+    assert finance[1][-1] == "41"  # another filter is another entry, computed fresh
+    app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 0
+    assert rows(admin.client.get("/admin/reports/modules.csv"))[1][-1] == "56"
