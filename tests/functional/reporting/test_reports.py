@@ -176,3 +176,19 @@ def test_reports_are_cached_briefly_per_filter_and_shared(app, organisation):
     assert finance[1][-1] == "41"  # another filter is another entry, computed fresh
     app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 0
     assert rows(admin.client.get("/admin/reports/modules.csv"))[1][-1] == "56"
+
+
+def test_every_report_downloads_for_an_admin(app, organisation):
+    admin = launched(app, organisation, "admin")
+    page = admin.client.get("/admin/reports").get_data(as_text=True)
+    links = sorted({part.split('"', 1)[0] for part in page.split('href="/admin/reports/')[1:]
+                    if part.split('"', 1)[0].split("?")[0].endswith(".csv")})
+    assert {"modules.csv", "courses.csv", "departments.csv", "weekly.csv",
+            "pipeline-listener.csv", "survey-pre.csv", "survey-post.csv",
+            "people.csv"} <= {link.split("?")[0] for link in links}
+    for link in links:
+        response = admin.client.get("/admin/reports/" + link.replace("&amp;", "&"))
+        assert response.status_code == 200, link
+        assert response.mimetype == "text/csv"
+        assert len(rows(response)) >= 2, link
+    assert "25%" in page  # the share not started: 10 of 40 in Finance
