@@ -32,8 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import cookies, health, store
+    from . import cookies, health, observability, store
 
+    observability.init_app(app)
     store.init_app(app)
     cookies.init_app(app)
 

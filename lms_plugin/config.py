@@ -34,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTMENT_CLAIM": "department",
     # Reports hide groups smaller than this (and any cell that would reveal one)
     "MIN_GROUP_SIZE": 5,
+    # Observability: log format (json | text; default json outside demo), level, and the
+    # bearer token Prometheus sends to /metrics (without one, only loopback may scrape)
+    "LOG_FORMAT": "",
+    "LOG_LEVEL": "INFO",
+    "METRICS_TOKEN": "",
     # Reports are cached this long in the shared store (0: always fresh)
     "REPORT_CACHE_SECONDS": 60,
     # Roster (NRPS) sync: at most this often per course, in seconds (0: only when an

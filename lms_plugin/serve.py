@@ -1,8 +1,13 @@
-"""`lms-plugin serve`: gunicorn with defaults that suit the tool."""
+"""`lms-plugin serve`: gunicorn with defaults that suit the tool: workers from the CPU
+count, threads for requests that wait on the database, timeouts, JSON request logs from
+the app (not gunicorn's access log), proxy headers trusted only through
+`LMS_PLUGIN_PROXY_FIX`, and Prometheus metrics merged across worker processes."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import tempfile
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -23,16 +28,34 @@ class _Server(BaseApplication):
         return create_app()
 
 
+def _child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def default_workers() -> int:
+    return multiprocessing.cpu_count() * 2 + 1
+
+
+def gunicorn_options(host: str, port: int, workers: int = 0) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers or default_workers(),
+        "worker_class": "gthread",
+        "threads": 4,
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "accesslog": None,  # the app logs each request as JSON, with its request id
+        "forwarded_allow_ips": "",  # X-Forwarded-* only via LMS_PLUGIN_PROXY_FIX
+        "child_exit": _child_exit,
+    }
+
+
 def run_gunicorn(host: str, port: int, workers: int = 0) -> None:
-    _Server(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers or multiprocessing.cpu_count() * 2 + 1,
-            "worker_class": "gthread",
-            "threads": 4,
-            "timeout": 30,
-            "graceful_timeout": 20,
-            "keepalive": 5,
-            "accesslog": "-",
-        }
-    ).run()
+    # Metrics from every worker process, merged at /metrics. Must be set before
+    # prometheus_client is first imported (the app imports it lazily).
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="lms-plugin-metrics-")
+    _Server(gunicorn_options(host, port, workers)).run()

@@ -19,6 +19,7 @@ from flask import (
 from flask_login import login_user
 
 from ..extensions import csrf, db
+from ..observability import count_launch
 from ..users.services import record_launch
 from . import deep_linking, registration
 from .keys import get_jwks
@@ -47,6 +48,8 @@ def launch_url() -> str:
 
 @bp.errorhandler(LaunchError)
 def launch_error(exc: LaunchError) -> tuple[str, int]:
+    if request.endpoint == "lti.launch":
+        count_launch("refused")
     return render_template("lti/error.html", error=exc), exc.status
 
 
@@ -98,6 +101,8 @@ def launch() -> Any:
     registration = message._registration
     assert isinstance(registration, ToolRegistration)
     record_ags_endpoint(identity.user, registration.platform_id, identity.course, claims)
+    count_launch("deep_linking" if claims.get(CLAIM + "message_type") == DEEP_LINKING
+                 else "resource_link")
     if identity.course is not None:
         request_roster_sync(identity.course, registration.platform_id)
     db.session.commit()

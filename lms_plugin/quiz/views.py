@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..content.services import get_catalog
 from ..extensions import db
+from ..observability import count_submission
 from .models import QuizAttempt
 from .services import (
     QuizUnavailable,
@@ -76,8 +77,10 @@ def attempt(attempt_id: int) -> Any:
             save_draft(attempt, answers)
             db.session.commit()
             return redirect(url_for("quiz.attempt", attempt_id=attempt.id, saved=1))
-        submit_attempt(current_user, attempt, answers)
+        submission = submit_attempt(current_user, attempt, answers)
         db.session.commit()
+        if submission.first:
+            count_submission()
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     return render_template(
         "quiz/attempt.html", attempt=attempt, quiz=quiz,

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 import redis
+from sqlalchemy import select
 
+from lms_plugin.extensions import db
+from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import SECRET
-from tests.support.browser import HttpBrowser
+from tests.support.browser import HttpBrowser, parse_form
 from tests.support.servers import ServerProcess, free_port
 
 pytestmark = pytest.mark.e2e
@@ -44,6 +47,21 @@ def test_login_on_one_instance_launch_on_another(app, live_tool, platform, migra
         assert "Your peer support programme" in response.text
         # And the session made by the second is honoured by the first.
         assert browser.session.get(first.url + "/modules/skills").status_code == 200
+        # A quiz started on the first instance is submitted on the second, once.
+        page = browser.session.get(first.url + "/quiz/awareness").text
+        started = browser.session.post(first.url + "/quiz/awareness/start", data={
+            "csrf_token": parse_form(page).fields["csrf_token"]})
+        assert started.url.startswith(first.url + "/quiz/attempts/"), started.url
+        attempt_path = started.url.removeprefix(first.url)
+        form = parse_form(browser.session.get(second.url + attempt_path).text)
+        data = {**form.fields, "action": "submit"}
+        review = browser.session.post(second.url + attempt_path, data=data)
+        assert review.status_code == 200 and "You scored" in review.text
+        again = browser.session.post(first.url + attempt_path, data=data)
+        assert again.status_code == 200 and "You scored" in again.text
+        with app.app_context():
+            attempts = db.session.scalars(select(QuizAttempt)).all()
+            assert len(attempts) == 1 and attempts[0].submitted_at is not None
         if shared == "redis":
             client = redis.Redis.from_url(env["REDIS_URL"])
             assert list(client.scan_iter(prefix + "*")), "LTI state was not kept in Redis"

@@ -1,0 +1,103 @@
+"""Request ids, JSON logs with them, and /metrics (Prometheus) for the monitoring system
+only; a dropped database connection does not fail the next request."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+from lms_plugin.extensions import db
+from lms_plugin.observability import log_handler
+
+
+def test_every_response_carries_a_request_id(client):
+    mine = client.get("/healthz", headers={"X-Request-ID": "proxy-abc-12345"})
+    assert mine.headers["X-Request-ID"] == "proxy-abc-12345"
+    made = client.get("/healthz", headers={"X-Request-ID": "<script>bad</script>"})
+    assert made.headers["X-Request-ID"] != "<script>bad</script>"
+    assert len(made.headers["X-Request-ID"]) == 32
+    assert client.get("/healthz").headers["X-Request-ID"] != made.headers["X-Request-ID"]
+
+
+def test_request_logs_are_json_lines_with_the_request_id(app, client):
+    stream = io.StringIO()
+    handler = log_handler("json", stream)
+    logger = logging.getLogger("lms_plugin.request")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        client.get("/healthz", headers={"X-Request-ID": "req-0123456789"})
+        client.get("/no/such/page")
+    finally:
+        logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    first, second = lines
+    assert first["request_id"] == "req-0123456789"
+    assert (first["endpoint"], first["status"], first["method"]) == ("/healthz", 200, "GET")
+    assert first["level"] == "INFO" and "duration_ms" in first and "time" in first
+    assert (second["endpoint"], second["status"]) == ("unmatched", 404)
+
+
+def test_metrics_are_served_to_loopback_only_without_a_token(app, client, lti):
+    lti.launch(persona="learner")
+    body = client.get("/metrics").get_data(as_text=True)
+    assert 'lms_plugin_request_seconds_bucket{endpoint="/lti/launch"' in body
+    assert 'lms_plugin_launches_total{outcome="resource_link"}' in body
+    assert "lms_plugin_quiz_submissions_total" in body
+    assert "lms_plugin_outbox_depth" in body and "lms_plugin_outbox_oldest_age_seconds" in body
+    outside = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert outside.status_code == 403
+
+
+def test_with_a_token_metrics_need_it(app, client):
+    app.config["LMS_PLUGIN_METRICS_TOKEN"] = "s3cret-token"
+    assert client.get("/metrics").status_code == 403
+    wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403
+    right = client.get("/metrics", headers={"Authorization": "Bearer s3cret-token"},
+                       environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert right.status_code == 200
+
+
+def test_a_refused_launch_is_counted(client, lti):
+    before = _sample(client, 'lms_plugin_launches_total{outcome="refused"}')
+    client.post("/lti/launch", data={"id_token": "garbage", "state": "nope"})
+    assert _sample(client, 'lms_plugin_launches_total{outcome="refused"}') == before + 1
+
+
+def _sample(client, name: str) -> float:
+    for line in client.get("/metrics").get_data(as_text=True).splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_the_pool_survives_its_connections_being_dropped(app, client):
+    """As when PostgreSQL restarts: every connection the pool holds is killed between two
+    requests; the next request still succeeds (connections are checked before use)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only (set TEST_DATABASE_URL)")
+    assert client.get("/readyz").status_code == 200
+    with app.app_context():
+        held = [db.engine.connect() for _ in range(3)]
+        pids = [c.execute(text("SELECT pg_backend_pid()")).scalar() for c in held]
+        for c in held:
+            c.close()  # back to the pool, alive as far as the pool knows
+        outsider = create_engine(db.engine.url, poolclass=NullPool)
+        with outsider.connect() as conn:
+            killed = conn.execute(text(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) AS done "
+                "FROM pg_stat_activity WHERE pid = ANY(:pids)) t WHERE done"),
+                {"pids": pids}).scalar()
+        outsider.dispose()
+        assert killed == 3
+    for _ in range(4):  # every pooled connection is dead; each request still works
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.get_json()["checks"]["database"] == "ok"
