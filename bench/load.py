@@ -158,7 +158,7 @@ class Server:
 
 
 def drive(name: str, server: Server, users: int, seconds: float,
-          task: Callable[[int], bool]) -> Result:
+          task: Callable[[int], bool], think: float = 0.0) -> Result:
     result = Result(name)
     deadline = time.perf_counter() + seconds
     lock = threading.Lock()
@@ -184,6 +184,8 @@ def drive(name: str, server: Server, users: int, seconds: float,
                 else:
                     result.errors += 1
             i += 1
+            if think:  # a person reads before the next click (not counted as latency)
+                time.sleep(random.uniform(0.5 * think, 1.5 * think))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -239,7 +241,7 @@ def seed_certificate(env: dict[str, str]) -> str:
     from lms_plugin.extensions import db
     from lms_plugin.users.models import User
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace(
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace(
         "postgresql://", "postgresql+psycopg://", 1)})
     with app.app_context():
         from datetime import UTC, datetime, timedelta
@@ -281,13 +283,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="concurrent virtual users")
     parser.add_argument("--seconds", type=float, default=20, help="per scenario")
     parser.add_argument("--soak", type=float, default=0, help="then a mixed soak, seconds")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds each user waits between requests (0: flat out)")
     args = parser.parse_args()
 
     print(f"machine: {platform_info.machine()}, {os.cpu_count()} CPUs, "
           f"{psutil.virtual_memory().total / 2**30:.1f} GiB, Python "
           f"{platform_info.python_version()}; server: {args.db}"
           f"{' + Redis' if args.db == 'postgresql' else ''}, {args.workers} gunicorn "
-          f"workers x 4 threads; {args.users} concurrent users, {args.seconds:g}s each")
+          f"workers x 4 threads; {args.users} concurrent users, {args.seconds:g}s each, "
+          f"{'flat out' if not args.think else f'~{args.think:g}s think time'}")
     plat = Platform()
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     env = setup(args.db, plat, tmp)
@@ -303,7 +308,7 @@ def main() -> None:
         {"PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp()}, port)
     try:
         ceiling = drive("bare Flask (ceiling)", bare, args.users, args.seconds,
-                        lambda n: requests.get(bare.url + "/", timeout=30).ok)
+                        lambda n: requests.get(bare.url + "/", timeout=30).ok, args.think)
     finally:
         bare.stop()
     ceiling_rps = len(ceiling.latencies) / ceiling.seconds
@@ -322,14 +327,16 @@ def main() -> None:
                     sessions.append(session)
             return session is not None
 
-        results.append(drive("1. full LTI launch", tool, args.users, args.seconds, do_launch))
+        results.append(drive("1. full LTI launch", tool, args.users, args.seconds, do_launch,
+                             args.think))
 
         def lesson(n: int) -> bool:
-            session = sessions[n % len(sessions)]
+            # One learner per virtual user (a requests.Session is not shared by threads).
+            session = sessions[(n // 1_000_000) % len(sessions)]
             response = session.get(tool.url + "/modules/awareness/lessons/1", timeout=30)
             return response.status_code == 200 and "Try it" in response.text
 
-        results.append(drive("2. lesson page", tool, args.users, args.seconds, lesson))
+        results.append(drive("2. lesson page", tool, args.users, args.seconds, lesson, args.think))
 
         # Quiz submission: each learner starts an attempt (untimed), then submits.
         ready: list[tuple[requests.Session, str, str]] = []
@@ -370,14 +377,20 @@ def main() -> None:
                                     timeout=30)
             return response.ok and "You scored" in response.text
 
-        quiz = drive("3. quiz submission", tool, args.users, args.seconds, submit)
+        quiz = drive("3. quiz submission", tool, args.users, args.seconds, submit, args.think)
         quiz.errors = 0 if quiz.latencies else quiz.errors  # running out is not an error
         results.append(quiz)
 
-        public = requests.Session()
+        local = threading.local()
+
+        def verify(n: int) -> bool:
+            if not hasattr(local, "session"):
+                local.session = requests.Session()
+            return bool(local.session.get(f"{tool.url}/verify/{code}",
+                                          timeout=30).status_code == 200)
+
         results.append(drive("4. certificate verification", tool, args.users, args.seconds,
-                             lambda n: public.get(f"{tool.url}/verify/{code}",
-                                                  timeout=30).status_code == 200))
+                             verify, args.think))
         print(f"\n{'scenario':28} {'req/s':>8} {'ceil':>6} {'p50 ms':>8} {'p95 ms':>8} "
               f"{'p99 ms':>8} {'errors':>7} {'peak MiB':>9}")
         for result in results:
@@ -388,7 +401,7 @@ def main() -> None:
         if args.soak:
             start_rss = tool.rss_mib()
             soak = drive(f"soak {args.soak:g}s (lesson pages)", tool, args.users, args.soak,
-                         lesson)
+                         lesson, args.think)
             print(f"soak: {len(soak.latencies)} requests, {soak.errors} errors, p99 "
                   f"{statistics.quantiles(soak.latencies, n=100)[98] * 1000:.1f} ms; "
                   f"server memory {start_rss:.0f} MiB at the start, {tool.rss_mib():.0f} MiB "

@@ -22,6 +22,13 @@ def _md() -> MarkdownIt:
 
 
 def render_markdown(text: str) -> Markup:
+    return Markup(_render(text))  # noqa: S704 - sanitised by nh3 in _render
+
+
+@lru_cache(maxsize=256)
+def _render(text: str) -> str:
+    """Lessons are read far more often than they change: each text is rendered once per
+    process (the cache is keyed by the text itself, so an edit is a new entry)."""
     html = _md().render(text)
     clean = nh3.clean(
         html,
@@ -31,4 +38,4 @@ def render_markdown(text: str) -> Markup:
         link_rel="noopener noreferrer",
         filter_style_properties={"text-align"},
     )
-    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+    return str(clean)
