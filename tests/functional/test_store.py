@@ -268,3 +268,51 @@ def test_readyz_is_200_normally(request, backend):
         "status": "ready",
         "checks": {"database": "ok", "shared_state": "ok"},
     }
+
+
+def test_service_resumes_when_redis_comes_back(app, migrated, tmp_path, registered):
+    """Redis goes away between two logins and comes back: a clear 503 while it is gone,
+    then logins work again without restarting the tool."""
+    import shutil
+    import subprocess
+
+    from tests.support.servers import free_port
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",  # noqa: S603
+                                 "--save", "", "--appendonly", "no"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                if redis.Redis(port=port).ping():
+                    break
+            except redis.RedisError:
+                time.sleep(0.05)
+        return proc
+
+    def login() -> int:
+        return tool.test_client().get("/lti/login", query_string={
+            "iss": registered.issuer, "login_hint": "someone",
+            "client_id": registered.client_id,
+            "target_link_uri": "http://localhost/lti/launch"}).status_code
+
+    server = start()
+    tool = make_app(migrated, tmp_path, REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    try:
+        assert login() == 302
+        server.terminate()
+        server.wait(timeout=10)
+        assert login() == 503
+        server = start()
+        assert login() == 302
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        _store(tool).client.close()  # type: ignore[attr-defined]
+        with tool.app_context():
+            db.engine.dispose()
