@@ -32,9 +32,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import cookies, health, observability, store
+    from . import cookies, health, observability, security, store
 
     observability.init_app(app)
+    security.init_app(app)
     store.init_app(app)
     cookies.init_app(app)
 

@@ -39,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "LOG_FORMAT": "",
     "LOG_LEVEL": "INFO",
     "METRICS_TOKEN": "",
+    # Extra origins allowed to frame the tool (space-separated), besides the registered
+    # platforms' own (issuer, OIDC endpoint, and the origins launches came from)
+    "FRAME_ANCESTORS": "",
     # Reports are cached this long in the shared store (0: always fresh)
     "REPORT_CACHE_SECONDS": 60,
     # Roster (NRPS) sync: at most this often per course, in seconds (0: only when an

@@ -28,6 +28,9 @@ class Platform(db.Model):  # type: ignore[name-defined]
     auth_token_url: Mapped[str] = mapped_column(String(1000))
     auth_audience: Mapped[str | None] = mapped_column(String(1000))
     keyset_url: Mapped[str | None] = mapped_column(String(1000))
+    # Origins the LMS pages that frame the tool were seen at (from launches' Origin header),
+    # space-separated: Canvas frames from the school's own domain, not its issuer's.
+    frame_origins: Mapped[str | None] = mapped_column(Text)
     # A fixed public key (PEM) for platforms registered by hand without a key set URL.
     public_key_pem: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -20,6 +20,7 @@ from flask_login import login_user
 
 from ..extensions import csrf, db
 from ..observability import count_launch
+from ..security import forget_frame_ancestors, origin_of
 from ..users.services import record_launch
 from . import deep_linking, registration
 from .keys import get_jwks
@@ -30,6 +31,7 @@ from .launch import (
     begin_login,
     load_launch,
 )
+from .models import Platform
 from .nrps import request_roster_sync
 from .services import record_ags_endpoint
 from .tool_config import ToolRegistration
@@ -40,6 +42,19 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
 def base_url() -> str:
     return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
+
+
+def note_frame_origin(platform_id: int) -> None:
+    """Remember the origin the launch form was posted from: the LMS page that frames us
+    (Canvas frames from the school's domain, not its issuer's), for frame-ancestors."""
+    origin = origin_of(request.headers.get("Origin"))
+    if origin is None or origin == origin_of(base_url()):
+        return
+    platform = db.session.get(Platform, platform_id)
+    seen = (platform.frame_origins or "").split() if platform is not None else []
+    if platform is not None and origin not in seen:
+        platform.frame_origins = " ".join([*seen, origin][-20:])
+        forget_frame_ancestors()
 
 
 def launch_url() -> str:
@@ -103,6 +118,7 @@ def launch() -> Any:
     record_ags_endpoint(identity.user, registration.platform_id, identity.course, claims)
     count_launch("deep_linking" if claims.get(CLAIM + "message_type") == DEEP_LINKING
                  else "resource_link")
+    note_frame_origin(registration.platform_id)
     if identity.course is not None:
         request_roster_sync(identity.course, registration.platform_id)
     db.session.commit()
