@@ -30,12 +30,12 @@ ROLES = ["anonymous", "learner", "trainee", "supervisor_other", "supervisor_this
          "instructor_other", "admin"]
 PUBLIC = {"health.healthz", "health.readyz", "training.help_now", "lti.canvas_json",
           "lti.jwks", "certification.verify", "certification.verify_badge",
-          "observability.metrics_view", "static"}
+          "observability.metrics_view", "privacy.privacy", "static"}
 EVERYONE_SIGNED_IN = {
     "training.overview", "training.module", "training.lesson", "training.complete_lesson",
     "certification.directory", "certification.programme", "certification.supervision",
     "quiz.start_page", "quiz.start", "reporting.survey", "certification.enrol_view",
-    "certification.unlist",
+    "certification.unlist", "privacy.my_data",
 }
 ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",

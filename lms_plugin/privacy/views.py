@@ -1,0 +1,90 @@
+"""The privacy page (public) and "download my data" (the signed-in person's own)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import inspect, or_, select
+
+from ..certification.models import (
+    AttestationSignature,
+    AuditEvent,
+    Certificate,
+    DirectoryListing,
+    LoggedHours,
+    ProgrammeEnrolment,
+    SupervisorAssignment,
+    Waiver,
+)
+from ..certification.services import audit
+from ..extensions import db
+from ..quiz.models import QuizAttempt
+from ..reporting.models import SurveyCompletion
+from ..training.models import LessonProgress, ModuleCompletion
+from ..users.models import Course, Enrollment, MentorScope
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.route("/privacy")
+def privacy() -> str:
+    return render_template("privacy/privacy.html")
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    out = {}
+    for column in inspect(obj).mapper.column_attrs:
+        value = getattr(obj, column.key)
+        if column.key.endswith("_json") and value:
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        out[column.key] = value
+    return out
+
+
+@bp.route("/privacy/my-data.json")
+@login_required
+def my_data() -> Response:
+    """Everything the tool holds about you, as JSON. Survey answers are not in it: they
+    are stored without any link to you, so nobody (you included) can find them."""
+    me = current_user
+    uid = me.id
+
+    def rows(model: Any, *where: Any) -> list[dict[str, Any]]:
+        return [_row(r) for r in db.session.scalars(select(model).where(*where))]
+
+    data = {
+        "exported_at": datetime.now(UTC).isoformat(),
+        "about": "Everything this tool holds about you. Survey answers are stored without "
+                 "any link to you and cannot be found by anyone, so they are not here.",
+        "person": {k: v for k, v in _row(me).items()},
+        "enrolments": [
+            {**_row(e), "course": _row(c)} for e, c in db.session.execute(
+                select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
+                .where(Enrollment.user_id == uid))],
+        "lessons_completed": rows(LessonProgress, LessonProgress.user_id == uid),
+        "modules_completed": rows(ModuleCompletion, ModuleCompletion.user_id == uid),
+        "quiz_attempts": rows(QuizAttempt, QuizAttempt.user_id == uid),
+        "surveys_answered": rows(SurveyCompletion, SurveyCompletion.user_id == uid),
+        "programme_enrolments": rows(ProgrammeEnrolment, ProgrammeEnrolment.user_id == uid),
+        "logged_hours": rows(LoggedHours, LoggedHours.user_id == uid),
+        "attestations": rows(AttestationSignature, AttestationSignature.user_id == uid),
+        "waivers": rows(Waiver, Waiver.user_id == uid),
+        "certificates": rows(Certificate, Certificate.user_id == uid),
+        "directory_listing": rows(DirectoryListing, DirectoryListing.user_id == uid),
+        "supervisors_assigned": rows(SupervisorAssignment,
+                                     SupervisorAssignment.trainee_id == uid),
+        "mentees_from_the_lms": rows(MentorScope, MentorScope.mentor_id == uid),
+        "audit_events_about_you": rows(AuditEvent, or_(AuditEvent.subject_id == uid,
+                                                       AuditEvent.actor_id == uid)),
+    }
+    audit("privacy.export", me, me, None)
+    db.session.commit()
+    response = Response(json.dumps(data, default=str, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
