@@ -208,7 +208,7 @@ def run_cli(env: dict[str, str], *args: str) -> None:
 def setup(kind: str, plat: Platform, tmp: Path) -> dict[str, str]:
     env = {"SECRET_KEY": "bench-secret", "LMS_PLUGIN_INSTANCE_PATH": str(tmp),
            "LMS_PLUGIN_CONTENT_DIR": str(ROOT), "LMS_PLUGIN_LOG_LEVEL": "WARNING",
-           "LMS_PLUGIN_ROSTER_SYNC_SECONDS": "0"}
+           "LMS_PLUGIN_ROSTER_SYNC_SECONDS": "0", "LMS_PLUGIN_RATE_LIMITS": "0"}
     if kind == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'load.db'}"
     else:

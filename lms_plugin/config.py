@@ -42,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     # Extra origins allowed to frame the tool (space-separated), besides the registered
     # platforms' own (issuer, OIDC endpoint, and the origins launches came from)
     "FRAME_ANCESTORS": "",
+    # Rate limits (Flask-Limiter syntax); RATE_LIMITS=0 turns them off (benchmarks)
+    "RATE_LIMITS": True,
+    "RATE_LIMIT_LOGIN": "30 per minute",  # per address and person (login_hint)
+    "RATE_LIMIT_LAUNCH": "30 per minute",  # per address and login state
+    "RATE_LIMIT_VERIFY": "120 per minute",  # per address
     # Reports are cached this long in the shared store (0: always fresh)
     "REPORT_CACHE_SECONDS": 60,
     # Roster (NRPS) sync: at most this often per course, in seconds (0: only when an

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,6 +31,18 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def person_or_address() -> str:
+    """Rate-limit key: the address plus who the LMS says is launching. A whole company can
+    sit behind one NAT address on a Monday morning; one person retrying is what to slow."""
+    who = request.values.get("login_hint") or request.values.get("state") or ""
+    return f"{get_remote_address()}|{who[:200]}"
+
+
+# Storage: Redis when REDIS_URL is set (shared by every process), else in memory.
+limiter = Limiter(key_func=get_remote_address, default_limits=[],
+                  headers_enabled=True)
 
 
 @event.listens_for(Engine, "connect")

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..content.services import get_catalog
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
 from ..users.models import ADMIN, User
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
@@ -342,6 +342,7 @@ NOT_FOUND = ("No certificate has this code. Check that it was copied exactly (20
 
 
 @bp.route("/verify/<code>")
+@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_VERIFY"])
 def verify(code: str) -> Any:
     as_json = code.endswith(".json") or request.accept_mimetypes.best == "application/json"
     code = code.removesuffix(".json")
@@ -361,6 +362,7 @@ def verify(code: str) -> Any:
 
 @bp.route("/verify/badge", methods=["GET", "POST"])
 @csrf.exempt  # anyone may paste a badge to check it; nothing is changed
+@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_VERIFY"])
 def verify_badge() -> Any:
     if request.method == "GET":
         return render_template("certification/verify_badge.html", result=None, error=None)

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import login_user
 
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter, person_or_address
 from ..observability import count_launch
 from ..security import forget_frame_ancestors, origin_of
 from ..users.services import record_launch
@@ -70,6 +70,8 @@ def launch_error(exc: LaunchError) -> tuple[str, int]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
+@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LOGIN"],
+               key_func=person_or_address)
 def login() -> Response:
     url, oidc, query = begin_login(launch_url())
     target = request.values.get("lti_storage_target")
@@ -101,6 +103,8 @@ def _origin(url: str) -> str:
 
 @bp.route("/launch", methods=["POST"])
 @csrf.exempt
+@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LAUNCH"],
+               key_func=person_or_address)
 def launch() -> Any:
     try:
         message = load_launch()
