@@ -1,0 +1,114 @@
+"""Whole journeys in real headless Chromium, inside the demo LMS's iframe.
+
+The learner: launch, read every lesson of a module, fail the quiz and read the feedback,
+pass on the retry, see the module complete, and the grade arrive in the LMS gradebook.
+Screenshots of each step go to test-artifacts/."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import update
+
+from lms_plugin.extensions import db
+from lms_plugin.jobs.worker import new_worker_id, run_once
+from lms_plugin.quiz.models import QuizAttempt
+from tests.conftest import make_app
+from tests.support.chromium import chromium, requires_chromium, screenshot
+from tests.support.servers import ServerThread
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def demo(app, migrated, tmp_path, shipped_content):
+    demo_app = make_app(migrated, tmp_path / "demo", LMS_PLUGIN_DEMO=True)
+    server = ServerThread(demo_app).start()
+    yield server.url.replace("127.0.0.1", "localhost"), demo_app
+    server.stop()
+
+
+def correct_answers(slug: str) -> dict[str, set[str]]:
+    quiz = yaml.safe_load((ROOT / "quizzes" / f"{slug}.yaml").read_text())
+    answers: dict[str, set[str]] = {}
+    for question in quiz["questions"]:
+        for part in question.get("parts") or [question]:
+            name = f"q-{question['id']}" + (f"-{part['id']}" if part is not question else "")
+            answers[name] = {o["id"] for o in part["options"] if o["correct"]}
+    return answers
+
+
+def answer(tool, right: bool, key: dict[str, set[str]]) -> None:
+    inputs = tool.eval_on_selector_all(
+        "form input[type=radio], form input[type=checkbox]",
+        "els => els.map(e => [e.name, e.value, e.type])")
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, value, kind in inputs:
+        groups.setdefault(name, []).append((value, kind))
+    assert groups, "the quiz page shows no questions"
+    for name, options in groups.items():
+        wanted = key[name] if right else {next(v for v, _ in options if v not in key[name])}
+        for value, _kind in options:
+            if value in wanted:
+                tool.check(f'input[name="{name}"][value="{value}"]')
+
+
+def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
+    base, demo_app = demo
+    key = correct_answers("awareness")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(base + "/demo/course/wellbeing-101?persona=learner")
+        page.frame_locator("iframe.lti-frame").get_by_role(
+            "heading", name="Your peer support programme").wait_for(timeout=15000)
+        tool = next(f for f in page.frames if f.url.startswith(base + "/") and
+                    "/demo" not in f.url)
+
+        for number in range(1, 7):
+            tool.goto(f"{base}/modules/awareness/lessons/{number}")
+            assert "Try it" in tool.content()
+            tool.get_by_role("button", name="Mark complete").click()
+            tool.wait_for_load_state()
+        screenshot(page, "journey-learner-lessons-done")
+
+        tool.goto(base + "/quiz/awareness")
+        tool.get_by_role("button", name="Start the quiz").click()
+        tool.wait_for_url("**/quiz/attempts/*")
+        answer(tool, right=False, key=key)
+        tool.get_by_role("button", name="Submit answers").click()
+        tool.wait_for_url("**/review")
+        review = tool.locator("main").inner_text()
+        assert "The pass mark is 80%" in review
+        assert tool.locator(".feedback").count() >= 10  # feedback on every option shown
+        screenshot(page, "journey-learner-failed-with-feedback")
+
+        with demo_app.app_context():  # the 30-minute break, passed
+            db.session.execute(update(QuizAttempt).values(
+                submitted_at=datetime.now(UTC) - timedelta(minutes=31),
+                started_at=datetime.now(UTC) - timedelta(minutes=40)))
+            db.session.commit()
+        tool.goto(base + "/quiz/awareness")
+        tool.get_by_role("button", name="Start the quiz").click()
+        tool.wait_for_url("**/quiz/attempts/*")
+        answer(tool, right=True, key=key)
+        tool.get_by_role("button", name="Submit answers").click()
+        tool.wait_for_url("**/review")
+        assert "You passed" in tool.locator("main").inner_text()
+        screenshot(page, "journey-learner-passed")
+
+        tool.goto(base + "/")
+        card = tool.locator(".module-card", has_text="Mental health at work: awareness")
+        assert "Completed" in card.inner_text()
+
+        with demo_app.app_context():  # the worker (a thread in the demo) delivers the grade
+            while run_once(new_worker_id()):
+                pass
+        page.goto(base + "/demo/course/wellbeing-101?persona=admin")
+        page.locator("details.gradebook summary").click()
+        gradebook = page.locator("details.gradebook").inner_text()
+        assert "Alex Morgan" in gradebook and "100" in gradebook
+        screenshot(page, "journey-learner-grade-in-lms")
