@@ -71,8 +71,8 @@ def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
         for number in range(1, 7):
             tool.goto(f"{base}/modules/awareness/lessons/{number}")
             assert "Try it" in tool.content()
-            tool.get_by_role("button", name="Mark complete").click()
-            tool.wait_for_load_state()
+            with tool.expect_navigation():
+                tool.get_by_role("button", name="Mark complete").click()
         screenshot(page, "journey-learner-lessons-done")
 
         tool.goto(base + "/quiz/awareness")
@@ -112,3 +112,90 @@ def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
         gradebook = page.locator("details.gradebook").inner_text()
         assert "Alex Morgan" in gradebook and "100" in gradebook
         screenshot(page, "journey-learner-grade-in-lms")
+
+
+def open_tool(context, base: str, persona: str, course: str = "peer-support"):
+    page = context.new_page()
+    page.goto(f"{base}/demo/course/{course}?persona={persona}")
+    page.frame_locator("iframe.lti-frame").get_by_role(
+        "heading", name="Your peer support programme").wait_for(timeout=15000)
+    tool = next(f for f in page.frames if f.url.startswith(base + "/") and
+                "/demo" not in f.url)
+    return page, tool
+
+
+def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
+    """Two people in two browsers: the trainee logs hours, the supervisor approves them,
+    the trainee signs the agreements and is certified, downloads the PDF and the badge,
+    and the verification page (the address the PDF's QR code holds) confirms it."""
+    from sqlalchemy import select
+
+    from lms_plugin.users.models import User
+    from tests.support import factories
+
+    base, demo_app = demo
+    with chromium() as browser:
+        trainee_ctx, supervisor_ctx = browser.new_context(), browser.new_context()
+        # The supervisor has opened the tool once: the LMS told us whom they mentor.
+        boss, boss_tool = open_tool(supervisor_ctx, base, "supervisor")
+        page, tool = open_tool(trainee_ctx, base, "trainee")
+        with demo_app.app_context():  # the training itself is the learner journey's
+            sam = db.session.scalars(select(User).where(User.sub == "demo-trainee-1")).one()
+            for module in ("awareness", "skills", "boundaries"):
+                factories.completed(sam, module, 90)
+            db.session.commit()
+
+        tool.goto(base + "/programmes/peer-supporter")
+        with tool.expect_navigation():
+            tool.get_by_role("button", name="Enrol as a trainee peer supporter").click()
+        tool.get_by_text("Provisional").first.wait_for()
+        yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+        for kind, hours in (("peer-conversation", "20"), ("supervision", "4")):
+            tool.select_option("select[name=category]", "practice")
+            tool.select_option("select[name=kind]", kind)
+            tool.fill("input[name=hours]", hours)
+            tool.fill("input[name=activity_date]", yesterday)
+            tool.fill("textarea[name=reflection]", "Practised open questions and summaries.")
+            with tool.expect_navigation():
+                tool.get_by_role("button", name="Log these hours").click()
+            tool.get_by_text("Logged. Your supervisor will see it").wait_for()
+        screenshot(page, "journey-trainee-hours-logged")
+
+        boss_tool.goto(base + "/supervision")
+        from playwright.sync_api import expect
+
+        expect(boss_tool.locator("section.entry")).to_have_count(2)
+        assert "Practised open questions" in boss_tool.content()  # the reflection, for them
+        for left in (1, 0):
+            entry = boss_tool.locator("section.entry").first
+            entry.get_by_label("Approve").check()
+            entry.get_by_role("button", name="Record decision").click()
+            expect(boss_tool.locator("section.entry")).to_have_count(left)
+        boss_tool.get_by_text("Nothing is waiting for your decision").wait_for()
+        screenshot(boss, "journey-supervisor-approved")
+
+        tool.goto(base + "/programmes/peer-supporter")
+        while tool.get_by_role("button", name="I agree and sign").count():
+            with tool.expect_navigation():
+                tool.get_by_role("button", name="I agree and sign").first.click()
+        tool.get_by_role("heading", name="Your certificate").wait_for()
+        screenshot(page, "journey-trainee-certified")
+
+        with page.expect_download() as pdf_download:
+            tool.get_by_role("link", name="Download PDF").click()
+        pdf = Path(pdf_download.value.path())
+        assert pdf.read_bytes().startswith(b"%PDF")
+        with page.expect_download() as badge_download:
+            tool.get_by_role("link", name="Download Open Badge").click()
+        badge = Path(badge_download.value.path()).read_text()
+        assert badge.count(".") == 2  # a signed JWT (checked against our keys elsewhere)
+
+        verify_url = tool.get_by_role("link", name="Public verification page").get_attribute(
+            "href")
+        anyone = browser.new_context().new_page()
+        anyone.goto(base + verify_url)
+        text = anyone.locator("main").inner_text()
+        assert "Sam Okafor" in text and "Genuine and current" in text
+        screenshot(anyone, "journey-verification-page")
+        checked = anyone.context.request.post(base + "/verify/badge", form={"badge": badge})
+        assert checked.status == 200 and "The signature is ours and valid" in checked.text()
