@@ -199,3 +199,42 @@ def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
         screenshot(anyone, "journey-verification-page")
         checked = anyone.context.request.post(base + "/verify/badge", form={"badge": badge})
         assert checked.status == 200 and "The signature is ours and valid" in checked.text()
+
+
+def test_admin_dashboard_charts_filters_and_exports(demo):
+    from sqlalchemy import select
+
+    from lms_plugin.users.models import User
+    from tests.support import factories
+
+    base, demo_app = demo
+    with chromium() as browser:
+        context = browser.new_context(accept_downloads=True)
+        page, tool = open_tool(context, base, "admin", course="wellbeing-101")
+        with demo_app.app_context():  # an organisation big enough to show numbers
+            issuer = db.session.scalars(select(User.issuer).where(
+                User.sub == "demo-admin-1")).one()
+            # 8 in Finance and 6 in Operations: each view differs from the whole by at
+            # least the minimum group size, so nothing needs hiding.
+            for i in range(14):
+                person = factories.user(f"Colleague {i}", issuer=issuer)
+                person.department = "Finance" if i < 8 else "Operations"
+            db.session.commit()
+        tool.goto(base + "/admin/reports")
+        assert tool.locator("svg[role=img]").count() >= 4  # a chart per report...
+        assert tool.locator("table.report-table").count() >= 8  # ...with its table beside
+        screenshot(page, "journey-admin-dashboard")
+        tool.select_option("#f-department", "Finance")
+        with tool.expect_navigation():
+            tool.get_by_role("button", name="Show").click()
+        assert "department=Finance" in tool.url
+        with page.expect_download() as download:
+            tool.locator('a[href^="/admin/reports/modules.csv"]').click()
+        text = Path(download.value.path()).read_text()
+        assert text.splitlines()[0].startswith("Module,Not started,In progress,Completed")
+        assert any(line.endswith(",8") for line in text.splitlines()[1:]), text  # 8 in Finance
+        with page.expect_download() as everyone:
+            tool.locator('a[href^="/admin/reports/people.csv"]').click()
+        rows = Path(everyone.value.path()).read_text().splitlines()
+        assert rows[0].startswith("Name,Department") and len(rows) == 1 + 8
+        screenshot(page, "journey-admin-filtered")
