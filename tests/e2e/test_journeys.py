@@ -18,7 +18,7 @@ from lms_plugin.jobs.worker import new_worker_id, run_once
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import make_app
 from tests.support.chromium import chromium, requires_chromium, screenshot
-from tests.support.servers import ServerThread
+from tests.support.servers import ServerThread, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
 ROOT = Path(__file__).parents[2]
@@ -238,3 +238,45 @@ def test_admin_dashboard_charts_filters_and_exports(demo):
         rows = Path(everyone.value.path()).read_text().splitlines()
         assert rows[0].startswith("Name,Department") and len(rows) == 1 + 8
         screenshot(page, "journey-admin-filtered")
+
+
+@pytest.fixture
+def https_tool(app, migrated, tmp_path, platform, shipped_content):
+    """The tool over https on "localhost", its LMS on "127.0.0.1": a cross-site iframe, as
+    in production."""
+    from lms_plugin.lti.registration import save_platform
+
+    port = free_port()
+    base = f"https://localhost:{port}"
+    tool_app = make_app(migrated, tmp_path / "https", LMS_PLUGIN_BASE_URL=base)
+    server = ServerThread(tool_app, port=port, ssl_context="adhoc").start()
+    with app.app_context():
+        save_platform(**platform.registration_kwargs())
+        db.session.commit()
+    platform.point_at_tool(base)
+    platform.reset()
+    yield base
+    server.stop()
+    platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = True
+
+
+BLOCK_THIRD_PARTY = ["--test-third-party-cookie-phaseout", "--ignore-certificate-errors"]
+
+
+def test_chromium_blocking_third_party_cookies_still_launches(https_tool, platform):
+    """Chromium with third-party cookies blocked, the tool on https in a cross-site frame:
+    the tool's cookies are SameSite=None; Secure; Partitioned (CHIPS), kept per LMS site,
+    so the launch and the pages after it work, without needing platform storage."""
+    platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = False
+    with chromium(args=BLOCK_THIRD_PARTY) as browser:
+        page = browser.new_context(ignore_https_errors=True).new_page()
+        page.goto(platform.url + "/course/wellbeing-101?persona=learner")
+        page.frame_locator("iframe.lti-frame").get_by_role(
+            "heading", name="Your peer support programme").wait_for(timeout=20000)
+        cookies = page.context.cookies(https_tool)
+        assert cookies and all(c.get("sameSite") == "None" and c.get("secure")
+                               for c in cookies)
+        tool = next(f for f in page.frames if f.url.startswith(https_tool))
+        tool.goto(https_tool + "/modules/awareness/lessons/1")
+        assert "Try it" in tool.content()
+        screenshot(page, "journey-third-party-cookies-blocked")

@@ -30,12 +30,12 @@ ARGS = [
 
 
 @contextmanager
-def chromium(**launch: Any) -> Iterator[Any]:
+def chromium(args: list[str] | None = None, **launch: Any) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS,
-                                     **launch)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=[*ARGS, *(args or [])], **launch)
         try:
             yield browser
         finally:

@@ -22,15 +22,17 @@ def free_port() -> int:
 
 
 class ServerThread:
-    def __init__(self, app: Any, port: int | None = None):
+    def __init__(self, app: Any, port: int | None = None, ssl_context: Any = None):
         self.app = app
         self.port = port or free_port()
-        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.scheme = "https" if ssl_context else "http"
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True,
+                                  ssl_context=ssl_context)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def start(self) -> ServerThread:
         self.thread.start()
