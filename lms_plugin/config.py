@@ -47,6 +47,11 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_LOGIN": "30 per minute",  # per address and person (login_hint)
     "RATE_LIMIT_LAUNCH": "30 per minute",  # per address and login state
     "RATE_LIMIT_VERIFY": "120 per minute",  # per address
+    # Retention (days): quiz attempt answers (scores stay), hour reflections (hours stay),
+    # audit events; applied by `lms-plugin retention purge`
+    "RETENTION_ATTEMPT_DETAILS_DAYS": 730,
+    "RETENTION_REFLECTIONS_DAYS": 365,
+    "RETENTION_AUDIT_DAYS": 2555,
     # Reports are cached this long in the shared store (0: always fresh)
     "REPORT_CACHE_SECONDS": 60,
     # Roster (NRPS) sync: at most this often per course, in seconds (0: only when an

@@ -7,6 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from .cli import retention
     from .views import bp
 
     app.register_blueprint(bp)
+    app.cli.add_command(retention)

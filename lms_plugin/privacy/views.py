@@ -7,9 +7,21 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import inspect, or_, select
+from wtforms import StringField
+from wtforms.validators import DataRequired
 
 from ..certification.models import (
     AttestationSignature,
@@ -26,14 +38,15 @@ from ..extensions import db
 from ..quiz.models import QuizAttempt
 from ..reporting.models import SurveyCompletion
 from ..training.models import LessonProgress, ModuleCompletion
-from ..users.models import Course, Enrollment, MentorScope
+from ..users.models import ADMIN, Course, Enrollment, MentorScope, User
+from .services import erase_person
 
 bp = Blueprint("privacy", __name__)
 
 
 @bp.route("/privacy")
 def privacy() -> str:
-    return render_template("privacy/privacy.html")
+    return render_template("privacy/privacy.html", form=FlaskForm())
 
 
 def _row(obj: Any) -> dict[str, Any]:
@@ -88,3 +101,41 @@ def my_data() -> Response:
     response = Response(json.dumps(data, default=str, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField("Type ERASE to confirm", validators=[DataRequired()])
+
+
+@bp.route("/privacy/erasure-request", methods=["POST"])
+@login_required
+def erasure_request() -> Response:
+    """A person asks for their records to be erased: recorded for the L&D admins (in the
+    audit log they read), who carry it out."""
+    if not FlaskForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    audit("privacy.erasure_request", current_user, current_user, None)
+    db.session.commit()
+    flash("Your request is recorded. Your L&D team will erase your records and tell you "
+          "when it is done.", "success")
+    return redirect(url_for("privacy.privacy"))  # type: ignore[return-value]
+
+
+@bp.route("/admin/people/<int:user_id>/erase", methods=["POST"])
+@login_required
+def erase(user_id: int) -> Response:
+    if ADMIN not in session.get("roles", []):
+        abort(403, description="Only an L&D admin can erase a person's records.")
+    person = db.session.get(User, user_id)
+    if person is None or person.issuer != current_user.issuer:
+        abort(404, description="There is no such person.")
+    if person.id == current_user.id:
+        abort(400, description="Ask another admin to erase your own records.")
+    form = EraseForm()
+    if not form.validate_on_submit() or (form.confirm.data or "").strip() != "ERASE":
+        abort(400, description="Type ERASE to confirm: erasing cannot be undone.")
+    erase_person(person, current_user)
+    db.session.commit()
+    flash("Erased. Certificates already issued remain as a minimal record (name, "
+          "programme, dates) so they can still be verified or revoked.", "success")
+    return redirect(url_for("reporting.dashboard"))  # type: ignore[return-value]

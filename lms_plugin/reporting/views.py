@@ -266,7 +266,7 @@ def person(user_id: int) -> Any:
     db.session.commit()
     return render_template("reporting/person.html", person=person_, titles=titles,
                            completions=completions, best=best, standings=standings,
-                           enrolments=enrolments)
+                           enrolments=enrolments, erase_form=EmptyForm())
 
 
 @bp.route("/admin/reports/audit")

@@ -35,7 +35,7 @@ EVERYONE_SIGNED_IN = {
     "training.overview", "training.module", "training.lesson", "training.complete_lesson",
     "certification.directory", "certification.programme", "certification.supervision",
     "quiz.start_page", "quiz.start", "reporting.survey", "certification.enrol_view",
-    "certification.unlist", "privacy.my_data",
+    "certification.unlist", "privacy.my_data", "privacy.erasure_request",
 }
 ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",
@@ -65,6 +65,8 @@ def expected(endpoint: str, role: str) -> set[str]:
         return {"bad"} if role == "trainee" else {"bad", "ok"}
     if endpoint == "certification.listing":  # only certified supporters may be listed
         return {"ok", "bad"} if role == "trainee" else {"no", "bad"}
+    if endpoint == "privacy.erase":  # the trainee's records; admins must confirm (400)
+        return {"bad"} if role == "admin" else {"no"}
     if endpoint in ADMIN_ONLY:
         return {"ok", "bad"} if role == "admin" else {"no"}
     if endpoint in TRAINEE_ONLY:

@@ -51,3 +51,110 @@ def test_a_person_downloads_their_own_data_and_nobody_elses(app, client, lti):
 
 def test_anonymous_cannot_download(client):
     assert client.get("/privacy/my-data.json").status_code == 401
+
+
+def test_an_admin_erases_a_person_and_the_certificate_stays_verifiable(app, sample_content):
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from sqlalchemy import func
+
+    from lms_plugin.certification.models import Certificate, LoggedHours
+    from lms_plugin.certification.services import (
+        decide_hours,
+        enrol,
+        log_hours,
+        sign_attestation,
+    )
+    from lms_plugin.quiz.models import QuizAttempt
+    from tests.functional.test_authorization import client_for, csrf_token
+
+    with app.app_context():
+        sam = factories.user("Sam Okafor")
+        sam.email = "sam@example.org"
+        mentor = factories.user("Jordan Lee", roles="mentor")
+        admin = factories.user("Riley Chen", roles="admin")
+        factories.mentor_of(mentor, sam)
+        factories.completed(sam, "listening", 90)
+        enrol(sam, "listener")
+        when = datetime.now(UTC) - timedelta(days=1)
+        for hours, kind in (("3", "peer-conversation"), ("1", "supervision")):
+            decide_hours(log_hours(sam, "listener", category="practice", kind=kind,
+                                   hours=Decimal(hours), activity_date=when,
+                                   supervisor=mentor, reflection="Used summaries."),
+                         mentor, True, "")
+        certificate = sign_attestation(sam, "listener", "code-of-conduct")
+        db.session.add(QuizAttempt(user_id=sam.id, quiz_slug="listening", quiz_version="v",
+                                   layout_json="[]", answers_json='{"a": ["b"]}'))
+        db.session.commit()
+        ids = {"admin": (admin.id, ["admin"]), "learner": (mentor.id, ["mentor"])}
+        sam_id, code = sam.id, certificate.code
+    world = (ids, {}, 0)
+    admin_client = client_for(app, world, "admin")
+    token = csrf_token(app)
+    unconfirmed = admin_client.post(f"/admin/people/{sam_id}/erase",
+                                    data={"csrf_token": token, "confirm": "yes"})
+    assert unconfirmed.status_code == 400
+    refused = client_for(app, world, "learner").post(
+        f"/admin/people/{sam_id}/erase", data={"csrf_token": token, "confirm": "ERASE"})
+    assert refused.status_code == 403
+    done = admin_client.post(f"/admin/people/{sam_id}/erase",
+                             data={"csrf_token": token, "confirm": "ERASE"})
+    assert done.status_code == 302
+    with app.app_context():
+        sam = db.session.get(User, sam_id)
+        assert (sam.name, sam.email) == ("Erased person", None)
+        assert sam.sub.startswith("erased-")
+        for model in (LoggedHours, QuizAttempt):
+            assert db.session.scalar(select(func.count()).select_from(model).where(
+                model.user_id == sam_id)) == 0
+        certificate = db.session.scalars(select(Certificate)).one()
+        assert certificate.evidence == {} and certificate.holder_name == "Sam Okafor"
+    public = app.test_client().get(f"/verify/{code}.json").get_json()
+    assert public["status"] == "current" and public["holder"] == "Sam Okafor"
+
+
+def test_retention_purge_removes_old_details_and_keeps_scores(app, runner, sample_content):
+    from datetime import UTC, datetime, timedelta
+    from decimal import Decimal
+
+    from lms_plugin.certification.models import LoggedHours
+    from lms_plugin.quiz.models import QuizAttempt
+
+    with app.app_context():
+        sam = factories.user("Sam")
+        long_ago = datetime.now(UTC) - timedelta(days=800)
+        db.session.add_all([
+            QuizAttempt(user_id=sam.id, quiz_slug="listening", quiz_version="v",
+                        layout_json="[]", answers_json='{"old": ["a"]}',
+                        submitted_at=long_ago, score=90, passed=True),
+            QuizAttempt(user_id=sam.id, quiz_slug="listening", quiz_version="v",
+                        layout_json="[]", answers_json='{"new": ["a"]}',
+                        submitted_at=datetime.now(UTC), score=70, passed=False),
+            LoggedHours(user_id=sam.id, programme_slug="listener", category="practice",
+                        kind="check-in", hours=Decimal(1), activity_date=long_ago,
+                        reflection="Old reflection", status="approved", decided_at=long_ago),
+        ])
+        db.session.add(AuditEvent(action="old.thing", at=long_ago - timedelta(days=3000)))
+        db.session.commit()
+    dry = runner.invoke(args=["retention", "purge", "--dry-run"])
+    assert dry.exit_code == 0 and "would remove 1 quiz attempt answers" in dry.output
+    with app.app_context():
+        assert db.session.scalar(select(LoggedHours.reflection)) == "Old reflection"
+    result = runner.invoke(args=["retention", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 hour reflections" in result.output
+    with app.app_context():
+        attempts = {a.answers_json: a.score for a in db.session.scalars(select(QuizAttempt))}
+        assert attempts == {"{}": 90, '{"new": ["a"]}': 70}
+        assert db.session.scalar(select(LoggedHours.reflection)) is None
+        assert db.session.scalar(select(LoggedHours.hours)) == 1
+        assert "old.thing" not in db.session.scalars(select(AuditEvent.action)).all()
+
+
+def test_a_person_can_ask_for_erasure(client, lti):
+    lti.launch(persona="learner")
+    page = client.get("/privacy").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/privacy/erasure-request", data={"csrf_token": token})
+    assert response.status_code == 302
