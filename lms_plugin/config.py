@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_LOGIN": "30 per minute",  # per address and person (login_hint)
     "RATE_LIMIT_LAUNCH": "30 per minute",  # per address and login state
     "RATE_LIMIT_VERIFY": "120 per minute",  # per address
+    "RATE_LIMIT_ADMIN_LOGIN": "10 per minute",  # local admin sign-in, per address
     # Retention (days): quiz attempt answers (scores stay), hour reflections (hours stay),
     # audit events; applied by `lms-plugin retention purge`
     "RETENTION_ATTEMPT_DETAILS_DAYS": 730,

@@ -9,6 +9,12 @@ from .services import get_user
 
 
 def init_app(app: Flask) -> None:
+    from .cli import admin_cli
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(admin_cli)
+
     @login_manager.user_loader
     def load_user(user_id: str):
         return get_user(int(user_id)) if user_id.isdigit() else None

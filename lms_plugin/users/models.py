@@ -99,3 +99,21 @@ class MentorScope(db.Model):  # type: ignore[name-defined]
     # The mentee's sub on the mentor's issuer; the mentee may not have launched yet.
     mentee_sub: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LocalCredential(db.Model):  # type: ignore[name-defined]
+    """A password for an L&D admin who does not come through the LMS. The person is a User
+    of the organisation's issuer (so they see that organisation's reports), with
+    sub `local:<email>`."""
+
+    __tablename__ = "local_credential"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()

@@ -30,7 +30,7 @@ ROLES = ["anonymous", "learner", "trainee", "supervisor_other", "supervisor_this
          "instructor_other", "admin"]
 PUBLIC = {"health.healthz", "health.readyz", "training.help_now", "lti.canvas_json",
           "lti.jwks", "certification.verify", "certification.verify_badge",
-          "observability.metrics_view", "privacy.privacy", "static"}
+          "observability.metrics_view", "privacy.privacy", "users.admin_login", "static"}
 EVERYONE_SIGNED_IN = {
     "training.overview", "training.module", "training.lesson", "training.complete_lesson",
     "certification.directory", "certification.programme", "certification.supervision",

@@ -1,0 +1,80 @@
+"""Local admin accounts for L&D admins who do not come through the LMS: scrypt password
+hashes (werkzeug), lockout after repeated failures, a fresh session on every login."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .models import ADMIN, Course, Enrollment, LocalCredential, User
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_LENGTH = 12
+# Checked even when the email is unknown, so timing does not tell which emails exist.
+_DUMMY_HASH = generate_password_hash("not-a-real-password-at-all", method="scrypt")
+
+
+class LocalLoginError(Exception):
+    pass
+
+
+def create_local_admin(issuer: str, email: str, name: str, password: str) -> User:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise LocalLoginError("Give the admin's email address.")
+    if len(password) < MIN_LENGTH:
+        raise LocalLoginError(f"Use a password of at least {MIN_LENGTH} characters.")
+    if db.session.query(LocalCredential).filter_by(email=email).first() is not None:
+        raise LocalLoginError("There is already a local admin with that email.")
+    user = User(issuer=issuer, sub=f"local:{email}", name=name.strip() or email, email=email)
+    db.session.add(user)
+    db.session.flush()
+    course = db.session.query(Course).filter_by(issuer=issuer, context_id="local-admins").first()
+    if course is None:
+        course = Course(issuer=issuer, context_id="local-admins", title="Local admins")
+        db.session.add(course)
+        db.session.flush()
+    db.session.add(Enrollment(user_id=user.id, course_id=course.id, roles=ADMIN))
+    db.session.add(LocalCredential(user_id=user.id, email=email, failed_attempts=0,
+                                   password_hash=generate_password_hash(password,
+                                                                        method="scrypt")))
+    db.session.flush()
+    return user
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    message: str
+
+
+def check_login(email: str, password: str, now: datetime | None = None) -> LoginResult:
+    """The user on success; otherwise a message that does not say whether the email exists
+    (except that a locked account says it is locked, which is what the owner needs)."""
+    now = now or datetime.now(UTC)
+    credential = db.session.query(LocalCredential).filter_by(
+        email=email.strip().lower()).first()
+    if credential is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return LoginResult(None, "The email or password is not right.")
+    locked = credential.locked_until
+    if locked is not None:
+        locked = locked if locked.tzinfo else locked.replace(tzinfo=UTC)
+        if locked > now:
+            return LoginResult(None, "Too many wrong passwords: this account is locked "
+                                     f"until {locked:%H:%M} UTC. Try again then.")
+    if not check_password_hash(credential.password_hash, password):
+        credential.failed_attempts += 1
+        if credential.failed_attempts >= MAX_FAILURES:
+            credential.locked_until = now + LOCKOUT
+            credential.failed_attempts = 0
+        db.session.flush()
+        return LoginResult(None, "The email or password is not right.")
+    credential.failed_attempts, credential.locked_until = 0, None
+    credential.last_login_at = now
+    db.session.flush()
+    return LoginResult(credential.user, "")
