@@ -32,6 +32,19 @@ def demo(app, migrated, tmp_path, shipped_content):
     server.stop()
 
 
+def axe_check(page, urls: list[str]) -> None:
+    """axe-core on every page a journey visited, opened at the top level with the same
+    session (the demo serves the LMS and the tool from one origin): no serious or critical
+    violation."""
+    from tests.e2e.test_accessibility import serious
+
+    found = {}
+    for url in dict.fromkeys(urls):
+        page.goto(url)
+        found[url] = serious(page)
+    assert not any(found.values()), found
+
+
 def correct_answers(slug: str) -> dict[str, set[str]]:
     quiz = yaml.safe_load((ROOT / "quizzes" / f"{slug}.yaml").read_text())
     answers: dict[str, set[str]] = {}
@@ -98,11 +111,16 @@ def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
         tool.get_by_role("button", name="Submit answers").click()
         tool.wait_for_url("**/review")
         assert "You passed" in tool.locator("main").inner_text()
+        review_url = tool.url
         screenshot(page, "journey-learner-passed")
 
         tool.goto(base + "/")
         card = tool.locator(".module-card", has_text="Mental health at work: awareness")
         assert "Completed" in card.inner_text()
+        axe_check(page, [base + "/", base + "/modules/awareness",
+                                 *[f"{base}/modules/awareness/lessons/{n}" for n in range(1, 7)],
+                                 base + "/quiz/awareness", base + "/help", base + "/privacy",
+                                 review_url])
 
         with demo_app.app_context():  # the worker (a thread in the demo) delivers the grade
             while run_once(new_worker_id()):
@@ -180,6 +198,9 @@ def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
                 tool.get_by_role("button", name="I agree and sign").first.click()
         tool.get_by_role("heading", name="Your certificate").wait_for()
         screenshot(page, "journey-trainee-certified")
+        axe_check(trainee_ctx.new_page(), [base + "/programmes/peer-supporter",
+                                           base + "/peer-supporters"])
+        axe_check(supervisor_ctx.new_page(), [base + "/supervision"])
 
         with page.expect_download() as pdf_download:
             tool.get_by_role("link", name="Download PDF").click()
@@ -238,6 +259,9 @@ def test_admin_dashboard_charts_filters_and_exports(demo):
         rows = Path(everyone.value.path()).read_text().splitlines()
         assert rows[0].startswith("Name,Department") and len(rows) == 1 + 8
         screenshot(page, "journey-admin-filtered")
+        axe_check(context.new_page(), [base + "/admin/reports?department=Finance",
+                            base + "/admin/reports/summary", base + "/admin/reports/audit",
+                            base + "/programmes/peer-supporter/people"])
 
 
 @pytest.fixture
@@ -255,9 +279,10 @@ def https_tool(app, migrated, tmp_path, platform, shipped_content):
         db.session.commit()
     platform.point_at_tool(base)
     platform.reset()
+    storage = platform.app.config.get("DEMO_LMS_PLATFORM_STORAGE")
     yield base
     server.stop()
-    platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = True
+    platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = storage
 
 
 BLOCK_THIRD_PARTY = ["--test-third-party-cookie-phaseout", "--ignore-certificate-errors"]
