@@ -285,7 +285,11 @@ def https_tool(app, migrated, tmp_path, platform, shipped_content):
     platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = storage
 
 
-BLOCK_THIRD_PARTY = ["--test-third-party-cookie-phaseout", "--ignore-certificate-errors"]
+# The test LMS is plain http on a loopback address: Chromium's local-network checks would
+# stop the https tool frame navigating to it, which a real LMS on the internet never meets.
+BLOCK_THIRD_PARTY = ["--test-third-party-cookie-phaseout", "--ignore-certificate-errors",
+                     "--disable-features=LocalNetworkAccessChecks,"
+                     "BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessForNavigations"]
 
 
 def test_chromium_blocking_third_party_cookies_still_launches(https_tool, platform):
@@ -305,3 +309,61 @@ def test_chromium_blocking_third_party_cookies_still_launches(https_tool, platfo
         tool.goto(https_tool + "/modules/awareness/lessons/1")
         assert "Try it" in tool.content()
         screenshot(page, "journey-third-party-cookies-blocked")
+
+
+def drop_tool_cookies_at_login(context, platform_url: str, tool_base: str) -> list[str]:
+    """Make Chromium behave like a browser that keeps no cookie at all for the tool's
+    frame during the OIDC login (Safari): the LMS's start page is answered with a plain
+    navigation to the tool's login (so the request can be intercepted, which a redirect
+    cannot), and the tool's login response reaches the frame without its Set-Cookie."""
+    import requests
+
+    stripped: list[str] = []
+
+    def start(route):
+        hop = requests.get(route.request.url, allow_redirects=False, timeout=10)
+        target = hop.headers["Location"]
+        route.fulfill(status=200, content_type="text/html",
+                      body=f'<meta http-equiv="refresh" content="0;url={target}">')
+
+    def login(route):
+        response = route.fetch()
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "set-cookie"}
+        if len(headers) != len(response.headers):
+            stripped.append(route.request.url)
+        route.fulfill(response=response, headers=headers)
+
+    context.route(lambda url: url.startswith(platform_url + "/start"), start)
+    context.route(lambda url: url.startswith(tool_base + "/lti/login"), login)
+    return stripped
+
+
+@pytest.mark.parametrize("storage", [True, False])
+def test_learner_journey_when_the_browser_keeps_no_tool_cookie_at_login(
+        https_tool, platform, storage):
+    """The state cookie never reaches the tool: the launch is carried by LTI platform
+    storage (postMessage to the LMS page), and the learner reads a lesson and takes the
+    quiz; where the LMS offers no storage, the learner gets a clear page instead."""
+    platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = storage
+    with chromium(args=BLOCK_THIRD_PARTY) as browser:
+        context = browser.new_context(ignore_https_errors=True)
+        stripped = drop_tool_cookies_at_login(context, platform.url, https_tool)
+        page = context.new_page()
+        page.goto(platform.url + "/course/wellbeing-101?persona=learner")
+        frame = page.frame_locator("iframe.lti-frame")
+        if storage:
+            frame.get_by_role("heading", name="Your peer support programme").wait_for(
+                timeout=20000)
+            assert stripped, "the tool's login set no cookie to drop"
+            tool = next(f for f in page.frames if f.url.startswith(https_tool))
+            tool.goto(https_tool + "/modules/awareness/lessons/1")
+            assert "Try it" in tool.content()
+            tool.goto(https_tool + "/quiz/awareness")
+            tool.get_by_role("button", name="Start the quiz").click()
+            tool.wait_for_url("**/quiz/attempts/*")
+            screenshot(page, "journey-no-cookie-platform-storage")
+        else:
+            frame.locator("main").wait_for(timeout=20000)
+            text = frame.locator("main").inner_text().lower()
+            assert "your peer support programme" not in text and "cookie" in text
+            screenshot(page, "journey-no-cookie-no-storage")
