@@ -63,6 +63,10 @@ def _supervisor_candidates(trainee: User, slug: str) -> list[User]:
     return [u for u in rows if is_qualified_supervisor(u, slug)]
 
 
+def _supervisor_choices(trainee: User, slug: str) -> list[SelectChoice]:
+    return [SelectChoice(u.id, u.display_name) for u in _supervisor_candidates(trainee, slug)]
+
+
 @bp.route("/programmes/<slug>/people")
 @login_required
 def people(slug: str) -> Any:
@@ -106,8 +110,7 @@ def _person_page(slug: str, user_id: int, *, waiver_form: WaiverForm | None = No
     assignments = list(db.session.scalars(select(SupervisorAssignment).where(
         SupervisorAssignment.trainee_id == person_.id)))
     assign_form = assign_form or AssignSupervisorForm()
-    assign_form.supervisor.choices = [
-        SelectChoice(u.id, u.display_name) for u in _supervisor_candidates(person_, slug)]
+    assign_form.supervisor.choices = _supervisor_choices(person_, slug)
     waiver_form = waiver_form or WaiverForm()
     waiver_form.requirement.choices = [
         SelectChoice(r.id, r.text) for r in standing.evaluation.requirements
@@ -132,8 +135,7 @@ def assign(slug: str, user_id: int) -> Any:
     _require_admin()
     trainee, _ = _person(slug, user_id)
     form = AssignSupervisorForm()
-    form.supervisor.choices = [
-        SelectChoice(u.id, u.display_name) for u in _supervisor_candidates(trainee, slug)]
+    form.supervisor.choices = _supervisor_choices(trainee, slug)
     if not form.validate_on_submit():
         return _person_page(slug, user_id, assign_form=form), 422
     supervisor = db.session.get(User, form.supervisor.data)

@@ -93,14 +93,14 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
     entries = list(db.session.scalars(select(LoggedHours).where(
         LoggedHours.user_id == current_user.id, LoggedHours.programme_slug == slug)
         .order_by(LoggedHours.activity_date.desc(), LoggedHours.id.desc())))
+    listing = get_listing(current_user)
     if listing_form is None and standing and standing.certificate and may_list(current_user):
-        listing = get_listing(current_user)
         listing_form = ListingForm(obj=listing) if listing else ListingForm()
     return render_template(
         "certification/programme.html", programme=get_programme(slug), standing=standing,
         entries=entries, form=form, button=EmptyForm(),
         reminder=reminder_for(current_user, slug) if standing else None,
-        listing_form=listing_form, listed=get_listing(current_user) is not None,
+        listing_form=listing_form, listed=listing is not None,
     )
 
 
