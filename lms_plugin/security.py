@@ -1,57 +1,85 @@
 """Security headers on every response: a Content-Security-Policy whose frame-ancestors
-lists only the registered LMSs' origins (so no other site can frame the tool), HSTS on
-secure requests, nosniff and a referrer policy."""
+lists only the LMS pages allowed to frame this response, HSTS on secure requests, nosniff
+and a referrer policy.
+
+Who may frame a page is decided per response, never from a header anyone can send:
+- a page of a launched session: the LMS that launched it (its issuer and login origins
+  and the origins its signed launch named, e.g. the school's own Canvas domain), kept in
+  the signed session by the launch (see `lti.views.launch`);
+- the dynamic registration pages: the registering LMS (the origin of its
+  openid_configuration), set by the view with `allow_framing`;
+- anything else (the public verification page, the admin sign-in, help and privacy
+  without a session): only the tool itself, plus `LMS_PLUGIN_FRAME_ANCESTORS`.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
-from sqlalchemy import select
+from flask import Flask, Response, current_app, g, request, session
 
-from .extensions import db
-
-CACHE_SECONDS = 60.0
+SESSION_KEY = "frame_ancestors"
+ANY = "*"
 
 
-def origin_of(url: str | None) -> str | None:
-    if not url:
+def origin_of(url: Any) -> str | None:
+    if not isinstance(url, str) or not url:
         return None
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+    host = parts.hostname.lower()
+    if any(c in host for c in " ;,'\"\\") or not host.isascii():
+        return None
+    if ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def origins(urls: Iterable[Any]) -> list[str]:
+    """The distinct origins of these URLs, in order; anything that is not one is dropped."""
+    found: list[str] = []
+    for url in urls:
+        origin = origin_of(url)
+        if origin and origin not in found:
+            found.append(origin)
+    return found
+
+
+@lru_cache(maxsize=8)
+def _configured(value: str) -> tuple[str, ...]:
+    return tuple(origins(value.split()))
+
+
+def configured_ancestors() -> list[str]:
+    return list(_configured(str(current_app.config.get("LMS_PLUGIN_FRAME_ANCESTORS") or "")))
+
+
+def allow_framing(by: Iterable[str]) -> None:
+    """Let this one response be framed by these origins (or "*")."""
+    g.frame_ancestors = list(by)
+
+
+def remember_frame_ancestors(by: Iterable[str]) -> None:
+    """The origins that may frame every later page of this session (set by a launch)."""
+    session[SESSION_KEY] = list(by)
 
 
 def frame_ancestors() -> list[str]:
-    """The registered platforms' origins (issuer, OIDC endpoint, and where launches were
-    seen coming from), plus LMS_PLUGIN_FRAME_ANCESTORS. Cached briefly per process."""
-    cache: dict[str, Any] = current_app.extensions.setdefault(
-        "frame_ancestors", {"at": -CACHE_SECONDS, "origins": []})
-    now = time.monotonic()
-    if now - cache["at"] >= CACHE_SECONDS:
-        from .lti.models import Platform
-
-        found: set[str] = set()
-        for issuer, login, seen in db.session.execute(
-                select(Platform.issuer, Platform.auth_login_url, Platform.frame_origins)):
-            for url in (issuer, login, *(seen or "").split()):
-                origin = origin_of(url)
-                if origin:
-                    found.add(origin)
-        for extra in str(current_app.config.get("LMS_PLUGIN_FRAME_ANCESTORS") or "").split():
-            origin = origin_of(extra)
-            if origin:
-                found.add(origin)
-        cache.update(at=now, origins=sorted(found))
-    return list(cache["origins"])
-
-
-def forget_frame_ancestors() -> None:
-    current_app.extensions.pop("frame_ancestors", None)
+    chosen = g.get("frame_ancestors")
+    if chosen is None:
+        saved = session.get(SESSION_KEY) if session else None
+        chosen = [o for o in saved if isinstance(o, str)] if isinstance(saved, list) else []
+    if ANY in chosen:
+        return [ANY]
+    return [o for o in dict.fromkeys([*chosen, *configured_ancestors()]) if origin_of(o) == o]
 
 
 def csp() -> str:
@@ -63,11 +91,7 @@ def csp() -> str:
 def init_app(app: Flask) -> None:
     @app.after_request
     def headers(response: Response) -> Response:
-        try:
-            response.headers.setdefault("Content-Security-Policy", csp())
-        except Exception:  # noqa: BLE001 - the database is down: frame only from ourselves
-            response.headers.setdefault(
-                "Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'")
+        response.headers.setdefault("Content-Security-Policy", csp())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if request.is_secure:

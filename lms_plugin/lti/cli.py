@@ -87,16 +87,46 @@ def _read_public_key(path: Path) -> str:
 
 @platform_cli.command("list")
 def platform_list() -> None:
-    """List registered platforms."""
+    """List registered platforms, their deployments and how each became known."""
     platforms = db.session.scalars(select(Platform).order_by(Platform.issuer, Platform.client_id))
     found = False
     for p in platforms:
         found = True
-        deps = ", ".join(d.deployment_id for d in p.deployments) or "(none)"
-        key = p.keyset_url or "fixed public key"
-        click.echo(f"{p.issuer}\tclient_id={p.client_id}\tdeployments={deps}\tkeys={key}")
+        how = "dynamic registration" if p.registered_dynamically else "operator"
+        click.echo(f"[{p.id}] {p.name or p.issuer}\n"
+                   f"    issuer={p.issuer}  client_id={p.client_id}  registered by {how}\n"
+                   f"    keys={p.keyset_url or 'fixed public key'}\n"
+                   f"    token audience={p.auth_audience or p.auth_token_url}")
+        click.echo("    new deployments: " + (
+            "accepted on their first signed launch" if p.accept_new_deployments
+            else "refused until an operator adds them"))
+        for d in sorted(p.deployments, key=lambda d: d.created_at):
+            click.echo(f"    deployment {d.deployment_id}  (added by {d.added_by}, "
+                       f"{d.created_at:%Y-%m-%d %H:%M})")
+        if not p.deployments:
+            click.echo("    no deployments yet")
+        if p.frame_origins:
+            click.echo("    framed from: " + ", ".join(p.frame_origins.split()))
     if not found:
         click.echo("No platforms registered. Use `lms-plugin platform add` or /lti/register.")
+
+
+@platform_cli.command("deployments")
+@click.argument("platform_id", type=int)
+@click.option("--accept-new/--refuse-new", required=True,
+              help="Accept a deployment id on its first signed launch, or refuse it until "
+                   "an operator adds it with `platform add`.")
+def platform_deployments(platform_id: int, accept_new: bool) -> None:
+    """Accept or refuse deployments a platform's launches name for the first time."""
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        raise click.ClickException(
+            f"No platform {platform_id}; `lms-plugin platform list` shows the ids.")
+    platform.accept_new_deployments = accept_new
+    db.session.commit()
+    click.echo(f"{platform.issuer} (client id {platform.client_id}): new deployments are now "
+               + ("accepted on their first signed launch." if accept_new
+                  else "refused until an operator adds them."))
 
 
 @keys_cli.command("rotate")

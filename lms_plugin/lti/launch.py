@@ -53,10 +53,13 @@ class NeedsStorageCheck(Exception):
     """No state cookie reached us, but the platform offers LTI platform storage:
     the browser must confirm the state from there (see templates/lti/storage_launch.html)."""
 
-    def __init__(self, state: str, nonce: str, target: str, check_token: str, origin: str):
+    def __init__(self, state: str, nonce: str, target: str, check_token: str, origin: str,
+                 claims: dict[str, Any], platform_id: int):
         super().__init__("platform storage check")
         self.state, self.nonce, self.target = state, nonce, target
         self.check_token, self.origin = check_token, origin
+        # Signature checked: who may frame the check page is learned from these.
+        self.claims, self.platform_id = claims, platform_id
 
 
 class StoreDataStorage(LaunchDataStorage):
@@ -185,6 +188,9 @@ def _b64json(part: str) -> Any:
 
 class ToolMessageLaunch(FlaskMessageLaunch):
     _resolved_client_id: str | None = None
+    # A deployment this launch names for the first time, on a platform that accepts new
+    # ones (Canvas after dynamic registration); recorded by the view with the launch.
+    new_deployment_id: str | None = None
 
     # pylti1p3 takes aud[0]; we take the authorised party, checked in validate_audience.
     def get_client_id(self) -> str:
@@ -379,16 +385,24 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         deployment_id = self._jwt["body"].get(CLAIM + "deployment_id")
         if not deployment_id or not isinstance(deployment_id, str):
             raise LaunchError("The id_token has no deployment_id claim.")
+        if len(deployment_id) > 255 or not deployment_id.isprintable():
+            raise LaunchError("The id_token's deployment_id is not a usable identifier.")
         found = DatabaseToolConf().find_deployment_by_params(
             self._jwt["body"]["iss"], deployment_id, self.get_client_id()
         )
-        if not found:
-            raise LaunchError(
-                f"The deployment {deployment_id!r} is not registered for this platform. "
-                "An LMS administrator must add it.",
-                status=403,
-            )
-        return self
+        if found:
+            return self
+        platform = get_platform(self._jwt["body"]["iss"], self.get_client_id())
+        if platform is not None and platform.accept_new_deployments:
+            self.new_deployment_id = deployment_id
+            return self
+        raise LaunchError(
+            f"The deployment {deployment_id!r} is not registered for this platform "
+            f"({self._jwt['body']['iss']}, client id {self.get_client_id()}). An operator "
+            "of this tool must add it: lms-plugin platform add ... --deployment-id "
+            f"{deployment_id}",
+            status=403,
+        )
 
     def validate_claims(self) -> None:
         body = self._jwt["body"]
@@ -447,7 +461,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             assert reg is not None
             login_url = urlparse(reg.get_auth_login_url() or "")
             origin = f"{login_url.scheme}://{login_url.netloc}"
-            raise NeedsStorageCheck(state, self._jwt["body"]["nonce"], target, token, origin)
+            assert isinstance(reg, ToolRegistration)
+            raise NeedsStorageCheck(state, self._jwt["body"]["nonce"], target, token, origin,
+                                    dict(self._jwt["body"]), reg.platform_id)
         raise LaunchError(
             "Your browser did not send back the login cookie, so we cannot be sure this "
             "launch started here. Launch again; if it keeps happening, allow cookies for "

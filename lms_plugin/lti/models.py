@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -26,11 +26,21 @@ class Platform(db.Model):  # type: ignore[name-defined]
     client_id: Mapped[str] = mapped_column(String(255))
     auth_login_url: Mapped[str] = mapped_column(String(1000))
     auth_token_url: Mapped[str] = mapped_column(String(1000))
+    # The `aud` of our token requests when it is not the token URL (set only by an admin:
+    # Canvas publishes a bare host as `authorization_server` but accepts only the token URL).
     auth_audience: Mapped[str | None] = mapped_column(String(1000))
     keyset_url: Mapped[str | None] = mapped_column(String(1000))
-    # Origins the LMS pages that frame the tool were seen at (from launches' Origin header),
-    # space-separated: Canvas frames from the school's own domain, not its issuer's.
+    # Origins of the LMS pages that framed the tool, learned from signed launches
+    # (launch_presentation.return_url and the like), space-separated, newest last:
+    # Canvas frames from the school's own domain, not its issuer's. Shown to operators.
     frame_origins: Mapped[str | None] = mapped_column(Text)
+    # Registered through /lti/register rather than by an operator.
+    registered_dynamically: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false())
+    # Accept (and record) a deployment id this client's signed launch names for the first
+    # time: Canvas creates deployments when the tool is installed, after registration.
+    accept_new_deployments: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false())
     # A fixed public key (PEM) for platforms registered by hand without a key set URL.
     public_key_pem: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -50,6 +60,10 @@ class Deployment(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
     deployment_id: Mapped[str] = mapped_column(String(255))
+    # How it became known: "operator" (platform add), "registration" (named in a dynamic
+    # registration) or "first launch" (accepted from a signed launch, see Platform).
+    added_by: Mapped[str] = mapped_column(String(20), default="operator",
+                                          server_default="operator")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     platform: Mapped[Platform] = relationship(back_populates="deployments")

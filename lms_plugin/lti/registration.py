@@ -11,10 +11,13 @@ from flask import Response, current_app, jsonify, render_template, request, url_
 from pylti1p3.dynamic_registration import DynamicRegistration
 from pylti1p3.exception import LtiException
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
+from ..security import allow_framing, origin_of
 from .launch import LaunchError
 from .models import Deployment, Platform
+from .tool_config import query_platforms
 
 SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -130,17 +133,13 @@ class ToolDynamicRegistration(DynamicRegistration):
         if not isinstance(conf, dict):
             raise LaunchError("The platform's OpenID configuration is not a JSON object.")
         issuer = conf.get("issuer")
-        if not isinstance(issuer, str) or urlparse(issuer).netloc != urlparse(
-            self.openid_configuration
-        ).netloc:
-            raise LaunchError(
-                "The platform's OpenID configuration names an issuer on another host than "
-                "the configuration itself; registration refused."
-            )
+        if not isinstance(issuer, str) or origin_of(issuer) is None:
+            raise LaunchError("The platform's OpenID configuration names no issuer URL.")
         for field in ("authorization_endpoint", "token_endpoint", "jwks_uri",
                       "registration_endpoint"):
-            if not isinstance(conf.get(field), str):
-                raise LaunchError(f"The platform's OpenID configuration has no {field}.")
+            if origin_of(conf.get(field)) is None:
+                raise LaunchError(f"The platform's OpenID configuration has no {field} URL.")
+        _check_key_set_binding(issuer, conf["jwks_uri"])
         return conf
 
     def complete_registration(
@@ -152,18 +151,40 @@ class ToolDynamicRegistration(DynamicRegistration):
         if not isinstance(client_id, str) or not client_id:
             raise LaunchError("The platform's registration response has no client_id.")
         platform_conf = openid_configuration.get(PLATFORM_CONF) or {}
+        # Token requests are addressed to the token URL: Canvas publishes a bare host as
+        # `authorization_server`, which its own token endpoint refuses as an audience.
         platform = save_platform(
             issuer=openid_configuration["issuer"],
             client_id=client_id,
             auth_login_url=openid_configuration["authorization_endpoint"],
             auth_token_url=openid_configuration["token_endpoint"],
             keyset_url=openid_configuration["jwks_uri"],
-            auth_audience=openid_configuration.get("authorization_server"),
             name=str(platform_conf.get("product_family_code") or ""),
             deployment_id=deployment_id if isinstance(deployment_id, str) else None,
+            deployment_added_by="registration",
         )
+        # Canvas names no deployment here: it makes one when the tool is installed in an
+        # account or course, and the first signed launch is where we learn it.
+        platform.registered_dynamically = True
+        platform.accept_new_deployments = True
         self.platform = platform
         return platform
+
+
+def _check_key_set_binding(issuer: str, jwks_uri: str) -> None:
+    """An issuer is one key set. Canvas serves every school's configuration from the
+    school's own domain under the shared issuer https://canvas.instructure.com, so the
+    configuration's host cannot vouch for the issuer; a second registration of an issuer
+    may not bring a key set of its own, or it could sign launches as that issuer's people."""
+    known = {p.keyset_url for p in query_platforms(issuer)}
+    if known and jwks_uri not in known:
+        raise LaunchError(
+            f"The platform {issuer} is already registered with another key set; this "
+            f"registration names {jwks_uri}. If the LMS really moved its keys, an operator "
+            "must update the registration (lms-plugin platform add).",
+            403,
+            title="Registration refused",
+        )
 
 
 class _TimeoutSession(requests.Session):
@@ -183,6 +204,7 @@ def save_platform(
     auth_audience: str | None = None,
     name: str = "",
     deployment_id: str | None = None,
+    deployment_added_by: str = "operator",
 ) -> Platform:
     """Create or update a platform registration (and a deployment); flush, no commit."""
     platform = db.session.scalars(
@@ -199,21 +221,33 @@ def save_platform(
     platform.auth_audience = auth_audience
     db.session.flush()
     if deployment_id:
-        add_deployment(platform, deployment_id)
+        add_deployment(platform, deployment_id, added_by=deployment_added_by)
     return platform
 
 
-def add_deployment(platform: Platform, deployment_id: str) -> Deployment:
+def add_deployment(platform: Platform, deployment_id: str, added_by: str = "operator"
+                   ) -> Deployment:
     found = db.session.scalars(
         select(Deployment).where(
             Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
         )
     ).first()
     if found is None:
-        found = Deployment(platform_id=platform.id, deployment_id=deployment_id)
+        found = Deployment(platform_id=platform.id, deployment_id=deployment_id,
+                           added_by=added_by)
         db.session.add(found)
         db.session.flush()
     return found
+
+
+def accept_first_deployment(platform: Platform, deployment_id: str) -> None:
+    """Record a deployment a signed launch named first (see Platform.accept_new_deployments);
+    two first launches at once record it once."""
+    try:
+        with db.session.begin_nested():
+            add_deployment(platform, deployment_id, added_by="first launch")
+    except IntegrityError:
+        pass  # another launch recorded it a moment ago
 
 
 @csrf.exempt
@@ -222,6 +256,11 @@ def register() -> Any:
     platform gave us is the authority here, not a session (the page runs in the LMS)."""
     openid_configuration = request.values.get("openid_configuration", "")
     registration_token = request.values.get("registration_token") or None
+    # Moodle and Canvas open this page (and its result) in a frame of their admin page,
+    # on the origin they serve their OpenID configuration from.
+    lms_origin = origin_of(openid_configuration)
+    if lms_origin:
+        allow_framing([lms_origin])
     key = current_app.config["LMS_PLUGIN_REGISTRATION_KEY"]
     if key and not hmac.compare_digest(request.values.get("key", ""), key):
         raise LaunchError(

@@ -20,9 +20,10 @@ from flask_login import login_user
 
 from ..extensions import csrf, db, limiter, person_or_address
 from ..observability import count_launch
-from ..security import forget_frame_ancestors, origin_of
+from ..security import ANY, allow_framing, remember_frame_ancestors
 from ..users.services import record_launch
 from . import deep_linking, registration
+from .framing import launch_frame_ancestors, learn_frame_origins
 from .keys import get_jwks
 from .launch import (
     DEEP_LINKING,
@@ -33,6 +34,7 @@ from .launch import (
 )
 from .models import Platform
 from .nrps import request_roster_sync
+from .registration import accept_first_deployment
 from .services import record_ags_endpoint
 from .tool_config import ToolRegistration
 
@@ -44,19 +46,6 @@ def base_url() -> str:
     return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
 
 
-def note_frame_origin(platform_id: int) -> None:
-    """Remember the origin the launch form was posted from: the LMS page that frames us
-    (Canvas frames from the school's domain, not its issuer's), for frame-ancestors."""
-    origin = origin_of(request.headers.get("Origin"))
-    if origin is None or origin == origin_of(base_url()):
-        return
-    platform = db.session.get(Platform, platform_id)
-    seen = (platform.frame_origins or "").split() if platform is not None else []
-    if platform is not None and origin not in seen:
-        platform.frame_origins = " ".join([*seen, origin][-20:])
-        forget_frame_ancestors()
-
-
 def launch_url() -> str:
     return base_url() + url_for("lti.launch")
 
@@ -65,6 +54,11 @@ def launch_url() -> str:
 def launch_error(exc: LaunchError) -> tuple[str, int]:
     if request.endpoint == "lti.launch":
         count_launch("refused")
+    if request.endpoint in ("lti.login", "lti.launch"):
+        # A refused login or launch has no trustworthy word on who frames it, and the
+        # message is for whoever sees the frame (the first Canvas launch from a school's
+        # domain included): it holds nothing to click or read that could be misused.
+        allow_framing([ANY])
     return render_template("lti/error.html", error=exc), exc.status
 
 
@@ -77,7 +71,10 @@ def login() -> Response:
     target = request.values.get("lti_storage_target")
     if target:
         # Platform storage: keep state and nonce in the platform's frame, not in a cookie
-        # a browser may block; then continue to the platform's auth endpoint.
+        # a browser may block; then continue to the platform's auth endpoint. Nothing
+        # signed says yet which page frames us (Canvas: the school's domain), and this
+        # page only hands state and nonce to the platform's own origin, then moves on.
+        allow_framing([ANY])
         auth = oidc._registration.get_auth_login_url() or ""
         response = make_response(
             render_template(
@@ -109,6 +106,9 @@ def launch() -> Any:
     try:
         message = load_launch()
     except NeedsStorageCheck as check:
+        checked = db.session.get(Platform, check.platform_id)
+        if checked is not None:
+            allow_framing(launch_frame_ancestors(checked, check.claims, base_url()))
         return render_template(
             "lti/storage_launch.html",
             check=check,
@@ -116,13 +116,18 @@ def launch() -> Any:
             action=url_for("lti.launch"),
         )
     claims: dict[str, Any] = dict(message.get_launch_data())
-    identity = record_launch(claims)
     registration = message._registration
     assert isinstance(registration, ToolRegistration)
+    platform = db.session.get(Platform, registration.platform_id)
+    assert platform is not None
+    if message.new_deployment_id:
+        accept_first_deployment(platform, message.new_deployment_id)
+    identity = record_launch(claims)
     record_ags_endpoint(identity.user, registration.platform_id, identity.course, claims)
     count_launch("deep_linking" if claims.get(CLAIM + "message_type") == DEEP_LINKING
                  else "resource_link")
-    note_frame_origin(registration.platform_id)
+    learn_frame_origins(platform, claims)
+    ancestors = launch_frame_ancestors(platform, claims, base_url())
     if identity.course is not None:
         request_roster_sync(identity.course, registration.platform_id)
     db.session.commit()
@@ -132,6 +137,8 @@ def launch() -> Any:
     session["launch_id"] = message.get_launch_id()
     session["roles"] = sorted(identity.roles)
     session["course_id"] = identity.course.id if identity.course else None
+    remember_frame_ancestors(ancestors)
+    allow_framing(ancestors)
     if claims.get(CLAIM + "message_type") == DEEP_LINKING:
         return redirect(url_for("lti.deep_link", launch_id=message.get_launch_id()))
     custom = claims.get(CLAIM + "custom") or {}

@@ -52,7 +52,10 @@ def _now() -> int:
 
 
 def signed(**overrides: Any) -> Token:
-    return lambda p, nonce: p.sign(p.claims(nonce, **overrides))
+    """A token with these claims; a callable value is called when the token is made, so
+    times are taken at test time, not when this module was imported."""
+    return lambda p, nonce: p.sign(p.claims(nonce, **{
+        k: v() if callable(v) else v for k, v in overrides.items()}))
 
 
 CASES: dict[str, tuple[Token, str]] = {
@@ -61,10 +64,11 @@ CASES: dict[str, tuple[Token, str]] = {
     "wrong signature": (_wrong_signature, "signature does not verify"),
     "alg none": (_alg_none, "'none'"),
     "HS256 signed with the public key": (_hs256_with_public_key, "'HS256'"),
-    "expired": (signed(iat=_now() - 200, exp=_now() - 100), "expired"),
+    "expired": (signed(iat=lambda: _now() - 200, exp=lambda: _now() - 100), "expired"),
     "no exp": (signed(exp=DROP), "'exp'"),
-    "iat in the future": (signed(iat=_now() + 600, exp=_now() + 900), "in the future"),
-    "iat too old": (signed(iat=_now() - 3600, exp=_now() + 300), "too long ago"),
+    "iat in the future": (
+        signed(iat=lambda: _now() + 600, exp=lambda: _now() + 900), "in the future"),
+    "iat too old": (signed(iat=lambda: _now() - 3600, exp=lambda: _now() + 300), "too long ago"),
     "wrong aud": (signed(aud="someone-else", azp=DROP), "'someone-else' is not registered"),
     "untrusted azp": (
         signed(aud=["test-client", "evil-client"], azp="evil-client"),

@@ -194,17 +194,16 @@ def test_platform_list(app, runner, pem_file):
                             "--auth-login-url", "https://canvas.example/auth",
                             "--auth-token-url", "https://canvas.example/token",
                             "--public-key-file", str(pem_file), "--deployment-id", "c-dep"]))
-    lines = _ok(runner.invoke(args=["platform", "list"])).strip().splitlines()
-    assert len(lines) == 2
-    canvas, ours = lines  # ordered by issuer
-    assert canvas.split("\t") == [
-        "https://canvas.example", "client_id=10000000000001", "deployments=c-dep",
-        "keys=fixed public key",
-    ]
-    assert ours.split("\t") == [
-        ISSUER, "client_id=client-1", "deployments=dep-1, dep-2",
-        "keys=https://lms.example.edu/jwks",
-    ]
+    listing = _ok(runner.invoke(args=["platform", "list"]))
+    canvas, ours = listing.split("\n[")  # one block each, ordered by issuer
+    assert "issuer=https://canvas.example  client_id=10000000000001" in canvas
+    assert "registered by operator" in canvas and "keys=fixed public key" in canvas
+    assert "token audience=https://canvas.example/token" in canvas
+    assert "deployment c-dep  (added by operator" in canvas
+    assert "new deployments: refused until an operator adds them" in canvas
+    assert f"issuer={ISSUER}  client_id=client-1" in ours
+    assert "keys=https://lms.example.edu/jwks" in ours
+    assert "deployment dep-1  (added by operator" in ours and "deployment dep-2" in ours
 
 
 def test_adding_again_updates_rather_than_duplicates(app, runner, pem_file):
@@ -230,7 +229,8 @@ def test_adding_again_updates_rather_than_duplicates(app, runner, pem_file):
     assert (platform["keyset_url"], platform["public_key_pem"]) == (
         "https://lms.example.edu/jwks", None,
     )
-    assert len(_ok(runner.invoke(args=["platform", "list"])).strip().splitlines()) == 1
+    listing = _ok(runner.invoke(args=["platform", "list"]))
+    assert sum(line.startswith("[") for line in listing.splitlines()) == 1
 
 
 def test_a_platform_added_with_a_public_key_file_can_launch(app, client, runner, platform,

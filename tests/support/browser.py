@@ -112,3 +112,26 @@ class ClientBrowser:
         return self.client.post(
             local(form.action), data=form.fields, follow_redirects=follow_redirects
         )
+
+
+def tool_login(client: Any, platform: Any, client_id: str | None = None) -> tuple[str, str]:
+    """Start an OIDC login at the tool (through Flask's test client) as `platform` would;
+    return the state and nonce the tool sent to the platform's auth endpoint."""
+    response = client.get("/lti/login", query_string={
+        "iss": platform.issuer,
+        "login_hint": "someone",
+        "target_link_uri": "http://localhost/lti/launch",
+        "client_id": client_id or platform.client_id,
+    })
+    assert response.status_code == 302, response.get_data(as_text=True)
+    params = query(response.headers["Location"])
+    return params["state"], params["nonce"]
+
+
+def signed_launch(client: Any, platform: Any, client_id: str | None = None,
+                  headers: dict[str, str] | None = None, **claims: Any) -> Any:
+    """A launch with a token the platform signs by hand (its own key), with these claims."""
+    state, nonce = tool_login(client, platform, client_id)
+    token = platform.sign(platform.claims(nonce, **claims))
+    return client.post("/lti/launch", data={"id_token": token, "state": state},
+                       headers=headers or {})

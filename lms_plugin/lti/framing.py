@@ -1,0 +1,48 @@
+"""Which LMS pages may frame the tool after a launch, learned from the signed launch.
+
+Canvas frames the tool from the school's own domain (school.instructure.com or a custom
+domain), which is neither its issuer (canvas.instructure.com) nor its OIDC host
+(sso.canvaslms.com); Moodle frames it from its own host, its issuer. The signed id_token
+says where the learner is: the LMS's return URL, its deep-linking return URL and its
+`tool_platform` URL all live on the page's site. Nothing here comes from a request
+header, which anyone can set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..security import origin_of, origins
+from .launch import CLAIM, DL_CLAIM
+from .models import Platform
+
+LEARNED_KEPT = 20
+
+
+def signed_origins(claims: dict[str, Any]) -> list[str]:
+    """Origins of the LMS pages this signed launch names."""
+    presentation = claims.get(CLAIM + "launch_presentation")
+    tool_platform = claims.get(CLAIM + "tool_platform")
+    settings = claims.get(DL_CLAIM + "deep_linking_settings")
+    return origins([
+        presentation.get("return_url") if isinstance(presentation, dict) else None,
+        tool_platform.get("url") if isinstance(tool_platform, dict) else None,
+        settings.get("deep_link_return_url") if isinstance(settings, dict) else None,
+    ])
+
+
+def launch_frame_ancestors(platform: Platform, claims: dict[str, Any], own: str) -> list[str]:
+    """Who may frame the pages of this launch's session: the platform's issuer and login
+    origins and the origins its signed launch names (never the tool's own origin)."""
+    found = origins([platform.issuer, platform.auth_login_url]) + signed_origins(claims)
+    mine = origin_of(own)
+    return [o for o in dict.fromkeys(found) if o != mine]
+
+
+def learn_frame_origins(platform: Platform, claims: dict[str, Any]) -> None:
+    """Keep the origins signed launches named on the platform, for operators to see
+    (`lms-plugin platform list`), newest last."""
+    seen = (platform.frame_origins or "").split()
+    new = [o for o in signed_origins(claims) if o not in seen]
+    if new:
+        platform.frame_origins = " ".join([*seen, *new][-LEARNED_KEPT:])
