@@ -127,14 +127,25 @@ def deliver_score(payload: dict[str, Any]) -> None:
         lineitem = _line_item(ags, platform, payload) if "lineitem" in payload else None
         ags.put_grade(grade, lineitem)
     except LtiServiceException as exc:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
-        if status == 409:
+        response = getattr(exc, "response", None)
+        status = getattr(response, "status_code", None)
+        if _superseded(status, getattr(response, "text", "") or ""):
             return  # the LMS already holds a newer score for this person: nothing to send
         if status == 401:
             connector.forget_tokens(payload["ags"]["scope"])
         raise DeliveryError(f"the LMS answered {status or 'an error'}: {exc}") from exc
     except (LtiException, requests.RequestException) as exc:
         raise DeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _superseded(status: int | None, body: str) -> bool:
+    """The LMS refused a score because it holds a newer one: Moodle answers 409 when the
+    timestamp is not newer than the stored grade's (gradebookservices scores resource);
+    Canvas answers 400 "Provided timestamp of ... before last updated timestamp of ..."
+    (Lti::IMS::ScoresController). Retrying either would never succeed."""
+    if status == 409:
+        return True
+    return status == 400 and "before last updated timestamp" in body
 
 
 def _line_item(ags: AssignmentsGradesService, platform: Platform, payload: dict[str, Any]

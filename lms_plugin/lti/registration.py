@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
-from ..security import allow_framing, origin_of
+from ..security import ANY, allow_framing, origin_of
 from .launch import LaunchError
 from .models import Deployment, Platform
 from .tool_config import query_platforms
@@ -256,11 +256,14 @@ def register() -> Any:
     platform gave us is the authority here, not a session (the page runs in the LMS)."""
     openid_configuration = request.values.get("openid_configuration", "")
     registration_token = request.values.get("registration_token") or None
-    # Moodle and Canvas open this page (and its result) in a frame of their admin page,
-    # on the origin they serve their OpenID configuration from.
-    lms_origin = origin_of(openid_configuration)
-    if lms_origin:
-        allow_framing([lms_origin])
+    # Moodle and Canvas open this page (and its result) in a frame of their admin page.
+    # Moodle's page is on the origin of its OpenID configuration; Canvas's is on the
+    # school's own domain while its configuration is served from the shared issuer's host
+    # (canvas.instructure.com), and nothing trustworthy names the school's domain yet.
+    # Being framed gives a page nothing it could not do by posting here itself: the
+    # registration key (when one is set) is in the URL only the LMS was given.
+    if origin_of(openid_configuration):
+        allow_framing([ANY])
     key = current_app.config["LMS_PLUGIN_REGISTRATION_KEY"]
     if key and not hmac.compare_digest(request.values.get("key", ""), key):
         raise LaunchError(

@@ -100,17 +100,15 @@ def test_one_organisation_never_frames_another_s_sessions(app, registered, secon
     assert ancestors(app.test_client().get("/help")) == ["'self'"]
 
 
-@pytest.mark.parametrize("config_url, origin", [
-    ("https://moodle.example.org/mod/lti/openid-configuration.php",
-     "https://moodle.example.org"),
-    ("https://school.instructure.example/api/lti/security/openid-configuration?"
-     "registration_token=abc", "https://school.instructure.example"),
+@pytest.mark.parametrize("config_url", [
+    "https://moodle.example.org/mod/lti/openid-configuration.php",
+    # Canvas cloud: served from the issuer's host, while the frame is on the school's domain
+    "https://canvas.instructure.com/api/lti/security/openid-configuration?registration_token=a",
 ])
-def test_the_registration_page_may_be_framed_by_the_registering_lms(client, config_url,
-                                                                     origin):
+def test_the_registration_page_may_be_framed_by_the_registering_lms(client, config_url):
     page = client.get("/lti/register", query_string={"openid_configuration": config_url})
     assert page.status_code == 200
-    assert ancestors(page) == ["'self'", origin]
+    assert ancestors(page) == ["'self'", "*"]
     # Only for this page: the next one is back to the tool alone.
     assert ancestors(client.get("/help")) == ["'self'"]
 
