@@ -1,5 +1,11 @@
 """Markdown to safe HTML: markdown-it with raw HTML off, then nh3 (Ammonia) on the result,
-so no script from content or users ever runs."""
+so no script from content or users ever runs.
+
+Two touches for a page shown inside an LMS iframe: a link that leaves the tool (an https
+address) opens in a new tab, with rel="noopener noreferrer" and a visually hidden "(opens in
+a new tab)" that screen readers announce as part of the link; a link inside the tool stays
+in the frame. Phone numbers in the text become tel: (or sms:) links, found as on the Get
+help now page (`training.help.find_phone_numbers`)."""
 
 from __future__ import annotations
 
@@ -7,18 +13,91 @@ from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
     "h2", "h3", "h4", "p", "br", "hr", "strong", "em", "code", "pre", "blockquote",
-    "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "ul", "ol", "li", "a", "span", "table", "thead", "tbody", "tr", "th", "td",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"style"}, "td": {"style"}, "ol": {"start"}}
+# Only these values survive: a content author cannot open a link in a named frame, nor
+# style a span.
+ALLOWED_VALUES = {"a": {"target": {"_blank"}}, "span": {"class": {"visually-hidden"}}}
+NEW_TAB_HINT = '<span class="visually-hidden"> (opens in a new tab)</span>'
+
+
+def is_external(href: str) -> bool:
+    """A link that leaves the tool: an absolute https (or scheme-relative) address;
+    relative paths, fragments, mailto: and tel: stay. (Plain http addresses lose their
+    href in nh3 below, so they are not links at all.)"""
+    lowered = href.strip().lower()
+    return lowered.startswith(("https://", "//"))
+
+
+def _link_tokens(href: str, text: str) -> list[Token]:
+    opening = Token("link_open", "a", 1)
+    opening.attrSet("href", href)
+    label = Token("text", "", 0)
+    label.content = text
+    return [opening, label, Token("link_close", "a", -1)]
+
+
+def _tool_links(state: StateCore) -> None:
+    """External links get target="_blank" and the hint; phone numbers outside links
+    become links. The text already read in the same paragraph is kept as context, so
+    "call ... 988" is recognised across emphasis and line breaks."""
+    # Imported here: the training package imports this module for its views.
+    from ..training.help import find_phone_numbers
+
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        context = ""
+        open_links: list[bool] = []
+        for token in block.children:
+            if token.type == "link_open":
+                external = is_external(str(token.attrGet("href") or ""))
+                if external:
+                    token.attrSet("target", "_blank")
+                open_links.append(external)
+            elif token.type == "link_close":
+                if open_links and open_links.pop():
+                    hint = Token("html_inline", "", 0)
+                    hint.content = NEW_TAB_HINT
+                    children.append(hint)
+            elif token.type == "text" and not open_links:
+                pos = 0
+                for match in find_phone_numbers(token.content, context):
+                    if match.start > pos:
+                        piece = Token("text", "", 0)
+                        piece.content = token.content[pos:match.start]
+                        children.append(piece)
+                    children.extend(_link_tokens(match.uri,
+                                                 token.content[match.start:match.end]))
+                    pos = match.end
+                if pos:
+                    context += token.content
+                    if pos < len(token.content):
+                        rest = Token("text", "", 0)
+                        rest.content = token.content[pos:]
+                        children.append(rest)
+                    continue
+            if token.type in ("text", "code_inline"):
+                context += token.content
+            elif token.type in ("softbreak", "hardbreak"):
+                context += " "
+            children.append(token)
+        block.children = children
 
 
 @lru_cache(maxsize=1)
 def _md() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "typographer": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable("table")
+    md.core.ruler.push("tool_links", _tool_links)
+    return md
 
 
 def render_markdown(text: str) -> Markup:
@@ -34,7 +113,8 @@ def _render(text: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"https", "mailto"},
+        tag_attribute_values=ALLOWED_VALUES,
+        url_schemes={"https", "mailto", "tel", "sms"},
         link_rel="noopener noreferrer",
         filter_style_properties={"text-align"},
     )
