@@ -17,7 +17,7 @@ from lms_plugin.extensions import db
 from lms_plugin.jobs.worker import new_worker_id, run_once
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import make_app
-from tests.support.chromium import chromium, requires_chromium, screenshot
+from tests.support.chromium import BLOCK_THIRD_PARTY, chromium, requires_chromium, screenshot
 from tests.support.servers import ServerThread, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
@@ -285,11 +285,6 @@ def https_tool(app, migrated, tmp_path, platform, shipped_content):
     platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = storage
 
 
-# The test LMS is plain http on a loopback address: Chromium's local-network checks would
-# stop the https tool frame navigating to it, which a real LMS on the internet never meets.
-BLOCK_THIRD_PARTY = ["--test-third-party-cookie-phaseout", "--ignore-certificate-errors",
-                     "--disable-features=LocalNetworkAccessChecks,"
-                     "BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessForNavigations"]
 
 
 def test_chromium_blocking_third_party_cookies_still_launches(https_tool, platform):

@@ -28,6 +28,13 @@ ARGS = [
     "--disable-sync",
 ]
 
+# Third-party cookies blocked, as Chrome is heading and Safari already is. The test LMSs are
+# plain http on loopback addresses: Chromium's local-network checks would stop an https tool
+# frame navigating to them, which a real LMS on the internet never meets.
+BLOCK_THIRD_PARTY = ["--test-third-party-cookie-phaseout", "--ignore-certificate-errors",
+                     "--disable-features=LocalNetworkAccessChecks,"
+                     "BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessForNavigations"]
+
 
 @contextmanager
 def chromium(args: list[str] | None = None, **launch: Any) -> Iterator[Any]:
