@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_PREFIX": "lms_plugin:",
     "CONTENT_DIR": "",
     "HELP_FILE": "",
+    # YAML `items: [{id, text}]` for the pre/post survey (none: the default statements)
+    "SURVEY_FILE": "",
     # Reports: the LTI custom claim naming a person's department or cohort
     "DEPARTMENT_CLAIM": "department",
     # Reports hide groups smaller than this (and any cell that would reveal one)

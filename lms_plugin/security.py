@@ -6,8 +6,10 @@ Who may frame a page is decided per response, never from a header anyone can sen
 - a page of a launched session: the LMS that launched it (its issuer and login origins
   and the origins its signed launch named, e.g. the school's own Canvas domain), kept in
   the signed session by the launch (see `lti.views.launch`);
-- the dynamic registration pages: the registering LMS (the origin of its
-  openid_configuration), set by the view with `allow_framing`;
+- the dynamic registration pages, the platform-storage login page and a refused login or
+  launch: any page ("*"; see the views for why each is harmless and why nothing better is
+  known there: Canvas frames them from the school's domain, which nothing signed names
+  yet), set by the view with `allow_framing`;
 - anything else (the public verification page, the admin sign-in, help and privacy
   without a session): only the tool itself, plus `LMS_PLUGIN_FRAME_ANCESTORS`.
 """
