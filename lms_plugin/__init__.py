@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .resources import shipped_root
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -26,9 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations")
-    )
+    migrate.init_app(app, db, directory=str(shipped_root() / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")

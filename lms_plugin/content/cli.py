@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .loader import load_content
+from .models import ContentVersion
 from .services import content_root, sync_content
 
 content_cli = AppGroup("content", help="Training content: modules/, quizzes/.")
@@ -17,7 +21,8 @@ content_cli = AppGroup("content", help="Training content: modules/, quizzes/.")
 
 @content_cli.command("validate")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder holding modules/ and quizzes/ (default: the project's).")
+              help="Folder holding modules/ and quizzes/ (default: LMS_PLUGIN_CONTENT_DIR, "
+              "else the content shipped with the tool).")
 def validate(root: Path | None) -> None:
     """Check every content file; name the file, line and problem of each error."""
     bundle, errors = load_content(root or content_root())
@@ -49,6 +54,59 @@ def sync(root: Path | None) -> None:
     for line in report.retired:
         click.echo(f"retired {line}")
     click.echo(f"{len(report.unchanged)} unchanged.")
+
+
+def content_ever_loaded() -> bool:
+    """Has any content been synced into this database (even if since retired)?"""
+    return db.session.scalar(select(ContentVersion.id).limit(1)) is not None
+
+
+def sync_if_nothing_loaded(echo: Callable[[str], None]) -> bool:
+    """On a database that has never had content, load it: the content shipped with the
+    tool, or LMS_PLUGIN_CONTENT_DIR's. A database that has content is left as it is (the
+    operator's `content sync` is the way to change it). False when nothing could be
+    loaded: errors in the content, or no content in the folder."""
+    if content_ever_loaded():
+        echo("Training content is already loaded; left as it is "
+             "(`lms-plugin content sync` loads changed content).")
+        return True
+    root = content_root()
+    report = sync_content(root)
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            echo(str(error))
+        echo(f"The training content in {root} has {len(report.errors)} problem(s); none of "
+             "it was loaded. Fix them, then run `lms-plugin content sync`.")
+        return False
+    if not report.added:
+        db.session.rollback()
+        echo(f"No training content was found in {root} (modules/ and quizzes/ are read "
+             "from there); none was loaded. Check LMS_PLUGIN_CONTENT_DIR, then run "
+             "`lms-plugin content sync`.")
+        return False
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another process (a second host starting up) loaded the same content first.
+        db.session.rollback()
+        if content_ever_loaded():
+            echo("Training content was loaded by another process at the same time.")
+            return True
+        raise
+    echo(f"Loaded the training content from {root}: {_summary(report.added)}.")
+    return True
+
+
+def _summary(added: list[str]) -> str:
+    """"module awareness 2dc8..." lines as "3 modules (awareness, ...), 3 quizzes (...)"."""
+    names = {"module": "modules", "quiz": "quizzes", "programme": "certification programmes"}
+    by_kind: dict[str, list[str]] = {}
+    for line in added:
+        kind, slug = line.split()[:2]
+        by_kind.setdefault(kind, []).append(slug)
+    return ", ".join(f"{len(slugs)} {names.get(kind, kind)} ({', '.join(slugs)})"
+                     for kind, slugs in by_kind.items())
 
 
 def init_app(app: Flask) -> None:

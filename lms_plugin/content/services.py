@@ -14,14 +14,17 @@ from sqlalchemy import func, select
 
 from ..certification.schema import Programme
 from ..extensions import db
+from ..resources import shipped_root
 from .loader import ContentError, Lesson, Module, ProgrammeContent, QuizContent, load_content
 from .models import ContentVersion
 from .schema import LessonFront, ModuleMeta, Quiz
 
 
 def content_root() -> Path:
+    """LMS_PLUGIN_CONTENT_DIR when set; otherwise the content shipped with the tool (the
+    project's own folders in a checkout, the packaged copy in an installed wheel)."""
     configured = current_app.config.get("LMS_PLUGIN_CONTENT_DIR")
-    return Path(configured) if configured else Path(current_app.root_path).parent
+    return Path(configured) if configured else shipped_root()
 
 
 @dataclass

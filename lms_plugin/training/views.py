@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from ..content.loader import Module
@@ -29,9 +39,20 @@ def _course() -> Course | None:
 
 
 def _module_or_404(slug: str) -> Module:
-    module = get_catalog().modules.get(slug)
+    """The module, or a 404 page that tells the learner calmly what is going on and the
+    operator which command loads the content (a fresh install with no content synced, or
+    a link naming a module that is not loaded)."""
+    catalog = get_catalog()
+    module = catalog.modules.get(slug)
     if module is None:
-        abort(404, description=f"There is no module called {slug!r}.")
+        loaded = sorted(catalog.modules)
+        current_app.logger.warning(
+            "module %r was asked for but is not loaded (%s); to load content, run "
+            "`lms-plugin content sync`",
+            slug, "loaded: " + ", ".join(loaded) if loaded else "no content is loaded",
+        )
+        page = render_template("training/not_loaded.html", slug=slug, loaded=loaded)
+        abort(make_response(page, 404))
     return module
 
 
