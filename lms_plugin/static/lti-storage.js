@@ -18,11 +18,16 @@
   function ask(subject, key, value) {
     return new Promise(function (resolve) {
       var id = subject + "-" + key + "-" + Math.random().toString(36).slice(2);
-      pending[id] = resolve;
       var message = { subject: subject, message_id: id, key: key };
       if (value !== undefined) message.value = value;
+      // The platform's storage frame (Canvas: a hidden frame on its sso origin) may still
+      // be loading when this page runs: ask again until it answers. Asking twice is safe.
+      var retry = setInterval(function () { frame.postMessage(message, d.origin); }, 300);
+      pending[id] = function (answer) { clearInterval(retry); resolve(answer); };
       frame.postMessage(message, d.origin);
-      setTimeout(function () { if (pending[id]) { delete pending[id]; resolve(null); } }, 3000);
+      setTimeout(function () {
+        if (pending[id]) { delete pending[id]; clearInterval(retry); resolve(null); }
+      }, 3000);
     });
   }
 

@@ -88,10 +88,13 @@ class StubTool:
         script = """
 var out = document.getElementById("out");
 function ask(win, msg) {
+  /* The hidden forwarding frame may still be loading: ask again until it answers. */
   return new Promise(function (resolve) {
+    var timer = setInterval(function () { win.postMessage(msg, "*"); }, 250);
     window.addEventListener("message", function h(e) {
       if (e.data && e.data.message_id === msg.message_id) {
         window.removeEventListener("message", h);
+        clearInterval(timer);
         resolve({origin: e.origin, data: e.data});
       }
     });
