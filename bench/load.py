@@ -208,7 +208,8 @@ def run_cli(env: dict[str, str], *args: str) -> None:
 def setup(kind: str, plat: Platform, tmp: Path) -> dict[str, str]:
     env = {"SECRET_KEY": "bench-secret", "LMS_PLUGIN_INSTANCE_PATH": str(tmp),
            "LMS_PLUGIN_CONTENT_DIR": str(ROOT), "LMS_PLUGIN_LOG_LEVEL": "WARNING",
-           "LMS_PLUGIN_ROSTER_SYNC_SECONDS": "0", "LMS_PLUGIN_RATE_LIMITS": "0"}
+           "LMS_PLUGIN_ROSTER_SYNC_SECONDS": "0", "LMS_PLUGIN_RATE_LIMITS": "0",
+           "LMS_PLUGIN_ALLOW_PRIVATE_URLS": "1"}  # its LMS is on this machine
     if kind == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'load.db'}"
     else:
@@ -246,7 +247,14 @@ def seed_certificate(env: dict[str, str]) -> str:
     with app.app_context():
         from datetime import UTC, datetime, timedelta
 
-        user = User(issuer=ISSUER, sub="certified-1", name="Certified Person")
+        from sqlalchemy import select
+
+        from lms_plugin.lti.models import Platform as Registration
+
+        organisation_id = db.session.scalar(select(Registration.organisation_id).where(
+            Registration.issuer == ISSUER))
+        user = User(organisation_id=organisation_id, issuer=ISSUER, sub="certified-1",
+                    name="Certified Person")
         db.session.add(user)
         db.session.flush()
         code = "BENCHCERTQFXCATE2345"

@@ -75,7 +75,7 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
         LessonProgress,
         ModuleCompletion,
     )
-    from lms_plugin.users.models import Course, Enrollment, User
+    from lms_plugin.users.models import Course, Enrollment, Organisation, User
 
     counts: dict[str, int] = {}
     with app.app_context():
@@ -90,13 +90,17 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
                 conn.execute(insert(model), part)
             counts[model.__tablename__] = counts.get(model.__tablename__, 0) + len(rows)
 
-        put(Course, [{"id": c + 1, "issuer": ISSUER, "context_id": f"course-{c}",
+        put(Organisation, [{"id": 1, "name": "Bench organisation", "created_at": now}])
+        put(Course, [{"id": c + 1, "organisation_id": 1, "issuer": ISSUER,
+                      "context_id": f"course-{c}",
                       "title": f"Course {c:03d}", "created_at": now} for c in range(200)])
         departments = [f"Department {d:02d}" for d in range(20)]
         # The admin who views the reports, and the learners.
-        put(User, [{"id": 1, "issuer": ISSUER, "sub": "admin", "name": "Bench Admin",
+        put(User, [{"id": 1, "organisation_id": 1, "issuer": ISSUER, "sub": "admin",
+                    "name": "Bench Admin",
                     "department": None, "created_at": now}] + [
-            {"id": i + 2, "issuer": ISSUER, "sub": f"u{i}", "name": f"Learner {i}",
+            {"id": i + 2, "organisation_id": 1, "issuer": ISSUER, "sub": f"u{i}",
+             "name": f"Learner {i}",
              "department": departments[rng.randrange(20)] if rng.random() > 0.03 else None,
              "created_at": now} for i in range(learners)])
         enrol, progress, completions, attempts = [], [], [], []
@@ -177,7 +181,7 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
         put(Certificate, certificates)
         put(SurveyResponse, [{"phase": rng.choice(["pre", "post"]), "item_id": rng.choice(
             ["comfort-talking", "confidence-supporting", "know-where-help", "need-to-hide"]),
-            "value": rng.randint(1, 5), "issuer": ISSUER,
+            "value": rng.randint(1, 5), "issuer": ISSUER, "organisation_id": 1,
             "department": departments[rng.randrange(20)],
             "week": (now - timedelta(days=rng.randrange(120))).date()}
             for _ in range(learners // 2)])
@@ -197,6 +201,7 @@ def signed_in_client(app: Any) -> Any:
         session["_user_id"] = "1"
         session["_fresh"] = True
         session["roles"] = ["admin"]
+        session["session_version"] = 1
     return client
 
 

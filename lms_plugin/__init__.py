@@ -20,6 +20,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.load(app.instance_path))
     if config:
         app.config.update(config)
+    if app.config["LMS_PLUGIN_DEMO"]:
+        app.config["LMS_PLUGIN_ALLOW_PRIVATE_URLS"] = True  # the demo LMS is this server
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
         config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),

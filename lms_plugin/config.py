@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_PREFIX": "lms_plugin:",
     "CONTENT_DIR": "",
     "HELP_FILE": "",
+    # Fetch platform-supplied URLs (configuration, keys, tokens, grades, rosters) on
+    # loopback and private addresses too: an LMS on the same private network; the demo
+    "ALLOW_PRIVATE_URLS": False,
     # YAML `items: [{id, text}]` for the pre/post survey (none: the default statements)
     "SURVEY_FILE": "",
     # Reports: the LTI custom claim naming a person's department or cohort

@@ -47,6 +47,26 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own with no tables: a SQLite file, or a fresh PostgreSQL schema
+    when TEST_DATABASE_URL is set."""
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if not pg:
+        yield "sqlite:///" + str(tmp_path / "fresh.db")
+        return
+    schema = "lp_fresh_" + uuid.uuid4().hex[:10]
+    admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_url(pg, schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     config = {
         "TESTING": True,
@@ -56,6 +76,9 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
         "SECRET_KEY": SECRET,
         # Reports fresh on every request; the cache has its own test.
         "LMS_PLUGIN_REPORT_CACHE_SECONDS": 0,
+        # The test LMSs run on loopback addresses; tests/functional/test_outbound.py
+        # checks the rule that refuses them in production.
+        "LMS_PLUGIN_ALLOW_PRIVATE_URLS": True,
     }
     config.update(extra)
     os.environ["LMS_PLUGIN_INSTANCE_PATH"] = str(tmp)

@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db
 from ..users.models import ADMIN, Enrollment, User
+from ..users.sessions import current_organisation_id
 from .forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
 from .models import PENDING, Certificate, LoggedHours, ProgrammeEnrolment, SupervisorAssignment
 from .reminders import reminders_for_admins
@@ -42,7 +43,7 @@ def _require_admin() -> None:
 def _person(slug: str, user_id: int) -> tuple[User, ProgrammeEnrolment]:
     get_programme(slug)
     person = db.session.get(User, user_id)
-    if person is None or person.issuer != current_user.issuer:
+    if person is None or person.organisation_id != current_organisation_id():
         abort(404, description="There is no such person in this programme.")
     enrolment = get_enrolment(person, slug)
     if enrolment is None:
@@ -58,7 +59,7 @@ def _supervisor_candidates(trainee: User, slug: str) -> list[User]:
         Certificate.programme_slug == (rule.certified_in or ""),
         Certificate.current_key.is_not(None), Certificate.revoked_at.is_(None))
     rows = db.session.scalars(select(User).where(
-        User.issuer == trainee.issuer, User.id != trainee.id,
+        User.organisation_id == trainee.organisation_id, User.id != trainee.id,
         or_(User.id.in_(by_role), User.id.in_(certified))).order_by(User.name).limit(500))
     return [u for u in rows if is_qualified_supervisor(u, slug)]
 
@@ -80,12 +81,13 @@ def people(slug: str) -> Any:
     for enrolment in db.session.scalars(
             select(ProgrammeEnrolment).join(User, User.id == ProgrammeEnrolment.user_id)
             .where(ProgrammeEnrolment.programme_slug == slug,
-                   User.issuer == current_user.issuer)
+                   User.organisation_id == current_organisation_id())
             .order_by(User.name).limit(1000)):
         standing = get_standing(enrolment.user, slug)
         assert standing is not None
         rows.append((enrolment.user, standing.evaluation, pending.get(enrolment.user_id, 0)))
-    audit("programme.people.view", current_user, None, None, programme=slug)
+    audit("programme.people.view", current_user, None, None,
+          organisation_id=current_organisation_id(), programme=slug)
     db.session.commit()
     return render_template("certification/admin_people.html", programme=programme, rows=rows,
                            labels=STATUS_LABELS, reminders=reminders_for_admins(slug))

@@ -25,10 +25,10 @@ def may_list(user: User) -> bool:
 
 
 def listed_supporters(viewer: User) -> list[tuple[User, DirectoryListing]]:
-    """Listings visible to a colleague in the same organisation (LMS issuer)."""
+    """Listings visible to a colleague in the same organisation."""
     rows = db.session.execute(
         select(User, DirectoryListing).join(DirectoryListing, DirectoryListing.user_id == User.id)
-        .where(User.issuer == viewer.issuer, _certified(User.id))
+        .where(User.organisation_id == viewer.organisation_id, _certified(User.id))
         .order_by(User.name, User.id))
     return [(user, listing) for user, listing in rows]
 

@@ -185,6 +185,10 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     __table_args__ = (Index("ix_audit_event_at", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Whose log it is in (the subject's organisation, else the actor's); kept when either
+    # person is erased.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(80))

@@ -62,8 +62,16 @@ def _aware(value: datetime) -> datetime:
 
 
 def audit(action: str, actor: User | None, subject: User | None = None,
-          obj: Any = None, **detail: Any) -> None:
+          obj: Any = None, *, organisation_id: int | None = None, **detail: Any) -> None:
+    """Log it in the subject's organisation, else the one named (an operator acting in an
+    organisation not their own), else the actor's."""
+    owner = subject or actor
+    if subject is None and organisation_id is not None:
+        in_organisation: int | None = organisation_id
+    else:
+        in_organisation = owner.organisation_id if owner else None
     db.session.add(AuditEvent(
+        organisation_id=in_organisation,
         action=action, actor_id=actor.id if actor else None,
         subject_id=subject.id if subject else None,
         object_type=type(obj).__name__ if obj is not None else None,
@@ -249,7 +257,7 @@ def may_supervise(supervisor: User, trainee: User, slug: str | None = None) -> b
     """An admin, a mentor whose role_scope_mentor names the trainee, or a supervisor an
     admin assigned to them; never oneself. With a programme, the supervisor must also
     meet its rule for who may supervise."""
-    if supervisor.id == trainee.id:
+    if supervisor.id == trainee.id or supervisor.organisation_id != trainee.organisation_id:
         return False
     if slug is not None and not is_qualified_supervisor(supervisor, slug):
         return False
@@ -267,6 +275,7 @@ def supervisors_of(trainee: User) -> list[User]:
     """The people a trainee can send hours to: their LMS mentors and assigned supervisors."""
     mentors = db.session.scalars(select(User).join(MentorScope, MentorScope.mentor_id == User.id)
                                  .where(MentorScope.mentee_sub == trainee.sub,
+                                        User.organisation_id == trainee.organisation_id,
                                         User.issuer == trainee.issuer, User.id != trainee.id))
     assigned = db.session.scalars(select(User).join(
         SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
@@ -277,6 +286,7 @@ def supervisors_of(trainee: User) -> list[User]:
 def trainees_of(supervisor: User) -> list[User]:
     scoped = db.session.scalars(select(User).join(MentorScope, MentorScope.mentee_sub == User.sub)
                                 .where(MentorScope.mentor_id == supervisor.id,
+                                       User.organisation_id == supervisor.organisation_id,
                                        User.issuer == supervisor.issuer))
     assigned = db.session.scalars(select(User).join(
         SupervisorAssignment, SupervisorAssignment.trainee_id == User.id)
@@ -300,7 +310,7 @@ def assign_supervisor(trainee: User, supervisor: User, slug: str, admin: User
                       ) -> SupervisorAssignment:
     if supervisor.id == trainee.id:
         raise CertificationError("Nobody supervises themselves.")
-    if supervisor.issuer != trainee.issuer:
+    if supervisor.organisation_id != trainee.organisation_id:
         raise CertificationError("The supervisor must belong to the same organisation.")
     if not is_qualified_supervisor(supervisor, slug):
         raise CertificationError(

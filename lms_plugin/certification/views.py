@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
 from ..users.models import ADMIN, User
+from ..users.sessions import current_organisation_id
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
@@ -262,6 +263,12 @@ def unlist(slug: str) -> Any:
 # --- certificates -----------------------------------------------------------------------------
 
 
+def _in_my_organisation(certificate: Certificate) -> bool:
+    holder = db.session.get(User, certificate.user_id)
+    return (current_user.is_authenticated and holder is not None
+            and holder.organisation_id == current_organisation_id())
+
+
 def _own_certificate(certificate_id: int) -> Certificate:
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None or certificate.user_id != current_user.id:
@@ -299,13 +306,15 @@ def badge(certificate_id: int) -> Response:
     return response
 
 
-@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@bp.route("/certificates/<code>/revoke", methods=["POST"])
 @login_required
-def revoke(certificate_id: int) -> Any:
+def revoke(code: str) -> Any:
+    """By the certificate's unguessable code; only an admin of the holder's organisation
+    (anyone else is told there is no such certificate)."""
     if not _is_admin():
         abort(403, description="Only an L&D admin can revoke a certificate.")
-    certificate = db.session.get(Certificate, certificate_id)
-    if certificate is None:
+    certificate = get_certificate_by_code(code)
+    if certificate is None or not _in_my_organisation(certificate):
         abort(404, description="There is no such certificate.")
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -356,8 +365,8 @@ def verify(code: str) -> Any:
     if as_json:
         return jsonify(data)
     return render_template("certification/verify.html", certificate=data,
-                           revoke_form=ReasonForm() if _is_admin() else None,
-                           certificate_id=certificate.id)
+                           revoke_form=ReasonForm() if _is_admin()
+                           and _in_my_organisation(certificate) else None)
 
 
 @bp.route("/verify/badge", methods=["GET", "POST"])

@@ -20,6 +20,7 @@ from ..jobs.outbox import enqueue
 from ..store import get_store
 from ..users.models import User
 from .models import AgsEndpoint, AgsLineItem, Platform
+from .outbound import OutboundSession
 from .tool_config import registration_for
 
 SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
@@ -107,8 +108,7 @@ def deliver_score(payload: dict[str, Any]) -> None:
     platform = db.session.get(Platform, payload["platform_id"])
     if platform is None:
         raise DeliveryError("the platform registration no longer exists")
-    session = requests.Session()
-    session.request = _with_timeout(session.request)  # type: ignore[method-assign]
+    session = OutboundSession()
     connector = StoreServiceConnector(registration_for(platform), session)
     ags = AssignmentsGradesService(connector, payload["ags"])
     s = payload["score"]
@@ -176,11 +176,3 @@ def _line_item(ags: AssignmentsGradesService, platform: Platform, payload: dict[
                                resource_id=spec["resourceId"], lineitem_url=found.get_id()))
     db.session.commit()
     return found
-
-
-def _with_timeout(request: Any) -> Any:
-    def call(*args: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("timeout", 10)
-        return request(*args, **kwargs)
-
-    return call

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
+from ..users.models import Organisation
 from .keys import ToolKeyError, get_signing_key, query_published_keys, retire_key, rotate_keys
 from .models import Platform, ToolKey
 from .registration import save_platform
@@ -32,6 +33,9 @@ keys_cli = AppGroup("keys", help="The tool's signing keys.")
 )
 @click.option("--auth-audience", help="Audience for token requests, if not the token URL.")
 @click.option("--name", default="", help="A name to show admins.")
+@click.option("--organisation", "organisation_id", type=int,
+              help="Add it to this existing organisation (its number in `platform list`), "
+                   "e.g. a second client id of the same LMS. Default: a new organisation.")
 def platform_add(
     issuer: str,
     client_id: str,
@@ -42,10 +46,14 @@ def platform_add(
     public_key_file: Path | None,
     auth_audience: str | None,
     name: str,
+    organisation_id: int | None,
 ) -> None:
     """Register a platform by hand (or update it)."""
     if bool(keyset_url) == bool(public_key_file):
         raise click.UsageError("Give exactly one of --keyset-url and --public-key-file.")
+    if organisation_id is not None and db.session.get(Organisation, organisation_id) is None:
+        raise click.UsageError(f"There is no organisation {organisation_id}; "
+                               "`lms-plugin platform list` shows them.")
     pem = _read_public_key(public_key_file) if public_key_file else None
     platform = save_platform(
         issuer=issuer,
@@ -56,7 +64,9 @@ def platform_add(
         public_key_pem=pem,
         auth_audience=auth_audience,
         name=name,
+        organisation_id=organisation_id,
     )
+    platform.approved = True  # an operator typed it in
     from .registration import add_deployment
 
     for dep in deployment_id:
@@ -93,7 +103,12 @@ def platform_list() -> None:
     for p in platforms:
         found = True
         how = "dynamic registration" if p.registered_dynamically else "operator"
-        click.echo(f"[{p.id}] {p.name or p.issuer}\n"
+        organisation = db.session.get(Organisation, p.organisation_id)
+        click.echo(f"[{p.id}] {p.name or p.issuer}"
+                   + ("" if p.approved else "  WAITING FOR APPROVAL: lms-plugin platform "
+                      f"approve {p.id}") + "\n"
+                   f"    organisation [{p.organisation_id}] "
+                   f"{organisation.name if organisation else ''}\n"
                    f"    issuer={p.issuer}  client_id={p.client_id}  registered by {how}\n"
                    f"    keys={p.keyset_url or 'fixed public key'}\n"
                    f"    token audience={p.auth_audience or p.auth_token_url}")
@@ -109,6 +124,27 @@ def platform_list() -> None:
             click.echo("    framed from: " + ", ".join(p.frame_origins.split()))
     if not found:
         click.echo("No platforms registered. Use `lms-plugin platform add` or /lti/register.")
+
+
+@platform_cli.command("approve")
+@click.argument("platform_id", type=int)
+@click.option("--organisation", "organisation_id", type=int,
+              help="Move it into this existing organisation first (e.g. the school already "
+                   "registered under another client id). Default: the new one it came with.")
+def platform_approve(platform_id: int, organisation_id: int | None) -> None:
+    """Let a platform that registered itself without the registration key launch."""
+    platform = db.session.get(Platform, platform_id)
+    if platform is None:
+        raise click.ClickException(
+            f"No platform {platform_id}; `lms-plugin platform list` shows the ids.")
+    if organisation_id is not None:
+        if db.session.get(Organisation, organisation_id) is None:
+            raise click.ClickException(f"There is no organisation {organisation_id}.")
+        platform.organisation_id = organisation_id
+    platform.approved = True
+    db.session.commit()
+    click.echo(f"Approved {platform.issuer} (client id {platform.client_id}) in organisation "
+               f"{platform.organisation_id}: its launches are accepted now.")
 
 
 @platform_cli.command("deployments")

@@ -24,6 +24,7 @@ from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.session import SessionService
 
 from ..store import get_store
+from .outbound import OutboundSession
 from .tool_config import (
     AmbiguousIssuer,
     DatabaseToolConf,
@@ -139,6 +140,7 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
         ) from None
     if platform is None:
         raise LaunchError(_unknown_registration(iss, client_id), status=403)
+    _require_approved(platform)
     target = _param("target_link_uri")
     if target and not _is_ours(target):
         raise LaunchError("The login request asks to open a page that is not this tool's.")
@@ -168,6 +170,15 @@ def _is_ours(url: str) -> bool:
     if base:
         allowed.add(urlparse(base).netloc)
     return urlparse(url).netloc in allowed
+
+
+def _require_approved(platform: Any) -> None:
+    if not platform.approved:
+        raise LaunchError(
+            "This LMS registered itself with the tool, and an operator of the tool has not "
+            f"approved the registration yet (number {platform.id}: lms-plugin platform "
+            "approve). Ask your LMS administrator to contact them.",
+            status=403, title="Waiting for approval")
 
 
 def _unknown_registration(iss: str, client_id: str | None) -> str:
@@ -292,6 +303,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         platform = get_platform(body["iss"], self.get_client_id())
         if platform is None:  # checked in validate_audience; kept for safety
             raise LaunchError(_unknown_registration(body["iss"], self.get_client_id()), 403)
+        _require_approved(platform)
         from .tool_config import registration_for
 
         self._registration = registration_for(platform)
@@ -304,12 +316,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def _fetch_keyset(self, url: str) -> dict[str, Any]:
         try:
-            resp = requests.get(url, timeout=5)
+            resp = OutboundSession().get(url)
             resp.raise_for_status()
             keyset = resp.json()
-        except (requests.RequestException, ValueError) as exc:
+        except (requests.RequestException, ValueError):
+            # Saying why would tell a prober what answers where: the log says it.
+            current_app.logger.warning("key set %s could not be read", url, exc_info=True)
             raise LaunchError(
-                f"The platform's key set at {url} could not be read ({exc.__class__.__name__}).",
+                "The platform's key set could not be read; try again in a moment.",
                 status=502,
                 title="The LMS could not be reached",
             ) from None

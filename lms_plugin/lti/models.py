@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,8 +21,14 @@ class Platform(db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("issuer", "client_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     issuer: Mapped[str] = mapped_column(String(500), index=True)
+    # A dynamic registration made without the registration key waits for an operator
+    # (`lms-plugin platform approve`), as Moodle leaves a new tool pending; no launch
+    # is accepted until then.
+    approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     client_id: Mapped[str] = mapped_column(String(255))
     auth_login_url: Mapped[str] = mapped_column(String(1000))
     auth_token_url: Mapped[str] = mapped_column(String(1000))

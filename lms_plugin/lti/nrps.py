@@ -19,8 +19,9 @@ from ..extensions import db
 from ..jobs.outbox import enqueue
 from ..users.models import Course, Enrollment, User
 from ..users.roles import map_roles
-from .ags import DeliveryError, StoreServiceConnector, _with_timeout
+from .ags import DeliveryError, StoreServiceConnector
 from .models import Platform
+from .outbound import OutboundSession
 from .tool_config import registration_for
 
 ROSTER_KIND = "nrps.roster"
@@ -52,8 +53,7 @@ def sync_roster(payload: dict[str, Any]) -> None:
     course = db.session.get(Course, payload["course_id"])
     if platform is None or course is None:
         return  # the registration or course is gone: nothing to sync
-    session = requests.Session()
-    session.request = _with_timeout(session.request)  # type: ignore[method-assign]
+    session = OutboundSession()
     service = NamesRolesProvisioningService(
         StoreServiceConnector(registration_for(platform), session),
         {"context_memberships_url": payload["url"]})
@@ -95,10 +95,11 @@ def _upsert_members(issuer: str, course: Course, members: list[Any]) -> set[int]
         if not isinstance(member, dict) or not isinstance(member.get("user_id"), str):
             continue
         sub = member["user_id"][:255]
-        user = db.session.scalars(select(User).where(User.issuer == issuer,
-                                                     User.sub == sub)).first()
+        user = db.session.scalars(select(User).where(
+            User.organisation_id == course.organisation_id, User.issuer == issuer,
+            User.sub == sub)).first()
         if user is None:
-            user = User(issuer=issuer, sub=sub)
+            user = User(organisation_id=course.organisation_id, issuer=issuer, sub=sub)
             db.session.add(user)
         name = member.get("name")
         if isinstance(name, str) and name.strip() and not user.name:

@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
 from ..security import ANY, allow_framing, origin_of
+from ..users.models import Organisation
 from .launch import LaunchError
 from .models import Deployment, Platform
-from .tool_config import query_platforms
+from .outbound import OutboundSession
+from .tool_config import get_platform, query_platforms
 
 SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -28,6 +30,11 @@ SCOPES = [
 ]
 PLATFORM_CONF = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONF = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+COULD_NOT_FETCH = (
+    "The tool could not fetch the LMS configuration from the address the LMS gave. Start "
+    "the registration again from the LMS; if it keeps failing, the tool's operators can "
+    "see why in its log."
+)
 DESCRIPTION = (
     "Workplace mental-health awareness training and peer-supporter certification: "
     "modules, quizzes, supervised practice and verifiable certificates."
@@ -49,8 +56,12 @@ def _urls() -> dict[str, str]:
 
 
 class ToolDynamicRegistration(DynamicRegistration):
-    def __init__(self, openid_configuration: str, registration_token: str | None):
+    def __init__(self, openid_configuration: str, registration_token: str | None,
+                 approved: bool):
         self.openid_configuration = openid_configuration
+        # With the operators' registration key the platform may launch at once; without
+        # it, it waits for `lms-plugin platform approve`.
+        self.approved = approved
         self.registration_token = registration_token
         self.urls = _urls()
         self.client_name = current_app.config["LMS_PLUGIN_TOOL_NAME"]
@@ -58,7 +69,7 @@ class ToolDynamicRegistration(DynamicRegistration):
         self.platform: Platform | None = None
 
     def get_request_session(self) -> requests.Session:
-        return _TimeoutSession()
+        return OutboundSession()
 
     def get_openid_configuration_endpoint(self) -> str:
         return self.openid_configuration
@@ -120,18 +131,14 @@ class ToolDynamicRegistration(DynamicRegistration):
             headers["Authorization"] = "Bearer " + self.registration_token
         with self.get_request_session() as session:
             resp = session.get(self.openid_configuration, headers=headers)
-        if not resp.ok:
-            raise LaunchError(
-                f"The platform's OpenID configuration could not be read (HTTP {resp.status_code}).",
-                502,
-                title="Registration failed",
-            )
         try:
-            conf = resp.json()
+            conf = resp.json() if resp.ok else None
         except ValueError:
             conf = None
         if not isinstance(conf, dict):
-            raise LaunchError("The platform's OpenID configuration is not a JSON object.")
+            current_app.logger.warning("registration: %s answered %s, not a configuration",
+                                       self.openid_configuration, resp.status_code)
+            raise LaunchError(COULD_NOT_FETCH, 502, title="Registration failed")
         issuer = conf.get("issuer")
         if not isinstance(issuer, str) or origin_of(issuer) is None:
             raise LaunchError("The platform's OpenID configuration names no issuer URL.")
@@ -151,6 +158,13 @@ class ToolDynamicRegistration(DynamicRegistration):
         if not isinstance(client_id, str) or not client_id:
             raise LaunchError("The platform's registration response has no client_id.")
         platform_conf = openid_configuration.get(PLATFORM_CONF) or {}
+        if get_platform(openid_configuration["issuer"], client_id) is not None:
+            # A registration never rewrites another: the LMS names its issuer and the
+            # client id itself, and could otherwise redirect someone else's logins.
+            raise LaunchError(
+                f"{openid_configuration['issuer']} (client id {client_id}) is already "
+                "registered with this tool; an operator can change it with "
+                "lms-plugin platform add.", 409, title="Registration refused")
         # Token requests are addressed to the token URL: Canvas publishes a bare host as
         # `authorization_server`, which its own token endpoint refuses as an audience.
         platform = save_platform(
@@ -162,6 +176,7 @@ class ToolDynamicRegistration(DynamicRegistration):
             name=str(platform_conf.get("product_family_code") or ""),
             deployment_id=deployment_id if isinstance(deployment_id, str) else None,
             deployment_added_by="registration",
+            approved=self.approved,
         )
         # Canvas names no deployment here: it makes one when the tool is installed in an
         # account or course, and the first signed launch is where we learn it.
@@ -187,12 +202,6 @@ def _check_key_set_binding(issuer: str, jwks_uri: str) -> None:
         )
 
 
-class _TimeoutSession(requests.Session):
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 10)
-        return super().request(*args, **kwargs)
-
-
 def save_platform(
     *,
     issuer: str,
@@ -205,15 +214,28 @@ def save_platform(
     name: str = "",
     deployment_id: str | None = None,
     deployment_added_by: str = "operator",
+    organisation_id: int | None = None,
+    approved: bool = True,
 ) -> Platform:
-    """Create or update a platform registration (and a deployment); flush, no commit."""
+    """Create or update a platform registration (and a deployment); flush, no commit.
+
+    A new registration belongs to the organisation given, or to a new one named after
+    it; an existing one keeps its organisation unless another is given."""
     platform = db.session.scalars(
         select(Platform).where(Platform.issuer == issuer, Platform.client_id == client_id)
     ).first()
+    name = name or (platform.name if platform else "") or urlparse(issuer).netloc
+    if organisation_id is None and platform is None:
+        organisation = Organisation(name=name[:200])
+        db.session.add(organisation)
+        db.session.flush()
+        organisation_id = organisation.id
     if platform is None:
-        platform = Platform(issuer=issuer, client_id=client_id)
+        platform = Platform(issuer=issuer, client_id=client_id, approved=approved)
         db.session.add(platform)
-    platform.name = name or platform.name or urlparse(issuer).netloc
+    if organisation_id is not None:
+        platform.organisation_id = organisation_id
+    platform.name = name
     platform.auth_login_url = auth_login_url
     platform.auth_token_url = auth_token_url
     platform.keyset_url = keyset_url
@@ -287,13 +309,23 @@ def register() -> Any:
             key=request.values.get("key", ""),
             urls=_urls(),
         )
-    dr = ToolDynamicRegistration(openid_configuration, registration_token)
+    dr = ToolDynamicRegistration(openid_configuration, registration_token, approved=bool(key))
     try:
         dr.register()
-    except (LtiException, requests.RequestException, AssertionError, ValueError) as exc:
+    except requests.RequestException:
+        # One message for every network failure: what answered where is for the log, not
+        # for whoever can post here (a registration names any URL it likes).
         db.session.rollback()
+        current_app.logger.warning("registration with %s failed", openid_configuration,
+                                   exc_info=True)
+        raise LaunchError(COULD_NOT_FETCH, 502, title="Registration failed") from None
+    except (LtiException, AssertionError, ValueError):
+        db.session.rollback()
+        current_app.logger.warning("registration with %s refused", openid_configuration,
+                                   exc_info=True)
         raise LaunchError(
-            f"The platform did not accept the registration: {exc}", 502,
+            "The LMS did not accept the registration. Start it again from the LMS; if it "
+            "keeps failing, the tool's operators can see why in its log.", 502,
             title="Registration failed",
         ) from None
     db.session.commit()

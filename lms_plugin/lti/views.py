@@ -13,15 +13,14 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_login import login_user
 
 from ..extensions import csrf, db, limiter, person_or_address
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
 from ..users.services import record_launch
+from ..users.sessions import start_session
 from . import deep_linking, registration
 from .framing import launch_frame_ancestors, learn_frame_origins
 from .keys import get_jwks
@@ -122,7 +121,7 @@ def launch() -> Any:
     assert platform is not None
     if message.new_deployment_id:
         accept_first_deployment(platform, message.new_deployment_id)
-    identity = record_launch(claims)
+    identity = record_launch(claims, platform.organisation_id)
     record_ags_endpoint(identity.user, registration.platform_id, identity.course, claims)
     count_launch("deep_linking" if claims.get(CLAIM + "message_type") == DEEP_LINKING
                  else "resource_link")
@@ -130,13 +129,9 @@ def launch() -> Any:
     ancestors = launch_frame_ancestors(platform, claims, base_url())
     if identity.course is not None:
         request_roster_sync(identity.course, registration.platform_id)
+    start_session(identity.user, identity.roles, launch_id=message.get_launch_id(),
+                  course_id=identity.course.id if identity.course else None)
     db.session.commit()
-    # A launch starts a fresh session: nothing of whoever used this browser before.
-    session.clear()
-    login_user(identity.user)
-    session["launch_id"] = message.get_launch_id()
-    session["roles"] = sorted(identity.roles)
-    session["course_id"] = identity.course.id if identity.course else None
     remember_frame_ancestors(ancestors)
     allow_framing(ancestors)
     if claims.get(CLAIM + "message_type") == DEEP_LINKING:

@@ -39,6 +39,8 @@ from ..quiz.models import QuizAttempt
 from ..reporting.models import SurveyCompletion
 from ..training.models import LessonProgress, ModuleCompletion
 from ..users.models import ADMIN, Course, Enrollment, MentorScope, User
+from ..users.services import end_sessions
+from ..users.sessions import current_organisation_id
 from .services import erase_person
 
 bp = Blueprint("privacy", __name__)
@@ -127,7 +129,7 @@ def erase(user_id: int) -> Response:
     if ADMIN not in session.get("roles", []):
         abort(403, description="Only an L&D admin can erase a person's records.")
     person = db.session.get(User, user_id)
-    if person is None or person.issuer != current_user.issuer:
+    if person is None or person.organisation_id != current_organisation_id():
         abort(404, description="There is no such person.")
     if person.id == current_user.id:
         abort(400, description="Ask another admin to erase your own records.")
@@ -135,6 +137,7 @@ def erase(user_id: int) -> Response:
     if not form.validate_on_submit() or (form.confirm.data or "").strip() != "ERASE":
         abort(400, description="Type ERASE to confirm: erasing cannot be undone.")
     erase_person(person, current_user)
+    end_sessions(person)  # their signed-in browsers lose access now, not when they expire
     db.session.commit()
     flash("Erased. Certificates already issued remain as a minimal record (name, "
           "programme, dates) so they can still be verified or revoked.", "success")

@@ -24,6 +24,8 @@ class SurveyResponse(db.Model):  # type: ignore[name-defined]
     item_id: Mapped[str] = mapped_column(String(80))
     value: Mapped[int] = mapped_column(Integer)  # 1..5 Likert
     issuer: Mapped[str] = mapped_column(String(500))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     department: Mapped[str | None] = mapped_column(String(120))
     week: Mapped[date] = mapped_column(Date)  # the Monday of the week it was given
 

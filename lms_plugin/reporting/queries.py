@@ -1,5 +1,5 @@
 """Report queries: SQL aggregations (never a Python loop over people) that return count
-tables for `suppression.suppress`. Every query is scoped to one organisation (issuer) and
+tables for `suppression.suppress`. Every query is scoped to one organisation and
 optionally to a course and a department."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ PIPELINE_LABELS = {
 
 @dataclass(frozen=True)
 class Filters:
-    issuer: str
+    organisation_id: int
     course_id: int | None = None
     department: str | None = None
 
@@ -78,7 +78,8 @@ def in_scope(filters: Filters) -> list[ColumnElement[bool]]:
                               Enrollment.roles.contains(LEARNER))
     if filters.course_id is not None:
         enrolled = enrolled.where(Enrollment.course_id == filters.course_id)
-    conditions: list[ColumnElement[bool]] = [User.issuer == filters.issuer, enrolled]
+    conditions: list[ColumnElement[bool]] = [User.organisation_id == filters.organisation_id,
+                                                  enrolled]
     if filters.department is not None:
         conditions.append(_department(User.department) == filters.department)
     return conditions
@@ -127,7 +128,7 @@ def progress_by_course(filters: Filters, modules: list[str]) -> tuple[CountTable
              .join(Course, Course.id == Enrollment.course_id)
              .join(User, User.id == Enrollment.user_id)
              .outerjoin(LearnerProgress, LearnerProgress.user_id == Enrollment.user_id)
-             .where(User.issuer == filters.issuer, Enrollment.active.is_(True),
+             .where(User.organisation_id == filters.organisation_id, Enrollment.active.is_(True),
                     Enrollment.roles.contains(LEARNER)))
     if filters.course_id is not None:
         query = query.where(Enrollment.course_id == filters.course_id)
@@ -242,14 +243,16 @@ def pipeline_people(filters: Filters, programme: Programme, state: str, limit: i
     return [(int(i), n, d) for i, n, d in rows]
 
 
-def departments(issuer: str) -> list[str]:
+def departments(organisation_id: int) -> list[str]:
     return sorted(db.session.scalars(
-        select(_department(User.department)).distinct().where(User.issuer == issuer)),
+        select(_department(User.department)).distinct()
+        .where(User.organisation_id == organisation_id)),
         key=str.lower)
 
 
-def courses(issuer: str) -> list[Course]:
-    return list(db.session.scalars(select(Course).where(Course.issuer == issuer)
+def courses(organisation_id: int) -> list[Course]:
+    return list(db.session.scalars(select(Course).where(
+        Course.organisation_id == organisation_id)
                                    .order_by(Course.title)))
 
 

@@ -60,7 +60,7 @@ def build_report(key: str, filters: Filters) -> Report:
     if seconds <= 0:
         return _build_report(key, filters)
     cache_key = "report:" + hashlib.sha256(json.dumps(
-        [key, filters.issuer, filters.course_id, filters.department, min_size(),
+        [key, filters.organisation_id, filters.course_id, filters.department, min_size(),
          _content_version()]).encode()).hexdigest()
     store = get_store()
     cached = store.get(cache_key)
@@ -140,11 +140,11 @@ def _build_report(key: str, filters: Filters) -> Report:
         items = survey_config(current_app).items
 
         def survey(f: Filters) -> CountTable:
-            tables = survey_tables(f.issuer, items, f.department)
+            tables = survey_tables(f.organisation_id, items, f.department)
             return tables.pre if phase == "pre" else tables.post
 
         # The survey is not linked to courses: only the department filter applies.
-        scoped = Filters(filters.issuer, None, filters.department)
+        scoped = Filters(filters.organisation_id, None, filters.department)
         return Report(key, ("Before" if phase == "pre" else "After") + " the training",
                       "How many people chose each answer.", protected(survey, scoped),
                       {i.id: i.text for i in items}, {str(k): v for k, v in SCALE.items()},

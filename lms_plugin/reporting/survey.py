@@ -84,7 +84,8 @@ def record_answers(user: User, phase: str, answers: dict[str, int | None]) -> bo
     for item_id, value in answers.items():
         if value is not None:
             db.session.add(SurveyResponse(phase=phase, item_id=item_id, value=value,
-                                          issuer=user.issuer, department=user.department,
+                                          issuer=user.issuer, organisation_id=user.organisation_id,
+                                          department=user.department,
                                           week=monday))
     db.session.flush()
     return True
@@ -96,11 +97,12 @@ class SurveyTables:
     post: CountTable
 
 
-def survey_tables(issuer: str, items: list[Item], department: str | None = None
+def survey_tables(organisation_id: int, items: list[Item], department: str | None = None
                   ) -> SurveyTables:
     def table(phase: str) -> CountTable:
         query = (select(SurveyResponse.item_id, SurveyResponse.value, func.count())
-                 .where(SurveyResponse.issuer == issuer, SurveyResponse.phase == phase)
+                 .where(SurveyResponse.organisation_id == organisation_id,
+                        SurveyResponse.phase == phase)
                  .group_by(SurveyResponse.item_id, SurveyResponse.value))
         if department is not None:
             query = query.where(func.coalesce(SurveyResponse.department, "Not recorded")

@@ -37,6 +37,7 @@ from ..lti.nrps import request_roster_sync
 from ..quiz.models import QuizAttempt
 from ..training.models import ModuleCompletion
 from ..users.models import ADMIN, Course, Enrollment, User
+from ..users.sessions import current_organisation_id
 from . import charts
 from .queries import (
     NO_DEPARTMENT,
@@ -65,20 +66,21 @@ def _require_admin() -> None:
 
 def _filters() -> Filters:
     """From the query string, checked: garbage is a 400 that says what is wrong."""
-    filters = Filters(current_user.issuer)
+    organisation_id = current_organisation_id()
+    filters = Filters(organisation_id)
     course = request.args.get("course", "").strip()
     if course:
         if not course.isdigit():
             abort(400, description="The course filter must be one of the listed courses.")
         found = db.session.get(Course, int(course))
-        if found is None or found.issuer != current_user.issuer:
+        if found is None or found.organisation_id != organisation_id:
             abort(400, description="The course filter must be one of the listed courses.")
-        filters = Filters(filters.issuer, found.id, None)
+        filters = Filters(organisation_id, found.id, None)
     department = request.args.get("department", "").strip()
     if department:
-        if department not in departments(current_user.issuer):
+        if department not in departments(organisation_id):
             abort(400, description="The department filter must be one of the listed ones.")
-        filters = Filters(filters.issuer, filters.course_id, department)
+        filters = Filters(organisation_id, filters.course_id, department)
     return filters
 
 
@@ -115,8 +117,8 @@ def dashboard() -> Any:
                                  for state in PIPELINE})
     return render_template(
         "reporting/dashboard.html", reports=reports, charts=_charts, filters=filters,
-        query=_query(filters), course_options=courses(current_user.issuer),
-        department_options=departments(current_user.issuer), min_size=min_size(),
+        query=_query(filters), course_options=courses(current_organisation_id()),
+        department_options=departments(current_organisation_id()), min_size=min_size(),
         agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN)
 
 
@@ -128,7 +130,7 @@ def summary() -> Any:
     reports = [build_report(key, filters) for key in report_keys()]
     return render_template("reporting/summary.html", reports=reports, filters=filters,
                            min_size=min_size(), hidden=HIDDEN,
-                           course_options=courses(current_user.issuer))
+                           course_options=courses(current_organisation_id()))
 
 
 def _csv(rows: Iterator[list[Any]]) -> Iterator[str]:
@@ -163,7 +165,8 @@ def report_csv(key: str) -> Response:
         report = build_report(key, filters)
     except LookupError as exc:
         abort(404, description=str(exc))
-    audit("report.export", current_user, None, None, report=key, **_query(filters))
+    audit("report.export", current_user, None, None, report=key,
+          organisation_id=filters.organisation_id, **_query(filters))
     db.session.commit()
 
     def rows() -> Iterator[list[Any]]:
@@ -191,7 +194,8 @@ def pipeline_list(slug: str, state: str) -> Any:
         abort(404, description="There is no such list.")
     filters = _filters()
     people = pipeline_people(filters, content.programme, state)
-    audit("report.list.view", current_user, None, None, programme=slug, state=state,
+    audit("report.list.view", current_user, None, None,
+          organisation_id=current_organisation_id(), programme=slug, state=state,
           **_query(filters))
     db.session.commit()
     from .queries import PIPELINE_LABELS
@@ -207,7 +211,8 @@ def people_csv() -> Response:
     a page at a time, so memory does not grow with the number of people."""
     _require_admin()
     filters = _filters()
-    audit("report.people.export", current_user, None, None, **_query(filters))
+    audit("report.people.export", current_user, None, None,
+          organisation_id=filters.organisation_id, **_query(filters))
     db.session.commit()
     titles = module_titles()
     modules = list(titles)
@@ -249,7 +254,7 @@ def people_csv() -> Response:
 def person(user_id: int) -> Any:
     _require_admin()
     person_ = db.session.get(User, user_id)
-    if person_ is None or person_.issuer != current_user.issuer:
+    if person_ is None or person_.organisation_id != current_organisation_id():
         abort(404, description="There is no such person.")
     titles = module_titles()
     completions = {c.module_slug: c for c in db.session.scalars(
@@ -277,9 +282,8 @@ def audit_log() -> Any:
     if not page.isdigit() or int(page) < 1:
         abort(400, description="The page must be a positive number.")
     per = 100
-    org = select(User.id).where(User.issuer == current_user.issuer)
     events = list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.actor_id.in_(org) | AuditEvent.subject_id.in_(org))
+        select(AuditEvent).where(AuditEvent.organisation_id == current_organisation_id())
         .order_by(AuditEvent.id.desc()).offset((int(page) - 1) * per).limit(per + 1)))
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(
         {e.actor_id for e in events} | {e.subject_id for e in events}))).all())
@@ -294,10 +298,11 @@ def sync_roster_now(course_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form has expired; reload the page and try again.")
     course = db.session.get(Course, course_id)
-    if course is None or course.issuer != current_user.issuer:
+    if course is None or course.organisation_id != current_organisation_id():
         abort(404, description="There is no such course.")
     platform = db.session.scalars(select(Platform).where(
-        Platform.issuer == course.issuer)).first()
+        Platform.issuer == course.issuer,
+        Platform.organisation_id == course.organisation_id)).first()
     if platform is None or not request_roster_sync(course, platform.id, force=True):
         flash("This course's LMS does not offer a roster (Names and Role Provisioning).",
               "error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 
 from ..extensions import login_manager
-from .services import get_user
+from .sessions import load_session_user
 
 
 def init_app(app: Flask) -> None:
@@ -15,9 +15,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(admin_cli)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return get_user(int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(load_session_user)
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from .models import ADMIN, Course, Enrollment, LocalCredential, User
+from .models import ADMIN, Course, Enrollment, LocalCredential, Organisation, User
 
+# Local accounts are not people of any LMS: their own issuer keeps them apart.
+LOCAL_ISSUER = "local"
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_LENGTH = 12
@@ -22,7 +24,44 @@ class LocalLoginError(Exception):
     pass
 
 
-def create_local_admin(issuer: str, email: str, name: str, password: str) -> User:
+OPERATORS = "Tool operators"
+
+
+def organisation_for(organisation_id: int | None, issuer: str | None,
+                     operator: bool) -> Organisation:
+    """The organisation a new local admin belongs to: the one named; the one platform
+    registrations of this issuer belong to; or, for operators, their own."""
+    from sqlalchemy import select
+
+    from ..lti.models import Platform
+
+    if operator:
+        found = db.session.scalars(select(Organisation).where(
+            Organisation.name == OPERATORS)).first()
+        if found is None:
+            found = Organisation(name=OPERATORS)
+            db.session.add(found)
+            db.session.flush()
+        return found
+    if organisation_id is not None:
+        chosen = db.session.get(Organisation, organisation_id)
+        if chosen is None:
+            raise LocalLoginError(f"There is no organisation {organisation_id}; "
+                                  "`lms-plugin platform list` shows them.")
+        return chosen
+    ids = set(db.session.scalars(select(Platform.organisation_id).where(
+        Platform.issuer == issuer)))
+    if len(ids) != 1:
+        raise LocalLoginError(
+            f"{len(ids) or 'No'} organisations use the issuer {issuer}; name one with "
+            "--organisation (`lms-plugin platform list` shows them).")
+    found_org = db.session.get(Organisation, ids.pop())
+    assert found_org is not None
+    return found_org
+
+
+def create_local_admin(organisation: Organisation, email: str, name: str, password: str,
+                       operator: bool = False) -> User:
     email = email.strip().lower()
     if "@" not in email:
         raise LocalLoginError("Give the admin's email address.")
@@ -30,16 +69,20 @@ def create_local_admin(issuer: str, email: str, name: str, password: str) -> Use
         raise LocalLoginError(f"Use a password of at least {MIN_LENGTH} characters.")
     if db.session.query(LocalCredential).filter_by(email=email).first() is not None:
         raise LocalLoginError("There is already a local admin with that email.")
-    user = User(issuer=issuer, sub=f"local:{email}", name=name.strip() or email, email=email)
+    user = User(organisation_id=organisation.id, issuer=LOCAL_ISSUER, sub=f"local:{email}",
+                name=name.strip() or email, email=email)
     db.session.add(user)
     db.session.flush()
-    course = db.session.query(Course).filter_by(issuer=issuer, context_id="local-admins").first()
+    course = db.session.query(Course).filter_by(
+        organisation_id=organisation.id, issuer=LOCAL_ISSUER, context_id="local-admins").first()
     if course is None:
-        course = Course(issuer=issuer, context_id="local-admins", title="Local admins")
+        course = Course(organisation_id=organisation.id, issuer=LOCAL_ISSUER,
+                        context_id="local-admins", title="Local admins")
         db.session.add(course)
         db.session.flush()
     db.session.add(Enrollment(user_id=user.id, course_id=course.id, roles=ADMIN))
     db.session.add(LocalCredential(user_id=user.id, email=email, failed_attempts=0,
+                                   is_operator=operator,
                                    password_hash=generate_password_hash(password,
                                                                         method="scrypt")))
     db.session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,13 +21,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined]
-    """A person is (platform issuer, sub). Name and email only if the platform sends them."""
+class Organisation(db.Model):  # type: ignore[name-defined]
+    """An employer running the programme. Every platform registration belongs to one, and
+    so do the people, courses and audit events its launches bring; nobody sees or acts
+    across that line (an operator, a local account so marked, is the one exception).
+    Not the issuer: every Canvas school shares https://canvas.instructure.com."""
 
-    __tablename__ = "user"
-    __table_args__ = (UniqueConstraint("issuer", "sub"),)
+    __tablename__ = "organisation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
+    """A person is (organisation, platform issuer, sub). Name and email only if the
+    platform sends them."""
+
+    __tablename__ = "user"
+    __table_args__ = (UniqueConstraint("organisation_id", "issuer", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     issuer: Mapped[str] = mapped_column(String(500))
     sub: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(255))
@@ -36,6 +52,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     department: Mapped[str | None] = mapped_column(String(120), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_launch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Sessions carry this number; raising it ends every session of the person at once
+    # (erasure, losing the admin role, an operator's say).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Whether the person's latest launch made them an admin: a later launch without the
+    # role ends their other sessions, which still carry it.
+    admin_role: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="user")
 
@@ -48,12 +70,14 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
 
 class Course(db.Model):  # type: ignore[name-defined]
-    """An LTI context (a Moodle or Canvas course), per platform registration."""
+    """An LTI context (a Moodle or Canvas course), per organisation and issuer."""
 
     __tablename__ = "course"
-    __table_args__ = (UniqueConstraint("issuer", "context_id"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "issuer", "context_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
     issuer: Mapped[str] = mapped_column(String(500))
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
@@ -111,6 +135,9 @@ class LocalCredential(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
                                          primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
+    # An operator of the tool itself: may choose any organisation to act in. Everyone
+    # else acts only in their own.
+    is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(300))
     failed_attempts: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 
 from ..extensions import db
-from .models import MENTOR, Course, Enrollment, MentorScope, User
+from .models import ADMIN, MENTOR, Course, Enrollment, MentorScope, User
 from .roles import map_roles
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -40,13 +40,15 @@ def _text(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) and value.strip() else None
 
 
-def record_launch(claims: dict[str, Any]) -> LaunchIdentity:
-    """Upsert the user, course and enrolment a validated launch describes; flush, no commit."""
+def record_launch(claims: dict[str, Any], organisation_id: int) -> LaunchIdentity:
+    """Upsert the user, course and enrolment a validated launch describes, in the
+    organisation of the platform that signed it; flush, no commit."""
     now = datetime.now(UTC)
     issuer, sub = claims["iss"], str(claims["sub"])
-    user = db.session.scalars(select(User).where(User.issuer == issuer, User.sub == sub)).first()
+    user = db.session.scalars(select(User).where(
+        User.organisation_id == organisation_id, User.issuer == issuer, User.sub == sub)).first()
     if user is None:
-        user = User(issuer=issuer, sub=sub)
+        user = User(organisation_id=organisation_id, issuer=issuer, sub=sub)
         db.session.add(user)
     # Name and email only when sent, and replaced by what the platform sends now.
     parts = (_text(claims.get("given_name"), 120), _text(claims.get("family_name"), 120))
@@ -62,15 +64,18 @@ def record_launch(claims: dict[str, Any]) -> LaunchIdentity:
         user.department = department
 
     roles = map_roles(claims.get(CLAIM + "roles") or [])
+    note_admin_role(user, ADMIN in roles)
     course = None
     context = claims.get(CLAIM + "context")
     if isinstance(context, dict) and _text(context.get("id"), 255):
         context_id = str(context["id"])[:255]
         course = db.session.scalars(
-            select(Course).where(Course.issuer == issuer, Course.context_id == context_id)
+            select(Course).where(Course.organisation_id == organisation_id,
+                                 Course.issuer == issuer, Course.context_id == context_id)
         ).first()
         if course is None:
-            course = Course(issuer=issuer, context_id=context_id)
+            course = Course(organisation_id=organisation_id, issuer=issuer,
+                            context_id=context_id)
             db.session.add(course)
         course.title = _text(context.get("title"), 500) or course.title
         course.label = _text(context.get("label"), 255) or course.label
@@ -96,6 +101,19 @@ def record_launch(claims: dict[str, Any]) -> LaunchIdentity:
         if isinstance(mentees, list):
             set_mentor_scope(user, [str(m)[:255] for m in mentees if m])
     return LaunchIdentity(user=user, course=course, roles=roles)
+
+
+def note_admin_role(user: User, is_admin: bool) -> None:
+    """A launch without the admin role ends the person's other sessions that still carry
+    it (roles travel in the signed session cookie, which cannot be taken back)."""
+    if user.admin_role and not is_admin:
+        end_sessions(user)
+    user.admin_role = is_admin
+
+
+def end_sessions(user: User) -> None:
+    """End every session of this person, everywhere, at their next request."""
+    user.session_version = (user.session_version or 1) + 1
 
 
 def set_mentor_scope(mentor: User, mentee_subs: list[str]) -> None:

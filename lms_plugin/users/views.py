@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, session, url_for
-from flask_login import login_user
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -14,6 +13,7 @@ from ..certification.services import audit
 from ..extensions import db, limiter
 from .local import check_login
 from .models import ADMIN
+from .sessions import end_this_session, start_session
 
 bp = Blueprint("users", __name__)
 
@@ -34,11 +34,22 @@ def admin_login() -> Any:
             db.session.commit()  # the failure count and any lockout
             form.password.errors = [result.message]
             return render_template("users/admin_login.html", form=form), 401
-        session.clear()  # a fresh session: nothing of whoever used this browser before
-        login_user(result.user)
-        session["roles"] = [ADMIN]
+        start_session(result.user, [ADMIN], local_admin=True)
         audit("admin.login", result.user, result.user, None)
         db.session.commit()
         return redirect(url_for("reporting.dashboard"))
     status = 422 if form.is_submitted() else 200
     return render_template("users/admin_login.html", form=form), status
+
+
+class SignOutForm(FlaskForm):
+    pass
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """End this browser's session (the LMS launch or the local admin sign-in)."""
+    if not SignOutForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    end_this_session()
+    return render_template("users/signed_out.html")

@@ -35,6 +35,7 @@ from tests.support.lms import FakeCanvas, FakeMoodle, parse_autopost
 from tests.support.servers import ServerThread, free_port
 
 pytestmark = pytest.mark.e2e
+KEY = "key-the-operators-gave-the-lms-admin"
 
 RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
          "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
@@ -54,7 +55,9 @@ def serve_tool(migrated: str, tmp: Path, https: bool) -> Tool:
     base = f"https://localhost:{port}" if https else f"http://127.0.0.1:{port}"
     app = make_app(migrated, tmp, LMS_PLUGIN_BASE_URL=base,
                    # the grade is what these tests follow; rosters have their own tests
-                   LMS_PLUGIN_ROSTER_SYNC_SECONDS=0)
+                   LMS_PLUGIN_ROSTER_SYNC_SECONDS=0,
+                   # the operators gave the LMS administrator the registration URL with it
+                   LMS_PLUGIN_REGISTRATION_KEY=KEY)
     server = ServerThread(app, port=port, ssl_context="adhoc" if https else None).start()
     return Tool(app, server, base)
 
@@ -163,7 +166,7 @@ def frame_ancestors(response: requests.Response) -> list[str]:
 
 def test_moodle_registration_launch_deep_linking_and_grade(app, tool, moodle):
     admin = requests.Session()
-    register(admin, moodle.registration_page_url(tool.url + "/lti/register"))
+    register(admin, moodle.registration_page_url(tool.url + f"/lti/register?key={KEY}"))
     registered = moodle.tool()
     assert registered.state == "pending"  # as Moodle leaves a new tool until activated
     row = platform_row(app, moodle.issuer)
@@ -213,7 +216,7 @@ def test_moodle_registers_from_inside_its_admin_page_and_frames_a_launch(app, ht
                                                                         moodle):
     with chromium(args=BLOCK_THIRD_PARTY) as browser:
         page = browser.new_context(ignore_https_errors=True).new_page()
-        page.goto(moodle.registration_page_url(https_tool.url + "/lti/register"))
+        page.goto(moodle.registration_page_url(https_tool.url + f"/lti/register?key={KEY}"))
         frame = page.frame_locator("#registration-frame")
         frame.get_by_role("button", name="Register").click()
         # The tool's result page told Moodle's window to close the panel.
@@ -236,7 +239,7 @@ def test_moodle_registers_from_inside_its_admin_page_and_frames_a_launch(app, ht
 
 def test_canvas_registration_first_launch_and_grade(app, tool, canvas):
     admin = requests.Session()
-    register(admin, canvas.registration_page_url(tool.url + "/lti/register"))
+    register(admin, canvas.registration_page_url(tool.url + f"/lti/register?key={KEY}"))
     client_id = canvas.tool().client_id
     row = platform_row(app, canvas.issuer)
     assert row["client_id"] == client_id and row["deployments"] == []
@@ -269,7 +272,8 @@ def test_canvas_registration_first_launch_and_grade(app, tool, canvas):
 
 def test_canvas_refuses_a_new_deployment_once_the_operator_switches_acceptance_off(
         app, tool, canvas, runner):
-    register(requests.Session(), canvas.registration_page_url(tool.url + "/lti/register"))
+    register(requests.Session(),
+             canvas.registration_page_url(tool.url + f"/lti/register?key={KEY}"))
     with app.app_context():
         platform_id = db.session.scalars(select(Platform.id).where(
             Platform.issuer == canvas.issuer)).one()
@@ -293,7 +297,7 @@ def test_canvas_frames_the_tool_from_the_school_domain_with_third_party_cookies_
         page = context.new_page()
         # Canvas's admin page (the school's domain) frames the registration; its OpenID
         # configuration lives on another host.
-        page.goto(canvas.registration_page_url(https_tool.url + "/lti/register"))
+        page.goto(canvas.registration_page_url(https_tool.url + f"/lti/register?key={KEY}"))
         page.frame_locator("#registration-frame").get_by_role("button", name="Register").click()
         page.get_by_text("Tool registered").wait_for(timeout=20000)
         screenshot(page, "canvas-registered")

@@ -109,6 +109,7 @@ def test_dynamic_registration_then_launch(app, live_tool, tmp_path):
         assert tool["jwks_url"] == live_tool.url + "/lti/jwks"
         with app.app_context():
             saved = db.session.scalars(select(Platform).where(Platform.issuer == lms.issuer)).one()
+            assert not saved.approved
             assert saved.client_id == tool["client_id"]
             assert saved.keyset_url == lms.url + "/jwks"
             assert db.session.scalars(
@@ -116,6 +117,13 @@ def test_dynamic_registration_then_launch(app, live_tool, tmp_path):
             ).all() == [tool["deployment_id"]]
         # The registration token was single use.
         assert requests.post(frame.split("?")[0], data=form.fields).status_code == 502
+        # Registered without the operators' key: it waits for their approval.
+        assert HttpBrowser().start(lms.url, persona="learner").status_code == 302
+        waiting = requests.get(live_tool.url + "/lti/login", params={
+            "iss": lms.issuer, "login_hint": "x", "client_id": tool["client_id"]})
+        assert waiting.status_code == 403 and "approve" in waiting.text
+        approved = app.test_cli_runner().invoke(args=["platform", "approve", str(saved.id)])
+        assert approved.exit_code == 0, approved.output
         launched = HttpBrowser().launch(lms.url, persona="learner")
         assert launched.status_code == 200
         assert "Alex Morgan" in launched.text

@@ -27,6 +27,7 @@ def test_login_on_one_instance_launch_on_another(app, live_tool, platform, migra
         "DATABASE_URL": migrated,
         "SECRET_KEY": SECRET,
         "LMS_PLUGIN_INSTANCE_PATH": str(tmp_path),
+        "LMS_PLUGIN_ALLOW_PRIVATE_URLS": "1",  # the test LMS is on a loopback address
     }
     prefix = f"lms_plugin_test_{uuid.uuid4().hex[:8]}:"
     if shared == "redis":

@@ -28,9 +28,19 @@ from tests.support import factories
 
 ROLES = ["anonymous", "learner", "trainee", "supervisor_other", "supervisor_this",
          "instructor_other", "admin"]
+# Each role again in a second organisation, against the first one's objects.
+OTHER_ISSUER = "https://other-lms.example.net"
+OTHER_ORG_ROLES = {"learner": "learner", "mentor": "mentor", "instructor": "instructor",
+                   "admin": "admin"}
+AS_IN_OWN_ORG = {"learner": "learner", "mentor": "supervisor_other",
+                 "instructor": "instructor_other", "admin": "admin"}
+# URL arguments that name one organisation's person, record or course.
+OBJECT_ARGS = {"user_id", "code", "certificate_id", "entry_id", "attempt_id",
+               "assignment_id", "course_id"}
 PUBLIC = {"health.healthz", "health.readyz", "training.help_now", "lti.canvas_json",
           "lti.jwks", "certification.verify", "certification.verify_badge",
-          "observability.metrics_view", "privacy.privacy", "users.admin_login", "static"}
+          "observability.metrics_view", "privacy.privacy", "users.admin_login", "static",
+          "users.logout"}
 EVERYONE_SIGNED_IN = {
     "training.overview", "training.module", "training.lesson", "training.complete_lesson",
     "certification.directory", "certification.programme", "certification.supervision",
@@ -76,6 +86,16 @@ def expected(endpoint: str, role: str) -> set[str]:
     raise AssertionError(f"no authorization decision for {endpoint}: add it to this test")
 
 
+def expected_from_other_org(endpoint: str, arguments: set[str], role: str) -> set[str]:
+    """Someone of another organisation, given this organisation's ids and codes: nothing of
+    it is theirs (public pages aside); without such an id, an endpoint serves their own."""
+    if endpoint in PUBLIC or endpoint.startswith("lti."):
+        return expected(endpoint, "learner")
+    if arguments & OBJECT_ARGS:
+        return {"no"}
+    return expected(endpoint, AS_IN_OWN_ORG[role])
+
+
 def outcome(status: int) -> str:
     if status < 400:
         return "ok"
@@ -95,7 +115,8 @@ def world(app, sample_content):
         someone = factories.user("Someone Else")
         factories.mentor_of(this_supervisor, trainee)
         factories.mentor_of(other_supervisor, someone)
-        other_course = Course(issuer=factories.ISSUER, context_id="course-2", title="Two")
+        other_course = Course(organisation_id=factories.organisation_of(factories.ISSUER),
+                              issuer=factories.ISSUER, context_id="course-2", title="Two")
         db.session.add(other_course)
         db.session.flush()
         instructor = factories.user("Ines Tructor", roles="instructor", course=other_course)
@@ -125,12 +146,18 @@ def world(app, sample_content):
                               layout_json="[]", answers_json="{}")
         db.session.add(attempt)
         db.session.commit()
+        # The same roles in a second organisation (another LMS registered with the tool).
+        other_org = {role: factories.user(f"Other org {role}", roles=tool_roles,
+                                          issuer=OTHER_ISSUER)
+                     for role, tool_roles in OTHER_ORG_ROLES.items()}
+        db.session.commit()
         users = {"learner": learner, "trainee": trainee, "supervisor_other": other_supervisor,
                  "supervisor_this": this_supervisor, "instructor_other": instructor,
-                 "admin": admin}
+                 "admin": admin, **{f"other_org_{r}": u for r, u in other_org.items()}}
         roles = {"learner": ["learner"], "trainee": ["learner"],
                  "supervisor_other": ["mentor"], "supervisor_this": ["mentor"],
-                 "instructor_other": ["instructor"], "admin": ["admin", "instructor"]}
+                 "instructor_other": ["instructor"], "admin": ["admin", "instructor"],
+                 **{f"other_org_{r}": t.split() for r, t in OTHER_ORG_ROLES.items()}}
         values = {
             "slug": "listener", "code": certificate.code, "certificate_id": certificate.id,
             "entry_id": pending.id, "attempt_id": attempt.id, "user_id": trainee.id,
@@ -138,7 +165,8 @@ def world(app, sample_content):
             "state": "certified", "attestation_id": "code-of-conduct", "number": 1,
             "launch_id": "not-a-launch", "phase": "pre",
         }
-        return {uid: (users[uid].id, roles[uid]) for uid in users}, values, rejected.id
+        return ({uid: (users[uid].id, roles[uid], users[uid].session_version)
+                 for uid in users}, values, rejected.id)
 
 
 RAW_CSRF = "matrix-csrf-raw-token"
@@ -151,10 +179,12 @@ def client_for(app, world, role):
     with client.session_transaction() as session:
         session["csrf_token"] = RAW_CSRF
         if role != "anonymous":
-            user_id, roles = world[0][role]
+            user_id, roles, *version = world[0][role]
+            version = version or [1]  # a new person's sessions are at version 1
             session["_user_id"] = str(user_id)
             session["_fresh"] = True
             session["roles"] = roles
+            session["session_version"] = version[0]
     return client
 
 
@@ -193,6 +223,24 @@ def test_every_endpoint_against_every_role(app, world):
             if got not in allowed:
                 failures.append(f"{method} {url} as {role}: {response.status_code}, "
                                 f"expected {sorted(allowed)}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_endpoint_against_every_role_of_another_organisation(app, world):
+    failures = []
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
+    for rule in rules:
+        for role in OTHER_ORG_ROLES:
+            allowed = expected_from_other_org(rule.endpoint, set(rule.arguments), role)
+            client = client_for(app, world, f"other_org_{role}")
+            url = url_for_rule(rule, world[1], world[2])
+            method = "GET" if "GET" in rule.methods else "POST"
+            data = {"csrf_token": csrf_token(app)} if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            got = outcome(response.status_code)
+            if got not in allowed:
+                failures.append(f"{method} {url} as {role} of another organisation: "
+                                f"{response.status_code}, expected {sorted(allowed)}")
     assert not failures, "\n".join(failures)
 
 

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,31 +28,13 @@ from lms_plugin.content.models import ContentVersion
 from lms_plugin.content.services import forget_catalog, get_catalog
 from lms_plugin.extensions import db
 from lms_plugin.lti.registration import save_platform
-from tests.conftest import SAMPLE_CONTENT, _pg_url, make_app
+from tests.conftest import SAMPLE_CONTENT, make_app
 from tests.support.browser import ClientBrowser
 from tests.support.platform import TestPlatform
 
 ROOT = Path(__file__).parents[2]
 SHIPPED_MODULES = {p.name for p in (ROOT / "modules").iterdir() if (p / "module.yaml").exists()}
 AWARENESS_TITLE = "Mental health at work: awareness"
-
-
-@pytest.fixture
-def empty_database(tmp_path: Path) -> Iterator[str]:
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if not pg:
-        yield "sqlite:///" + str(tmp_path / "fresh.db")
-        return
-    schema = "lp_fresh_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _pg_url(pg, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

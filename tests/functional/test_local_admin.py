@@ -10,14 +10,19 @@ from sqlalchemy import select, update
 from lms_plugin.extensions import db
 from lms_plugin.users.models import LocalCredential
 from tests.support.browser import parse_form
+from tests.support.factories import organisation_of
 
 ISSUER = "https://lms.example.org"
 PASSWORD = "correct horse battery staple"
 
 
 def create(runner, email="lee@example.org", password=PASSWORD):
-    return runner.invoke(args=["admin", "create", "--issuer", ISSUER, "--email", email,
-                               "--name", "Lee Admin"], input=f"{password}\n{password}\n")
+    with runner.app.app_context():
+        organisation = organisation_of(ISSUER)
+        db.session.commit()
+    return runner.invoke(args=["admin", "create", "--organisation", str(organisation),
+                               "--email", email, "--name", "Lee Admin"],
+                         input=f"{password}\n{password}\n")
 
 
 def sign_in(client, email="lee@example.org", password=PASSWORD):
@@ -35,7 +40,8 @@ def test_created_with_a_strong_hash_and_refused_weak_passwords(app, runner):
         credential = db.session.scalars(select(LocalCredential)).one()
         assert credential.password_hash.startswith("scrypt:")
         assert PASSWORD not in credential.password_hash
-        assert credential.user.issuer == ISSUER and credential.user.sub == "local:lee@example.org"
+        assert credential.user.organisation_id == organisation_of(ISSUER)
+        assert credential.user.sub == "local:lee@example.org" and not credential.is_operator
     assert create(runner).exit_code != 0  # the same email twice
 
 

@@ -81,3 +81,62 @@ def test_migrations_run_up_and_down_on_a_fresh_database(tmp_path):
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def test_existing_data_gets_one_organisation_per_issuer(empty_database, tmp_path):
+    """An install from before organisations: each issuer's platforms, people, courses and
+    audit events end up in one organisation, two issuers in two; on SQLite, copying the
+    tables cascades into nothing (foreign keys are off while migrating)."""
+    from flask_migrate import upgrade
+
+    app = make_app(empty_database, tmp_path)
+    try:
+        with app.app_context():
+            upgrade(revision="5b1d0e7c2a10")
+            with db.engine.begin() as conn:
+                for n, issuer in enumerate(["https://moodle.a.example", "https://b.example"]):
+                    conn.execute(sa.text(
+                        "INSERT INTO platform (id, name, issuer, client_id, auth_login_url, "
+                        "auth_token_url, created_at, registered_dynamically, "
+                        "accept_new_deployments) VALUES (:id, :name, :iss, 'c', 'x', 'y', "
+                        "CURRENT_TIMESTAMP, false, false)"), {"id": n + 1, "name": f"LMS {n}",
+                                                      "iss": issuer})
+                    conn.execute(sa.text(
+                        'INSERT INTO "user" (id, issuer, sub, created_at) VALUES '
+                        "(:id, :iss, 'same-sub', CURRENT_TIMESTAMP)"), {"id": n + 1,
+                                                                        "iss": issuer})
+                    conn.execute(sa.text(
+                        "INSERT INTO course (id, issuer, context_id, created_at) VALUES "
+                        "(:id, :iss, 'c1', CURRENT_TIMESTAMP)"), {"id": n + 1, "iss": issuer})
+                    conn.execute(sa.text(
+                        "INSERT INTO enrollment (user_id, course_id, roles, source, active, "
+                        "last_seen_at) VALUES (:id, :id, 'learner', 'launch', true, "
+                        "CURRENT_TIMESTAMP)"), {"id": n + 1})
+                    conn.execute(sa.text(
+                        "INSERT INTO audit_event (at, actor_id, action, subject_id, "
+                        "detail_json) VALUES (CURRENT_TIMESTAMP, NULL, 'x', :id, '{}')"),
+                        {"id": n + 1})
+            upgrade()
+            with db.engine.connect() as conn:
+                orgs = dict(conn.execute(sa.text("SELECT id, name FROM organisation")).all())
+                assert sorted(orgs.values()) == ["LMS 0", "LMS 1"]
+                for table in ("platform", "user", "course"):
+                    by_issuer = dict(conn.execute(sa.text(
+                        f'SELECT issuer, organisation_id FROM "{table}"')).all())  # noqa: S608
+                    assert by_issuer == {
+                        "https://moodle.a.example": _org(orgs, "LMS 0"),
+                        "https://b.example": _org(orgs, "LMS 1")}, table
+                events = conn.execute(sa.text(
+                    "SELECT subject_id, organisation_id FROM audit_event ORDER BY id")).all()
+                assert [tuple(e) for e in events] == [(1, _org(orgs, "LMS 0")),
+                                                     (2, _org(orgs, "LMS 1"))]
+                enrolled = conn.execute(sa.text(
+                    "SELECT user_id, course_id FROM enrollment ORDER BY user_id")).all()
+                assert [tuple(e) for e in enrolled] == [(1, 1), (2, 2)]  # nothing cascaded
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _org(orgs: dict[int, str], name: str) -> int:
+    return next(i for i, n in orgs.items() if n == name)

@@ -7,14 +7,31 @@ from datetime import UTC, datetime
 
 from lms_plugin.extensions import db
 from lms_plugin.training.models import ModuleCompletion
-from lms_plugin.users.models import Course, Enrollment, MentorScope, User
+from lms_plugin.users.models import Course, Enrollment, MentorScope, Organisation, User
 
 ISSUER = "https://lms.example.org"
 
 
+def organisation_of(issuer: str) -> int:
+    """The organisation a registered platform of this issuer belongs to (so people made
+    here and people who launch from it are colleagues), else one named after the issuer."""
+    from lms_plugin.lti.models import Platform
+
+    registered = db.session.query(Platform.organisation_id).filter_by(issuer=issuer).first()
+    if registered is not None:
+        return int(registered[0])
+    found = db.session.query(Organisation).filter_by(name=issuer).first()
+    if found is None:
+        found = Organisation(name=issuer)
+        db.session.add(found)
+        db.session.flush()
+    return found.id
+
+
 def user(name: str = "Test Person", roles: str = "learner", issuer: str = ISSUER,
          sub: str | None = None, course: Course | None = None) -> User:
-    person = User(issuer=issuer, sub=sub or uuid.uuid4().hex[:10], name=name)
+    person = User(organisation_id=organisation_of(issuer), issuer=issuer,
+                  sub=sub or uuid.uuid4().hex[:10], name=name)
     db.session.add(person)
     db.session.flush()
     course = course or get_course(issuer)
@@ -26,7 +43,8 @@ def user(name: str = "Test Person", roles: str = "learner", issuer: str = ISSUER
 def get_course(issuer: str = ISSUER, context_id: str = "course-1") -> Course:
     found = db.session.query(Course).filter_by(issuer=issuer, context_id=context_id).first()
     if found is None:
-        found = Course(issuer=issuer, context_id=context_id, title="Course one")
+        found = Course(organisation_id=organisation_of(issuer), issuer=issuer,
+                       context_id=context_id, title="Course one")
         db.session.add(found)
         db.session.flush()
     return found

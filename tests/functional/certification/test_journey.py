@@ -142,10 +142,10 @@ def test_trainee_to_certificate_and_back(app, registered, sample_content):
 
     admin = ClientBrowser(app.test_client(), registered.url)
     admin.launch(persona="admin")
-    assert client.post(f"/certificates/{cert_id}/revoke", data={
+    assert client.post(f"/certificates/{code}/revoke", data={
         "csrf_token": token(page), "reason": "x"}).status_code == 403
     admin_page = admin.client.get(f"/verify/{code}").get_data(as_text=True)
-    revoked = admin.client.post(f"/certificates/{cert_id}/revoke", data={
+    revoked = admin.client.post(f"/certificates/{code}/revoke", data={
         "csrf_token": token(admin_page), "reason": "Broke the confidentiality agreement."})
     assert revoked.status_code == 302
     after = public.get(f"/verify/{code}").get_data(as_text=True)
