@@ -93,6 +93,7 @@ def create_local_admin(organisation: Organisation, email: str, name: str, passwo
 class LoginResult:
     user: User | None
     message: str
+    credential: LocalCredential | None = None
 
 
 def check_login(email: str, password: str, now: datetime | None = None) -> LoginResult:
@@ -120,4 +121,4 @@ def check_login(email: str, password: str, now: datetime | None = None) -> Login
     credential.failed_attempts, credential.locked_until = 0, None
     credential.last_login_at = now
     db.session.flush()
-    return LoginResult(credential.user, "")
+    return LoginResult(credential.user, "", credential)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from sqlalchemy import select
+from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
 from ..certification.services import audit
 from ..extensions import db, limiter
 from .local import check_login
-from .models import ADMIN
+from .models import ADMIN, Organisation
 from .sessions import end_this_session, start_session
 
 bp = Blueprint("users", __name__)
@@ -34,9 +36,12 @@ def admin_login() -> Any:
             db.session.commit()  # the failure count and any lockout
             form.password.errors = [result.message]
             return render_template("users/admin_login.html", form=form), 401
-        start_session(result.user, [ADMIN], local_admin=True)
+        operator = bool(result.credential and result.credential.is_operator)
+        start_session(result.user, [ADMIN], local_admin=True, operator=operator)
         audit("admin.login", result.user, result.user, None)
         db.session.commit()
+        if operator:
+            return redirect(url_for("users.choose_organisation"))
         return redirect(url_for("reporting.dashboard"))
     status = 422 if form.is_submitted() else 200
     return render_template("users/admin_login.html", form=form), status
@@ -53,3 +58,27 @@ def logout() -> Any:
         abort(400, description="The form has expired; reload the page and try again.")
     end_this_session()
     return render_template("users/signed_out.html")
+
+
+class ChooseOrganisationForm(FlaskForm):
+    organisation = SelectField("Organisation", coerce=int, validators=[DataRequired()])
+
+
+@bp.route("/admin/organisation", methods=["GET", "POST"])
+@login_required
+def choose_organisation() -> Any:
+    """Operators of the tool choose the organisation they act in; nobody else may."""
+    if not session.get("operator"):
+        abort(403, description="Only an operator of the tool chooses an organisation.")
+    organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+    form = ChooseOrganisationForm()
+    form.organisation.choices = [(o.id, o.name) for o in organisations]
+    if form.validate_on_submit():
+        session["acting_organisation_id"] = form.organisation.data
+        audit("operator.organisation", current_user, None, None,
+              organisation_id=form.organisation.data)
+        db.session.commit()
+        return redirect(url_for("reporting.dashboard"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("users/choose_organisation.html", form=form,
+                           acting=session.get("acting_organisation_id")), status
