@@ -8,9 +8,6 @@ Create Date: 2026-11-30 10:00:00.000000
 Existing data: one organisation per issuer, which is what the tool treated as an
 organisation until now.
 """
-import datetime
-from urllib.parse import urlsplit
-
 from alembic import op
 import sqlalchemy as sa
 
@@ -20,6 +17,8 @@ revision = '7a3c9e51d2b4'
 down_revision = '5b1d0e7c2a10'
 branch_labels = None
 depends_on = None
+
+ISSUER_TABLES = ('platform', 'user', 'course', 'survey_response')
 
 
 def upgrade():
@@ -70,31 +69,25 @@ def upgrade():
 
 
 def _assign_organisations():
-    conn = op.get_bind()
-    meta = sa.MetaData()
-    organisation = sa.Table('organisation', meta, sa.Column('id', sa.Integer, primary_key=True),
-                            sa.Column('name', sa.String), sa.Column('created_at', sa.DateTime))
-    tables = {name: sa.Table(name, meta, sa.Column('id', sa.Integer),
-                             sa.Column('issuer', sa.String),
-                             sa.Column('organisation_id', sa.Integer))
-              for name in ('platform', 'user', 'course', 'survey_response')}
-    platform_names = {}
-    for issuer, name in conn.execute(sa.text('SELECT issuer, name FROM platform')):
-        platform_names.setdefault(issuer, name)
-    issuers = set()
-    for table in tables.values():
-        issuers |= {row[0] for row in conn.execute(sa.select(table.c.issuer).distinct())}
-    now = datetime.datetime.now(datetime.timezone.utc)
-    for issuer in sorted(issuers):
-        name = platform_names.get(issuer) or urlsplit(issuer).netloc or issuer
-        org_id = conn.execute(organisation.insert().values(name=name[:200], created_at=now)
-                              .returning(organisation.c.id)).scalar_one()
-        for table in tables.values():
-            conn.execute(table.update().where(table.c.issuer == issuer)
-                         .values(organisation_id=org_id))
-    conn.execute(sa.text(
+    """In plain SQL, so `db upgrade --sql` can print it too: one organisation per issuer
+    (named after a platform of that issuer, else the issuer), then every row of that
+    issuer into it."""
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('seed_issuer', sa.String(length=500), nullable=True))
+    issuers = ' UNION '.join(f'SELECT issuer FROM "{t}"' for t in ISSUER_TABLES)
+    op.execute(
+        'INSERT INTO organisation (name, created_at, seed_issuer) '
+        'SELECT SUBSTR(COALESCE(MIN(platform.name), i.issuer), 1, 200), CURRENT_TIMESTAMP, '
+        f'i.issuer FROM ({issuers}) AS i '
+        'LEFT JOIN platform ON platform.issuer = i.issuer GROUP BY i.issuer')
+    for table in ISSUER_TABLES:
+        op.execute(f'UPDATE "{table}" SET organisation_id = (SELECT organisation.id FROM '
+                   f'organisation WHERE organisation.seed_issuer = "{table}".issuer)')
+    op.execute(
         'UPDATE audit_event SET organisation_id = (SELECT "user".organisation_id FROM "user" '
-        'WHERE "user".id = COALESCE(audit_event.subject_id, audit_event.actor_id))'))
+        'WHERE "user".id = COALESCE(audit_event.subject_id, audit_event.actor_id))')
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_column('seed_issuer')
 
 
 def downgrade():
