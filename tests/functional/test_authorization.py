@@ -102,7 +102,7 @@ def world(app, sample_content):
         learner = factories.user("Alex Morgan")
         admin = factories.user("Riley Chen", roles="admin")
         factories.completed(trainee, "listening", 90)
-        enrol(trainee, "listener")
+        enrol(trainee, "listener").enrolled_at -= timedelta(days=7)  # before yesterday's hours
         yesterday = datetime.now(UTC) - timedelta(days=1)
 
         def log(hours: str, kind: str = "peer-conversation") -> LoggedHours:
