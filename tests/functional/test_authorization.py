@@ -35,7 +35,7 @@ EVERYONE_SIGNED_IN = {
     "training.overview", "training.module", "training.lesson", "training.complete_lesson",
     "certification.directory", "certification.programme", "certification.supervision",
     "quiz.start_page", "quiz.start", "reporting.survey", "certification.enrol_view",
-    "certification.unlist", "privacy.my_data", "privacy.erasure_request",
+    "certification.unlist", "privacy.my_data", "privacy.my_data_page", "privacy.erasure_request",
 }
 ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",
