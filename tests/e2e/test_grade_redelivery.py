@@ -22,17 +22,20 @@ import requests
 from flask import Flask, request
 from sqlalchemy import select
 
+from lms_plugin import config
 from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.quiz.models import QuizAttempt
-from tests.conftest import SECRET
-from tests.e2e.test_first_contact import Tool, lms_launch, register, serve_tool, take_quiz
+from tests.conftest import SAMPLE_CONTENT, SECRET, make_app, sync
+from tests.e2e.test_first_contact import Tool, lms_launch, register, take_quiz
 from tests.support.lms import FakeCanvas, FakeMoodle
 from tests.support.lms.common import FakeLmsBase
+from tests.support.servers import ServerThread, free_port
 
 pytestmark = pytest.mark.e2e
 
 WORKER = "from lms_plugin.cli import main; main()"
+KEY = "registration-key-for-this-test"
 
 
 class HoldFirstScore:
@@ -65,12 +68,15 @@ class HoldFirstScore:
 
 @pytest.fixture
 def tool(app: Flask, migrated: str, tmp_path: Path) -> Iterator[Tool]:
-    from tests.conftest import SAMPLE_CONTENT, sync
-
     sync(app, SAMPLE_CONTENT)
-    served = serve_tool(migrated, tmp_path / "tool", https=False)
-    yield served
-    served.server.stop()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    tool_app = make_app(migrated, tmp_path / "tool", LMS_PLUGIN_BASE_URL=base,
+                        LMS_PLUGIN_ROSTER_SYNC_SECONDS=0,  # the grade is what is followed
+                        LMS_PLUGIN_REGISTRATION_KEY=KEY)
+    server = ServerThread(tool_app, port=port).start()
+    yield Tool(tool_app, server, base)
+    server.stop()
 
 
 @pytest.fixture(params=["moodle", "canvas"])
@@ -82,7 +88,8 @@ def lms(request: pytest.FixtureRequest) -> Iterator[FakeLmsBase]:
 def a_learner_passes(lms: FakeLmsBase, tool: Tool) -> None:
     """The tool registered with the LMS, a quiz link with a grade item, a learner who
     launches it and passes."""
-    register(requests.Session(), lms.registration_page_url(tool.url + "/lti/register"))
+    register(requests.Session(),
+             lms.registration_page_url(tool.url + f"/lti/register?key={KEY}"))
     course = lms.add_course("Wellbeing at work")
     if isinstance(lms, FakeCanvas):
         lms.install(course)  # Canvas makes the deployment here; the launch names it
@@ -97,11 +104,16 @@ def _learner_passes(start_url: str, tool: Tool) -> None:
     take_quiz(learner, tool)
 
 
-def worker(migrated: str, tmp: Path) -> subprocess.Popen[bytes]:
+def worker(tool: Tool, migrated: str, tmp: Path) -> subprocess.Popen[bytes]:
+    """`lms-plugin worker --once` in its own process, with the tool's settings (from the
+    environment, as in production) and a one-second lease."""
     tmp.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DATABASE_URL": migrated, "SECRET_KEY": SECRET,
-           "LMS_PLUGIN_INSTANCE_PATH": str(tmp), "LMS_PLUGIN_OUTBOX_LEASE_SECONDS": "1",
-           "LMS_PLUGIN_LOG_FORMAT": "text"}
+    settings = {f"LMS_PLUGIN_{name}": tool.app.config[f"LMS_PLUGIN_{name}"]
+                for name in config.DEFAULTS}
+    env = {**os.environ, **{k: str(int(v) if isinstance(v, bool) else v)
+                            for k, v in settings.items()},
+           "DATABASE_URL": migrated, "SECRET_KEY": SECRET, "LMS_PLUGIN_INSTANCE_PATH": str(tmp),
+           "LMS_PLUGIN_OUTBOX_LEASE_SECONDS": "1", "LMS_PLUGIN_LOG_FORMAT": "text"}
     env.pop("REDIS_URL", None)  # the tool under test keeps its state in the database
     return subprocess.Popen([sys.executable, "-c", WORKER, "worker", "--once"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -136,7 +148,7 @@ def test_a_worker_killed_mid_send_leaves_the_score_once_in_the_gradebook(
     assert datetime.fromisoformat(stamp) == _aware(submitted)
     held = HoldFirstScore(lms.school_app if isinstance(lms, FakeCanvas) else lms.app)
 
-    first = worker(migrated, tmp_path / "first")
+    first = worker(tool, migrated, tmp_path / "first")
     try:
         assert held.arrived.wait(timeout=120), "the first worker never posted the score"
         first.kill()  # mid-POST: the LMS has stored the score; the worker never hears so
@@ -150,7 +162,7 @@ def test_a_worker_killed_mid_send_leaves_the_score_once_in_the_gradebook(
     wait_until(lambda: datetime.now(UTC) > lease_ends, "the dead worker's lease expired",
                seconds=30)
 
-    second = worker(migrated, tmp_path / "second")
+    second = worker(tool, migrated, tmp_path / "second")
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err.decode(errors="replace")[-3000:]
     assert b"attempted 1;" in out, out

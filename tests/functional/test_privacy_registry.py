@@ -29,6 +29,7 @@ from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.lti.ags import SCORE_KIND
 from lms_plugin.lti.models import AgsEndpoint, Platform
+from lms_plugin.lti.registration import save_platform
 from lms_plugin.privacy import registry
 from lms_plugin.privacy.services import erase_person
 from lms_plugin.quiz.models import QuizAttempt
@@ -104,12 +105,7 @@ def seed(name: str, other: User | None = None) -> User:
     person = factories.user(name, roles="admin mentor")
     person.email = f"{name.split()[0].lower()}@example.org"
     platform = db.session.scalars(select(Platform).where(
-        Platform.issuer == factories.ISSUER)).first()
-    if platform is None:
-        platform = Platform(issuer=factories.ISSUER, client_id="c", auth_login_url="x",
-                            auth_token_url="x")
-        db.session.add(platform)
-        db.session.flush()
+        Platform.issuer == factories.ISSUER)).one()
     uid = person.id
     factories.completed(person, "listening", 90)
     certificate = Certificate(user_id=uid, programme_slug="listener", programme_version="v",
@@ -168,6 +164,9 @@ def seed(name: str, other: User | None = None) -> User:
 @pytest.fixture
 def people(app) -> tuple[int, int]:
     with app.app_context():
+        save_platform(issuer=factories.ISSUER, client_id="client-1",  # their LMS, first
+                      auth_login_url=factories.ISSUER + "/auth",
+                      auth_token_url=factories.ISSUER + "/token")
         colleague = seed("Kim Other")
         sam = seed("Sam Okafor", other=colleague)
         db.session.commit()
