@@ -65,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     "ROSTER_SYNC_SECONDS": 86400,
     # Workers run scheduled work (renewal reminders) this often, in seconds
     "PERIODIC_SECONDS": 3600,
+    # A worker's claim on an outbox message lasts this long, in seconds; a message whose
+    # worker died is sent again once it expires
+    "OUTBOX_LEASE_SECONDS": 60,
 }
 
 

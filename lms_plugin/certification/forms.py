@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -36,6 +37,9 @@ class LogHoursForm(FlaskForm):
                              validators=[InputRequired("Choose your supervisor.")])
     reflection = TextAreaField("Short reflection", description=REFLECTION_HINT,
                                validators=[Optional(), Length(max=1000)])
+    # The browser's IANA time zone, filled in by static/timezone.js: dates are the person's
+    # own calendar days. Checked against the zone database; anything else is ignored.
+    timezone = HiddenField()
 
 
 class DecisionForm(FlaskForm):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,14 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..training.models import ModuleCompletion
 from ..users.models import ADMIN, MENTOR, Enrollment, MentorScope, User
+from .entries import (
+    FIRST_TO_START,
+    continuing_kinds,
+    earliest_day,
+    entry_problem,
+    latest_day,
+    training_kinds,
+)
 from .models import (
     APPROVED,
     CONTINUING,
@@ -50,11 +59,25 @@ CODE_LENGTH = 20
 
 
 class CertificationError(Exception):
-    """Something a person asked for that the rules do not allow; the message says why."""
+    """Something a person asked for that the rules do not allow; the message says why,
+    and `field` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+# Where `now()` comes from. Tests set it to a chosen moment (for example a time of day when
+# UTC's date differs from the person's) instead of waiting for that moment.
+clock: Callable[[], datetime] = _system_clock
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return clock()
 
 
 def _aware(value: datetime) -> datetime:
@@ -117,7 +140,7 @@ def gather_evidence(user: User, enrolment: ProgrammeEnrolment) -> Evidence:
 
     def entries(category: str) -> tuple[HoursEntry, ...]:
         return tuple(
-            HoursEntry(h.kind, float(h.hours), _aware(h.activity_date),
+            HoursEntry(h.kind, float(h.hours), _happened_by(h),
                        str(h.decided_by_id) if h.decided_by_id else None)
             for h in approved if h.category == category)
 
@@ -136,6 +159,16 @@ def gather_evidence(user: User, enrolment: ProgrammeEnrolment) -> Evidence:
         continuing_education=entries(CONTINUING), attestations=signed, waivers=waivers,
         certificates=certificates, extensions=enrolment.extensions,
     )
+
+
+def _happened_by(entry: LoggedHours) -> datetime:
+    """When the rules may count an entry. Its day is stored as noon UTC, which is still
+    ahead of the clock for someone east of UTC who logs their today: such an entry counts
+    from when it was logged (or, if corrected to a later day, from when that day began
+    anywhere), so approving it counts it at once."""
+    noon = _aware(entry.activity_date)
+    day_began = datetime.combine(noon.date(), time(0), FIRST_TO_START)
+    return min(noon, max(_aware(entry.created_at), day_began))
 
 
 @dataclass(frozen=True)
@@ -350,48 +383,57 @@ def extend_deadline(enrolment: ProgrammeEnrolment, admin: User, reason: str) -> 
 
 
 def continuing_domains(slug: str) -> list[str]:
-    return sorted({*get_programme(slug).programme.renewal.sub_minimums, "general"})
+    return continuing_kinds(get_programme(slug).programme)
 
 
 def training_domains(slug: str) -> list[str]:
     """What structured training can be logged against: the programme's domains, or
     "general" when it asks only for a total."""
-    hours = get_programme(slug).programme.training_hours
-    if hours.domains:
-        return sorted(hours.domains)
-    return ["general"] if hours.total else []
+    return training_kinds(get_programme(slug).programme)
 
 
-def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Decimal,
-              activity_date: datetime, supervisor: User | None,
-              reflection: str | None) -> LoggedHours:
+def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: Decimal | None,
+                 activity_date: date, zone: tzinfo | None, supervisor: User | None,
+                 reflection: str | None) -> datetime:
+    """The one check of what a trainee logs, new or corrected; raises CertificationError
+    naming the field. Returns the moment stored for the day: noon UTC, which shows as that
+    same calendar day."""
     programme = get_programme(slug).programme
     enrolment = get_enrolment(trainee, slug)
     if enrolment is None:
         raise CertificationError("Enrol in the programme before logging hours.")
-    if category == PRACTICE and kind not in programme.practice.all_kinds:
-        raise CertificationError("Choose one of the programme's kinds of activity.")
-    if category == CONTINUING and kind not in continuing_domains(slug):
-        raise CertificationError("Choose one of the programme's continuing-education areas.")
-    if category == TRAINING and kind not in training_domains(slug):
-        raise CertificationError("Choose one of the programme's training domains.")
-    if category not in (PRACTICE, CONTINUING, TRAINING):
-        raise CertificationError("Choose what kind of hours these are.")
-    if hours <= 0 or hours > 24:
-        raise CertificationError("Hours must be more than 0 and at most 24 for one entry.")
-    activity_date = _aware(activity_date)
-    if activity_date > now():
-        raise CertificationError("The activity cannot be in the future.")
+    if isinstance(activity_date, datetime):  # a moment: its UTC calendar day
+        activity_date = _aware(activity_date).astimezone(UTC).date()
+    moment = now()
+    problem = entry_problem(
+        programme, category=category, kind=kind, hours=hours, day=activity_date,
+        earliest=earliest_day(_aware(enrolment.enrolled_at), zone),
+        latest=latest_day(moment, zone))
+    if problem is not None:
+        raise CertificationError(problem.message, problem.field)
     if reflection and (found := find_identifiers(reflection)):
         raise CertificationError(
             "Your reflection seems to contain " + " and ".join(found) + ". Remove anything "
-            "that could identify the person you supported, then save again.")
+            "that could identify the person you supported, then save again.", "reflection")
     if supervisor is None or not may_supervise(supervisor, trainee, slug):
-        raise CertificationError("Choose one of your supervisors.")
+        raise CertificationError("Choose one of your supervisors.", "supervisor")
+    return datetime.combine(activity_date, time(12), UTC)
+
+
+def log_hours(trainee: User, slug: str, *, category: str, kind: str, hours: Decimal,
+              activity_date: date, supervisor: User | None, reflection: str | None,
+              zone: tzinfo | None = None) -> LoggedHours:
+    """Record an entry for the supervisor to decide. `activity_date` is the calendar day in
+    the person's `zone` (None: not known, see `entries`)."""
+    stored_date = _check_entry(trainee, slug, category=category, kind=kind, hours=hours,
+                               activity_date=activity_date, zone=zone, supervisor=supervisor,
+                               reflection=reflection)
+    assert supervisor is not None
     entry = LoggedHours(
         user_id=trainee.id, programme_slug=slug, category=category, kind=kind, hours=hours,
-        activity_date=activity_date, supervisor_id=supervisor.id,
+        activity_date=stored_date, supervisor_id=supervisor.id,
         reflection=(reflection or "").strip()[:1000] or None, status=PENDING,
+        created_at=now(),
     )
     db.session.add(entry)
     db.session.flush()
@@ -425,13 +467,22 @@ def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: st
 
 
 def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: str,
-                   activity_date: datetime, reflection: str | None) -> LoggedHours:
+                   activity_date: date, reflection: str | None,
+                   category: str | None = None, supervisor: User | None = None,
+                   zone: tzinfo | None = None) -> LoggedHours:
+    """Correct a rejected entry and send it back for a decision, checked exactly as a new
+    entry is. The category and supervisor stay as they were unless given."""
     if entry.user_id != trainee.id or entry.status != REJECTED:
         raise CertificationError("Only a rejected entry of yours can be corrected.")
-    if reflection and (found := find_identifiers(reflection)):
-        raise CertificationError(
-            "Your reflection seems to contain " + " and ".join(found) + ". Remove it first.")
-    entry.hours, entry.kind, entry.activity_date = hours, kind, activity_date
+    category = category or entry.category
+    if supervisor is None and entry.supervisor_id is not None:
+        supervisor = db.session.get(User, entry.supervisor_id)
+    stored_date = _check_entry(trainee, entry.programme_slug, category=category, kind=kind,
+                               hours=hours, activity_date=activity_date, zone=zone,
+                               supervisor=supervisor, reflection=reflection)
+    assert supervisor is not None
+    entry.category, entry.kind, entry.hours = category, kind, hours
+    entry.activity_date, entry.supervisor_id = stored_date, supervisor.id
     entry.reflection = (reflection or "").strip()[:1000] or None
     entry.status, entry.decided_at, entry.decided_by_id = PENDING, None, None
     entry.submissions += 1

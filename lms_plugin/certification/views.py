@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from flask import (
@@ -29,8 +29,9 @@ from ..users.models import ADMIN, User
 from ..users.sessions import current_organisation_id
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
+from .entries import zone_from_launch, zone_named
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
-from .models import PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
+from .models import CONTINUING, PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
 from .reminders import reminder_for
 from .services import (
     CertificationError,
@@ -61,16 +62,24 @@ def _is_admin() -> bool:
     return ADMIN in session.get("roles", [])
 
 
-def _log_form(slug: str) -> LogHoursForm:
+def _kind_choices(slug: str) -> dict[str, list[SelectChoice]]:
+    """The activities a programme takes, by category."""
     programme = get_programme(slug).programme
-    form = LogHoursForm()
     kinds = [*programme.practice.counts, *programme.practice.supervision_kinds]
-    ce = continuing_domains(slug)
-    training = training_domains(slug)
-    form.kind.choices = [SelectChoice(k, k.replace("-", " ").capitalize()) for k in kinds] + [
-        SelectChoice(k, f"Training: {k.replace('-', ' ')}") for k in training] + [
-        SelectChoice(k, f"Continuing education: {k.replace('-', ' ')}") for k in ce]
-    if training:
+    return {
+        PRACTICE: [SelectChoice(k, k.replace("-", " ").capitalize()) for k in kinds],
+        TRAINING: [SelectChoice(k, f"Training: {k.replace('-', ' ')}")
+                   for k in training_domains(slug)],
+        CONTINUING: [SelectChoice(k, f"Continuing education: {k.replace('-', ' ')}")
+                     for k in continuing_domains(slug)],
+    }
+
+
+def _log_form(slug: str, blank: bool = False) -> LogHoursForm:
+    form = LogHoursForm(formdata=None) if blank else LogHoursForm()
+    choices = _kind_choices(slug)
+    form.kind.choices = [*choices[PRACTICE], *choices[TRAINING], *choices[CONTINUING]]
+    if choices[TRAINING]:
         form.category.choices = [*form.category.choices,
                                  SelectChoice(TRAINING, "Structured training (for the "
                                               "programme's training hours)")]
@@ -88,8 +97,8 @@ def programme(slug: str) -> Any:
     return _programme_page(slug, _log_form(slug)), 200
 
 
-def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | None = None
-                    ) -> str:
+def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | None = None,
+                    correction: tuple[int, LogHoursForm] | None = None) -> str:
     standing = get_standing(current_user, slug)
     entries = list(db.session.scalars(select(LoggedHours).where(
         LoggedHours.user_id == current_user.id, LoggedHours.programme_slug == slug)
@@ -102,6 +111,7 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
         entries=entries, form=form, button=EmptyForm(),
         reminder=reminder_for(current_user, slug) if standing else None,
         listing_form=listing_form, listed=listing is not None,
+        correction=correction, kinds=_kind_choices(slug),
     )
 
 
@@ -128,19 +138,48 @@ def log_hours_view(slug: str) -> Any:
     supervisor = db.session.get(User, form.supervisor.data)
     try:
         log_hours(current_user, slug, category=category, kind=form.kind.data,
-                  hours=form.hours.data,
-                  activity_date=datetime.combine(form.activity_date.data, time(12), UTC),
-                  supervisor=supervisor, reflection=form.reflection.data)
+                  hours=form.hours.data, activity_date=form.activity_date.data,
+                  supervisor=supervisor, reflection=form.reflection.data, zone=_zone(form))
     except CertificationError as exc:
-        form.reflection.errors = [*form.reflection.errors, str(exc)]
+        _add_error(form, exc)
         return _programme_with_errors(slug, form)
     db.session.commit()
     flash("Logged. Your supervisor will see it for approval.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
-def _programme_with_errors(slug: str, form: LogHoursForm) -> tuple[str, int]:
+def _zone(form: LogHoursForm) -> tzinfo | None:
+    """The person's time zone: their browser's (static/timezone.js fills the form's hidden
+    field), else the one their LMS sent at launch, else None (see `entries`)."""
+    return zone_named(form.timezone.data) or _lms_zone()
+
+
+def _lms_zone() -> tzinfo | None:
+    from ..lti.launch import LaunchError, restore_launch
+
+    launch_id = session.get("launch_id")
+    if not launch_id:
+        return None
+    try:
+        claims = restore_launch(launch_id).get_launch_data()
+    except LaunchError:  # the launch data has expired
+        return None
+    return zone_from_launch(claims)
+
+
+def _add_error(form: LogHoursForm, exc: CertificationError) -> None:
+    field = form.reflection  # where an error about no one field is read
+    if exc.field and exc.field in form:
+        field = form[exc.field]
+    field.errors = [*field.errors, str(exc)]
+
+
+def _programme_with_errors(slug: str, form: LogHoursForm,
+                           correcting: int | None = None) -> tuple[str, int]:
     db.session.rollback()
+    if correcting is not None:  # the errors belong to that entry's form, not to "Log hours"
+        return _programme_page(slug, _log_form(slug, blank=True),
+                               correction=(correcting, form)), 422
     return _programme_page(slug, form), 422
 
 
@@ -204,19 +243,21 @@ def decide(entry_id: int) -> Any:
 @login_required
 def resubmit(slug: str, entry_id: int) -> Any:
     entry = db.session.get(LoggedHours, entry_id)
-    if entry is None or entry.user_id != current_user.id:
+    if entry is None or entry.user_id != current_user.id or entry.programme_slug != slug:
         abort(404, description="There is no such entry.")
     form = _log_form(slug)
     if not form.validate_on_submit():
-        return _programme_with_errors(slug, form)
+        return _programme_with_errors(slug, form, correcting=entry_id)
     try:
         resubmit_hours(entry, current_user, hours=form.hours.data, kind=form.kind.data,
-                       activity_date=datetime.combine(form.activity_date.data, time(12), UTC),
-                       reflection=form.reflection.data)
+                       activity_date=form.activity_date.data, reflection=form.reflection.data,
+                       category=form.category.data or entry.category,
+                       supervisor=db.session.get(User, form.supervisor.data), zone=_zone(form))
     except CertificationError as exc:
-        form.reflection.errors = [*form.reflection.errors, str(exc)]
-        return _programme_with_errors(slug, form)
+        _add_error(form, exc)
+        return _programme_with_errors(slug, form, correcting=entry_id)
     db.session.commit()
+    flash("Corrected and sent back to your supervisor.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 

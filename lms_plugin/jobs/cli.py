@@ -15,12 +15,16 @@ from .outbox import outbox_depth
 from .worker import new_worker_id, run_forever, run_once, run_periodic
 
 
-@click.command("worker")
+@click.command("worker", short_help="Send grades, sync rosters, record reminders.")
 @click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
 @click.option("--idle", default=2.0, show_default=True, help="Seconds to wait when idle.")
 @with_appcontext
 def worker_command(once: bool, idle: float) -> None:
-    """Run a job worker. Any number may run, on any hosts: none sends a row twice."""
+    """Run a job worker. Any number may run, on any hosts: each message is claimed by one
+    worker at a time, for LMS_PLUGIN_OUTBOX_LEASE_SECONDS. Delivery is at least once: if a
+    worker dies mid-send, the message is sent again when its claim expires, unchanged
+    (a score keeps the timestamp it was given when recorded), so the LMS keeps it once.
+    """
     if once:
         done = run_once(new_worker_id(), limit=10_000)
         reminders = run_periodic()

@@ -1,7 +1,11 @@
 """Write to the outbox (inside the caller's transaction) and claim rows to deliver.
 
 A row is claimed by setting a lease (locked_by, locked_until) in one conditional UPDATE,
-so of several workers exactly one wins it; a worker that dies leaves a lease that expires.
+so of several workers exactly one holds it at a time. A worker that dies leaves a lease
+that expires, and the row is claimed and sent again: delivery is at least once. What is
+sent must therefore be idempotent at the receiver: a score carries the timestamp fixed
+when it was enqueued, so a second copy is refused (Moodle: 409) or changes nothing
+(Canvas: an equal timestamp), and the LMS gradebook holds it once.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 
 from ..extensions import db
 from .models import OutboxMessage
 
-LEASE_SECONDS = 60
+LEASE_SECONDS = 60  # default of LMS_PLUGIN_OUTBOX_LEASE_SECONDS
 MAX_BACKOFF_SECONDS = 3600
 
 
@@ -30,8 +35,17 @@ def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
     return message
 
 
+def lease_seconds() -> int:
+    """How long a claim lasts: longer than any one delivery takes (each HTTP call of it
+    times out after 10 s), or a live worker's row is sent a second time."""
+    if has_app_context():
+        return int(current_app.config.get("LMS_PLUGIN_OUTBOX_LEASE_SECONDS", LEASE_SECONDS))
+    return LEASE_SECONDS
+
+
 def claim_next(worker_id: str) -> OutboxMessage | None:
     """Take the oldest due message, or None. Commits the claim at once."""
+    lease = timedelta(seconds=lease_seconds())
     for _ in range(5):
         moment = now()
         candidate = db.session.scalar(
@@ -54,7 +68,7 @@ def claim_next(worker_id: str) -> OutboxMessage | None:
                 OutboxMessage.sent_at.is_(None),
                 (OutboxMessage.locked_until.is_(None)) | (OutboxMessage.locked_until < moment),
             )
-            .values(locked_by=worker_id, locked_until=moment + timedelta(seconds=LEASE_SECONDS))
+            .values(locked_by=worker_id, locked_until=moment + lease)
         ).rowcount  # type: ignore[attr-defined]
         db.session.commit()
         if claimed:

@@ -1,8 +1,9 @@
 """OIDC login and id_token launch, on pylti1p3, with stricter validation than its defaults.
 
 Validation order matters: everything that reads only (format, algorithm, registration,
-signature, times, deployment, claims, state) runs before the one thing that writes
-(consuming the nonce and saving the launch data), so a refused launch stores nothing.
+signature, times, deployment, claims, state, and that the nonce is the one issued with
+that state) runs before the one thing that writes (consuming the nonce and saving the
+launch data), so a refused launch stores nothing.
 """
 
 from __future__ import annotations
@@ -88,17 +89,34 @@ class StoreDataStorage(LaunchDataStorage):
 
 
 class ToolSessionService(SessionService):
-    """Nonces are single-use: checking one consumes it, atomically across processes."""
+    """A nonce is kept under the state of the login that issued it, so a launch must bring
+    back a state and a nonce from the same login; using it consumes it, atomically across
+    processes."""
 
     data_storage: StoreDataStorage
 
+    def _bound_key(self, state: str) -> str:
+        return self._get_key("state-nonce", state)
+
     def save_nonce(self, nonce: str) -> None:
+        """pylti1p3 saves the nonce without its state; `bind_nonce` stores it with it. A
+        nonce stored alone would let any login's state go with it."""
+
+    def bind_nonce(self, state: str, nonce: str) -> None:
         self.data_storage.set_value(
-            self._get_key("nonce", nonce), True, current_app.config["LMS_PLUGIN_STATE_TTL"]
-        )
+            self._bound_key(state), nonce, current_app.config["LMS_PLUGIN_STATE_TTL"])
+
+    def nonce_for(self, state: str) -> str | None:
+        """The nonce issued with this state, if it is still unused (reads only)."""
+        value = self.data_storage.get_value(self._bound_key(state))
+        return value if isinstance(value, str) else None
+
+    def consume_nonce(self, state: str, nonce: str) -> bool:
+        """Take the state's nonce; true only if it was this one and nobody took it first."""
+        return self.data_storage.pop_value(self._bound_key(state)) == nonce
 
     def check_nonce(self, nonce: str) -> bool:
-        return self.data_storage.pop_value(self._get_key("nonce", nonce)) is not None
+        return False  # a nonce means something only with its state: see consume_nonce
 
 
 def _services() -> tuple[FlaskRequest, ToolSessionService, StoreDataStorage]:
@@ -160,6 +178,7 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
         raise LaunchError(str(exc)) from exc
     url = redirect.get_redirect_url()
     query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
+    session_service.bind_nonce(query["state"], query["nonce"])
     return url, oidc, query
 
 
@@ -458,13 +477,16 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not state:
             raise LaunchError("The launch has no state.")
         if self._cookie_service.get_cookie(state) == state:
+            self._check_nonce_is_the_states(state)
             return self
         check = self._get_request_param("lti_storage_check")
         if check:
             _verify_storage_check(state, self._get_id_token(), check)
+            self._check_nonce_is_the_states(state)
             return self
         target = self._get_request_param("lti_storage_target")
         if target:
+            self._check_nonce_is_the_states(state)  # before the check token is stored
             token = secrets.token_urlsafe(24)
             get_store().set(
                 "storage-check:" + token,
@@ -485,14 +507,30 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             status=401,
         )
 
-    def validate_nonce(self) -> ToolMessageLaunch:
-        if not self._session_service.check_nonce(self._jwt["body"]["nonce"]):
+    def _check_nonce_is_the_states(self, state: str) -> None:
+        """The id_token's nonce must be the one issued with this state at login: a state
+        from one login and a token made for another are refused. Reads only."""
+        issued = self._session_service.nonce_for(state)
+        if issued is None:
+            raise LaunchError(USED_OR_EXPIRED, status=401)
+        if issued != self._jwt["body"]["nonce"]:
             raise LaunchError(
-                "This launch has already been used or has timed out. Launch again from "
-                "your course.",
+                "This launch's id_token was issued for a different sign-in than its state. "
+                "Launch again from your course.",
                 status=401,
             )
+
+    def validate_nonce(self) -> ToolMessageLaunch:
+        # The one write of validation (with save_launch_data): the state's nonce is taken,
+        # so of two posts of the same launch only one gets through.
+        state = self._get_request_param("state")
+        if not self._session_service.consume_nonce(state, self._jwt["body"]["nonce"]):
+            raise LaunchError(USED_OR_EXPIRED, status=401)
         return self
+
+
+USED_OR_EXPIRED = ("This launch has already been used or has timed out. Launch again from "
+                   "your course.")
 
 
 def _hash(value: str) -> str:

@@ -1,69 +1,31 @@
-"""Erasure of a person and retention periods. Certificates already issued are kept, by
-policy, as a minimal record (name, programme, dates, code) so they can still be verified
-and revoked; everything else about the person goes."""
+"""Erasure of a person and retention periods. What erasure does to each kind of personal
+data is in `registry.REGISTRY` (which the export reads too): certificates already issued
+are kept, by policy, as a minimal record (name, programme, dates, code) so they can still
+be verified and revoked; everything else about the person goes or, where it is someone
+else's record, points at an "Erased person"."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, update
 
-from ..certification.models import (
-    AttestationSignature,
-    AuditEvent,
-    Certificate,
-    DirectoryListing,
-    LoggedHours,
-    ProgrammeEnrolment,
-    Reminder,
-    SupervisorAssignment,
-    Waiver,
-)
+from ..certification.models import AuditEvent, LoggedHours, Reminder
 from ..certification.services import audit
 from ..extensions import db
-from ..lti.models import AgsEndpoint
 from ..quiz.models import QuizAttempt
-from ..reporting.models import SurveyCompletion
-from ..training.models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
-from ..users.models import Enrollment, MentorScope, User
+from ..users.models import User
+from . import registry
 
-ERASED_NAME = "Erased person"
+ERASED_NAME = registry.ERASED_NAME
 
 
 def erase_person(person: User, admin: User) -> dict[str, int]:
     """Remove everything about a person but the minimal record of certificates issued.
     Returns what was removed, by kind. Flushes; the caller commits."""
-    uid = person.id
-    removed: dict[str, int] = {}
-    for name, model, column in (
-        ("lessons", LessonProgress, LessonProgress.user_id),
-        ("module completions", ModuleCompletion, ModuleCompletion.user_id),
-        ("module progress", LearnerModule, LearnerModule.user_id),
-        ("progress counters", LearnerProgress, LearnerProgress.user_id),
-        ("quiz attempts", QuizAttempt, QuizAttempt.user_id),
-        ("survey records", SurveyCompletion, SurveyCompletion.user_id),
-        ("logged hours", LoggedHours, LoggedHours.user_id),
-        ("attestations", AttestationSignature, AttestationSignature.user_id),
-        ("waivers", Waiver, Waiver.user_id),
-        ("directory listing", DirectoryListing, DirectoryListing.user_id),
-        ("supervisor assignments", SupervisorAssignment, SupervisorAssignment.trainee_id),
-        ("programme enrolments", ProgrammeEnrolment, ProgrammeEnrolment.user_id),
-        ("mentor scopes", MentorScope, MentorScope.mentor_id),
-        ("grade endpoints", AgsEndpoint, AgsEndpoint.user_id),
-        ("enrolments", Enrollment, Enrollment.user_id),
-    ):
-        result = db.session.execute(delete(model).where(column == uid))
-        removed[name] = int(getattr(result, "rowcount", 0) or 0)
-    db.session.execute(delete(SupervisorAssignment).where(
-        SupervisorAssignment.supervisor_id == uid))
-    db.session.execute(update(Certificate).where(Certificate.user_id == uid).values(
-        evidence_json="{}"))
-    person.name, person.email, person.department = ERASED_NAME, None, None
-    person.sub = f"erased-{uuid.uuid4().hex}"  # a relaunch starts a new, empty record
-    db.session.flush()
+    removed = registry.erase(person)
     audit("person.erase", admin, person, None, removed=removed)
     return removed
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,28 +18,15 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import inspect, or_, select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from ..certification.models import (
-    AttestationSignature,
-    AuditEvent,
-    Certificate,
-    DirectoryListing,
-    LoggedHours,
-    ProgrammeEnrolment,
-    SupervisorAssignment,
-    Waiver,
-)
 from ..certification.services import audit
 from ..extensions import db
-from ..quiz.models import QuizAttempt
-from ..reporting.models import SurveyCompletion
-from ..training.models import LessonProgress, ModuleCompletion
-from ..users.models import ADMIN, Course, Enrollment, MentorScope, User
+from ..users.models import ADMIN, User
 from ..users.services import end_sessions
 from ..users.sessions import current_organisation_id
+from . import registry
 from .services import erase_person
 
 bp = Blueprint("privacy", __name__)
@@ -51,58 +37,44 @@ def privacy() -> str:
     return render_template("privacy/privacy.html", form=FlaskForm())
 
 
-def _row(obj: Any) -> dict[str, Any]:
-    out = {}
-    for column in inspect(obj).mapper.column_attrs:
-        value = getattr(obj, column.key)
-        if column.key.endswith("_json") and value:
-            with contextlib.suppress(ValueError):
-                value = json.loads(value)
-        out[column.key] = value
-    return out
+ABOUT = ("Everything this tool holds about you. Survey answers are stored without any link "
+         "to you and cannot be found by anyone, so they are not here.")
+
+
+@bp.route("/privacy/my-data")
+@login_required
+def my_data_page() -> str:
+    """Everything the tool holds about you (privacy.registry), item by item: what it is,
+    what erasure would do to it, and the rows."""
+    data = _export("page")
+    return render_template("privacy/my_data.html", exported_at=datetime.now(UTC), about=ABOUT,
+                           items=[(item, data[item.key]) for item in registry.REGISTRY])
 
 
 @bp.route("/privacy/my-data.json")
 @login_required
 def my_data() -> Response:
-    """Everything the tool holds about you, as JSON. Survey answers are not in it: they
-    are stored without any link to you, so nobody (you included) can find them."""
-    me = current_user
-    uid = me.id
-
-    def rows(model: Any, *where: Any) -> list[dict[str, Any]]:
-        return [_row(r) for r in db.session.scalars(select(model).where(*where))]
-
-    data = {
+    """The same as JSON, with what each item is."""
+    data = _export("json")
+    body = {
         "exported_at": datetime.now(UTC).isoformat(),
-        "about": "Everything this tool holds about you. Survey answers are stored without "
-                 "any link to you and cannot be found by anyone, so they are not here.",
-        "person": {k: v for k, v in _row(me).items()},
-        "enrolments": [
-            {**_row(e), "course": _row(c)} for e, c in db.session.execute(
-                select(Enrollment, Course).join(Course, Course.id == Enrollment.course_id)
-                .where(Enrollment.user_id == uid))],
-        "lessons_completed": rows(LessonProgress, LessonProgress.user_id == uid),
-        "modules_completed": rows(ModuleCompletion, ModuleCompletion.user_id == uid),
-        "quiz_attempts": rows(QuizAttempt, QuizAttempt.user_id == uid),
-        "surveys_answered": rows(SurveyCompletion, SurveyCompletion.user_id == uid),
-        "programme_enrolments": rows(ProgrammeEnrolment, ProgrammeEnrolment.user_id == uid),
-        "logged_hours": rows(LoggedHours, LoggedHours.user_id == uid),
-        "attestations": rows(AttestationSignature, AttestationSignature.user_id == uid),
-        "waivers": rows(Waiver, Waiver.user_id == uid),
-        "certificates": rows(Certificate, Certificate.user_id == uid),
-        "directory_listing": rows(DirectoryListing, DirectoryListing.user_id == uid),
-        "supervisors_assigned": rows(SupervisorAssignment,
-                                     SupervisorAssignment.trainee_id == uid),
-        "mentees_from_the_lms": rows(MentorScope, MentorScope.mentor_id == uid),
-        "audit_events_about_you": rows(AuditEvent, or_(AuditEvent.subject_id == uid,
-                                                       AuditEvent.actor_id == uid)),
+        "about": ABOUT,
+        "what_each_item_is": {item.key: {"title": item.title, "what": item.description,
+                                         "if_erased": item.on_erasure}
+                              for item in registry.REGISTRY},
+        **data,
     }
-    audit("privacy.export", me, me, None)
-    db.session.commit()
-    response = Response(json.dumps(data, default=str, indent=2), mimetype="application/json")
+    response = Response(json.dumps(body, default=str, indent=2), mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
+
+
+def _export(form: str) -> dict[str, Any]:
+    me = current_user
+    data = registry.export(me)
+    audit("privacy.export", me, me, None, format=form)
+    db.session.commit()
+    return data
 
 
 class EraseForm(FlaskForm):

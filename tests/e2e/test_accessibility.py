@@ -77,7 +77,8 @@ def test_learner_pages_have_no_serious_violations(demo):
 @pytest.mark.parametrize("persona, paths", [
     ("admin", ["/admin/reports", "/admin/reports/summary", "/admin/reports/audit",
                "/programmes/peer-supporter/people", "/supervision"]),
-    ("trainee", ["/programmes/peer-supporter", "/peer-supporters", "/survey/pre"]),
+    ("trainee", ["/programmes/peer-supporter", "/peer-supporters", "/survey/pre",
+                 "/privacy/my-data"]),
 ])
 def test_admin_and_trainee_pages_have_no_serious_violations(demo, persona, paths):
     with chromium() as browser:
@@ -96,7 +97,8 @@ def test_admin_and_trainee_pages_have_no_serious_violations(demo, persona, paths
         assert width <= 320, f"{paths[0]} scrolls sideways at 320px ({width}px)"
 
 
-@pytest.mark.parametrize("path", ["/", "/modules/awareness/lessons/1", "/help"])
+@pytest.mark.parametrize("path", ["/", "/modules/awareness/lessons/1", "/help",
+                                  "/privacy/my-data"])
 def test_pages_fit_a_320px_screen(demo, path):
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 320, "height": 640})

@@ -153,7 +153,9 @@ def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
 
     base, demo_app = demo
     with chromium() as browser:
-        trainee_ctx, supervisor_ctx = browser.new_context(), browser.new_context()
+        # The trainee is in Kiritimati (UTC+14), whose today is often UTC's tomorrow.
+        trainee_ctx = browser.new_context(timezone_id="Pacific/Kiritimati")
+        supervisor_ctx = browser.new_context()
         # The supervisor has opened the tool once: the LMS told us whom they mentor.
         boss, boss_tool = open_tool(supervisor_ctx, base, "supervisor")
         page, tool = open_tool(trainee_ctx, base, "trainee")
@@ -167,12 +169,16 @@ def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
         with tool.expect_navigation():
             tool.get_by_role("button", name="Enrol as a trainee peer supporter").click()
         tool.get_by_text("Provisional").first.wait_for()
-        yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+        # Today in the browser's own time zone (the enrolment was just made), which
+        # static/timezone.js tells the server, and after which the date picker stops.
+        today = tool.evaluate("() => new Date().toLocaleDateString('en-CA')")
+        assert tool.locator("input[name=timezone]").first.input_value() == "Pacific/Kiritimati"
+        assert tool.locator("input[name=activity_date]").first.get_attribute("max") == today
         for kind, hours in (("peer-conversation", "20"), ("supervision", "4")):
             tool.select_option("select[name=category]", "practice")
             tool.select_option("select[name=kind]", kind)
             tool.fill("input[name=hours]", hours)
-            tool.fill("input[name=activity_date]", yesterday)
+            tool.fill("input[name=activity_date]", today)
             tool.fill("textarea[name=reflection]", "Practised open questions and summaries.")
             with tool.expect_navigation():
                 tool.get_by_role("button", name="Log these hours").click()

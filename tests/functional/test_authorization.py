@@ -45,7 +45,7 @@ EVERYONE_SIGNED_IN = {
     "training.overview", "training.module", "training.lesson", "training.complete_lesson",
     "certification.directory", "certification.programme", "certification.supervision",
     "quiz.start_page", "quiz.start", "reporting.survey", "certification.enrol_view",
-    "certification.unlist", "privacy.my_data", "privacy.erasure_request",
+    "certification.unlist", "privacy.my_data", "privacy.my_data_page", "privacy.erasure_request",
 }
 ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",
@@ -125,7 +125,7 @@ def world(app, sample_content):
         learner = factories.user("Alex Morgan")
         admin = factories.user("Riley Chen", roles="admin")
         factories.completed(trainee, "listening", 90)
-        enrol(trainee, "listener")
+        enrol(trainee, "listener").enrolled_at -= timedelta(days=7)  # before yesterday's hours
         yesterday = datetime.now(UTC) - timedelta(days=1)
 
         def log(hours: str, kind: str = "peer-conversation") -> LoggedHours:

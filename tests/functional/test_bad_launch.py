@@ -181,6 +181,23 @@ def test_a_new_token_with_a_used_nonce_is_refused(client, registered):
     assert client.post("/lti/launch", data={"id_token": second, "state": state}).status_code == 401
 
 
+def test_a_state_with_the_nonce_of_another_login_is_refused_and_stores_nothing(
+        app, client, registered):
+    """Two logins in one browser: the state of the first with a token carrying the nonce
+    of the second is refused; each login's own pair still works afterwards."""
+    state_a, nonce_a = login(client, registered)
+    state_b, nonce_b = login(client, registered)
+    crossed = client.post("/lti/launch", data={
+        "id_token": registered.sign(registered.claims(nonce_b)), "state": state_a})
+    assert crossed.status_code == 401
+    assert "issued for a different sign-in" in crossed.get_data(as_text=True)
+    assert stored(app) == NOTHING
+    for state, nonce in ((state_a, nonce_a), (state_b, nonce_b)):
+        good = client.post("/lti/launch", data={
+            "id_token": registered.sign(registered.claims(nonce)), "state": state})
+        assert good.status_code == 302, good.get_data(as_text=True)
+
+
 def test_state_that_no_cookie_vouches_for_is_refused(app, client, registered):
     _state, nonce = login(client, registered)
     token = registered.sign(registered.claims(nonce))

@@ -358,3 +358,13 @@ def test_a_kid_that_begins_with_a_dash(app, runner, client):
     assert "No key with kid '-nope'" in _failed(runner.invoke(args=["keys", "retire", "-nope"]))
     assert f"Retired {dashed}" in _ok(runner.invoke(args=["keys", "retire", dashed]))
     assert _published_kids(client) == [new]
+
+
+def test_the_worker_help_says_delivery_is_at_least_once(runner):
+    """A worker that dies mid-send leaves its message to be sent again
+    (tests/e2e/test_grade_redelivery.py): the help must not promise otherwise."""
+    result = runner.invoke(args=["worker", "--help"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "at least once" in text and "LMS_PLUGIN_OUTBOX_LEASE_SECONDS" in text
+    assert "twice" not in text

@@ -18,8 +18,8 @@ JUNK = st.one_of(
                      "<script>alert(1)</script>", "' OR 1=1 --", "\x00", "../../etc/passwd",
                      "😀" * 100, "%s%s%s", "{{7*7}}"]),
 )
-FIELDS = ["category", "kind", "hours", "activity_date", "supervisor", "reflection", "decision",
-          "reason", "contact", "languages", "availability", "requirement", "evidence",
+FIELDS = ["category", "kind", "hours", "activity_date", "timezone", "supervisor", "reflection",
+          "decision", "reason", "contact", "languages", "availability", "requirement", "evidence",
           "action", "badge", "item_comfort-talking", "q-q-open", "q-q-tf"]
 
 

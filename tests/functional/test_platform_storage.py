@@ -162,6 +162,34 @@ def test_a_bad_token_gets_no_check_page(app, registered):
     assert stored(app) == NOTHING
 
 
+def test_a_state_with_the_nonce_of_another_login_gets_no_check_page(app, registered):
+    """Through platform storage too, a state goes only with the nonce issued with it: no
+    check page (and no check token) for a crossed pair, and the right pair still works."""
+    state_a, _nonce_a = login(app.test_client(), registered)
+    _state_b, nonce_b = login(app.test_client(), registered)
+    crossed = registered.sign(registered.claims(nonce_b))
+    response = _launch(app.test_client(), crossed, state_a, lti_storage_target="_parent")
+    assert response.status_code == 401
+    assert "issued for a different sign-in" in response.get_data(as_text=True)
+    assert "lti_storage_check" not in response.get_data(as_text=True)
+    assert stored(app) == NOTHING and check_tokens(app) == 0
+
+    browser, _token, _state, fields = check_page(app, registered)
+    assert check_tokens(app) == 1
+    assert browser.post("/lti/launch", data=fields, headers={"Origin": OURS}).status_code == 302
+
+
+def check_tokens(app: Any) -> int:
+    from sqlalchemy import func, select
+
+    from lms_plugin.extensions import db
+    from lms_plugin.store import SharedState
+
+    with app.app_context():
+        return int(db.session.scalar(select(func.count()).select_from(SharedState).where(
+            SharedState.key.like("%storage-check:%"))) or 0)
+
+
 # --- posting the check back ---------------------------------------------------------------
 
 

@@ -76,7 +76,7 @@ def test_an_admin_erases_a_person_and_the_certificate_stays_verifiable(app, samp
         admin = factories.user("Riley Chen", roles="admin")
         factories.mentor_of(mentor, sam)
         factories.completed(sam, "listening", 90)
-        enrol(sam, "listener")
+        enrol(sam, "listener").enrolled_at -= timedelta(days=7)  # before yesterday's hours
         when = datetime.now(UTC) - timedelta(days=1)
         for hours, kind in (("3", "peer-conversation"), ("1", "supervision")):
             decide_hours(log_hours(sam, "listener", category="practice", kind=kind,

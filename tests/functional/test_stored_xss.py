@@ -32,7 +32,7 @@ def test_payloads_are_escaped_everywhere_they_are_shown(app, sample_content, pay
         admin = factories.user(f"Ad {payload}", roles="admin")
         factories.mentor_of(mentor, trainee)
         factories.completed(trainee, "listening", 90)
-        enrol(trainee, "listener")
+        enrol(trainee, "listener").enrolled_at -= timedelta(days=7)  # before yesterday's hours
         yesterday = datetime.now(UTC) - timedelta(days=1)
 
         def log(hours: str, kind: str, reflection: str | None):

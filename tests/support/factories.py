@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from lms_plugin.certification.models import ProgrammeEnrolment
+from lms_plugin.certification.services import enrol
 from lms_plugin.extensions import db
 from lms_plugin.training.models import ModuleCompletion
 from lms_plugin.users.models import Course, Enrollment, MentorScope, Organisation, User
@@ -60,3 +62,12 @@ def completed(person: User, module: str, score: float = 90, version: str = "v1")
     db.session.add(ModuleCompletion(user_id=person.id, module_slug=module, module_version=version,
                                     quiz_score=score, completed_at=datetime.now(UTC)))
     db.session.flush()
+
+
+def enrolled(person: User, slug: str, days_ago: int = 7) -> ProgrammeEnrolment:
+    """Enrolled in a programme `days_ago` days ago: hours may not be dated before enrolment,
+    so tests that log yesterday's hours enrol earlier than that."""
+    enrolment = enrol(person, slug)
+    enrolment.enrolled_at = datetime.now(UTC) - timedelta(days=days_ago)
+    db.session.flush()
+    return enrolment

@@ -4,7 +4,7 @@ admin in their own browsers; then public verification, the PDF, the badge, revoc
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, datetime
 
 import jwt
 from sqlalchemy import select
@@ -41,7 +41,8 @@ def finish_module(client) -> None:
 def log(client, page: str, supervisor_id: str, hours: str, kind: str, reflection: str = ""):
     return client.post("/programmes/listener/hours", data={
         "csrf_token": token(page), "category": "practice", "kind": kind, "hours": hours,
-        "activity_date": (date.today() - timedelta(days=1)).isoformat(),
+        # Today (UTC's): never in anyone's future, and not before the enrolment just made.
+        "activity_date": datetime.now(UTC).date().isoformat(),
         "supervisor": supervisor_id, "reflection": reflection,
     })
 

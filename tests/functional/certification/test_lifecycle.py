@@ -22,7 +22,6 @@ from lms_plugin.certification.services import (
     CertificationError,
     assign_supervisor,
     decide_hours,
-    enrol,
     extend_deadline,
     get_enrolment,
     get_standing,
@@ -36,7 +35,9 @@ from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support import factories
 
-YESTERDAY = datetime.now(UTC) - timedelta(days=1)
+
+def yesterday() -> datetime:
+    return datetime.now(UTC) - timedelta(days=1)
 
 
 @pytest.fixture
@@ -48,7 +49,7 @@ def people(app, sample_content):
         colleague = factories.user("Alex Morgan")
         factories.mentor_of(mentor, trainee)
         factories.completed(trainee, "listening", 90)
-        enrol(trainee, "listener")
+        factories.enrolled(trainee, "listener")
         db.session.commit()
         return trainee.id, mentor.id, admin.id, colleague.id
 
@@ -58,9 +59,9 @@ def load(*ids):
 
 
 def log(trainee, supervisor, hours="3", kind="peer-conversation", category="practice",
-        on=YESTERDAY):
+        on=None):
     return log_hours(trainee, "listener", category=category, kind=kind, hours=Decimal(hours),
-                     activity_date=on, supervisor=supervisor, reflection=None)
+                     activity_date=on or yesterday(), supervisor=supervisor, reflection=None)
 
 
 def certify(trainee, mentor) -> Certificate:
@@ -112,7 +113,7 @@ def test_a_certified_peer_supporter_qualifies_when_the_programme_says_so(app, pe
         certify(trainee, mentor)
         other = factories.user("New Trainee")
         factories.completed(other, "listening", 95)
-        enrol(other, "listener")
+        factories.enrolled(other, "listener")
         with pytest.raises(CertificationError, match="not qualified"):
             assign_supervisor(other, trainee, "listener", admin)
 
@@ -147,7 +148,7 @@ def test_reminders_come_due_once_at_each_offset_and_stop_after_grace(app, people
 
         other = factories.user("Late Certified")
         factories.completed(other, "listening", 90)
-        enrol(other, "listener")
+        factories.enrolled(other, "listener")
         factories.mentor_of(mentor, other)
         late = certify(other, mentor)
         # A worker that was down for months catches up, but not past the grace period.
@@ -172,7 +173,9 @@ def test_continuing_education_renews_from_the_old_expiry(app, people):
         assert get_standing(trainee, "listener").evaluation.status == EXPIRING
         with pytest.raises(CertificationError, match="continuing-education areas"):
             log(trainee, mentor, "1", "peer-conversation", category="continuing")
-        # Hours from before this certificate's period never count.
+        # Hours from before this certificate's period never count (the enrolment moves
+        # back with the certificate: no hours may predate it).
+        get_enrolment(trainee, "listener").enrolled_at = first.issued_at - timedelta(days=30)
         old = log(trainee, mentor, "2", "ethics", category="continuing",
                   on=first.issued_at - timedelta(days=3))
         assert decide_hours(old, mentor, True, "") is None
@@ -233,11 +236,11 @@ def test_training_hours_are_logged_by_domain_for_the_external_scheme(app, shippe
         trainee = factories.user("Sam Okafor")
         mentor = factories.user("Jordan Lee", roles="mentor")
         factories.mentor_of(mentor, trainee)
-        enrol(trainee, "certified-peer-specialist")
+        factories.enrolled(trainee, "certified-peer-specialist")
 
         def training(kind, hours, category="training"):
             return log_hours(trainee, "certified-peer-specialist", category=category,
-                             kind=kind, hours=Decimal(hours), activity_date=YESTERDAY,
+                             kind=kind, hours=Decimal(hours), activity_date=yesterday(),
                              supervisor=mentor, reflection=None)
 
         with pytest.raises(CertificationError, match="training domains"):
@@ -263,16 +266,16 @@ def test_only_those_the_programme_qualifies_may_approve(app, shipped_content):
         admin = factories.user("Riley Chen", roles="admin")
         mentor = factories.user("Jordan Lee", roles="mentor")
         factories.mentor_of(mentor, trainee)
-        enrol(trainee, "certified-peer-specialist")
+        factories.enrolled(trainee, "certified-peer-specialist")
         assert may_supervise(admin, trainee)
         assert not may_supervise(admin, trainee, "certified-peer-specialist")
         with pytest.raises(CertificationError, match="one of your supervisors"):
             log_hours(trainee, "certified-peer-specialist", category="practice",
-                      kind="peer-conversation", hours=Decimal(2), activity_date=YESTERDAY,
+                      kind="peer-conversation", hours=Decimal(2), activity_date=yesterday(),
                       supervisor=admin, reflection=None)
         entry = log_hours(trainee, "certified-peer-specialist", category="practice",
                           kind="peer-conversation", hours=Decimal(2),
-                          activity_date=YESTERDAY, supervisor=mentor, reflection=None)
+                          activity_date=yesterday(), supervisor=mentor, reflection=None)
         with pytest.raises(CertificationError, match="not a supervisor"):
             decide_hours(entry, admin, True, "")
         decide_hours(entry, mentor, True, "")

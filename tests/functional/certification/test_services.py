@@ -15,7 +15,6 @@ from lms_plugin.certification.rules import PROVISIONAL
 from lms_plugin.certification.services import (
     CertificationError,
     decide_hours,
-    enrol,
     get_certificate_by_code,
     get_standing,
     log_hours,
@@ -27,7 +26,9 @@ from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support import factories
 
-YESTERDAY = datetime.now(UTC) - timedelta(days=1)
+
+def yesterday() -> datetime:
+    return datetime.now(UTC) - timedelta(days=1)
 
 
 @pytest.fixture
@@ -38,7 +39,7 @@ def people(app, sample_content):
         stranger = factories.user("Other Mentor", roles="mentor")
         factories.mentor_of(mentor, trainee)
         factories.completed(trainee, "listening", 90)
-        enrol(trainee, "listener")
+        factories.enrolled(trainee, "listener")
         db.session.commit()
         return trainee.id, mentor.id, stranger.id
 
@@ -49,7 +50,7 @@ def load(*ids):
 
 def log(trainee, mentor, hours="3", kind="peer-conversation", reflection=None):
     return log_hours(trainee, "listener", category="practice", kind=kind, hours=Decimal(hours),
-                     activity_date=YESTERDAY, supervisor=mentor, reflection=reflection)
+                     activity_date=yesterday(), supervisor=mentor, reflection=reflection)
 
 
 def test_from_enrolment_to_certificate(app, people):
@@ -102,7 +103,7 @@ def test_rejection_needs_a_reason_and_can_be_corrected(app, people):
         with pytest.raises(CertificationError, match="already been decided"):
             decide_hours(entry, mentor, True, "")
         resubmit_hours(entry, trainee, hours=Decimal("1.5"), kind="peer-conversation",
-                       activity_date=YESTERDAY, reflection="Corrected the duration.")
+                       activity_date=yesterday(), reflection="Corrected the duration.")
         assert (entry.status, entry.submissions, float(entry.hours)) == ("pending", 2, 1.5)
         decide_hours(entry, mentor, True, "")
         assert entry.status == "approved"

@@ -1,0 +1,122 @@
+"""What a logged-hours entry may say: one check for new and corrected entries. Pure: plain
+data in, the first problem (the field and a message) out.
+
+Dates are calendar days in the person's own time zone. When we do not know it, each bound
+takes the most permissive zone on Earth, so nobody's own today is ever refused:
+
+- not in the future: the day may be at most today in UTC+14 (Kiritimati, where each date
+  begins first);
+- not before enrolment: the day may be at least the enrolment's date in UTC-12 (where each
+  date ends last).
+
+Why enrolment, not some "programme start": the programme's rules run from enrolment (the
+provisional deadline is counted from it in `rules.evaluate_programme`), a trainee is only
+supervised within the programme once enrolled, and earlier experience is prior learning,
+which a programme recognises by a waiver an admin grants on evidence (`waivable`), not by
+back-dated hours.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from .schema import Programme
+
+CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
+PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
+FIRST_TO_START = timezone(timedelta(hours=14))  # Pacific/Kiritimati
+LAST_TO_END = timezone(timedelta(hours=-12))  # Baker and Howland Islands
+MAX_HOURS = Decimal(24)
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # the form field it belongs to
+    message: str
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def zone_named(name: str | None) -> tzinfo | None:
+    """The IANA zone of that name (as the browser's Intl API or an LMS gives it), or None
+    for anything else: only names in the zone database are looked up, never a path."""
+    name = (name or "").strip()
+    if not name or len(name) > 64 or name not in _zone_names():
+        return None
+    return zoneinfo.ZoneInfo(name)
+
+
+def zone_from_launch(claims: Mapping[str, Any]) -> tzinfo | None:
+    """The zone an LMS sent with the launch, as the custom parameter `timezone` (Moodle and
+    Canvas: `timezone=$Person.address.timezone`, the person's profile setting). The
+    launch's `locale` alone names no zone (en-US spans six), so it is not used."""
+    custom = claims.get(CUSTOM_CLAIM)
+    value = custom.get("timezone") if isinstance(custom, Mapping) else None
+    return zone_named(value) if isinstance(value, str) else None
+
+
+def latest_day(now: datetime, zone: tzinfo | None) -> date:
+    """Today for the person: in their zone, else where today began first."""
+    return now.astimezone(zone or FIRST_TO_START).date()
+
+
+def earliest_day(enrolled_at: datetime, zone: tzinfo | None) -> date:
+    """The day they enrolled, for the person: in their zone, else where it ended last."""
+    return enrolled_at.astimezone(zone or LAST_TO_END).date()
+
+
+def practice_kinds(programme: Programme) -> list[str]:
+    return programme.practice.all_kinds
+
+
+def training_kinds(programme: Programme) -> list[str]:
+    """The programme's training domains, or "general" when it asks only for a total."""
+    hours = programme.training_hours
+    if hours.domains:
+        return sorted(hours.domains)
+    return ["general"] if hours.total else []
+
+
+def continuing_kinds(programme: Programme) -> list[str]:
+    return sorted({*programme.renewal.sub_minimums, "general"})
+
+
+def kinds_for(programme: Programme, category: str) -> list[str]:
+    return {PRACTICE: practice_kinds, TRAINING: training_kinds,
+            CONTINUING: continuing_kinds}[category](programme)
+
+
+def entry_problem(programme: Programme, *, category: str, kind: str, hours: Decimal | None,
+                  day: date, earliest: date, latest: date) -> Problem | None:
+    """The first thing wrong with an entry, or None."""
+    if category not in (PRACTICE, TRAINING, CONTINUING) or not kinds_for(programme, category):
+        return Problem("category", "Choose what kind of hours these are.")
+    if kind not in kinds_for(programme, category):
+        return Problem("kind", {
+            PRACTICE: "Choose one of the programme's kinds of activity.",
+            TRAINING: "Choose one of the programme's training domains.",
+            CONTINUING: "Choose one of the programme's continuing-education areas.",
+        }[category])
+    if hours is None or not hours.is_finite() or hours <= 0 or hours > MAX_HOURS:
+        return Problem("hours", "Hours must be more than 0 and at most 24 for one entry.")
+    if day > latest:
+        return Problem("activity_date", f"The activity cannot be in the future: the latest "
+                       f"date you can log today is {_day(latest)}.")
+    if day < earliest:
+        return Problem("activity_date", f"The activity is dated before you enrolled in the "
+                       f"programme ({_day(earliest)}). Hours from before enrolment are prior "
+                       "learning: ask your programme lead whether it can be recognised.")
+    return None
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"

@@ -1,0 +1,265 @@
+"""The one list of the personal data this tool holds: for each kind, how a person's rows
+are found, what they are (in words the person reads) and what erasure does to them. The
+export ("everything we hold about you") and erasure both read it, so they cannot drift
+apart; tests/functional/test_privacy_registry.py fails when a table gains a column that
+points at a person and no entry here covers it.
+
+Erasure: DELETE removes the rows. KEEP leaves rows that are someone else's record (hours
+a supervisor decided, an admin's waiver, the audit log) pointing at the person's own row,
+which erasure turns into "Erased person". ANONYMISE is for the person's row itself and for
+certificates, kept as a minimal record (name, programme, dates, code) so they can still be
+verified and revoked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, inspect, or_, select, update
+
+from ..certification.models import (
+    AttestationSignature,
+    AuditEvent,
+    Certificate,
+    DirectoryListing,
+    LoggedHours,
+    ProgrammeEnrolment,
+    Reminder,
+    SupervisorAssignment,
+    Waiver,
+)
+from ..extensions import db
+from ..jobs.models import OutboxMessage
+from ..lti.ags import SCORE_KIND
+from ..lti.models import AgsEndpoint, Platform
+from ..quiz.models import QuizAttempt
+from ..reporting.models import SurveyCompletion
+from ..training.models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
+from ..users.models import Enrollment, LocalCredential, MentorScope, User
+
+DELETE, KEEP, ANONYMISE = "delete", "keep", "anonymise"
+ERASED_NAME = "Erased person"
+
+
+def row(obj: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A row as plain data, column by column; `*_json` columns decoded."""
+    out = {}
+    for column in inspect(obj).mapper.column_attrs:
+        if column.key in hidden:
+            continue
+        value = getattr(obj, column.key)
+        if column.key.endswith("_json") and value:
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        out[column.key] = value
+    return out
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str  # its name in the export
+    model: type[Any]
+    title: str
+    description: str  # what it is, for the person
+    links: tuple[str, ...]  # the columns of `model` that point at the person
+    where: Callable[[User], ColumnElement[bool]]  # the person's rows
+    erasure: str  # DELETE | KEEP | ANONYMISE
+    on_erasure: str  # what erasure does, for the person
+    hidden: frozenset[str] = frozenset()  # never exported: secrets, other people's words
+    single: bool = False  # one row (the person), not a list
+    export: Callable[[Any, frozenset[str]], dict[str, Any]] = field(default=row)
+    anonymise: Callable[[User], None] | None = None
+
+    def rows(self, person: User) -> list[Any]:
+        return list(db.session.scalars(
+            select(self.model).where(self.where(person)).order_by(*_order(self.model))))
+
+
+def _order(model: type[Any]) -> list[Any]:
+    return list(inspect(model).primary_key)
+
+
+def _forget_identity(person: User) -> None:
+    person.name, person.email, person.department = ERASED_NAME, None, None
+    person.sub = f"erased-{uuid.uuid4().hex}"  # a relaunch starts a new, empty record
+
+
+def _minimal_certificates(person: User) -> None:
+    db.session.execute(update(Certificate).where(Certificate.user_id == person.id)
+                       .values(evidence_json="{}"))
+
+
+def _with_course(enrollment: Enrollment, hidden: frozenset[str]) -> dict[str, Any]:
+    return {**row(enrollment, hidden), "course": row(enrollment.course)}
+
+
+def _own_mentors(person: User) -> ColumnElement[bool]:
+    return (MentorScope.mentee_sub == person.sub) & MentorScope.mentor_id.in_(
+        select(User.id).where(User.issuer == person.issuer))
+
+
+def _grades_for(person: User) -> ColumnElement[bool]:
+    """Scores waiting for (or sent to) the person's LMS: the payload names them by their
+    LMS id (`userId`) on one of their issuer's registrations."""
+    needle = '"userId": ' + json.dumps(person.sub)
+    platforms = set(db.session.scalars(select(Platform.id).where(
+        Platform.issuer == person.issuer)))
+    ids = [
+        message_id for message_id, payload in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.payload_json).where(
+                OutboxMessage.kind == SCORE_KIND,
+                OutboxMessage.payload_json.contains(needle, autoescape=True)))
+        if _names(payload, person.sub, platforms)
+    ]
+    return OutboxMessage.id.in_(ids)
+
+
+def _names(payload: str, sub: str, platforms: set[int]) -> bool:
+    try:
+        data = json.loads(payload)
+        return bool(data["score"]["userId"] == sub and data["platform_id"] in platforms)
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+KEPT_FOR_OTHERS = ("Kept: it is part of someone else's record. It then points at an "
+                   "\"Erased person\" with nothing else about you.")
+
+REGISTRY: tuple[Item, ...] = (
+    Item("person", User, "Who you are",
+         "The LMS's id for you (sub) on your organisation's LMS (issuer), and your name, "
+         "email and department if your LMS sends them; when you first and last launched.",
+         ("id",), lambda p: User.id == p.id, ANONYMISE,
+         "Your name, email and department are removed and your LMS id replaced, so a new "
+         "launch starts an empty record.", single=True, anonymise=_forget_identity),
+    Item("local_sign_in", LocalCredential, "Your sign-in without the LMS",
+         "For L&D admins who sign in at /admin/login: the email, failed attempts and lock. "
+         "The password is stored only as a one-way hash, which is not shown here.",
+         ("user_id",), lambda p: LocalCredential.user_id == p.id, DELETE, "Removed.",
+         hidden=frozenset({"password_hash"})),
+    Item("enrolments", Enrollment, "Your courses",
+         "The LMS courses you launched the tool from (or that list you), with your roles.",
+         ("user_id",), lambda p: Enrollment.user_id == p.id, DELETE, "Removed.",
+         export=_with_course),
+    Item("mentees_from_the_lms", MentorScope, "People your LMS says you mentor",
+         "Their LMS ids, as your LMS sent them (for supervising peer-supporter hours).",
+         ("mentor_id",), lambda p: MentorScope.mentor_id == p.id, DELETE, "Removed."),
+    Item("mentors_from_the_lms", MentorScope, "Mentors your LMS names for you",
+         "Records that a mentor's LMS launch named you as their mentee.",
+         ("mentee_sub",), _own_mentors, DELETE, "Removed.", hidden=frozenset({"mentor_id"})),
+    Item("lessons_completed", LessonProgress, "Lessons you completed",
+         "Each lesson you marked complete, when, and the version of the module.",
+         ("user_id",), lambda p: LessonProgress.user_id == p.id, DELETE, "Removed."),
+    Item("module_progress", LearnerModule, "Modules you started",
+         "When you started and completed each module (for reports' counts).",
+         ("user_id",), lambda p: LearnerModule.user_id == p.id, DELETE, "Removed."),
+    Item("progress_counters", LearnerProgress, "Your progress counts",
+         "How many modules you have started and completed (for reports' counts).",
+         ("user_id",), lambda p: LearnerProgress.user_id == p.id, DELETE, "Removed."),
+    Item("modules_completed", ModuleCompletion, "Modules you completed",
+         "Each module you completed, when, and your best quiz score then.",
+         ("user_id",), lambda p: ModuleCompletion.user_id == p.id, DELETE, "Removed."),
+    Item("quiz_attempts", QuizAttempt, "Your quiz attempts",
+         "The questions you were given, the answers you chose and your score. Answers are "
+         "cleared after the retention period; scores stay.",
+         ("user_id",), lambda p: QuizAttempt.user_id == p.id, DELETE, "Removed."),
+    Item("surveys_answered", SurveyCompletion, "Surveys you answered",
+         "That you answered the before or after survey, and when. Your answers themselves "
+         "are stored with no link to you, so nobody (you included) can find them.",
+         ("user_id",), lambda p: SurveyCompletion.user_id == p.id, DELETE, "Removed."),
+    Item("grade_endpoints", AgsEndpoint, "Where your grades go",
+         "The gradebook addresses your LMS gave with your launches, to send your scores to.",
+         ("user_id",), lambda p: AgsEndpoint.user_id == p.id, DELETE, "Removed."),
+    Item("grades_for_the_lms", OutboxMessage, "Scores sent to your LMS",
+         "Your quiz scores as sent (or waiting to be sent) to your LMS's gradebook, with "
+         "your LMS id.", (), _grades_for, DELETE,
+         "Removed; a score not yet sent to your LMS is then not sent."),
+    Item("programme_enrolments", ProgrammeEnrolment, "Peer-supporter programmes",
+         "The certification programmes you enrolled in, when, and deadline extensions.",
+         ("user_id",), lambda p: ProgrammeEnrolment.user_id == p.id, DELETE, "Removed."),
+    Item("logged_hours", LoggedHours, "Hours you logged",
+         "Your supervised practice, training and continuing education: date, hours, kind, "
+         "your reflection, your supervisor and their decision.",
+         ("user_id",), lambda p: LoggedHours.user_id == p.id, DELETE, "Removed."),
+    Item("hours_you_supervised", LoggedHours, "Hours sent to you to decide",
+         "Entries trainees sent you as their supervisor, and your decisions and reasons. "
+         "Their reflections are theirs and are not shown here.",
+         ("supervisor_id", "decided_by_id"),
+         lambda p: or_(LoggedHours.supervisor_id == p.id, LoggedHours.decided_by_id == p.id),
+         KEEP, KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})),
+    Item("attestations", AttestationSignature, "Agreements you signed",
+         "Each programme agreement you signed, when, and its version.",
+         ("user_id",), lambda p: AttestationSignature.user_id == p.id, DELETE, "Removed."),
+    Item("waivers", Waiver, "Prior learning recognised for you",
+         "Requirements an admin waived for you, with the evidence they saw and why.",
+         ("user_id",), lambda p: Waiver.user_id == p.id, DELETE, "Removed."),
+    Item("waivers_you_granted", Waiver, "Waivers you granted",
+         "Requirements you waived for others as an admin, with your reason.",
+         ("granted_by_id",), lambda p: Waiver.granted_by_id == p.id, KEEP, KEPT_FOR_OTHERS,
+         hidden=frozenset({"evidence"})),
+    Item("certificates", Certificate, "Your certificates",
+         "Each certificate: its code, programme, dates, and the evidence it was issued on.",
+         ("user_id",), lambda p: Certificate.user_id == p.id, ANONYMISE,
+         "Kept as a minimal record (name, programme, dates, code) so it can still be "
+         "verified or revoked; the evidence is removed.", anonymise=_minimal_certificates),
+    Item("certificates_you_revoked", Certificate, "Certificates you revoked",
+         "Certificates you revoked as an admin, and your reason.",
+         ("revoked_by_id",), lambda p: Certificate.revoked_by_id == p.id, KEEP,
+         KEPT_FOR_OTHERS, hidden=frozenset({"evidence_json", "holder_name"})),
+    Item("certificate_reminders", Reminder, "Renewal reminders",
+         "Reminders that your certificate is due for renewal, and whether you saw them.",
+         ("certificate_id",), lambda p: Reminder.certificate_id.in_(
+             select(Certificate.id).where(Certificate.user_id == p.id)), DELETE, "Removed."),
+    Item("directory_listing", DirectoryListing, "Your Find-a-peer-supporter listing",
+         "How colleagues can reach you, your languages and availability, if you listed "
+         "yourself.", ("user_id",), lambda p: DirectoryListing.user_id == p.id, DELETE,
+         "Removed."),
+    Item("supervisors_assigned", SupervisorAssignment, "Supervisors assigned to you",
+         "Supervisors an admin assigned to you, and when.",
+         ("trainee_id",), lambda p: SupervisorAssignment.trainee_id == p.id, DELETE,
+         "Removed."),
+    Item("trainees_assigned_to_you", SupervisorAssignment, "Trainees assigned to you",
+         "Trainees an admin assigned you to supervise, and when.",
+         ("supervisor_id",), lambda p: SupervisorAssignment.supervisor_id == p.id, DELETE,
+         "Removed."),
+    Item("assignments_you_made", SupervisorAssignment, "Supervisor assignments you made",
+         "Supervisors you assigned to trainees as an admin.",
+         ("assigned_by_id",), lambda p: SupervisorAssignment.assigned_by_id == p.id, KEEP,
+         KEPT_FOR_OTHERS),
+    Item("audit_events_about_you", AuditEvent, "The audit log, where it names you",
+         "Who did what to whose record: what you did, and what others did to your record "
+         "(views of it, decisions, exports).",
+         ("actor_id", "subject_id"),
+         lambda p: or_(AuditEvent.subject_id == p.id, AuditEvent.actor_id == p.id), KEEP,
+         "Kept for accountability until the audit retention period ends; it then points at "
+         "an \"Erased person\"."),
+)
+
+
+def export(person: User) -> dict[str, Any]:
+    """Everything in the registry about this person: each item's rows under its key."""
+    data: dict[str, Any] = {}
+    for item in REGISTRY:
+        rows = [item.export(r, item.hidden) for r in item.rows(person)]
+        data[item.key] = (rows[0] if rows else None) if item.single else rows
+    return data
+
+
+def erase(person: User) -> dict[str, int]:
+    """Apply each item's erasure; return how many rows were removed, by item. Rows are
+    found (by id and by LMS id) before the person's own row is anonymised. Flushes."""
+    removed: dict[str, int] = {}
+    for item in REGISTRY:
+        if item.erasure == DELETE:
+            result = db.session.execute(delete(item.model).where(item.where(person)))
+            removed[item.key] = int(getattr(result, "rowcount", 0) or 0)
+    for item in REGISTRY:
+        if item.erasure == ANONYMISE and item.anonymise is not None:
+            item.anonymise(person)
+    db.session.flush()
+    return removed
