@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from . import inputs
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .resources import shipped_root
 
@@ -25,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    inputs.init_app(app)  # before any blueprint: the bounded <int:...> converter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(shipped_root() / "migrations"))

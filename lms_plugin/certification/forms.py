@@ -12,13 +12,39 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..inputs import control_characters
 
 REFLECTION_HINT = (
     "Optional, at most 1,000 characters. Write about what you did and learned, never about "
     "who: no names, roles, teams, email addresses or phone numbers, nothing that could "
     "identify the person you supported."
 )
+
+
+def plain_text(form: FlaskForm, field: StringField) -> None:
+    """Typed text only: line breaks and tabs, but no NUL, escape codes or other control
+    characters (PostgreSQL cannot store NUL; the rest is never typed, only injected)."""
+    if field.data and control_characters(field.data):
+        raise ValidationError("Remove the control character (an invisible character such "
+                              "as NUL or an escape code) from this text.")
+
+
+def first_error(form: FlaskForm, default: str) -> str:
+    """The first field error, for views that answer a refused form with a message only."""
+    for errors in form.errors.values():
+        for error in errors:
+            if isinstance(error, str):
+                return error
+    return default
 
 
 class LogHoursForm(FlaskForm):
@@ -35,7 +61,7 @@ class LogHoursForm(FlaskForm):
     supervisor = SelectField("Supervisor who will approve it", coerce=int,
                              validators=[InputRequired("Choose your supervisor.")])
     reflection = TextAreaField("Short reflection", description=REFLECTION_HINT,
-                               validators=[Optional(), Length(max=1000)])
+                               validators=[Optional(), Length(max=1000), plain_text])
 
 
 class DecisionForm(FlaskForm):
@@ -43,12 +69,12 @@ class DecisionForm(FlaskForm):
                                                    SelectChoice("reject", "Reject")],
                           validators=[InputRequired("Choose approve or reject.")])
     reason = TextAreaField("Reason (required when you reject)",
-                           validators=[Optional(), Length(max=2000)])
+                           validators=[Optional(), Length(max=2000), plain_text])
 
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[InputRequired("Give a reason."),
-                                                 Length(min=3, max=2000)])
+                                                 Length(min=3, max=2000), plain_text])
 
 
 class EmptyForm(FlaskForm):
@@ -59,13 +85,16 @@ class ListingForm(FlaskForm):
     contact = StringField("How colleagues can reach you", description=(
         "For example your work chat name, desk phone extension or a booking link. This is "
         "shown to colleagues in your organisation."),
-        validators=[DataRequired("Say how colleagues can reach you."), Length(max=300)])
+        validators=[DataRequired("Say how colleagues can reach you."), Length(max=300),
+                    plain_text])
     languages = StringField("Languages you can offer support in", description=(
         "For example: English, Polish, British Sign Language."),
-        validators=[DataRequired("List at least one language."), Length(max=200)])
+        validators=[DataRequired("List at least one language."), Length(max=200),
+                    plain_text])
     availability = StringField("When you are usually available", description=(
         "For example: Tuesday and Thursday lunchtimes, UK time."),
-        validators=[DataRequired("Say when you are usually available."), Length(max=300)])
+        validators=[DataRequired("Say when you are usually available."), Length(max=300),
+                    plain_text])
 
 
 class AssignSupervisorForm(FlaskForm):
@@ -78,6 +107,7 @@ class WaiverForm(FlaskForm):
                               validators=[DataRequired("Choose the requirement.")])
     evidence = TextAreaField("Evidence of prior learning you have seen", description=(
         "For example: the name and date of a certificate from another recognised course."),
-        validators=[DataRequired("Describe the evidence."), Length(min=3, max=2000)])
+        validators=[DataRequired("Describe the evidence."), Length(min=3, max=2000),
+                    plain_text])
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."),
-                                                 Length(min=3, max=2000)])
+                                                 Length(min=3, max=2000), plain_text])
