@@ -237,6 +237,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("The id_token cannot be decoded.") from None
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchError("The id_token cannot be decoded.")
+        # First, before any claim reaches a query (the issuer is looked up next).
+        from .claims import check_claim_bounds  # claims imports LaunchError from here
+
+        check_claim_bounds(body)
         self._jwt = {"header": header, "body": body}  # type: ignore[typeddict-item]
         return self
 
