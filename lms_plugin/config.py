@@ -46,8 +46,12 @@ DEFAULTS: dict[str, Any] = {
     "FRAME_ANCESTORS": "",
     # Rate limits (Flask-Limiter syntax); RATE_LIMITS=0 turns them off (benchmarks)
     "RATE_LIMITS": True,
-    "RATE_LIMIT_LOGIN": "30 per minute",  # per address and person (login_hint)
-    "RATE_LIMIT_LAUNCH": "30 per minute",  # per address and login state
+    # Login and launch per client address (after PROXY_FIX): high enough for an office
+    # behind one NAT address launching at once; nothing a client sends can vary the key.
+    "RATE_LIMIT_LOGIN": "300 per minute",
+    "RATE_LIMIT_LAUNCH": "300 per minute",
+    # Launches per person, by the verified (issuer, sub) of the signed id_token
+    "RATE_LIMIT_LAUNCH_PERSON": "30 per minute",
     "RATE_LIMIT_VERIFY": "120 per minute",  # per address
     "RATE_LIMIT_ADMIN_LOGIN": "10 per minute",  # local admin sign-in, per address
     # Retention (days): quiz attempt answers (scores stay), hour reflections (hours stay),

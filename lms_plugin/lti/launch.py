@@ -17,12 +17,14 @@ from urllib.parse import parse_qs, urlparse
 import jwt
 import requests
 from flask import current_app, request
+from flask_limiter import RateLimitExceeded
 from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.session import SessionService
 
+from ..extensions import limit_person
 from ..store import get_store
 from .tool_config import (
     AmbiguousIssuer,
@@ -213,6 +215,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_jwt_signature()
             self.validate_deployment()
             self.validate_claims()
+            self.validate_person_rate()
             self.validate_state()
             self.validate_nonce()
             self.save_launch_data()
@@ -474,6 +477,18 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             "this site or open the tool in a new window.",
             status=401,
         )
+
+    def validate_person_rate(self) -> None:
+        """The per-person launch limit, keyed by whom the platform signed the launch for
+        (never by anything the browser sends); before the nonce is consumed."""
+        body = self._jwt["body"]
+        try:
+            limit_person(body["iss"], str(body["sub"]))
+        except RateLimitExceeded:
+            raise LaunchError(
+                "You have opened the tool many times in the last minute. Wait a minute, "
+                "then open it again from your course.", status=429,
+                title="Too many launches") from None
 
     def validate_nonce(self) -> ToolMessageLaunch:
         if not self._session_service.check_nonce(self._jwt["body"]["nonce"]):
