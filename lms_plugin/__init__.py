@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import inputs
+from . import inputs, resilience
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .resources import shipped_root
 
@@ -23,7 +23,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
-        config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                     app.config["LMS_PLUGIN_DB_APPLICATION_NAME"]),
     )
     os.makedirs(app.instance_path, exist_ok=True)
     inputs.init_app(app)  # before any blueprint: the bounded <int:...> converter
@@ -83,8 +84,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .store import StoreUnavailable
 
     @app.errorhandler(StoreUnavailable)
-    def store_unavailable(exc: StoreUnavailable) -> tuple[str, int]:
+    def store_unavailable(exc: StoreUnavailable) -> tuple[str, int, dict[str, str]]:
         app.logger.error("shared store unavailable: %s", exc)
-        return render_template("errors/unavailable.html"), 503
+        return render_template("errors/unavailable.html"), 503, {
+            "Retry-After": str(resilience.RETRY_AFTER_SECONDS)}
+
+    resilience.init_app(app)  # a lost database connection: a read again, or a 503
 
     return app

@@ -66,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
     "ROSTER_SYNC_SECONDS": 86400,
     # Workers run scheduled work (renewal reminders) this often, in seconds
     "PERIODIC_SECONDS": 3600,
+    # PostgreSQL application_name of the tool's connections (pg_stat_activity, logs)
+    "DB_APPLICATION_NAME": "lms_plugin",
 }
 
 
@@ -115,8 +117,10 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str,
     return conf
 
 
-def engine_options(database_uri: str) -> dict[str, Any]:
+def engine_options(database_uri: str, application_name: str = "lms_plugin") -> dict[str, Any]:
     if database_uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    # Connections checked before use: the pool survives a database restart.
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800}
+    # Connections checked before use: the pool survives a database restart. The
+    # application name shows the tool's connections in pg_stat_activity.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800,
+            "connect_args": {"application_name": application_name}}
