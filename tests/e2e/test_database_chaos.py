@@ -182,7 +182,8 @@ def test_dropped_connections_never_give_a_500_nor_half_written_data(
     unexpected = [a for a in visitor.answers if a[1] not in OK | {503}]
     errors = [line for line in log.splitlines() if '"ERROR"' in line and "unavailable" not in line]
     assert not unexpected, f"{unexpected} {statuses}\n" + "\n".join(errors[-2:])
-    assert all(retry == "5" for _, status, retry in visitor.answers if status == 503)
+    assert all(retry.isdigit() and int(retry) > 0
+               for _, status, retry in visitor.answers if status == 503), visitor.answers
     # The chaos reached requests in flight (else this proves nothing) and people still
     # got through between the drops.
     assert killer.terminated > 0 and hits > 0, (killer.terminated, hits, statuses)
