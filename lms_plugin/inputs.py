@@ -76,7 +76,11 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_nul() -> None:
-        # Reading the form here also applies MAX_CONTENT_LENGTH (a 413) to every request.
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        if limit and (request.content_length or 0) > limit:
+            abort(413, description=(
+                f"This request is larger than the {limit // 1024:,} KiB this tool accepts."))
+        # Reading the form here also applies the limit to a body of unannounced length.
         if has_nul(_request_text()):
             abort(400, description=(
                 "This request contains a NUL character (a control character), which this "
