@@ -169,7 +169,10 @@ def _is_ours(url: str) -> bool:
     allowed = {ours.netloc}
     if base:
         allowed.add(urlparse(base).netloc)
-    return urlparse(url).netloc in allowed
+    try:
+        return urlparse(url).netloc in allowed
+    except ValueError:  # not a URL at all ("a://[")
+        return False
 
 
 def _unknown_registration(iss: str, client_id: str | None) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from lms_plugin.certification.models import LoggedHours
 from lms_plugin.extensions import db
 from lms_plugin.inputs import MAX_ID, parse_id
+from lms_plugin.security import origin_of
 from tests.functional.test_authorization import client_for, csrf_token, url_for_rule, world
 
 __all__ = ["world"]
@@ -172,3 +173,40 @@ def test_a_request_body_over_the_limit_is_a_413(app, world, path):
     assert raw.status_code == 413
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LoggedHours)) == count
+
+
+LTI_PARAMS = ["iss", "login_hint", "client_id", "target_link_uri", "lti_message_hint",
+              "lti_storage_target", "lti_deployment_id", "id_token", "state",
+              "lti_storage_check", "openid_configuration", "registration_token", "key"]
+LTI_JUNK = st.one_of(st.text(max_size=300), st.sampled_from([
+    "\x00", "x" * 5000, "²", "a://[", "http://[::1", "https://a\x01b.example/",
+    "javascript:alert(1)", "%00", "-1", "9" * 400]))
+
+
+def test_the_lti_endpoints_take_any_parameters(app, registered):
+    """The form fuzzing skips the LTI endpoints (they need a platform's parameters):
+    whatever a browser sends them is a page or a 4xx, never a 500. (A registration that
+    names a real URL fetches it: not here.)"""
+    for limit in ("LOGIN", "LAUNCH"):
+        app.config[f"LMS_PLUGIN_RATE_LIMIT_{limit}"] = "100000 per minute"
+
+    @settings(max_examples=60, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                     HealthCheck.too_slow])
+    @given(st.dictionaries(st.sampled_from(LTI_PARAMS), LTI_JUNK, max_size=6), st.booleans())
+    @example({"openid_configuration": "a://["}, False).via("not a URL to register with")
+    @example({"target_link_uri": "a://[", "login_hint": "0"}, True).via("not a URL to open")
+    def send(params, registered_issuer):
+        if registered_issuer:
+            params["iss"] = registered.issuer
+        client = app.test_client()
+        routes = [("GET", "/lti/login"), ("POST", "/lti/login"), ("POST", "/lti/launch"),
+                  ("GET", "/lti/register")]
+        if origin_of(params.get("openid_configuration")) is None:
+            routes.append(("POST", "/lti/register"))  # refused before any fetch
+        for method, path in routes:
+            response = (client.get(path, query_string=params) if method == "GET"
+                        else client.post(path, data=params))
+            assert response.status_code < 500, (method, path, params, response.status_code)
+
+    send()
