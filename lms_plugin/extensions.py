@@ -48,12 +48,14 @@ def verified_person() -> str:
     return str(g.get("rate_limited_person") or "")
 
 
-def limit_person(issuer: str, sub: str) -> None:
-    """Count one launch against this person (whom the platform signed the id_token for);
-    raises RateLimitExceeded (429) beyond `LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON`. The key is
-    read from `g` (not a closure): Flask-Limiter keeps one definition per call site, shared
-    by concurrent requests."""
-    g.rate_limited_person = hashlib.sha256(f"{issuer}\n{sub}".encode()).hexdigest()[:32]
+def limit_person(issuer: str, client_id: str, sub: str) -> None:
+    """Count one launch against this person (whom the platform signed the id_token for, in
+    that registration: Canvas schools share one issuer); raises RateLimitExceeded (429)
+    beyond `LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON`. The key is read from `g` (not a
+    closure): Flask-Limiter keeps one definition per call site, shared by concurrent
+    requests."""
+    who = "\n".join((issuer, client_id, sub))
+    g.rate_limited_person = hashlib.sha256(who.encode()).hexdigest()[:32]
     with limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON"],
                        key_func=verified_person, scope="person"):
         pass

@@ -486,7 +486,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         (never by anything the browser sends); before the nonce is consumed."""
         body = self._jwt["body"]
         try:
-            limit_person(body["iss"], str(body["sub"]))
+            limit_person(body["iss"], self.get_client_id(), str(body["sub"]))
         except RateLimitExceeded:
             raise LaunchError(
                 "You have opened the tool many times in the last minute. Wait a minute, "

@@ -113,9 +113,15 @@ def test_one_person_relaunching_is_slowed_not_their_colleagues(app, registered,
     assert "You have opened the tool many times" in limited.get_data(as_text=True)
     assert stored(app)["launch data"] == before["launch data"]  # refused before it is saved
     # A colleague at the same address, and someone with the same sub in another
-    # organisation's LMS, launch as usual.
+    # organisation's LMS, or in another school on the same issuer (Canvas: one issuer,
+    # a client id per school), launch as usual.
     assert signed_launch(app.test_client(), registered, sub="alex").status_code == 302
     assert signed_launch(app.test_client(), second_platform, sub="sam").status_code == 302
+    with app.app_context():
+        save_platform(**{**registered.registration_kwargs(), "client_id": "other-school"})
+        db.session.commit()
+    assert signed_launch(app.test_client(), registered, client_id="other-school", sub="sam",
+                         aud="other-school", azp="other-school").status_code == 302
 
 
 def test_a_whole_office_launches_within_the_default_limits(app, registered):
