@@ -125,12 +125,13 @@ def right_answers(app: Any, slug: str) -> list[tuple[str, str]]:
 
 def stop_and_read_log(server: ServerProcess) -> str:
     """Stop the tool and return what it wrote to stderr (tracebacks of any 500)."""
-    server.proc.terminate()
-    server.proc.wait(timeout=10)
-    server.log.seek(0)
-    text = server.log.read().decode(errors="replace")
-    server.stop()
-    return text
+    try:
+        server.proc.terminate()
+        server.proc.wait(timeout=10)
+        server.log.seek(0)
+        return server.log.read().decode(errors="replace")
+    finally:
+        server.stop()
 
 
 def database_errors(tool: str) -> int:
@@ -159,11 +160,11 @@ def test_dropped_connections_never_give_a_500_nor_half_written_data(
         "LMS_PLUGIN_RATE_LIMITS": "0", "LMS_PLUGIN_LOG_LEVEL": "ERROR",
         "LMS_PLUGIN_ALLOW_PRIVATE_URLS": "1",  # the test LMS is on a loopback address
     })
-    platform.point_at_tool(server.url)
-    platform.reset()
     killer = Killer(base, name)
-    visitor = Visitor(server.url, platform.url, right_answers(app, "awareness"))
     try:
+        platform.point_at_tool(server.url)
+        platform.reset()
+        visitor = Visitor(server.url, platform.url, right_answers(app, "awareness"))
         assert visitor.launch(), visitor.answers  # before the chaos: it works
         killer.start()
         began = time.monotonic()
