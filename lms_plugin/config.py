@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     "LOG_FORMAT": "",
     "LOG_LEVEL": "INFO",
     "METRICS_TOKEN": "",
+    # PostgreSQL application_name of the tool's connections (pg_stat_activity, logs)
+    "DB_APPLICATION_NAME": "lms_plugin",
     # Extra origins allowed to frame the tool (space-separated), besides the registered
     # platforms' own (issuer, OIDC endpoint, and the origins launches came from)
     "FRAME_ANCESTORS": "",
@@ -66,8 +68,6 @@ DEFAULTS: dict[str, Any] = {
     "ROSTER_SYNC_SECONDS": 86400,
     # Workers run scheduled work (renewal reminders) this often, in seconds
     "PERIODIC_SECONDS": 3600,
-    # PostgreSQL application_name of the tool's connections (pg_stat_activity, logs)
-    "DB_APPLICATION_NAME": "lms_plugin",
 }
 
 

@@ -12,14 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..inputs import control_characters
 
@@ -30,24 +23,34 @@ REFLECTION_HINT = (
 )
 
 
-def plain_text(form: FlaskForm, field: StringField) -> None:
-    """Typed text only: line breaks and tabs, but no NUL, escape codes or other control
-    characters (PostgreSQL cannot store NUL; the rest is never typed, only injected)."""
-    if field.data and control_characters(field.data):
-        raise ValidationError("Remove the control character (an invisible character such "
-                              "as NUL or an escape code) from this text.")
+CONTROL_CHARACTER = ("Remove the control character (an invisible character such as NUL or "
+                     "an escape code) from this text.")
 
 
-def first_error(form: FlaskForm, default: str) -> str:
-    """The first field error, for views that answer a refused form with a message only."""
-    for errors in form.errors.values():
-        for error in errors:
-            if isinstance(error, str):
-                return error
-    return default
+class TextForm(FlaskForm):
+    """A form whose text fields take typed text only: line breaks and tabs, but no NUL
+    (PostgreSQL cannot store it), escape codes or other control characters, which nobody
+    types. Checked for every text field, including any added later."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        for field in self:
+            if isinstance(field, StringField) and isinstance(field.data, str) \
+                    and control_characters(field.data):
+                field.errors = [*field.errors, CONTROL_CHARACTER]
+                valid = False
+        return valid
+
+    def first_error(self, default: str) -> str:
+        """The first field error, for views that answer a refused form with a message."""
+        for errors in self.errors.values():
+            for error in errors:
+                if isinstance(error, str):
+                    return error
+        return default
 
 
-class LogHoursForm(FlaskForm):
+class LogHoursForm(TextForm):
     category = SelectField("What kind of hours", choices=[
         SelectChoice("practice", "Supervised practice or supervision"),
         SelectChoice("continuing", "Continuing education (for renewal)"),
@@ -61,40 +64,37 @@ class LogHoursForm(FlaskForm):
     supervisor = SelectField("Supervisor who will approve it", coerce=int,
                              validators=[InputRequired("Choose your supervisor.")])
     reflection = TextAreaField("Short reflection", description=REFLECTION_HINT,
-                               validators=[Optional(), Length(max=1000), plain_text])
+                               validators=[Optional(), Length(max=1000)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TextForm):
     decision = RadioField("Decision", choices=[SelectChoice("approve", "Approve"),
                                                    SelectChoice("reject", "Reject")],
                           validators=[InputRequired("Choose approve or reject.")])
     reason = TextAreaField("Reason (required when you reject)",
-                           validators=[Optional(), Length(max=2000), plain_text])
+                           validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(TextForm):
     reason = TextAreaField("Reason", validators=[InputRequired("Give a reason."),
-                                                 Length(min=3, max=2000), plain_text])
+                                                 Length(min=3, max=2000)])
 
 
 class EmptyForm(FlaskForm):
     """A button that changes something: just the CSRF token."""
 
 
-class ListingForm(FlaskForm):
+class ListingForm(TextForm):
     contact = StringField("How colleagues can reach you", description=(
         "For example your work chat name, desk phone extension or a booking link. This is "
         "shown to colleagues in your organisation."),
-        validators=[DataRequired("Say how colleagues can reach you."), Length(max=300),
-                    plain_text])
+        validators=[DataRequired("Say how colleagues can reach you."), Length(max=300)])
     languages = StringField("Languages you can offer support in", description=(
         "For example: English, Polish, British Sign Language."),
-        validators=[DataRequired("List at least one language."), Length(max=200),
-                    plain_text])
+        validators=[DataRequired("List at least one language."), Length(max=200)])
     availability = StringField("When you are usually available", description=(
         "For example: Tuesday and Thursday lunchtimes, UK time."),
-        validators=[DataRequired("Say when you are usually available."), Length(max=300),
-                    plain_text])
+        validators=[DataRequired("Say when you are usually available."), Length(max=300)])
 
 
 class AssignSupervisorForm(FlaskForm):
@@ -102,12 +102,11 @@ class AssignSupervisorForm(FlaskForm):
                              validators=[InputRequired("Choose a supervisor.")])
 
 
-class WaiverForm(FlaskForm):
+class WaiverForm(TextForm):
     requirement = SelectField("Requirement to waive",
                               validators=[DataRequired("Choose the requirement.")])
     evidence = TextAreaField("Evidence of prior learning you have seen", description=(
         "For example: the name and date of a certificate from another recognised course."),
-        validators=[DataRequired("Describe the evidence."), Length(min=3, max=2000),
-                    plain_text])
+        validators=[DataRequired("Describe the evidence."), Length(min=3, max=2000)])
     reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."),
-                                                 Length(min=3, max=2000), plain_text])
+                                                 Length(min=3, max=2000)])

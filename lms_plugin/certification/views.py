@@ -28,7 +28,7 @@ from ..extensions import csrf, db, limiter
 from ..users.models import ADMIN, User
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
-from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm, first_error
+from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
 from .models import PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
 from .reminders import reminder_for
 from .services import (
@@ -184,7 +184,7 @@ def decide(entry_id: int) -> Any:
         abort(404, description="There is no such entry for you to decide.")
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400, description=first_error(form, "Choose approve or reject."))
+        abort(400, description=form.first_error("Choose approve or reject."))
     try:
         certificate = decide_hours(entry, current_user, form.decision.data == "approve",
                                    form.reason.data or "")
@@ -309,7 +309,7 @@ def revoke(certificate_id: int) -> Any:
         abort(404, description="There is no such certificate.")
     form = ReasonForm()
     if not form.validate_on_submit():
-        abort(400, description=first_error(form, "Give a reason for revoking the certificate."))
+        abort(400, description=form.first_error("Give a reason for revoking the certificate."))
     revoke_certificate(certificate, current_user, form.reason.data or "")
     db.session.commit()
     flash("The certificate is revoked; its verification page says so now.", "success")

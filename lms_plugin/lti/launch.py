@@ -449,6 +449,18 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("The id_token has no nonce.")
         self.validate_message()
 
+    def validate_person_rate(self) -> None:
+        """The per-person launch limit, keyed by whom the platform signed the launch for
+        (never by anything the browser sends); before the nonce is consumed."""
+        body = self._jwt["body"]
+        try:
+            limit_person(body["iss"], self.get_client_id(), str(body["sub"]))
+        except RateLimitExceeded:
+            raise LaunchError(
+                "You have opened the tool many times in the last minute. Wait a minute, "
+                "then open it again from your course.", status=429,
+                title="Too many launches") from None
+
     def validate_state(self) -> ToolMessageLaunch:
         state = self._get_request_param("state")
         if not state:
@@ -480,18 +492,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             "this site or open the tool in a new window.",
             status=401,
         )
-
-    def validate_person_rate(self) -> None:
-        """The per-person launch limit, keyed by whom the platform signed the launch for
-        (never by anything the browser sends); before the nonce is consumed."""
-        body = self._jwt["body"]
-        try:
-            limit_person(body["iss"], self.get_client_id(), str(body["sub"]))
-        except RateLimitExceeded:
-            raise LaunchError(
-                "You have opened the tool many times in the last minute. Wait a minute, "
-                "then open it again from your course.", status=429,
-                title="Too many launches") from None
 
     def validate_nonce(self) -> ToolMessageLaunch:
         if not self._session_service.check_nonce(self._jwt["body"]["nonce"]):
