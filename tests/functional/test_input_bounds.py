@@ -4,6 +4,7 @@ characters in text, request bodies of any size."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -114,7 +115,7 @@ def _log(app, world, reflection: str):
     client = client_for(app, world, "trainee")
     return client.post("/programmes/listener/hours", data={
         "csrf_token": csrf_token(app), "category": "practice", "kind": "peer-conversation",
-        "hours": "1", "activity_date": "2026-01-05",
+        "hours": "1", "activity_date": datetime.now(UTC).date().isoformat(),
         "supervisor": str(world[0]["supervisor_this"][0]), "reflection": reflection})
 
 
