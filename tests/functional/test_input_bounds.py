@@ -4,7 +4,7 @@ characters in text, request bodies of any size."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -115,7 +115,8 @@ def _log(app, world, reflection: str):
     client = client_for(app, world, "trainee")
     return client.post("/programmes/listener/hours", data={
         "csrf_token": csrf_token(app), "category": "practice", "kind": "peer-conversation",
-        "hours": "1", "activity_date": datetime.now(UTC).date().isoformat(),
+        "hours": "1",  # yesterday, at test time: never in the future, in any time zone
+        "activity_date": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
         "supervisor": str(world[0]["supervisor_this"][0]), "reflection": reflection})
 
 
