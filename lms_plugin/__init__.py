@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from . import inputs, resilience
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .resources import shipped_root
 
@@ -24,9 +25,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["LMS_PLUGIN_ALLOW_PRIVATE_URLS"] = True  # the demo LMS is this server
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS",
-        config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
+                                     app.config["LMS_PLUGIN_DB_APPLICATION_NAME"]),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    inputs.init_app(app)  # before any blueprint: the bounded <int:...> converter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(shipped_root() / "migrations"))
@@ -83,8 +86,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .store import StoreUnavailable
 
     @app.errorhandler(StoreUnavailable)
-    def store_unavailable(exc: StoreUnavailable) -> tuple[str, int]:
+    def store_unavailable(exc: StoreUnavailable) -> tuple[str, int, dict[str, str]]:
         app.logger.error("shared store unavailable: %s", exc)
-        return render_template("errors/unavailable.html"), 503
+        return render_template("errors/unavailable.html"), 503, {
+            "Retry-After": str(resilience.RETRY_AFTER_SECONDS)}
+
+    resilience.init_app(app)  # a lost database connection: a read again, or a 503
 
     return app

@@ -44,13 +44,19 @@ DEFAULTS: dict[str, Any] = {
     "LOG_FORMAT": "",
     "LOG_LEVEL": "INFO",
     "METRICS_TOKEN": "",
+    # PostgreSQL application_name of the tool's connections (pg_stat_activity, logs)
+    "DB_APPLICATION_NAME": "lms_plugin",
     # Extra origins allowed to frame the tool (space-separated), besides the registered
     # platforms' own (issuer, OIDC endpoint, and the origins launches came from)
     "FRAME_ANCESTORS": "",
     # Rate limits (Flask-Limiter syntax); RATE_LIMITS=0 turns them off (benchmarks)
     "RATE_LIMITS": True,
-    "RATE_LIMIT_LOGIN": "30 per minute",  # per address and person (login_hint)
-    "RATE_LIMIT_LAUNCH": "30 per minute",  # per address and login state
+    # Login and launch per client address (after PROXY_FIX): high enough for an office
+    # behind one NAT address launching at once; nothing a client sends can vary the key.
+    "RATE_LIMIT_LOGIN": "300 per minute",
+    "RATE_LIMIT_LAUNCH": "300 per minute",
+    # Launches per person, by the verified (issuer, sub) of the signed id_token
+    "RATE_LIMIT_LAUNCH_PERSON": "30 per minute",
     "RATE_LIMIT_VERIFY": "120 per minute",  # per address
     "RATE_LIMIT_ADMIN_LOGIN": "10 per minute",  # local admin sign-in, per address
     # Retention (days): quiz attempt answers (scores stay), hour reflections (hours stay),
@@ -117,8 +123,10 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str,
     return conf
 
 
-def engine_options(database_uri: str) -> dict[str, Any]:
+def engine_options(database_uri: str, application_name: str = "lms_plugin") -> dict[str, Any]:
     if database_uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    # Connections checked before use: the pool survives a database restart.
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800}
+    # Connections checked before use: the pool survives a database restart. The
+    # application name shows the tool's connections in pg_stat_activity.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800,
+            "connect_args": {"application_name": application_name}}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request
+import hashlib
+
+from flask import current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,15 +35,34 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
-def person_or_address() -> str:
-    """Rate-limit key: the address plus who the LMS says is launching. A whole company can
-    sit behind one NAT address on a Monday morning; one person retrying is what to slow."""
-    who = request.values.get("login_hint") or request.values.get("state") or ""
-    return f"{get_remote_address()}|{who[:200]}"
+def client_address() -> str:
+    """Rate-limit key: the client's address (`request.remote_addr`, which ProxyFix sets from
+    `X-Forwarded-For` through `LMS_PLUGIN_PROXY_FIX` proxies only). Never a value the client
+    picks (login_hint, state): varying one would give an attacker a fresh limit each time."""
+    return get_remote_address()
+
+
+def verified_person() -> str:
+    """Rate-limit key for the per-person launch limit: set by `limit_person` from a signed
+    id_token only."""
+    return str(g.get("rate_limited_person") or "")
+
+
+def limit_person(issuer: str, client_id: str, sub: str) -> None:
+    """Count one launch against this person (whom the platform signed the id_token for, in
+    that registration: Canvas schools share one issuer); raises RateLimitExceeded (429)
+    beyond `LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON`. The key is read from `g` (not a
+    closure): Flask-Limiter keeps one definition per call site, shared by concurrent
+    requests."""
+    who = "\n".join((issuer, client_id, sub))
+    g.rate_limited_person = hashlib.sha256(who.encode()).hexdigest()[:32]
+    with limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON"],
+                       key_func=verified_person, scope="person"):
+        pass
 
 
 # Storage: Redis when REDIS_URL is set (shared by every process), else in memory.
-limiter = Limiter(key_func=get_remote_address, default_limits=[],
+limiter = Limiter(key_func=client_address, default_limits=[],
                   headers_enabled=True)
 
 

@@ -75,6 +75,10 @@ def metrics() -> dict[str, Any]:
             launches=Counter("lms_plugin_launches_total", "LTI launches, by outcome",
                              ["outcome"]),
             submissions=Counter("lms_plugin_quiz_submissions_total", "Quiz attempts submitted"),
+            database=Counter("lms_plugin_database_unavailable_total",
+                             "Requests that met a lost or unreachable database, by outcome "
+                             "(retried: a read run again; unavailable: answered 503)",
+                             ["outcome"]),
         )
     return _metrics
 
@@ -85,6 +89,10 @@ def count_launch(outcome: str) -> None:
 
 def count_submission() -> None:
     metrics()["submissions"].inc()
+
+
+def count_database_error(outcome: str) -> None:
+    metrics()["database"].labels(outcome).inc()
 
 
 def init_app(app: Flask) -> None:

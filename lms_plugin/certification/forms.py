@@ -15,6 +15,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..inputs import control_characters
+
 REFLECTION_HINT = (
     "Optional, at most 1,000 characters. Write about what you did and learned, never about "
     "who: no names, roles, teams, email addresses or phone numbers, nothing that could "
@@ -22,7 +24,34 @@ REFLECTION_HINT = (
 )
 
 
-class LogHoursForm(FlaskForm):
+CONTROL_CHARACTER = ("Remove the control character (an invisible character such as NUL or "
+                     "an escape code) from this text.")
+
+
+class TextForm(FlaskForm):
+    """A form whose text fields take typed text only: line breaks and tabs, but no NUL
+    (PostgreSQL cannot store it), escape codes or other control characters, which nobody
+    types. Checked for every text field, including any added later."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        for field in self:
+            if isinstance(field, StringField) and isinstance(field.data, str) \
+                    and control_characters(field.data):
+                field.errors = [*field.errors, CONTROL_CHARACTER]
+                valid = False
+        return valid
+
+    def first_error(self, default: str) -> str:
+        """The first field error, for views that answer a refused form with a message."""
+        for errors in self.errors.values():
+            for error in errors:
+                if isinstance(error, str):
+                    return error
+        return default
+
+
+class LogHoursForm(TextForm):
     category = SelectField("What kind of hours", choices=[
         SelectChoice("practice", "Supervised practice or supervision"),
         SelectChoice("continuing", "Continuing education (for renewal)"),
@@ -42,7 +71,7 @@ class LogHoursForm(FlaskForm):
     timezone = HiddenField()
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TextForm):
     decision = RadioField("Decision", choices=[SelectChoice("approve", "Approve"),
                                                    SelectChoice("reject", "Reject")],
                           validators=[InputRequired("Choose approve or reject.")])
@@ -50,7 +79,7 @@ class DecisionForm(FlaskForm):
                            validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(TextForm):
     reason = TextAreaField("Reason", validators=[InputRequired("Give a reason."),
                                                  Length(min=3, max=2000)])
 
@@ -59,7 +88,7 @@ class EmptyForm(FlaskForm):
     """A button that changes something: just the CSRF token."""
 
 
-class ListingForm(FlaskForm):
+class ListingForm(TextForm):
     contact = StringField("How colleagues can reach you", description=(
         "For example your work chat name, desk phone extension or a booking link. This is "
         "shown to colleagues in your organisation."),
@@ -77,7 +106,7 @@ class AssignSupervisorForm(FlaskForm):
                              validators=[InputRequired("Choose a supervisor.")])
 
 
-class WaiverForm(FlaskForm):
+class WaiverForm(TextForm):
     requirement = SelectField("Requirement to waive",
                               validators=[DataRequired("Choose the requirement.")])
     evidence = TextAreaField("Evidence of prior learning you have seen", description=(

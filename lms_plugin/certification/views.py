@@ -224,7 +224,7 @@ def decide(entry_id: int) -> Any:
         abort(404, description="There is no such entry for you to decide.")
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400, description="Choose approve or reject.")
+        abort(400, description=form.first_error("Choose approve or reject."))
     try:
         certificate = decide_hours(entry, current_user, form.decision.data == "approve",
                                    form.reason.data or "")
@@ -359,7 +359,7 @@ def revoke(code: str) -> Any:
         abort(404, description="There is no such certificate.")
     form = ReasonForm()
     if not form.validate_on_submit():
-        abort(400, description="Give a reason for revoking the certificate.")
+        abort(400, description=form.first_error("Give a reason for revoking the certificate."))
     revoke_certificate(certificate, current_user, form.reason.data or "")
     db.session.commit()
     flash("The certificate is revoked; its verification page says so now.", "success")

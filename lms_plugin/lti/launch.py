@@ -18,12 +18,14 @@ from urllib.parse import parse_qs, urlparse
 import jwt
 import requests
 from flask import current_app, request
+from flask_limiter import RateLimitExceeded
 from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.session import SessionService
 
+from ..extensions import limit_person
 from ..store import get_store
 from .outbound import OutboundSession
 from .tool_config import (
@@ -188,7 +190,10 @@ def _is_ours(url: str) -> bool:
     allowed = {ours.netloc}
     if base:
         allowed.add(urlparse(base).netloc)
-    return urlparse(url).netloc in allowed
+    try:
+        return urlparse(url).netloc in allowed
+    except ValueError:  # not a URL at all ("a://[")
+        return False
 
 
 def _require_approved(platform: Any) -> None:
@@ -243,6 +248,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_jwt_signature()
             self.validate_deployment()
             self.validate_claims()
+            self.validate_person_rate()
             self.validate_state()
             self.validate_nonce()
             self.save_launch_data()
@@ -267,6 +273,10 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("The id_token cannot be decoded.") from None
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchError("The id_token cannot be decoded.")
+        # First, before any claim reaches a query (the issuer is looked up next).
+        from .claims import check_claim_bounds  # claims imports LaunchError from here
+
+        check_claim_bounds(body)
         self._jwt = {"header": header, "body": body}  # type: ignore[typeddict-item]
         return self
 
@@ -471,6 +481,18 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not body.get("nonce"):
             raise LaunchError("The id_token has no nonce.")
         self.validate_message()
+
+    def validate_person_rate(self) -> None:
+        """The per-person launch limit, keyed by whom the platform signed the launch for
+        (never by anything the browser sends); before the nonce is consumed."""
+        body = self._jwt["body"]
+        try:
+            limit_person(body["iss"], self.get_client_id(), str(body["sub"]))
+        except RateLimitExceeded:
+            raise LaunchError(
+                "You have opened the tool many times in the last minute. Wait a minute, "
+                "then open it again from your course.", status=429,
+                title="Too many launches") from None
 
     def validate_state(self) -> ToolMessageLaunch:
         state = self._get_request_param("state")

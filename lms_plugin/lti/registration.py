@@ -294,8 +294,7 @@ def register() -> Any:
             403,
             title="Registration refused",
         )
-    parsed = urlparse(openid_configuration)
-    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+    if origin_of(openid_configuration) is None:  # http(s) with a host; "a://[" too is refused
         raise LaunchError(
             "Open this page from your LMS's dynamic registration screen: it must pass an "
             "openid_configuration URL.",

@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from ..extensions import csrf, db, limiter, person_or_address
+from ..extensions import csrf, db, limiter
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
 from ..users.services import record_launch
@@ -61,10 +61,18 @@ def launch_error(exc: LaunchError) -> tuple[str, int]:
     return render_template("lti/error.html", error=exc), exc.status
 
 
+@bp.errorhandler(429)
+def too_many(_exc: Exception) -> tuple[str, int]:
+    # The per-address limit on login and launch: shown in the LMS's frame like any refusal.
+    return launch_error(LaunchError(
+        "Too many people on your network opened this tool in the last minute. Wait a "
+        "minute, then open it again from your course.", status=429,
+        title="Too many launches at once"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LOGIN"],
-               key_func=person_or_address)
+@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LOGIN"])  # per address
 def login() -> Response:
     url, oidc, query = begin_login(launch_url())
     target = request.values.get("lti_storage_target")
@@ -99,8 +107,7 @@ def _origin(url: str) -> str:
 
 @bp.route("/launch", methods=["POST"])
 @csrf.exempt
-@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LAUNCH"],
-               key_func=person_or_address)
+@limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LAUNCH"])  # per address
 def launch() -> Any:
     try:
         message = load_launch()

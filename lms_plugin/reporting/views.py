@@ -32,6 +32,7 @@ from ..certification.models import AuditEvent
 from ..certification.services import audit, get_standing
 from ..content.services import get_catalog
 from ..extensions import db
+from ..inputs import parse_id
 from ..lti.models import Platform
 from ..lti.nrps import request_roster_sync
 from ..quiz.models import QuizAttempt
@@ -70,7 +71,7 @@ def _filters() -> Filters:
     filters = Filters(organisation_id)
     course = request.args.get("course", "").strip()
     if course:
-        if not course.isdigit():
+        if parse_id(course) is None:
             abort(400, description="The course filter must be one of the listed courses.")
         found = db.session.get(Course, int(course))
         if found is None or found.organisation_id != organisation_id:
@@ -279,7 +280,7 @@ def person(user_id: int) -> Any:
 def audit_log() -> Any:
     _require_admin()
     page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
+    if parse_id(page) is None:
         abort(400, description="The page must be a positive number.")
     per = 100
     events = list(db.session.scalars(

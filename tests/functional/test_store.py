@@ -257,6 +257,7 @@ def test_a_login_while_redis_is_down_is_503(redis_down_app, registered):
                       "client_id": registered.client_id},
     )
     assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0  # ours (5 s) or the rate limit's reset
 
 
 @pytest.mark.parametrize("backend", ["database", "redis"])

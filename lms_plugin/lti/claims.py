@@ -1,0 +1,142 @@
+"""Bounds on the claims of a signed launch, checked before anything is stored (issue 11).
+
+A platform's signature says who sent a claim, not that the tool can store it. Per claim:
+
+- Anywhere in the token: no NUL and no broken Unicode (lone surrogates). PostgreSQL
+  cannot store either, and no LMS can hold them in its own database, so a token carrying
+  one is malformed: refused.
+- Identifiers (`sub`, `context.id`, `resource_link.id`, each `role_scope_mentor` entry,
+  `nonce`): strings of at most 255 characters with no control characters, else refused.
+  Truncating would make two people (or courses, or links) one, so the launch is refused
+  rather than stored under a different id. 255 is OpenID Connect's limit for `sub`.
+- Lists: at most 1,000 `roles`, `role_scope_mentor` entries and custom parameters, else
+  refused; a supervisor with more trainees than that is not a real roster, and the list
+  replaces what we hold, so a partial list would silently drop people.
+- URLs the tool keeps (the roster and grade service URLs): at most 1,000 characters,
+  the columns' size, else refused (a cut URL would point somewhere else).
+- Display text (`name`, `given_name`, `family_name`, `email`, the context's title and label,
+  the department custom parameter): any length, cut to their columns when recorded
+  (`users.services.record_launch`): a shortened name still names the same person.
+
+Pure: no Flask, no database. `check_claim_bounds` raises `LaunchError` with a message for
+the person and their LMS administrator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..inputs import control_characters
+from .launch import CLAIM, LaunchError
+
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+PREFIXES = (CLAIM, "https://purl.imsglobal.org/spec/lti-nrps/claim/",
+            "https://purl.imsglobal.org/spec/lti-ags/claim/",
+            "https://purl.imsglobal.org/spec/lti-dl/claim/")
+
+MAX_ID_LENGTH = 255
+MAX_ENTRIES = 1000
+MAX_URL_LENGTH = 1000
+
+# (claim, key inside it or None): identifiers, bounded and refused when out of bounds.
+IDENTIFIERS = {
+    ("sub", None): "user id (sub)",
+    ("nonce", None): "nonce",
+    (CLAIM + "context", "id"): "course id (context id)",
+    (CLAIM + "resource_link", "id"): "resource link id",
+}
+LISTS = {CLAIM + "roles": "roles", CLAIM + "role_scope_mentor": "mentees (role_scope_mentor)",
+         CLAIM + "custom": "custom parameters"}
+URLS = {(NRPS_CLAIM, "context_memberships_url"): "roster service URL",
+        (AGS_CLAIM, "lineitems"): "grade service URL (lineitems)",
+        (AGS_CLAIM, "lineitem"): "grade service URL (lineitem)"}
+STRINGS = (CLAIM + "message_type", CLAIM + "version")  # compared with known values
+
+
+def check_claim_bounds(claims: Mapping[str, Any]) -> None:
+    """Refuse a launch whose claims the tool cannot store as they are (see above).
+    Claims that are absent are left to the checks that require them."""
+    _refuse_unstorable_text(claims)
+    for name in STRINGS:
+        if name in claims and not isinstance(claims[name], str):
+            raise LaunchError(f"The id_token's {_label(name)} claim is not a string.")
+    for (name, key), label in IDENTIFIERS.items():
+        value = _get(claims, name, key)
+        if value is not None:
+            _check_identifier(value, label)
+    for name, label in LISTS.items():
+        value = claims.get(name)
+        if isinstance(value, list | dict) and len(value) > MAX_ENTRIES:
+            raise LaunchError(
+                f"The id_token carries {len(value):,} {label}; this tool accepts at most "
+                f"{MAX_ENTRIES:,}. Ask your LMS administrator to check the tool's settings.")
+    mentees = claims.get(CLAIM + "role_scope_mentor")
+    if isinstance(mentees, list):
+        for mentee in mentees:
+            _check_identifier(mentee, "mentee id (role_scope_mentor)")
+    for (name, key), label in URLS.items():
+        url = _get(claims, name, key)
+        if isinstance(url, str) and len(url) > MAX_URL_LENGTH:
+            raise LaunchError(
+                f"The id_token's {label} is {len(url):,} characters long; this tool keeps "
+                f"URLs of at most {MAX_URL_LENGTH:,}.")
+
+
+def _get(claims: Mapping[str, Any], name: str, key: str | None) -> Any:
+    value = claims.get(name)
+    if key is None:
+        return value
+    return value.get(key) if isinstance(value, dict) else None
+
+
+def _check_identifier(value: Any, label: str) -> None:
+    if not isinstance(value, str):
+        raise LaunchError(f"The id_token's {label} is not a string.")
+    if len(value) > MAX_ID_LENGTH:
+        raise LaunchError(
+            f"The id_token's {label} is {len(value):,} characters long; LTI identifiers are "
+            f"at most {MAX_ID_LENGTH}. Ask your LMS administrator to check the LMS.")
+    if control_characters(value, kept=()):
+        raise LaunchError(f"The id_token's {label} contains a control character.")
+
+
+def _refuse_unstorable_text(claims: Mapping[str, Any]) -> None:
+    # Iterative: a deeply nested token must not exhaust the interpreter's stack.
+    pending: list[tuple[str, Any]] = [(_label(k), v) for k, v in claims.items()]
+    for key in claims:
+        _check_text(key, "claim names")
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            _check_text(value, path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(key, path)
+                pending.append((f"{path}.{key}"[:120], item))
+        elif isinstance(value, list):
+            pending.extend((path, item) for item in value)
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text or not _encodable(text):
+        raise LaunchError(
+            f"Text in the id_token ({where}) contains a NUL character or is not valid "
+            "Unicode, which this tool cannot store. Ask your LMS administrator to check "
+            "the LMS.")
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")  # fails on lone surrogates ("\ud800"), which JSON allows
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _label(name: str) -> str:
+    for prefix in PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name[:120]

@@ -1,0 +1,113 @@
+"""What a lost database connection does to a request (issue 11, finding 6).
+
+A connection can be cut mid-request (a database restart or failover, a proxy's idle
+timeout, `pg_terminate_backend`); the pool's pre-ping only catches connections that died
+while idle in the pool. When a query then fails:
+
+- A read (GET or HEAD) that has not started a commit is run once more, on a fresh
+  connection: everything it did was rolled back, so running it again is the same request.
+- Anything else is rolled back and answered 503 with `Retry-After` and a calm page. Views
+  commit once, so a failed write leaves nothing half-written, and it is never retried here:
+  a commit may have reached the database before its connection broke.
+
+The rules are pure (`is_unavailable`, `may_retry`); `init_app` wires them in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g, has_request_context, render_template, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from .extensions import db
+from .observability import count_database_error
+
+RETRY_AFTER_SECONDS = 5
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database is unreachable or the connection was lost (as opposed to a bug in a
+    query): an OperationalError (lost connection, refused connection, a server shutting
+    down), any error SQLAlchemy recognised as a disconnect, or no pooled connection free."""
+    if isinstance(exc, OperationalError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
+def may_retry(method: str, committing: bool, retried: bool) -> bool:
+    """Only a read, only once, and only if nothing was committed (or being committed)."""
+    return method in SAFE_METHODS and not committing and not retried
+
+
+@event.listens_for(Engine, "commit")
+def _committing(_connection: Any) -> None:
+    # Any COMMIT during a request (the session's or the shared store's) rules out a retry.
+    if has_request_context():
+        g.database_committing = True
+
+
+def _rollback() -> None:
+    """Roll the request's session back; a connection that is already gone has nothing to
+    roll back (the server did it), so losing it here is not an error."""
+    try:
+        db.session.rollback()
+    except DBAPIError as exc:
+        if not is_unavailable(exc):
+            raise
+
+
+def init_app(app: Flask) -> None:
+    """Call after `db.init_app`: teardown functions run last-registered first, so the
+    session is released here before Flask-SQLAlchemy's own teardown."""
+    dispatch = app.dispatch_request
+
+    def dispatch_request() -> Any:
+        try:
+            return dispatch()
+        except Exception as exc:
+            if not (is_unavailable(exc) and may_retry(
+                    request.method, g.get("database_committing", False),
+                    g.get("database_retried", False))):
+                raise
+            app.logger.warning("database connection lost (%s); reading again",
+                               exc.__class__.__name__)
+            _rollback()
+            g.database_retried = True
+            count_database_error("retried")
+            return dispatch()
+
+    app.dispatch_request = dispatch_request  # type: ignore[method-assign]
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def database_unavailable(exc: Exception) -> Any:
+        if not is_unavailable(exc):
+            raise exc  # an InterfaceError that is a bug, not an outage: the usual 500
+        app.logger.error("database unavailable: %s", exc)
+        _rollback()
+        count_database_error("unavailable")
+        page = render_template(
+            "errors/unavailable.html", bare=True,
+            message=("The training could not finish this because its database did not "
+                     "answer. Nothing was half-saved: what you saved before is safe, and "
+                     "what you just sent was not recorded. Please try again in a moment."))
+        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    @app.teardown_appcontext
+    def release_session(_exc: BaseException | None) -> None:
+        # The connection may be cut after the response was made (idle in its transaction):
+        # the rollback at release then fails, though the answer is already right.
+        try:
+            db.session.remove()
+        except DBAPIError as exc:
+            if not is_unavailable(exc):
+                raise
+            app.logger.warning("database connection lost after the response (%s)",
+                               exc.__class__.__name__)
+            db.session.remove()  # the connection is invalidated now: nothing to roll back
