@@ -112,8 +112,14 @@ def expires(certificate: Certificate) -> datetime | None:
 
 
 def certificate_pdf_html(certificate: Certificate, verify_url: str) -> str:
+    from ..training.certificate import TRAINING_SLUG
+
     title, _ = describe(certificate)
+    training = certificate.programme_slug == TRAINING_SLUG
     return render_template("certification/certificate_pdf.html", certificate=certificate,
+                           heading="Certificate of completion" if training else "Certificate",
+                           lead="has been awarded" if training else
+                           "has met the requirements of",
                            programme_title=title, verify_url=verify_url,
                            qr=qr_svg(verify_url), issuer=issuer_for(certificate),
                            expires=expires(certificate))

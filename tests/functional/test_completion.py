@@ -248,6 +248,7 @@ def test_pdf_names_the_organisation_by_default_and_has_no_signatory(app, lti,
     text = pdf_text(html)
     assert organisation in text and certificate.holder_name in text
     assert "Mental health at work: training completed" in text
+    assert "Certificate of completion" in text and "has been awarded" in text
     assert "valid until" not in text  # it does not expire
     assert "<img" not in html and "signatory" not in html.split("<body", 1)[1]
 
