@@ -134,3 +134,8 @@ def test_learner_finishes_the_training_and_takes_the_certificate_away(demo, widt
                          f"{base}/modules/{first.slug}/completed", f"{base}/",
                          f"{base}/modules/{slug}", f"{base}/modules/{slug}/lessons/{number}",
                          f"{base}/privacy/my-data"])
+        # The tool's pages whole (the LMS's frame cuts them off in the shots above).
+        for name, url in [("training", "/training/completed"),
+                          ("module", f"/modules/{first.slug}/completed")]:
+            data.goto(base + url)
+            screenshot(data, f"completion-{name}-page-{width}")
