@@ -382,13 +382,15 @@ def credential_links(certificate: Certificate) -> dict[str, str]:
     """Where the holder gets their certificate: PDF, badge image, badge for machines,
     verification page and LinkedIn's "Add to profile"."""
     verify_url = _verify_url(certificate)
+    name, organisation = describe(certificate)[0], issuer_for(certificate).organisation
     return {
+        "name": name, "organisation": organisation,
         "pdf": url_for("certification.pdf", certificate_id=certificate.id),
         "png": url_for("certification.badge_png", certificate_id=certificate.id),
         "jwt": url_for("certification.badge", certificate_id=certificate.id),
         "verify": verify_url,
         "linkedin": linkedin_add_url(
-            name=describe(certificate)[0], organisation=issuer_for(certificate).organisation,
+            name=name, organisation=organisation,
             issued=certificate.issued_at, expires_at=expires(certificate),
             cert_url=verify_url, cert_id=certificate.code),
     }

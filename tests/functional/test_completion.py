@@ -212,6 +212,10 @@ def test_linkedin_link_names_the_certificate_and_its_verification_page(app, lti,
     assert query["issueYear"] == [str(issued.year)] and query["issueMonth"] == [
         str(issued.month)]
     assert "expirationYear" not in query
+    # What to type in, should LinkedIn not fill it in.
+    details = page.split('<details class="linkedin-details">', 1)[1].split("</details>", 1)[0]
+    assert certificate.code in details and organisation in details
+    assert query["certUrl"][0] in details
     assert urlsplit("https://x/?" + href).query  # well-formed
 
 
