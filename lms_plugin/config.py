@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     # Dynamic registration: when set, /lti/register requires ?key=<this>
     "REGISTRATION_KEY": "",
     "TOOL_NAME": "Peer Support Training",
+    # Certificates: the issuing organisation's name (default: the holder's organisation),
+    # a logo file (.png or .svg path; none by default) and a signatory ("Name, Role")
+    "CERTIFICATE_ORGANISATION": "",
+    "CERTIFICATE_LOGO": "",
+    "CERTIFICATE_SIGNATORY": "",
     # Trust X-Forwarded-* headers from this many proxies (0: none)
     "PROXY_FIX": 0,
     "REDIS_PREFIX": "lms_plugin:",

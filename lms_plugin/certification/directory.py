@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select
 
 from ..extensions import db
+from ..training.certificate import TRAINING_SLUG
 from ..users.models import User
 from .models import Certificate, DirectoryListing
 from .services import audit, now
@@ -17,6 +18,7 @@ from .services import audit, now
 def _certified(user_id: Any) -> ColumnElement[bool]:
     return exists().where(
         Certificate.user_id == user_id, Certificate.current_key.is_not(None),
+        Certificate.programme_slug != TRAINING_SLUG,  # completing training is not certification
         Certificate.revoked_at.is_(None), Certificate.expires_at > now())
 
 

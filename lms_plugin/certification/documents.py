@@ -1,21 +1,31 @@
-"""Certificate documents: a PDF (WeasyPrint) with a QR code to the verification page, and
-an Open Badges 3.0 credential as a VC-JWT signed with the tool's key (checkable against
-/lti/jwks). Verification of a presented badge lives here too."""
+"""Certificate documents: a PDF (WeasyPrint) with the organisation's name, logo and
+signatory and a QR code to the verification page; an Open Badges 3.0 credential as a
+VC-JWT signed with the tool's key (checkable against /lti/jwks), also baked into a PNG
+badge image; and the "Add to LinkedIn profile" link. Verification of a presented badge
+lives here too."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
+import mimetypes
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 import segno
-from flask import render_template
+from flask import current_app, render_template
 from markupsafe import Markup
 
+from ..extensions import db
 from ..lti.keys import get_signing_key, query_published_keys
+from ..users.models import Organisation, User
 from .models import Certificate
 
 OB3_CONTEXT = [
@@ -29,13 +39,167 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg)  # noqa: S704 - segno's own SVG of a URL we built
 
 
-def certificate_pdf(certificate: Certificate, programme_title: str, verify_url: str) -> bytes:
+@dataclass(frozen=True)
+class Issuer:
+    """Who the certificate is from, as printed on it: the organisation's name (from
+    configuration, else the holder's organisation), an optional logo (a data: URL of the
+    configured PNG or SVG file) and an optional signatory ("Name, Role")."""
+
+    organisation: str
+    logo: str | None
+    signatory_name: str | None
+    signatory_role: str | None
+
+
+def parse_signatory(value: str) -> tuple[str | None, str | None]:
+    """ "Name, Role" -> (name, role); "Name" -> (name, None); "" -> (None, None)."""
+    name, _, role = value.partition(",")
+    return (name.strip() or None, role.strip() or None)
+
+
+def logo_data_url(path: str) -> str | None:
+    """The configured logo as a data: URL (PNG or SVG only), or None when unset. A missing
+    or unsupported file is logged and left out: the certificate is still issued."""
+    if not path:
+        return None
+    file = Path(path)
+    kind = mimetypes.guess_type(file.name)[0]
+    if kind not in {"image/png", "image/svg+xml"}:
+        current_app.logger.warning("LMS_PLUGIN_CERTIFICATE_LOGO %r is not a .png or .svg "
+                                   "file; certificates are made without a logo", path)
+        return None
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        current_app.logger.warning("LMS_PLUGIN_CERTIFICATE_LOGO %r cannot be read (%s); "
+                                   "certificates are made without a logo", path, exc)
+        return None
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def issuer_for(certificate: Certificate) -> Issuer:
+    config = current_app.config
+    organisation = config.get("LMS_PLUGIN_CERTIFICATE_ORGANISATION") or ""
+    if not organisation:
+        holder = db.session.get(User, certificate.user_id)
+        found = db.session.get(Organisation, holder.organisation_id) if holder else None
+        organisation = found.name if found else config["LMS_PLUGIN_TOOL_NAME"]
+    name, role = parse_signatory(config.get("LMS_PLUGIN_CERTIFICATE_SIGNATORY") or "")
+    return Issuer(organisation, logo_data_url(config.get("LMS_PLUGIN_CERTIFICATE_LOGO") or ""),
+                  name, role)
+
+
+def describe(certificate: Certificate) -> tuple[str, str]:
+    """The certificate's title and description: the training's, or its programme's."""
+    from ..content.services import get_catalog
+    from ..training.certificate import TRAINING_DESCRIPTION, TRAINING_SLUG, TRAINING_TITLE
+
+    if certificate.programme_slug == TRAINING_SLUG:
+        return TRAINING_TITLE, TRAINING_DESCRIPTION
+    content = get_catalog().programmes.get(certificate.programme_slug)
+    if content is None:
+        return certificate.programme_slug.replace("-", " ").capitalize(), ""
+    return content.programme.title, content.programme.description
+
+
+def expires(certificate: Certificate) -> datetime | None:
+    """When it expires, or None for a certificate that does not (completed training)."""
+    from ..training.certificate import NO_EXPIRY
+
+    aware = certificate.expires_at if certificate.expires_at.tzinfo else \
+        certificate.expires_at.replace(tzinfo=UTC)
+    return None if aware >= NO_EXPIRY else aware
+
+
+def certificate_pdf_html(certificate: Certificate, verify_url: str) -> str:
+    from ..training.certificate import TRAINING_SLUG
+
+    title, _ = describe(certificate)
+    training = certificate.programme_slug == TRAINING_SLUG
+    return render_template("certification/certificate_pdf.html", certificate=certificate,
+                           heading="Certificate of completion" if training else "Certificate",
+                           lead="has been awarded" if training else
+                           "has met the requirements of",
+                           programme_title=title, verify_url=verify_url,
+                           qr=qr_svg(verify_url), issuer=issuer_for(certificate),
+                           expires=expires(certificate))
+
+
+def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     from weasyprint import HTML
 
-    html = render_template("certification/certificate_pdf.html", certificate=certificate,
-                           programme_title=programme_title, verify_url=verify_url,
-                           qr=qr_svg(verify_url))
-    return HTML(string=html).write_pdf()
+    return HTML(string=certificate_pdf_html(certificate, verify_url)).write_pdf()
+
+
+LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
+
+
+def linkedin_add_url(*, name: str, organisation: str, issued: datetime,
+                     expires_at: datetime | None, cert_url: str, cert_id: str) -> str:
+    """LinkedIn's "Add to profile" link for a certification, filled in: the person
+    confirms it on LinkedIn; nothing is sent from here."""
+    params: dict[str, str | int] = {
+        "startTask": "CERTIFICATION_NAME", "name": name, "organizationName": organisation,
+        "issueYear": issued.year, "issueMonth": issued.month,
+    }
+    if expires_at is not None:
+        params.update(expirationYear=expires_at.year, expirationMonth=expires_at.month)
+    params.update(certUrl=cert_url, certId=cert_id)
+    return f"{LINKEDIN_ADD}?{urlencode(params)}"
+
+
+# Open Badges 3.0 baking: an iTXt chunk with this keyword, uncompressed, holding the
+# credential (here the compact JWS of the VC-JWT).
+BAKED_KEYWORD = "openbadgecredential"
+
+
+def badge_image(title: str, size: int = 400) -> bytes:
+    """A plain round badge with the title, as PNG bytes."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, size - 8, size - 8), fill=(29, 90, 122, 255),
+                 outline=(15, 55, 76, 255), width=10)
+    draw.ellipse((40, 40, size - 40, size - 40), outline=(255, 255, 255, 255), width=4)
+    font = ImageFont.load_default(size=26)
+    words, lines, line = title.split(), [], ""
+    for word in words:
+        trial = f"{line} {word}".strip()
+        if draw.textlength(trial, font=font) > size * 0.66 and line:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    lines.append(line)
+    text = "\n".join(lines[:5])
+    draw.multiline_text((size / 2, size / 2), text, font=font, fill=(255, 255, 255, 255),
+                        anchor="mm", align="center", spacing=6)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def bake_png(image: bytes, credential: str) -> bytes:
+    """The PNG with the credential baked in (Open Badges 3.0: iTXt `openbadgecredential`)."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt(BAKED_KEYWORD, credential, lang="", tkey="", zip=False)
+    out = io.BytesIO()
+    with Image.open(io.BytesIO(image)) as picture:
+        picture.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def unbake_png(data: bytes) -> str | None:
+    """The credential baked into a PNG, or None."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as picture:
+        value = picture.text.get(BAKED_KEYWORD) if hasattr(picture, "text") else None
+    return str(value) if value is not None else None
 
 
 def _iso(value: datetime) -> str:
@@ -61,7 +225,6 @@ def open_badge(certificate: Certificate, *, base_url: str, programme_title: str,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": base_url, "type": ["Profile"], "name": issuer_name},
         "validFrom": _iso(certificate.issued_at),
-        "validUntil": _iso(certificate.expires_at),
         "name": programme_title,
         "credentialSubject": {
             "type": ["AchievementSubject"],
@@ -71,23 +234,33 @@ def open_badge(certificate: Certificate, *, base_url: str, programme_title: str,
                 "type": ["Achievement"],
                 "name": programme_title,
                 "description": programme_description,
-                "criteria": {"narrative": (
-                    "Completed the required training and supervised practice, and signed "
-                    "the programme's attestations, under programme version "
-                    f"{certificate.programme_version}.")},
+                "criteria": {"narrative": _criteria(certificate)},
             },
         },
         "credentialStatus": {"id": verify_url + ".json", "type": "1EdTechRevocationList"},
     }
+    until = expires(certificate)
+    if until is not None:
+        credential["validUntil"] = _iso(until)
     issued = int(certificate.issued_at.replace(tzinfo=certificate.issued_at.tzinfo or UTC)
                  .timestamp())
-    expires = int(certificate.expires_at.replace(tzinfo=certificate.expires_at.tzinfo or UTC)
-                  .timestamp())
     subject = uuid.uuid5(uuid.NAMESPACE_URL, str(credential["id"]))
     payload = {"iss": base_url, "jti": credential["id"], "sub": f"urn:uuid:{subject}",
-               "nbf": issued, "iat": int(time.time()), "exp": expires, "vc": credential}
+               "nbf": issued, "iat": int(time.time()), "vc": credential}
+    if until is not None:
+        payload["exp"] = int(until.timestamp())
     return jwt.encode(payload, key.private_key_pem, algorithm="RS256",
                       headers={"kid": key.kid, "typ": "JWT"})
+
+
+def _criteria(certificate: Certificate) -> str:
+    from ..training.certificate import TRAINING_SLUG
+
+    if certificate.programme_slug == TRAINING_SLUG:
+        return "Completed every module of the training, including each module's quiz."
+    return ("Completed the required training and supervised practice, and signed the "
+            f"programme's attestations, under programme version "
+            f"{certificate.programme_version}.")
 
 
 class BadgeRejected(Exception):

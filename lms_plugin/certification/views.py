@@ -28,7 +28,18 @@ from ..extensions import csrf, db, limiter
 from ..users.models import ADMIN, User
 from ..users.sessions import current_organisation_id
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
-from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
+from .documents import (
+    BadgeRejected,
+    badge_image,
+    bake_png,
+    certificate_pdf,
+    describe,
+    expires,
+    issuer_for,
+    linkedin_add_url,
+    open_badge,
+    read_badge,
+)
 from .entries import zone_from_launch, zone_named
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
 from .models import CONTINUING, PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
@@ -321,8 +332,7 @@ def _own_certificate(certificate_id: int) -> Certificate:
 @login_required
 def pdf(certificate_id: int) -> Response:
     certificate = _own_certificate(certificate_id)
-    title = get_programme(certificate.programme_slug).programme.title
-    body = certificate_pdf(certificate, title, _verify_url(certificate))
+    body = certificate_pdf(certificate, _verify_url(certificate))
     response = make_response(body)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (
@@ -330,21 +340,60 @@ def pdf(certificate_id: int) -> Response:
     return response
 
 
+def _badge_token(certificate: Certificate) -> str:
+    title, description = describe(certificate)
+    return open_badge(certificate, base_url=_base(), programme_title=title,
+                      programme_description=description,
+                      issuer_name=current_app.config["LMS_PLUGIN_TOOL_NAME"],
+                      verify_url=_verify_url(certificate))
+
+
 @bp.route("/certificates/<int:certificate_id>/badge")
 @login_required
 def badge(certificate_id: int) -> Response:
+    """The Open Badge as a VC-JWT, for machines (wallets, verifiers)."""
     certificate = _own_certificate(certificate_id)
-    programme = get_programme(certificate.programme_slug).programme
-    token = open_badge(certificate, base_url=_base(), programme_title=programme.title,
-                       programme_description=programme.description,
-                       issuer_name=current_app.config["LMS_PLUGIN_TOOL_NAME"],
-                       verify_url=_verify_url(certificate))
+    token = _badge_token(certificate)
     db.session.commit()
     response = make_response(token)
     response.headers["Content-Type"] = "application/vc+jwt"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="badge-{certificate.code}.jwt"')
     return response
+
+
+@bp.route("/certificates/<int:certificate_id>/badge.png")
+@login_required
+def badge_png(certificate_id: int) -> Response:
+    """The Open Badge as an image people can open and share, with the signed credential
+    baked into it (Open Badges 3.0)."""
+    certificate = _own_certificate(certificate_id)
+    token = _badge_token(certificate)
+    db.session.commit()
+    response = make_response(bake_png(badge_image(describe(certificate)[0]), token))
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="badge-{certificate.code}.png"')
+    return response
+
+
+@bp.app_template_global()
+def credential_links(certificate: Certificate) -> dict[str, str]:
+    """Where the holder gets their certificate: PDF, badge image, badge for machines,
+    verification page and LinkedIn's "Add to profile"."""
+    verify_url = _verify_url(certificate)
+    name, organisation = describe(certificate)[0], issuer_for(certificate).organisation
+    return {
+        "name": name, "organisation": organisation,
+        "pdf": url_for("certification.pdf", certificate_id=certificate.id),
+        "png": url_for("certification.badge_png", certificate_id=certificate.id),
+        "jwt": url_for("certification.badge", certificate_id=certificate.id),
+        "verify": verify_url,
+        "linkedin": linkedin_add_url(
+            name=name, organisation=organisation,
+            issued=certificate.issued_at, expires_at=expires(certificate),
+            cert_url=verify_url, cert_id=certificate.code),
+    }
 
 
 @bp.route("/certificates/<code>/revoke", methods=["POST"])
@@ -374,14 +423,14 @@ def _verify_url(certificate: Certificate) -> str:
 
 
 def _public(certificate: Certificate) -> dict[str, Any]:
-    programme = get_catalog().programmes.get(certificate.programme_slug)
     state = certificate.state_at(datetime.now(UTC))
+    until = expires(certificate)
     return {
         "code": certificate.code,
         "holder": certificate.holder_name,
-        "programme": programme.programme.title if programme else certificate.programme_slug,
+        "programme": describe(certificate)[0],
         "issued": certificate.issued_at.date().isoformat(),
-        "expires": certificate.expires_at.date().isoformat(),
+        "expires": until.date().isoformat() if until else None,
         "status": state,
         "revoked": certificate.revoked_at.date().isoformat() if certificate.revoked_at else None,
     }

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
@@ -27,6 +28,7 @@ from ..users.models import ADMIN, User
 from ..users.services import end_sessions
 from ..users.sessions import current_organisation_id
 from . import registry
+from .readable import person_ids, readable
 from .services import erase_person
 
 bp = Blueprint("privacy", __name__)
@@ -47,8 +49,33 @@ def my_data_page() -> str:
     """Everything the tool holds about you (privacy.registry), item by item: what it is,
     what erasure would do to it, and the rows."""
     data = _export("page")
-    return render_template("privacy/my_data.html", exported_at=datetime.now(UTC), about=ABOUT,
-                           items=[(item, data[item.key]) for item in registry.REGISTRY])
+    rows = {item.key: (([data[item.key]] if data[item.key] else []) if item.single
+                       else data[item.key]) for item in registry.REGISTRY}
+    ids = set().union(*(person_ids(r) for r in rows.values()))
+    people = {u.id: u.display_name for u in db.session.scalars(
+        select(User).where(User.id.in_(ids)))} if ids else {}
+    names = _content_names()
+    return render_template(
+        "privacy/my_data.html", exported_at=datetime.now(UTC), about=ABOUT,
+        items=[(item, readable(rows[item.key], me=current_user.id, people=people,
+                               names=names)) for item in registry.REGISTRY])
+
+
+def _content_names() -> dict[str, str]:
+    """Modules, lessons, quizzes, programmes and agreements by their title."""
+    from ..content.services import get_catalog
+    from ..training.certificate import TRAINING_SLUG, TRAINING_TITLE
+
+    catalog = get_catalog()
+    names = {TRAINING_SLUG: TRAINING_TITLE}
+    for module in catalog.modules.values():
+        names[module.slug] = module.meta.title
+        names.update({lesson.meta.id: lesson.meta.title for lesson in module.lessons})
+    names.update({q.slug: q.quiz.title for q in catalog.quizzes.values()})
+    for p in catalog.programmes.values():
+        names[p.slug] = p.programme.title
+        names.update({a.id: a.title for a in p.programme.attestations})
+    return names
 
 
 @bp.route("/privacy/my-data.json")

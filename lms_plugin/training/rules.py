@@ -42,3 +42,20 @@ def module_status(
     passed. Lessons done that are no longer in the module do not count."""
     done = sum(1 for lesson_id in lesson_ids if lesson_id in completed_lesson_ids)
     return ModuleStatus(len(lesson_ids), done, quiz_required, quiz_passed)
+
+
+def training_complete(module_slugs: Collection[str], completed_slugs: Collection[str]) -> bool:
+    """The whole training is complete when there is at least one module and every module
+    now in the catalog has a recorded completion (order does not matter)."""
+    return bool(module_slugs) and all(slug in completed_slugs for slug in module_slugs)
+
+
+def next_module(ordered_slugs: Sequence[str], completed_slugs: Collection[str],
+                after: str | None = None) -> str | None:
+    """The module to suggest next: the first not completed after `after` in the suggested
+    order, else the first not completed anywhere; None when all are done."""
+    start = ordered_slugs.index(after) + 1 if after in ordered_slugs else 0
+    for slug in [*ordered_slugs[start:], *ordered_slugs[:start]]:
+        if slug not in completed_slugs:
+            return slug
+    return None

@@ -154,6 +154,9 @@ def complete_module_if_due(user: User, module: Module) -> ModuleCompletion | Non
     except IntegrityError:
         return None  # recorded by a concurrent request
     note_module_completed(user.id, module.slug, completion.completed_at)
+    from .certificate import issue_training_certificate_if_due
+
+    issue_training_certificate_if_due(user)
     if quiz_slug and progress.best_score is not None:
         from ..lti.ags import enqueue_score
 

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     abort,
     current_app,
-    flash,
     make_response,
     redirect,
     render_template,
@@ -22,7 +21,15 @@ from ..content.render import render_markdown
 from ..content.services import get_catalog
 from ..extensions import db
 from ..users.models import Course
+from .certificate import (
+    completed_modules,
+    get_training_certificate,
+    has_completed_training,
+    issue_training_certificate_if_due,
+    module_slugs,
+)
 from .help import help_resources
+from .rules import next_module
 from .services import (
     get_module_progress,
     mark_lesson_complete,
@@ -108,12 +115,46 @@ def complete_lesson(slug: str, number: int) -> Any:
         abort(404, description="There is no such lesson in this module.")
     completion = mark_lesson_complete(current_user, mod, current)
     db.session.commit()
-    if completion is not None:
-        flash(f"You have completed {mod.meta.title}.", "success")
+    if completion is not None:  # acknowledge it: what was finished, what is next
+        if has_completed_training(current_user):
+            return redirect(url_for("training.training_completed"))
+        return redirect(url_for("training.module_completed", slug=slug))
     following = next((ls for ls in mod.lessons if ls.number > number), None)
     if following is not None:
         return redirect(url_for("training.lesson", slug=slug, number=following.number))
     return redirect(url_for("training.module", slug=slug))
+
+
+@bp.route("/modules/<slug>/completed")
+@login_required
+def module_completed(slug: str) -> Any:
+    """The acknowledgement of a finished module, and what comes next."""
+    mod = _module_or_404(slug)
+    done = completed_modules(current_user.id)
+    if slug not in done:
+        return redirect(url_for("training.module", slug=slug))
+    following = next_module(module_slugs(), done, after=slug)
+    return render_template(
+        "training/module_completed.html", module=mod, completion=done[slug],
+        next_module=get_catalog().modules.get(following) if following else None,
+        modules_done=len([s for s in module_slugs() if s in done]),
+        modules_total=len(module_slugs()))
+
+
+@bp.route("/training/completed")
+@login_required
+def training_completed() -> Any:
+    """The acknowledgement of the whole training, with its certificate."""
+    if not has_completed_training(current_user):
+        return redirect(url_for("training.overview"))
+    certificate = get_training_certificate(current_user)
+    if certificate is None:  # finished before these certificates existed: issue it now
+        certificate = issue_training_certificate_if_due(current_user)
+        db.session.commit()
+    return render_template(
+        "training/training_completed.html", certificate=certificate,
+        modules=get_catalog().ordered_modules(),
+        programmes=sorted(get_catalog().programmes.values(), key=lambda p: p.slug))
 
 
 @bp.route("/help")

@@ -46,6 +46,8 @@ EVERYONE_SIGNED_IN = {
     "certification.directory", "certification.programme", "certification.supervision",
     "quiz.start_page", "quiz.start", "reporting.survey", "certification.enrol_view",
     "certification.unlist", "privacy.my_data", "privacy.my_data_page", "privacy.erasure_request",
+    # one's own acknowledgements (a module not completed redirects to it)
+    "training.module_completed", "training.training_completed",
 }
 ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",
@@ -54,7 +56,8 @@ ADMIN_ONLY = {
     "certification.person", "certification.extend", "certification.assign",
     "certification.unassign", "certification.waive", "certification.revoke",
 }
-TRAINEE_ONLY = {"certification.pdf", "certification.badge", "quiz.attempt", "quiz.review",
+TRAINEE_ONLY = {"certification.pdf", "certification.badge", "certification.badge_png",
+                "quiz.attempt", "quiz.review",
                 "certification.resubmit"}
 
 
@@ -197,7 +200,7 @@ def csrf_token(app) -> str:
 def url_for_rule(rule, values: dict, rejected_id: int) -> str:
     params = dict(values)
     if rule.endpoint in ("training.module", "training.lesson", "training.complete_lesson",
-                         "quiz.start_page", "quiz.start"):
+                         "training.module_completed", "quiz.start_page", "quiz.start"):
         params["slug"] = "listening"
     if rule.endpoint == "certification.resubmit":
         params["entry_id"] = rejected_id

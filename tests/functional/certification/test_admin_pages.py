@@ -152,7 +152,8 @@ def test_a_certified_supporter_opts_in_to_the_directory_and_gets_reminders(
     assert "&lt;script&gt;" in directory
 
     with app.app_context():
-        certificate = db.session.scalars(select(Certificate)).one()
+        certificate = db.session.scalars(select(Certificate).where(
+            Certificate.programme_slug == "listener")).one()  # not the training one
         certificate.expires_at = datetime.now(UTC) + timedelta(days=10)
         certificate.issued_at = certificate.expires_at - timedelta(days=365)
         db.session.commit()

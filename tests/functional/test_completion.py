@@ -1,0 +1,297 @@
+"""Acknowledgement: a page for each finished module and for the whole training, and the
+"training completed" certificate (issued once, verified publicly like the others), with
+the credentials people can use: PDF with the organisation's name, logo and signatory, a
+baked Open Badge PNG whose credential verifies against /lti/jwks, and LinkedIn's link."""
+
+from __future__ import annotations
+
+import shutil
+from html import unescape
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+from sqlalchemy import select
+
+from lms_plugin.certification.directory import may_list
+from lms_plugin.certification.documents import certificate_pdf_html
+from lms_plugin.certification.models import Certificate
+from lms_plugin.extensions import db
+from lms_plugin.training.certificate import TRAINING_SLUG
+from lms_plugin.users.models import Organisation, User
+from tests.conftest import sync
+from tests.functional.test_learning import RIGHT, answer, csrf, start_quiz
+from tests.unit.certification.test_documents import baked_itxt
+
+PAUSING = """title: "Pausing well"
+order: 2
+summary: >-
+  A second small module, with no quiz.
+estimated_minutes: 5
+completion:
+  lessons: all
+"""
+LESSON = """---
+id: pausing-breaks
+title: "Taking breaks"
+minutes: 5
+objectives:
+  - "You will be able to plan a break"
+---
+
+Short breaks help.
+
+## Try it
+
+Plan one short break for tomorrow.
+"""
+
+
+def two_modules(app, sample_content: Path, tmp_path: Path) -> Path:
+    """The sample content plus a second module without a quiz."""
+    root = tmp_path / "content"
+    shutil.copytree(sample_content, root)
+    module = root / "modules" / "pausing"
+    (module / "lessons").mkdir(parents=True)
+    (module / "module.yaml").write_text(PAUSING)
+    (module / "lessons" / "01-breaks.md").write_text(LESSON)
+    sync(app, root)
+    return root
+
+
+def training_certificates(app) -> list[Certificate]:
+    with app.app_context():
+        found = list(db.session.scalars(select(Certificate).where(
+            Certificate.programme_slug == TRAINING_SLUG)))
+        db.session.expunge_all()
+        return found
+
+
+def complete_lesson(client, slug: str, number: int):
+    page = client.get(f"/modules/{slug}/lessons/{number}").get_data(as_text=True)
+    return client.post(f"/modules/{slug}/lessons/{number}/complete",
+                       data={"csrf_token": csrf(page)})
+
+
+def finish_listening(client):
+    """Pass the quiz, then the lessons: the last lesson completes the module."""
+    url, page = start_quiz(client)
+    assert answer(client, url, page, RIGHT).status_code == 302
+    complete_lesson(client, "listening", 1)
+    return complete_lesson(client, "listening", 2)
+
+
+def test_overview_no_longer_asks_for_an_order_it_does_not_enforce(lti, sample_content):
+    lti.launch()
+    page = lti.client.get("/").get_data(as_text=True)
+    assert "Work through the modules in order" not in page
+    assert "you can take them in any order" in page
+
+
+def test_finishing_a_module_is_acknowledged_with_what_is_next(app, lti, sample_content,
+                                                               tmp_path):
+    two_modules(app, sample_content, tmp_path)
+    client = lti.client
+    lti.launch()
+    # Pages for what is not finished yet send the learner back to it.
+    assert client.get("/modules/pausing/completed").headers["Location"].endswith(
+        "/modules/pausing")
+    assert client.get("/training/completed").headers["Location"].endswith("/")
+
+    done = complete_lesson(client, "pausing", 1)  # out of the suggested order
+    assert done.headers["Location"].endswith("/modules/pausing/completed")
+    page = unescape(client.get(done.headers["Location"]).get_data(as_text=True))
+    main = page.split("<main", 1)[1]
+    assert "You have completed Pausing well" in main
+    assert "1 of 2 modules done" in main
+    assert "Go to Listening well" in main  # what is next
+    assert "Look after yourself too" in main and "Get help now" in main
+    assert training_certificates(app) == []  # one module of two: no training certificate
+    module = client.get("/modules/pausing").get_data(as_text=True)
+    assert "/modules/pausing/completed" in module  # the acknowledgement can be found again
+
+
+def test_the_last_module_issues_the_training_certificate_exactly_once(app, lti,
+                                                                      sample_content, tmp_path):
+    two_modules(app, sample_content, tmp_path)
+    client = lti.client
+    lti.launch()
+    complete_lesson(client, "pausing", 1)
+    assert training_certificates(app) == []
+
+    last = finish_listening(client)
+    assert last.headers["Location"].endswith("/training/completed")
+    (certificate,) = training_certificates(app)
+    page = unescape(client.get("/training/completed").get_data(as_text=True))
+    main = page.split("<main", 1)[1]
+    assert "You have completed the training" in main
+    assert "Listening well" in main and "Pausing well" in main
+    assert certificate.code in main and "It does not expire" in main
+    assert f"/certificates/{certificate.id}.pdf" in main
+    assert f"/certificates/{certificate.id}/badge.png" in main
+    assert "Add to LinkedIn profile" in main and 'rel="noopener noreferrer"' in main
+    assert "Get help now" in main
+
+    # However the learner goes on (again, in another tab, the page reloaded), no second one.
+    complete_lesson(client, "listening", 2)
+    complete_lesson(client, "pausing", 1)
+    client.get("/training/completed")
+    assert [c.code for c in training_certificates(app)] == [certificate.code]
+    assert "See your training certificate" in client.get("/").get_data(as_text=True)
+
+    # It is completing training, not certification as a peer supporter.
+    with app.app_context():
+        holder = db.session.get(User, certificate.user_id)
+        assert not may_list(holder)
+
+    public = app.test_client()
+    verify = public.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "Genuine and current" in verify and certificate.holder_name in verify
+    assert "Mental health at work: training completed" in verify
+    assert "Does not expire" in verify and TRAINING_SLUG not in verify
+    as_json = public.get(f"/verify/{certificate.code}.json").get_json()
+    assert as_json["status"] == "current" and as_json["expires"] is None
+
+    pdf = client.get(f"/certificates/{certificate.id}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert f'filename="certificate-{certificate.code}.pdf"' in pdf.headers[
+        "Content-Disposition"]
+
+
+def test_badge_png_carries_a_credential_that_verifies_against_the_published_keys(
+        app, lti, sample_content):
+    client = lti.client
+    lti.launch()
+    finish_listening(client)
+    (certificate,) = training_certificates(app)
+    png = client.get(f"/certificates/{certificate.id}/badge.png")
+    assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
+    assert png.headers["Content-Disposition"] == (
+        f'attachment; filename="badge-{certificate.code}.png"')
+    keyword, compressed, token = baked_itxt(png.data)
+    assert (keyword, compressed) == ("openbadgecredential", 0)
+
+    public = app.test_client()
+    jwks = jwt.PyJWKSet.from_dict(public.get("/lti/jwks").get_json())
+    kid = jwt.get_unverified_header(token)["kid"]
+    key = next(k for k in jwks.keys if k.key_id == kid)
+    claims = jwt.decode(token, key.key, algorithms=["RS256"])
+    vc = claims["vc"]
+    assert "OpenBadgeCredential" in vc["type"]
+    assert vc["id"].endswith(f"/verify/{certificate.code}")
+    assert vc["credentialSubject"]["achievement"]["name"] == (
+        "Mental health at work: training completed")
+    assert "validUntil" not in vc and "exp" not in claims  # it does not expire
+    # The credential inside the image checks out on the public badge page too.
+    checked = public.post("/verify/badge", data={"badge": token}).get_data(as_text=True)
+    assert certificate.holder_name in checked and "The signature is ours and valid" in checked
+    # The .jwt stays, for machines.
+    assert client.get(f"/certificates/{certificate.id}/badge").data.count(b".") == 2
+    # Someone else cannot download it.
+    assert app.test_client().get(f"/certificates/{certificate.id}/badge.png").status_code \
+        in (302, 401, 404)
+
+
+def test_linkedin_link_names_the_certificate_and_its_verification_page(app, lti,
+                                                                      sample_content):
+    client = lti.client
+    lti.launch()
+    finish_listening(client)
+    (certificate,) = training_certificates(app)
+    page = unescape(client.get("/training/completed").get_data(as_text=True))
+    href = page.split('href="https://www.linkedin.com/profile/add?', 1)[1].split('"', 1)[0]
+    query = parse_qs(href)
+    assert query["name"] == ["Mental health at work: training completed"]
+    assert query["certId"] == [certificate.code]
+    assert query["certUrl"][0].endswith(f"/verify/{certificate.code}")
+    with app.app_context():
+        holder = db.session.get(User, certificate.user_id)
+        organisation = db.session.get(Organisation, holder.organisation_id).name
+    assert query["organizationName"] == [organisation]
+    issued = certificate.issued_at
+    assert query["issueYear"] == [str(issued.year)] and query["issueMonth"] == [
+        str(issued.month)]
+    assert "expirationYear" not in query
+    # What to type in, should LinkedIn not fill it in.
+    details = page.split('<details class="linkedin-details">', 1)[1].split("</details>", 1)[0]
+    assert certificate.code in details and organisation in details
+    assert query["certUrl"][0] in details
+    assert urlsplit("https://x/?" + href).query  # well-formed
+
+
+def pdf_text(html: str) -> str:
+    """The text WeasyPrint lays out on the pages (what the PDF shows)."""
+    from weasyprint import HTML
+
+    document = HTML(string=html).render()
+    texts: list[str] = []
+
+    def walk(box) -> None:
+        text = getattr(box, "text", None)
+        if isinstance(text, str):
+            texts.append(text)
+        for child in getattr(box, "children", []) or []:
+            walk(child)
+
+    for page in document.pages:
+        walk(page._page_box)
+    return " ".join(texts)
+
+
+def test_pdf_names_the_organisation_by_default_and_has_no_signatory(app, lti,
+                                                                    sample_content):
+    client = lti.client
+    lti.launch()
+    finish_listening(client)
+    (certificate,) = training_certificates(app)
+    with app.test_request_context(), app.app_context():
+        certificate = db.session.get(Certificate, certificate.id)
+        holder = db.session.get(User, certificate.user_id)
+        organisation = db.session.get(Organisation, holder.organisation_id).name
+        html = certificate_pdf_html(certificate, "https://tool.example/verify/X")
+    text = pdf_text(html)
+    assert organisation in text and certificate.holder_name in text
+    assert "Mental health at work: training completed" in text
+    assert "Certificate of completion" in text and "has been awarded" in text
+    assert "valid until" not in text  # it does not expire
+    assert "<img" not in html and "signatory" not in html.split("<body", 1)[1]
+
+
+def test_pdf_carries_the_configured_organisation_logo_and_signatory(app, lti, sample_content,
+                                                                    tmp_path):
+    from PIL import Image
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (120, 40), (200, 30, 60)).save(logo)
+    app.config.update(LMS_PLUGIN_CERTIFICATE_ORGANISATION="Northwind Logistics Ltd",
+                      LMS_PLUGIN_CERTIFICATE_LOGO=str(logo),
+                      LMS_PLUGIN_CERTIFICATE_SIGNATORY="Dr Amara Okoye, Head of People")
+    client = lti.client
+    lti.launch()
+    finish_listening(client)
+    (certificate,) = training_certificates(app)
+    with app.test_request_context(), app.app_context():
+        certificate = db.session.get(Certificate, certificate.id)
+        html = certificate_pdf_html(certificate, "https://tool.example/verify/X")
+    text = pdf_text(html)
+    assert "Northwind Logistics Ltd" in text
+    assert "Dr Amara Okoye" in text and "Head of People" in text
+    pdf = client.get(f"/certificates/{certificate.id}.pdf").data
+    assert b"/Subtype /Image" in pdf or b"/Subtype/Image" in pdf  # the logo is embedded
+    # LinkedIn is offered the configured organisation's name too.
+    page = unescape(client.get("/training/completed").get_data(as_text=True))
+    assert "organizationName=Northwind+Logistics+Ltd" in page
+
+
+def test_a_logo_that_cannot_be_used_leaves_the_certificate_without_one(app, lti,
+                                                                      sample_content, tmp_path):
+    (tmp_path / "logo.gif").write_bytes(b"GIF89a")
+    app.config.update(LMS_PLUGIN_CERTIFICATE_LOGO=str(tmp_path / "logo.gif"))
+    client = lti.client
+    lti.launch()
+    finish_listening(client)
+    (certificate,) = training_certificates(app)
+    pdf = client.get(f"/certificates/{certificate.id}.pdf")
+    assert pdf.status_code == 200 and b"/Subtype /Image" not in pdf.data
+    app.config.update(LMS_PLUGIN_CERTIFICATE_LOGO=str(tmp_path / "missing.png"))
+    assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 200
