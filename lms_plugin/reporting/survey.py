@@ -5,9 +5,8 @@ only aggregated and suppressed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import yaml
 from flask import Flask, current_app
@@ -18,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..users.models import User
 from .models import POST, PRE, UNATTRIBUTED, SurveyCompletion, SurveyTally
-from .queries import NO_DEPARTMENT
-from .suppression import CountTable
+from .queries import DEPARTMENT, NO_DEPARTMENT
+from .suppression import Box, Cube, build_cube
 
 SCALE = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
          5: "Strongly agree"}
@@ -133,22 +132,18 @@ def _ensure_counters(issuer: str, phase: str, group: str, items: list[str]) -> N
             continue  # some were made by a concurrent answer a moment ago: the rest now
 
 
-@dataclass(frozen=True)
-class SurveyTables:
-    pre: CountTable
-    post: CountTable
-
-
-def survey_tables(issuer: str, items: list[Item], department: str | None = None
-                  ) -> SurveyTables:
-    def table(phase: str) -> CountTable:
-        query = (select(SurveyTally.item_id, SurveyTally.value, func.sum(SurveyTally.people))
-                 .where(SurveyTally.issuer == issuer, SurveyTally.phase == phase)
-                 .group_by(SurveyTally.item_id, SurveyTally.value))
-        if department is not None:
-            query = query.where(SurveyTally.department == department)
-        counts: dict[tuple[str, str], Any] = {
-            (item, str(value)): int(n or 0) for item, value, n in db.session.execute(query)}
-        return CountTable(tuple(i.id for i in items), tuple(str(v) for v in SCALE), counts)
-
-    return SurveyTables(table(PRE), table(POST))
+def survey_counts(issuer: str, items: list[Item], phase: str) -> Cube:
+    """How many chose each answer (department, item, value). The department is the
+    counters' group: answers counted for no department (UNATTRIBUTED) count in every total
+    and are never a table of their own."""
+    query = (select(SurveyTally.department, SurveyTally.item_id, SurveyTally.value,
+                    func.sum(SurveyTally.people))
+             .where(SurveyTally.issuer == issuer, SurveyTally.phase == phase)
+             .group_by(SurveyTally.department, SurveyTally.item_id, SurveyTally.value))
+    ids = [i.id for i in items]
+    counts: dict[Box, int] = {
+        (department, item, str(value)): int(n or 0)
+        for department, item, value, n in db.session.execute(query)
+        if item in ids and value in SCALE}
+    return build_cube((DEPARTMENT, "item", "value"), counts,
+                      fixed={"item": ids, "value": [str(v) for v in SCALE]})
