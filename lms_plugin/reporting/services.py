@@ -26,7 +26,7 @@ from .queries import (
     progress_by_department,
     weekly_completions,
 )
-from .suppression import TOTAL, Family, SuppressedTable
+from .suppression import Family, SuppressedTable
 from .survey import SCALE, survey_config, survey_counts
 
 
@@ -121,7 +121,7 @@ def _build_report(key: str, filters: Filters) -> Report:
                       protected(family, filters), labels, PROGRESS_LABELS, "bars", "Course")
     if key == "departments":
         cube = progress_by_department(scope, modules)
-        found = {box[1] for box in cube.values if box[1] != TOTAL}
+        found = cube.values_of(DEPARTMENT)
         family = Family(cube, DEPARTMENT, "progress", tuple(sorted(found, key=str.lower)),
                         PROGRESS, both, present_rows_only=True)
         return Report(key, "Completion by department",

@@ -117,8 +117,40 @@ def suppress(table: CountTable, min_size: int = 5,
 
 @dataclass(frozen=True)
 class Cube:
+    """Counts along named dimensions with every total. Each dimension's values (`levels`,
+    TOTAL last) number its cells; a cell is stored under one integer code (mixed radix),
+    which keeps the whole family of a large organisation (200 courses, 20 departments)
+    quick to suppress."""
     dims: tuple[str, ...]
-    values: Mapping[Box, int]  # every cell, totals included; a cell not here is a known 0
+    levels: tuple[tuple[str, ...], ...]
+    counts: Mapping[int, int]  # code -> count, every cell there is; a cell not here is 0
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        strides, step = [], 1
+        for level in reversed(self.levels):
+            strides.append(step)
+            step *= len(level)
+        return tuple(reversed(strides))
+
+    def code(self, box: Box) -> int | None:
+        code = 0
+        for value, level, stride in zip(box, self.levels, self.strides, strict=True):
+            if value not in level:
+                return None
+            code += level.index(value) * stride
+        return code
+
+    def box(self, code: int) -> Box:
+        return tuple(level[(code // stride) % len(level)]
+                     for level, stride in zip(self.levels, self.strides, strict=True))
+
+    def values_of(self, dim: str) -> tuple[str, ...]:
+        return self.levels[self.dims.index(dim)][:-1]
+
+    @property
+    def values(self) -> dict[Box, int]:
+        return {self.box(code): count for code, count in self.counts.items()}
 
 
 def build_cube(dims: Sequence[str], counts: Mapping[Box, int], *,
@@ -129,31 +161,44 @@ def build_cube(dims: Sequence[str], counts: Mapping[Box, int], *,
     who may be in several). A dimension in `fixed` always shows all its values (zero
     where nobody is) wherever the rest of the cell exists; any other shows the values
     that occur."""
-    values: dict[Box, int] = defaultdict(int)
-    for box, count in counts.items():
-        values[box] += int(count)
+    fixed = fixed or {}
+    levels = []
     for i, name in enumerate(dims):
+        found = {box[i] for box in counts} - {TOTAL}
+        if TOTAL in {box[i] for box in counts} and name not in counted_totals:
+            raise ValueError(f"a total along {name} is summed here, not given")
+        given = list(fixed.get(name, ()))
+        levels.append((*given, *sorted(found - set(given)), TOTAL))
+    cube = Cube(tuple(dims), tuple(levels), {})
+    strides = cube.strides
+    index = [{value: k * stride for k, value in enumerate(level)}
+             for level, stride in zip(levels, strides, strict=True)]
+    cells: dict[int, int] = defaultdict(int)
+    for box, count in counts.items():
+        cells[sum(index[i][value] for i, value in enumerate(box))] += int(count)
+    for i, name in enumerate(dims):  # zeros where the rest of the cell exists
+        if name in fixed:
+            stride, size = strides[i], len(levels[i])
+            for code in list(cells):
+                base = code - ((code // stride) % size) * stride
+                for k in range(len(fixed[name])):
+                    cells.setdefault(base + k * stride, 0)
+    for i, name in enumerate(dims):  # totals
         if name in counted_totals:
             continue
-        totals: dict[Box, int] = defaultdict(int)
-        for box, count in values.items():
-            if box[i] == TOTAL:
-                raise ValueError(f"a total along {name} is summed here, not given")
-            totals[box[:i] + (TOTAL,) + box[i + 1:]] += count
-        values.update(totals)
-    for i, name in enumerate(dims):
-        if fixed and name in fixed:
-            for box in list(values):
-                for value in (*fixed[name], TOTAL):
-                    values.setdefault(box[:i] + (value,) + box[i + 1:], 0)
-    return Cube(tuple(dims), dict(values))
+        stride, size = strides[i], len(levels[i])
+        total_at = (size - 1) * stride
+        totals: dict[int, int] = defaultdict(int)
+        for code, count in cells.items():
+            totals[code - ((code // stride) % size) * stride + total_at] += count
+        cells.update(totals)
+    return Cube(cube.dims, cube.levels, dict(cells))
 
 
 @dataclass(frozen=True)
 class SuppressedCube:
-    dims: tuple[str, ...]
-    values: Mapping[Box, int]
-    hidden: frozenset[Box]
+    cube: Cube
+    hidden: frozenset[int]  # codes
     min_size: int
 
     def view(self, rows_dim: str, columns_dim: str, rows: Sequence[str],
@@ -166,9 +211,9 @@ class SuppressedCube:
         if where.get(rows_dim) is not None:  # filtered on the rows: that row alone
             rows = [r for r in rows if r == where[rows_dim]] or [str(where[rows_dim])]
 
-        def box(row: str, column: str) -> Box:
+        def code(row: str, column: str) -> int | None:
             coordinates = []
-            for name in self.dims:
+            for name in self.cube.dims:
                 if name == rows_dim and row != TOTAL:
                     coordinates.append(row)
                 elif name == columns_dim:
@@ -176,16 +221,17 @@ class SuppressedCube:
                 else:
                     value = where.get(name)
                     coordinates.append(TOTAL if value is None else value)
-            return tuple(coordinates)
+            return self.cube.code(tuple(coordinates))
 
+        counts = self.cube.counts
         if present_rows_only:
-            rows = [r for r in rows if box(r, TOTAL) in self.values]
+            rows = [r for r in rows if code(r, TOTAL) in counts]
         values: dict[Key, int | None] = {}
         for row in [*rows, TOTAL]:
             for column in [*columns, TOTAL]:
-                cell = box(row, column)
+                cell = code(row, column)
                 values[(row, column)] = (None if cell in self.hidden
-                                         else self.values.get(cell, 0))
+                                         else counts.get(cell, 0) if cell is not None else 0)
         return SuppressedTable(tuple(rows), tuple(columns), values, self.min_size)
 
 
@@ -196,61 +242,82 @@ def suppress_cube(cube: Cube, min_size: int = 5, differencing: Sequence[str] = (
     (a table suppressed on its own), for differencing against them."""
     if min_size < 1:
         raise ValueError("min_size must be at least 1")
-    values = cube.values
+    counts = cube.counts
     n = len(cube.dims)
+    strides = cube.strides
+    sizes = [len(level) for level in cube.levels]
+    total_index = [size - 1 for size in sizes]
 
     def small(value: int) -> bool:
         return 0 < value < min_size
 
+    codes = sorted(counts)
+    digit_of: dict[int, list[int]] = {}
+    levels: list[list[int]] = [[] for _ in range(n + 1)]  # codes by how many TOTALs
+    for code in codes:
+        digit = [(code // strides[i]) % sizes[i] for i in range(n)]
+        digit_of[code] = digit
+        levels[sum(1 for i in range(n) if digit[i] == total_index[i])].append(code)
     # 1. Small groups and everything inside them, coarsest first.
-    inside_small: set[Box] = set()
-    for box in sorted(values, key=lambda b: -b.count(TOTAL)):
-        if small(values[box]) or any(box[:i] + (TOTAL,) + box[i + 1:] in inside_small
-                                     for i in range(n) if box[i] != TOTAL):
-            inside_small.add(box)
+    inside_small: set[int] = set()
+    for level in reversed(levels):
+        for code in level:
+            digit = digit_of[code]
+            if small(counts[code]) or any(
+                    code + (total_index[i] - digit[i]) * strides[i] in inside_small
+                    for i in range(n) if digit[i] != total_index[i]):
+                inside_small.add(code)
     hidden = set(inside_small)
     # 2. Differencing against the same cell with one or more filters removed.
     filters = [cube.dims.index(name) for name in differencing]
-    for box, value in values.items():
-        set_here = [i for i in filters if box[i] != TOTAL]
-        for k in range(1, len(set_here) + 1):
-            for removed in combinations(set_here, k):
-                broader = tuple(TOTAL if i in removed else v for i, v in enumerate(box))
-                if small(values.get(broader, 0) - value):
-                    hidden.add(box)
-        for reference in references:
-            if box in reference and small(reference[box] - value):
-                hidden.add(box)
+    widenings = [removed for k in range(1, len(filters) + 1)
+                 for removed in combinations(filters, k)]
+    encoded = [{cube.code(box): value for box, value in reference.items()}
+               for reference in references]
+    for code in codes:
+        value, digit = counts[code], digit_of[code]
+        for removed in widenings:
+            if any(digit[i] == total_index[i] for i in removed):
+                continue
+            wider = code
+            for i in removed:
+                wider += (total_index[i] - digit[i]) * strides[i]
+            if small(counts.get(wider, 0) - value):
+                hidden.add(code)
+                break
+        for reference in encoded:
+            if code in reference and small(reference[code] - value):
+                hidden.add(code)
     # 3. Complements, line by line. Only hidden cells with people protect one another: a
     # hidden zero is too easily worked out as zero (nothing can be below it). So a line
     # with exactly one hidden count gets another, and so does a line whose only hidden
     # cells are zeros of a small group (they would be its total less what is shown).
-    boxes = sorted(values)
-    line_of: dict[tuple[int, Box], int] = {}
-    members: list[list[int]] = []  # per line, its cells (indexes into boxes)
-    lines_through: list[list[int]] = []  # per cell, its lines
-    for b, box in enumerate(boxes):
+    line_of: dict[int, int] = {}
+    members: list[list[int]] = []  # per line, its cells
+    total_of: list[int] = []  # per line, the cell of its total
+    along: list[int] = []
+    lines_through: dict[int, list[int]] = {}
+    for code in codes:
+        digit = digit_of[code]
         through = []
         for i in range(n):
-            key = (i, box[:i] + box[i + 1:])
+            start = code - digit[i] * strides[i]
+            key = start * n + i
             line = line_of.get(key)
             if line is None:
                 line = line_of[key] = len(members)
                 members.append([])
-            members[line].append(b)
+                total_of.append(start + total_index[i] * strides[i])
+                along.append(i)
+            members[line].append(code)
             through.append(line)
-        lines_through.append(through)
-    total_of = [boxes[m[0]][:key[0]] + (TOTAL,) + boxes[m[0]][key[0] + 1:]
-                for key, m in zip(line_of, members, strict=True)]
-    along = [key[0] for key in line_of]
-    is_hidden = [box in hidden for box in boxes]
+        lines_through[code] = through
     counted = [0] * len(members)  # hidden cells with people, per line
     anything = [0] * len(members)  # hidden cells, per line
-    for b, box in enumerate(boxes):
-        if is_hidden[b]:
-            for line in lines_through[b]:
-                anything[line] += 1
-                counted[line] += values[box] != 0
+    for code in hidden:
+        for line in lines_through[code]:
+            anything[line] += 1
+            counted[line] += counts[code] != 0
     pending = list(range(len(members) - 1, -1, -1))
     queued = [True] * len(members)
     while pending:
@@ -258,28 +325,28 @@ def suppress_cube(cube: Cube, min_size: int = 5, differencing: Sequence[str] = (
         queued[line] = False
         if counted[line] > 1 or (counted[line] == 0 and not anything[line]):
             continue
-        if not values.get(total_of[line], 0):
+        if not counts.get(total_of[line], 0):
             continue  # the total is zero, so is every cell: nothing to protect here
         i = along[line]
-        candidates = [b for b in members[line] if not is_hidden[b] and values[boxes[b]]]
+        candidates = [c for c in members[line] if c not in hidden and counts[c]]
         if not candidates:
             continue
-        chosen = min(candidates, key=lambda b: (_cost(boxes[b], i, values[boxes[b]]), b))
-        is_hidden[chosen] = True
-        hidden.add(boxes[chosen])
+        chosen = min(candidates, key=lambda c: (
+            _cost(digit_of[c][i] == total_index[i], counts[c]), c))
+        hidden.add(chosen)
         for other in lines_through[chosen]:
             anything[other] += 1
             counted[other] += 1
             if not queued[other]:
                 queued[other] = True
                 pending.append(other)
-    return SuppressedCube(cube.dims, values, frozenset(hidden), min_size)
+    return SuppressedCube(cube, frozenset(hidden), min_size)
 
 
-def _cost(box: Box, along: int, value: int) -> tuple[int, int]:
-    """Which cell to hide as a complement on a line along `along`: a cell of the line
-    before its total (the finer table), then the smallest."""
-    return (int(box[along] == TOTAL), value)
+def _cost(is_total: bool, value: int) -> tuple[int, int]:
+    """Which cell to hide as a complement on a line: a cell of the line before its total
+    (the finer table), then the smallest."""
+    return (int(is_total), value)
 
 
 @dataclass(frozen=True)
