@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
     from lms_plugin.content.services import sync_content
     from lms_plugin.extensions import db
     from lms_plugin.quiz.models import QuizAttempt
-    from lms_plugin.reporting.models import SurveyResponse
+    from lms_plugin.reporting.models import SurveyTally
     from lms_plugin.training.models import (
         LearnerModule,
         LearnerProgress,
@@ -179,12 +180,16 @@ def seed(app: Any, learners: int, rng: random.Random) -> dict[str, int]:
                     "current_key": f"{uid}:peer-supporter", "evidence_json": "{}"})
         put(LoggedHours, hours)
         put(Certificate, certificates)
-        put(SurveyResponse, [{"phase": rng.choice(["pre", "post"]), "item_id": rng.choice(
-            ["comfort-talking", "confidence-supporting", "know-where-help", "need-to-hide"]),
-            "value": rng.randint(1, 5), "issuer": ISSUER, "organisation_id": 1,
-            "department": departments[rng.randrange(20)],
-            "week": (now - timedelta(days=rng.randrange(120))).date()}
-            for _ in range(learners // 2)])
+        answers: dict[tuple[str, str, str, int], int] = {}
+        for _ in range(learners // 2):
+            key = (rng.choice(["pre", "post"]), departments[rng.randrange(20)], rng.choice(
+                ["comfort-talking", "confidence-supporting", "know-where-help",
+                 "need-to-hide"]), rng.randint(1, 5))
+            answers[key] = answers.get(key, 0) + 1
+        put(SurveyTally, [{"id": uuid.uuid4().hex, "organisation_id": 1, "phase": phase,
+                           "department": department, "item_id": item, "value": value,
+                           "people": people}
+                          for (phase, department, item, value), people in answers.items()])
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:

@@ -1,12 +1,13 @@
-"""Report queries: SQL aggregations (never a Python loop over people) that return count
-tables for `suppression.suppress`. Every query is scoped to one organisation and
-optionally to a course and a department."""
+"""Report queries: SQL aggregations (never a Python loop over people). Each report's counts
+come back as one `suppression.Cube`, by course and department as well as by the table's
+rows and columns, so that every table the filters can show is suppressed together with
+all the others (see `suppression`). Every query is scoped to one organisation."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from itertools import combinations
 from typing import Any
 
 from sqlalchemy import (
@@ -20,6 +21,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import aliased
 
 from ..certification.models import (
     APPROVED,
@@ -33,13 +35,14 @@ from ..certification.schema import Programme
 from ..extensions import db
 from ..training.models import LearnerModule, LearnerProgress
 from ..users.models import LEARNER, Course, Enrollment, User
-from .suppression import CountTable
+from .suppression import TOTAL, Box, Cube, build_cube
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 PROGRESS = (NOT_STARTED, IN_PROGRESS, COMPLETED)
 PROGRESS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress",
                    COMPLETED: "Completed"}
 NO_DEPARTMENT = "Not recorded"
+COURSE, DEPARTMENT = "course", "department"  # the filters, as cube dimensions
 
 PIPELINE = ("enrolled", "awaiting_approval", "ready", "certified", "expiring_30",
             "expiring_60", "expiring_90", "in_grace", "lapsed", "revoked")
@@ -58,16 +61,6 @@ class Filters:
     course_id: int | None = None
     department: str | None = None
 
-    def broader(self) -> list[Filters]:
-        """Every view with one or more filters removed: the views a person could subtract
-        this one from."""
-        set_ = [name for name in ("course_id", "department") if getattr(self, name) is not None]
-        views = []
-        for n in range(1, len(set_) + 1):
-            for names in combinations(set_, n):
-                changes: dict[str, Any] = {name: None for name in names}
-                views.append(replace(self, **changes))
-        return views
 
 
 def in_scope(filters: Filters) -> list[ColumnElement[bool]]:
@@ -94,20 +87,41 @@ def _department(column: Any) -> ColumnElement[str]:
     return func.coalesce(column, NO_DEPARTMENT)
 
 
-def module_progress(filters: Filters, modules: list[str]) -> CountTable:
-    total = db.session.scalar(select(func.count()).select_from(User)
-                              .where(*in_scope(filters))) or 0
-    rows = db.session.execute(
-        select(LearnerModule.module_slug, func.count(), func.count(LearnerModule.completed_at))
-        .join(User, User.id == LearnerModule.user_id).where(*in_scope(filters))
-        .group_by(LearnerModule.module_slug)).all()
-    seen = {module: (int(s), int(d)) for module, s, d in rows}
-    counts = {}
-    for module in modules:
-        s, d = seen.get(module, (0, 0))
-        counts.update({(module, NOT_STARTED): total - s, (module, IN_PROGRESS): s - d,
-                       (module, COMPLETED): d})
-    return CountTable(tuple(modules), PROGRESS, counts)
+def _course_split(query: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The query's rows for everyone (course TOTAL) and then per course (a person learning
+    in several courses counts in each), the course first."""
+    rows: list[tuple[Any, ...]] = [(TOTAL, *row) for row in db.session.execute(query)]
+    learning = aliased(Enrollment)  # in_scope's EXISTS must still see Enrollment as its own
+    per_course = (query.join(learning, and_(learning.user_id == User.id,
+                                            learning.active.is_(True),
+                                            learning.roles.contains(LEARNER)))
+                  .add_columns(learning.course_id).group_by(learning.course_id))
+    rows += [(str(row[-1]), *row[:-1]) for row in db.session.execute(per_course)]
+    return rows
+
+
+def module_progress(scope: Filters, modules: list[str]) -> Cube:
+    """People in scope by how far they are with each module (course, department, module,
+    progress)."""
+    department = _department(User.department)
+    people = (select(department, func.count()).select_from(User).where(*in_scope(scope))
+              .group_by(department))
+    started = (select(department, LearnerModule.module_slug, func.count(),
+                      func.count(LearnerModule.completed_at))
+               .select_from(LearnerModule).join(User, User.id == LearnerModule.user_id)
+               .where(*in_scope(scope), LearnerModule.module_slug.in_(modules))
+               .group_by(department, LearnerModule.module_slug))
+    seen = {(c, d, m): (int(s), int(done)) for c, d, m, s, done in _course_split(started)}
+    counts: dict[Box, int] = {}
+    for course, dept, total in _course_split(people):
+        for module in modules:
+            s, done = seen.get((course, dept, module), (0, 0))
+            counts.update({(course, dept, module, NOT_STARTED): int(total) - s,
+                           (course, dept, module, IN_PROGRESS): s - done,
+                           (course, dept, module, COMPLETED): done})
+    return build_cube((COURSE, DEPARTMENT, "module", "progress"), counts,
+                      fixed={"module": modules, "progress": PROGRESS},
+                      counted_totals=(COURSE,))
 
 
 def _person_status(modules: list[str]) -> Any:
@@ -120,43 +134,43 @@ def _person_status(modules: list[str]) -> Any:
         else_=literal(NOT_STARTED))
 
 
-def progress_by_course(filters: Filters, modules: list[str]) -> tuple[CountTable, dict[str, str]]:
+def progress_by_course(scope: Filters, modules: list[str]) -> tuple[Cube, dict[str, str]]:
+    """Each learner enrolment by the person's overall progress (course, department,
+    progress), and the courses' names."""
     status = _person_status(modules)
-    query = (select(Course.id, Course.title, Course.context_id, status.label("status"),
-                    func.count())
+    department = _department(User.department)
+    query = (select(Course.id, Course.title, Course.context_id, department,
+                    status.label("status"), func.count())
              .select_from(Enrollment)
              .join(Course, Course.id == Enrollment.course_id)
              .join(User, User.id == Enrollment.user_id)
              .outerjoin(LearnerProgress, LearnerProgress.user_id == Enrollment.user_id)
-             .where(User.organisation_id == filters.organisation_id, Enrollment.active.is_(True),
+             .where(User.organisation_id == scope.organisation_id, Enrollment.active.is_(True),
                     Enrollment.roles.contains(LEARNER)))
-    if filters.course_id is not None:
-        query = query.where(Enrollment.course_id == filters.course_id)
-    if filters.department is not None:
-        query = query.where(_department(User.department) == filters.department)
     rows = db.session.execute(query.group_by(Course.id, Course.title, Course.context_id,
-                                             status)).all()
+                                             department, status)).all()
     labels: dict[str, str] = {}
-    counts: dict[tuple[str, str], int] = {}
-    for course_id, title, context_id, state, n in rows:
+    counts: dict[Box, int] = {}
+    for course_id, title, context_id, dept, state, n in rows:
         key = str(course_id)
         labels[key] = title or context_id
-        counts[(key, state)] = int(n)
-    order = tuple(sorted(labels, key=lambda k: labels[k].lower()))
-    return CountTable(order, PROGRESS, counts), labels
+        counts[(key, dept, state)] = int(n)
+    return build_cube((COURSE, DEPARTMENT, "progress"), counts,
+                      fixed={"progress": PROGRESS}), labels
 
 
-def progress_by_department(filters: Filters, modules: list[str]) -> CountTable:
+def progress_by_department(scope: Filters, modules: list[str]) -> Cube:
+    """People in scope by overall progress (course, department, progress)."""
     status = _person_status(modules)
     department = _department(User.department)
-    rows = db.session.execute(
-        select(department, status.label("status"), func.count())
-        .select_from(User).where(*in_scope(filters))
-        .outerjoin(LearnerProgress, LearnerProgress.user_id == User.id)
-        .group_by(department, status)).all()
-    counts = {(dept, state): int(n) for dept, state, n in rows}
-    order = tuple(sorted({dept for dept, _ in counts}, key=str.lower))
-    return CountTable(order, PROGRESS, counts)
+    query = (select(department, status.label("status"), func.count())
+             .select_from(User).where(*in_scope(scope))
+             .outerjoin(LearnerProgress, LearnerProgress.user_id == User.id)
+             .group_by(department, status))
+    counts: dict[Box, int] = {(course, dept, state): int(n)
+                              for course, dept, state, n in _course_split(query)}
+    return build_cube((COURSE, DEPARTMENT, "progress"), counts, fixed={"progress": PROGRESS},
+                      counted_totals=(COURSE,))
 
 
 def week_start(column: Any) -> Any:
@@ -166,21 +180,29 @@ def week_start(column: Any) -> Any:
     return func.date(column, "weekday 0", "-6 days")
 
 
-def weekly_completions(filters: Filters, modules: list[str], weeks: int = 12,
-                       today: date | None = None) -> CountTable:
+def weekly_completions(scope: Filters, modules: list[str], weeks: int = 12,
+                       today: date | None = None) -> tuple[Cube, tuple[str, ...]]:
+    """Module completions in each of the last `weeks` weeks (course, department, week,
+    module), and the weeks in order."""
     today = today or datetime.now(UTC).date()
     monday = today - timedelta(days=today.weekday())
     first = monday - timedelta(weeks=weeks - 1)
     week = week_start(LearnerModule.completed_at)
-    rows = db.session.execute(
-        select(week, LearnerModule.module_slug, func.count())
-        .join(User, User.id == LearnerModule.user_id)
-        .where(*in_scope(filters), LearnerModule.module_slug.in_(modules),
-               LearnerModule.completed_at >= datetime.combine(first, datetime.min.time(), UTC))
-        .group_by(week, LearnerModule.module_slug)).all()
+    department = _department(User.department)
+    query = (select(department, week, LearnerModule.module_slug, func.count())
+             .select_from(LearnerModule).join(User, User.id == LearnerModule.user_id)
+             .where(*in_scope(scope), LearnerModule.module_slug.in_(modules),
+                    LearnerModule.completed_at >= datetime.combine(first, datetime.min.time(),
+                                                                   UTC))
+             .group_by(department, week, LearnerModule.module_slug))
     order = tuple((first + timedelta(weeks=i)).isoformat() for i in range(weeks))
-    counts = {(str(w)[:10], m): int(n) for w, m, n in rows if m in modules}
-    return CountTable(order, tuple(modules), counts)
+    counts: dict[Box, int] = defaultdict(int)
+    for course, dept, w, m, n in _course_split(query):
+        if m in modules and str(w)[:10] in order:
+            counts[(course, dept, str(w)[:10], m)] += int(n)
+    return build_cube((COURSE, DEPARTMENT, "week", "module"), counts,
+                      fixed={"week": order, "module": modules},
+                      counted_totals=(COURSE,)), order
 
 
 def pipeline_status(programme: Programme, now: datetime | None = None) -> tuple[Any, Any]:
@@ -222,13 +244,20 @@ def pipeline_status(programme: Programme, now: datetime | None = None) -> tuple[
     return status, (joined, source)
 
 
-def certification_pipeline(filters: Filters, programme: Programme,
-                           now: datetime | None = None) -> CountTable:
+def certification_pipeline(scope: Filters, programme: Programme,
+                           now: datetime | None = None) -> Cube:
+    """Everyone enrolled in the programme by where they stand (course, department, stage,
+    "people")."""
     status, (joined, source) = pipeline_status(programme, now)
-    rows = db.session.execute(
-        select(status, func.count()).select_from(joined.join(User, User.id == source.c.user_id))
-        .where(*in_scope(filters)).group_by(status)).all()
-    return CountTable(PIPELINE, ("people",), {(s, "people"): int(n) for s, n in rows})
+    department = _department(User.department)
+    query = (select(department, status.label("stage"), func.count())
+             .select_from(joined.join(User, User.id == source.c.user_id))
+             .where(*in_scope(scope)).group_by(department, status))
+    counts: dict[Box, int] = {(course, dept, stage, "people"): int(n)
+                              for course, dept, stage, n in _course_split(query)}
+    return build_cube((COURSE, DEPARTMENT, "stage", "column"), counts,
+                      fixed={"stage": PIPELINE, "column": ("people",)},
+                      counted_totals=(COURSE,))
 
 
 def pipeline_people(filters: Filters, programme: Programme, state: str, limit: int = 500,

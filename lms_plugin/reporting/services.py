@@ -1,12 +1,11 @@
-"""Assemble the dashboard: each report's count table, suppressed against every broader
-view a person could subtract it from, with its labels."""
+"""Assemble the dashboard: each report's table, cut from its whole family of tables
+(every filter) suppressed as one, with its labels."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import current_app
@@ -14,7 +13,11 @@ from flask import current_app
 from ..content.services import get_catalog
 from ..store import get_store
 from .queries import (
+    COURSE,
+    DEPARTMENT,
+    PIPELINE,
     PIPELINE_LABELS,
+    PROGRESS,
     PROGRESS_LABELS,
     Filters,
     certification_pipeline,
@@ -23,8 +26,8 @@ from .queries import (
     progress_by_department,
     weekly_completions,
 )
-from .suppression import CountTable, SuppressedTable, suppress
-from .survey import SCALE, survey_config, survey_tables
+from .suppression import Family, SuppressedTable
+from .survey import SCALE, survey_config, survey_counts
 
 
 @dataclass(frozen=True)
@@ -44,9 +47,12 @@ def min_size() -> int:
     return max(1, int(current_app.config.get("LMS_PLUGIN_MIN_GROUP_SIZE", 5)))
 
 
-def protected(build: Callable[[Filters], CountTable], filters: Filters) -> SuppressedTable:
-    """The one way a table reaches a page or a file."""
-    return suppress(build(filters), min_size(), [build(f) for f in filters.broader()])
+def protected(family: Family, filters: Filters) -> SuppressedTable:
+    """The one way a table reaches a page or a file: the filters' slice of the report's
+    whole family of tables, suppressed together (see `suppression`)."""
+    where = {COURSE: None if filters.course_id is None else str(filters.course_id),
+             DEPARTMENT: filters.department}
+    return family.table(family.suppress(min_size()), where)
 
 
 def module_titles() -> dict[str, str]:
@@ -97,56 +103,58 @@ def _from_json(data: dict[str, Any]) -> Report:
 def _build_report(key: str, filters: Filters) -> Report:
     titles = module_titles()
     modules = list(titles)
+    scope = replace(filters, course_id=None, department=None)  # every table of the family
+    both = (COURSE, DEPARTMENT)
     if key == "modules":
+        family = Family(module_progress(scope, modules), "module", "progress",
+                        tuple(modules), PROGRESS, both)
         return Report(key, "Completion by module",
                       "People in scope, by how far they are with each module.",
-                      protected(lambda f: module_progress(f, modules), filters), titles,
-                      PROGRESS_LABELS, "bars", "Module")
+                      protected(family, filters), titles, PROGRESS_LABELS, "bars", "Module")
     if key == "courses":
-        labels: dict[str, str] = {}
-
-        def by_course(f: Filters) -> CountTable:
-            table, names = progress_by_course(f, modules)
-            labels.update(names)
-            return table
-
-        view = protected(by_course, filters)
+        cube, labels = progress_by_course(scope, modules)
+        family = Family(cube, COURSE, "progress",
+                        tuple(sorted(labels, key=lambda k: labels[k].lower())), PROGRESS,
+                        both, present_rows_only=True)
         return Report(key, "Completion by LMS course",
                       "Each enrolment: every module completed, some progress, or none yet.",
-                      view, labels, PROGRESS_LABELS, "bars", "Course")
+                      protected(family, filters), labels, PROGRESS_LABELS, "bars", "Course")
     if key == "departments":
-        view = protected(lambda f: progress_by_department(f, modules), filters)
+        cube = progress_by_department(scope, modules)
+        found = cube.values_of(DEPARTMENT)
+        family = Family(cube, DEPARTMENT, "progress", tuple(sorted(found, key=str.lower)),
+                        PROGRESS, both, present_rows_only=True)
         return Report(key, "Completion by department",
                       "From the department your LMS sends with each launch.",
-                      view, {}, PROGRESS_LABELS, "bars", "Department")
+                      protected(family, filters), {}, PROGRESS_LABELS, "bars", "Department")
     if key == "weekly":
-        view = protected(lambda f: weekly_completions(f, modules), filters)
+        cube, weeks = weekly_completions(scope, modules)
+        family = Family(cube, "week", "module", weeks, tuple(modules), both)
         return Report(key, "Modules completed per week",
                       "Module completions in each of the last 12 weeks (weeks start on Monday).",
-                      view, {}, titles, "weekly", "Week starting")
+                      protected(family, filters), {}, titles, "weekly", "Week starting")
     if key.startswith("pipeline-"):
         slug = key.removeprefix("pipeline-")
         content = get_catalog().programmes.get(slug)
         if content is None:
             raise LookupError(f"There is no programme called {slug!r}.")
-        view = protected(lambda f: certification_pipeline(f, content.programme), filters)
+        family = Family(certification_pipeline(scope, content.programme), "stage", "column",
+                        PIPELINE, ("people",), both)
         return Report(key, f"Certification: {content.programme.title}",
                       "Everyone enrolled in the programme, by where they stand now.",
-                      view, PIPELINE_LABELS, {"people": "People"}, "none", "Stage")
+                      protected(family, filters), PIPELINE_LABELS, {"people": "People"},
+                      "none", "Stage")
     if key.startswith("survey-"):
         phase = key.removeprefix("survey-")
         if phase not in ("pre", "post"):
             raise LookupError("There is no such survey table.")
         items = survey_config(current_app).items
-
-        def survey(f: Filters) -> CountTable:
-            tables = survey_tables(f.organisation_id, items, f.department)
-            return tables.pre if phase == "pre" else tables.post
-
         # The survey is not linked to courses: only the department filter applies.
-        scoped = Filters(filters.organisation_id, None, filters.department)
+        family = Family(survey_counts(scope.organisation_id, items, phase), "item", "value",
+                        tuple(i.id for i in items), tuple(str(v) for v in SCALE),
+                        (DEPARTMENT,))
         return Report(key, ("Before" if phase == "pre" else "After") + " the training",
-                      "How many people chose each answer.", protected(survey, scoped),
+                      "How many people chose each answer.", protected(family, filters),
                       {i.id: i.text for i in items}, {str(k): v for k, v in SCALE.items()},
                       "bars", "Statement")
     raise LookupError("There is no such report.")

@@ -1,32 +1,52 @@
-"""Small-group suppression: every aggregate the tool shows goes through `suppress`.
+"""Small-group suppression: every number the tool shows goes through this module. Pure:
+no Flask, no database.
 
 A report is a table of counts (rows: groups such as departments, courses or weeks;
 columns: categories such as not started / in progress / completed) with its row totals,
-column totals and grand total. Pure: no Flask, no database.
+column totals and grand total. It is published as a family of tables: unfiltered, and
+for every course, every department and every course and department the filters offer.
+Someone who wants a small group's number can read all of them, and every number in every
+one is a sum over the same people, so they cannot be suppressed one by one (issue 11:
+"Dept One 6, Dept Two hidden, Dept Solo hidden, total 12" unfiltered, and a total of 5
+for Dept Two alone, give Dept Solo = 1). So the family is one `Cube`: counts along every
+dimension (course, department, the table's rows, its columns) with every total, and each
+table is a slice of it (`SuppressedCube.view`); a number shown in two tables is the same
+cell, hidden in both or in neither.
 
-1. Primary suppression. A count of 1 to min_size-1 is hidden; so is a whole row or
-   column whose total is below min_size (a group too small to report at all), and the
-   whole table when its grand total is.
-2. Differencing. Given the same table computed on broader populations (the view with a
-   filter removed), a cell is hidden where the difference between the broader count and
-   this one is 1 to min_size-1: otherwise subtracting the two views would reveal that
-   small group.
-3. Complementary suppression. Rows, columns and the two margins are sums; wherever one
-   of those lines has exactly one hidden cell, its value could be worked out from the
-   total, so a second cell on the line is hidden too (the smallest one at or above
-   min_size where there is one, so as little as possible is lost), until no line has
-   exactly one hidden cell.
+The rule that guarantees safety: every relation between published numbers that could
+pin a cell is a *line* of the cube: the cells along one dimension (the departments of
+one course, the courses of one department, a table's row or column) and their total.
+1. Primary. A count of 1 to min_size-1 is hidden, and so is every cell inside it (a
+   group too small to report at all; its zeros too, which would say where its few people
+   are not).
+2. Differencing. A cell is hidden where the same cell with a filter removed differs from
+   it by 1 to min_size-1 (the people outside the filter would be a small group).
+3. Complementary. Wherever a line, of any dimension, has exactly one hidden count, its
+   value follows from the rest, so another cell of that line is hidden (one with people:
+   a hidden zero is too easily worked out; inside the line before its total; the
+   smallest), until every line has none or at least two; a line whose only hidden cells
+   are zeros of a small group gets two. Subtracting tables (the unfiltered total minus
+   every department shown) then always meets at least two unknowns with people in them.
+   Complements go inside a line before its total, so they land in the finest tables
+   (course and department together) where they can and the broad ones stay useful.
+Every choice is deterministic: the same counts always give the same hidden cells.
 
-Zero is shown: it reveals no person. Everything else about the table is kept.
+Zero is shown: it reveals no person. A person in several courses counts in each course's
+table and once in the unfiltered one, so a course line is not an exact sum; it is
+suppressed as if it were (see `tests/unit/reporting/test_family.py` for what an attacker
+who reads every table can and cannot work out).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 
 TOTAL = "__total__"
 Key = tuple[str, str]
+Box = tuple[str, ...]  # a cell of a cube: one value per dimension, TOTAL for all of them
 
 
 @dataclass(frozen=True)
@@ -82,60 +102,270 @@ class SuppressedTable:
         return {k for k, v in self.values.items() if v is None}
 
 
-def _lines(rows: Sequence[str], columns: Sequence[str]) -> Iterable[list[Key]]:
-    all_rows, all_columns = [*rows, TOTAL], [*columns, TOTAL]
-    for r in all_rows:
-        yield [(r, c) for c in all_columns]
-    for c in all_columns:
-        yield [(r, c) for r in all_rows]
-
-
 def suppress(table: CountTable, min_size: int = 5,
              broader: Sequence[CountTable] = ()) -> SuppressedTable:
+    """One table on its own (a cube of two dimensions), with differencing against the
+    same table on broader populations."""
+    counts: dict[Box, int] = {(r, c): table.get(r, c) for r in table.rows
+                              for c in table.columns}
+    cube = build_cube(("row", "column"), counts,
+                      fixed={"row": table.rows, "column": table.columns})
+    references = [{tuple(key): value for key, value in b.full().items()} for b in broader]
+    result = suppress_cube(cube, min_size, references=references)
+    return result.view("row", "column", table.rows, table.columns)
+
+
+@dataclass(frozen=True)
+class Cube:
+    """Counts along named dimensions with every total. Each dimension's values (`levels`,
+    TOTAL last) number its cells; a cell is stored under one integer code (mixed radix),
+    which keeps the whole family of a large organisation (200 courses, 20 departments)
+    quick to suppress."""
+    dims: tuple[str, ...]
+    levels: tuple[tuple[str, ...], ...]
+    counts: Mapping[int, int]  # code -> count, every cell there is; a cell not here is 0
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        strides, step = [], 1
+        for level in reversed(self.levels):
+            strides.append(step)
+            step *= len(level)
+        return tuple(reversed(strides))
+
+    def code(self, box: Box) -> int | None:
+        code = 0
+        for value, level, stride in zip(box, self.levels, self.strides, strict=True):
+            if value not in level:
+                return None
+            code += level.index(value) * stride
+        return code
+
+    def box(self, code: int) -> Box:
+        return tuple(level[(code // stride) % len(level)]
+                     for level, stride in zip(self.levels, self.strides, strict=True))
+
+    def values_of(self, dim: str) -> tuple[str, ...]:
+        return self.levels[self.dims.index(dim)][:-1]
+
+    @property
+    def values(self) -> dict[Box, int]:
+        return {self.box(code): count for code, count in self.counts.items()}
+
+
+def build_cube(dims: Sequence[str], counts: Mapping[Box, int], *,
+               fixed: Mapping[str, Sequence[str]] | None = None,
+               counted_totals: Sequence[str] = ()) -> Cube:
+    """The cube of these counts (one value per dimension) with every total summed, except
+    along `counted_totals`, whose TOTAL cells the caller counted (people in any course,
+    who may be in several). A dimension in `fixed` always shows all its values (zero
+    where nobody is) wherever the rest of the cell exists; any other shows the values
+    that occur."""
+    fixed = fixed or {}
+    levels = []
+    for i, name in enumerate(dims):
+        found = {box[i] for box in counts} - {TOTAL}
+        if TOTAL in {box[i] for box in counts} and name not in counted_totals:
+            raise ValueError(f"a total along {name} is summed here, not given")
+        given = list(fixed.get(name, ()))
+        levels.append((*given, *sorted(found - set(given)), TOTAL))
+    cube = Cube(tuple(dims), tuple(levels), {})
+    strides = cube.strides
+    index = [{value: k * stride for k, value in enumerate(level)}
+             for level, stride in zip(levels, strides, strict=True)]
+    cells: dict[int, int] = defaultdict(int)
+    for box, count in counts.items():
+        cells[sum(index[i][value] for i, value in enumerate(box))] += int(count)
+    for i, name in enumerate(dims):  # zeros where the rest of the cell exists
+        if name in fixed:
+            stride, size = strides[i], len(levels[i])
+            for code in list(cells):
+                base = code - ((code // stride) % size) * stride
+                for k in range(len(fixed[name])):
+                    cells.setdefault(base + k * stride, 0)
+    for i, name in enumerate(dims):  # totals
+        if name in counted_totals:
+            continue
+        stride, size = strides[i], len(levels[i])
+        total_at = (size - 1) * stride
+        totals: dict[int, int] = defaultdict(int)
+        for code, count in cells.items():
+            totals[code - ((code // stride) % size) * stride + total_at] += count
+        cells.update(totals)
+    return Cube(cube.dims, cube.levels, dict(cells))
+
+
+@dataclass(frozen=True)
+class SuppressedCube:
+    cube: Cube
+    hidden: frozenset[int]  # codes
+    min_size: int
+
+    def view(self, rows_dim: str, columns_dim: str, rows: Sequence[str],
+             columns: Sequence[str], where: Mapping[str, str | None] | None = None,
+             present_rows_only: bool = False) -> SuppressedTable:
+        """One table of the family: rows_dim by columns_dim, every other dimension at its
+        value in `where` (absent or None: all). With present_rows_only, only the rows
+        with a cell in this slice (the departments of a course, say)."""
+        where = where or {}
+        if where.get(rows_dim) is not None:  # filtered on the rows: that row alone
+            rows = [r for r in rows if r == where[rows_dim]] or [str(where[rows_dim])]
+
+        def code(row: str, column: str) -> int | None:
+            coordinates = []
+            for name in self.cube.dims:
+                if name == rows_dim and row != TOTAL:
+                    coordinates.append(row)
+                elif name == columns_dim:
+                    coordinates.append(column)
+                else:
+                    value = where.get(name)
+                    coordinates.append(TOTAL if value is None else value)
+            return self.cube.code(tuple(coordinates))
+
+        counts = self.cube.counts
+        if present_rows_only:
+            rows = [r for r in rows if code(r, TOTAL) in counts]
+        values: dict[Key, int | None] = {}
+        for row in [*rows, TOTAL]:
+            for column in [*columns, TOTAL]:
+                cell = code(row, column)
+                values[(row, column)] = (None if cell in self.hidden
+                                         else counts.get(cell, 0) if cell is not None else 0)
+        return SuppressedTable(tuple(rows), tuple(columns), values, self.min_size)
+
+
+def suppress_cube(cube: Cube, min_size: int = 5, differencing: Sequence[str] = (),
+                  references: Sequence[Mapping[Box, int]] = ()) -> SuppressedCube:
+    """Hide what must be hidden in the whole cube (the rules at the top). `differencing`:
+    the filter dimensions; `references`: the same cells counted on broader populations
+    (a table suppressed on its own), for differencing against them."""
     if min_size < 1:
         raise ValueError("min_size must be at least 1")
-    grid = table.full()
-    hidden: set[Key] = set()
+    counts = cube.counts
+    n = len(cube.dims)
+    strides = cube.strides
+    sizes = [len(level) for level in cube.levels]
+    total_index = [size - 1 for size in sizes]
 
     def small(value: int) -> bool:
         return 0 < value < min_size
 
-    if small(grid[(TOTAL, TOTAL)]):
-        hidden = set(grid)
-    for key, value in grid.items():
-        if small(value):
-            hidden.add(key)
-    for r in table.rows:
-        if small(grid[(r, TOTAL)]):
-            hidden |= {(r, c) for c in [*table.columns, TOTAL]}
-    for c in table.columns:
-        if small(grid[(TOTAL, c)]):
-            hidden |= {(r, c) for r in [*table.rows, TOTAL]}
-    for reference in broader:
-        ref = reference.full()
-        for key, value in grid.items():
-            if key in ref and small(ref[key] - value):
-                hidden.add(key)
-
-    lines = list(_lines(table.rows, table.columns))
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            if sum(1 for k in line if k in hidden) != 1:
+    codes = sorted(counts)
+    digit_of: dict[int, list[int]] = {}
+    levels: list[list[int]] = [[] for _ in range(n + 1)]  # codes by how many TOTALs
+    for code in codes:
+        digit = [(code // strides[i]) % sizes[i] for i in range(n)]
+        digit_of[code] = digit
+        levels[sum(1 for i in range(n) if digit[i] == total_index[i])].append(code)
+    # 1. Small groups and everything inside them, coarsest first.
+    inside_small: set[int] = set()
+    for level in reversed(levels):
+        for code in level:
+            digit = digit_of[code]
+            if small(counts[code]) or any(
+                    code + (total_index[i] - digit[i]) * strides[i] in inside_small
+                    for i in range(n) if digit[i] != total_index[i]):
+                inside_small.add(code)
+    hidden = set(inside_small)
+    # 2. Differencing against the same cell with one or more filters removed.
+    filters = [cube.dims.index(name) for name in differencing]
+    widenings = [removed for k in range(1, len(filters) + 1)
+                 for removed in combinations(filters, k)]
+    encoded = [{cube.code(box): value for box, value in reference.items()}
+               for reference in references]
+    for code in codes:
+        value, digit = counts[code], digit_of[code]
+        for removed in widenings:
+            if any(digit[i] == total_index[i] for i in removed):
                 continue
-            candidates = [k for k in line if k not in hidden]
-            if not candidates:
-                continue
-            hidden.add(min(candidates, key=lambda k: _cost(k, grid[k], min_size)))
-            changed = True
-    return SuppressedTable(table.rows, table.columns,
-                           {k: (None if k in hidden else v) for k, v in grid.items()},
-                           min_size)
+            wider = code
+            for i in removed:
+                wider += (total_index[i] - digit[i]) * strides[i]
+            if small(counts.get(wider, 0) - value):
+                hidden.add(code)
+                break
+        for reference in encoded:
+            if code in reference and small(reference[code] - value):
+                hidden.add(code)
+    # 3. Complements, line by line. Only hidden cells with people protect one another: a
+    # hidden zero is too easily worked out as zero (nothing can be below it). So a line
+    # with exactly one hidden count gets another, and so does a line whose only hidden
+    # cells are zeros of a small group (they would be its total less what is shown).
+    line_of: dict[int, int] = {}
+    members: list[list[int]] = []  # per line, its cells
+    total_of: list[int] = []  # per line, the cell of its total
+    along: list[int] = []
+    lines_through: dict[int, list[int]] = {}
+    for code in codes:
+        digit = digit_of[code]
+        through = []
+        for i in range(n):
+            start = code - digit[i] * strides[i]
+            key = start * n + i
+            line = line_of.get(key)
+            if line is None:
+                line = line_of[key] = len(members)
+                members.append([])
+                total_of.append(start + total_index[i] * strides[i])
+                along.append(i)
+            members[line].append(code)
+            through.append(line)
+        lines_through[code] = through
+    counted = [0] * len(members)  # hidden cells with people, per line
+    anything = [0] * len(members)  # hidden cells, per line
+    for code in hidden:
+        for line in lines_through[code]:
+            anything[line] += 1
+            counted[line] += counts[code] != 0
+    pending = list(range(len(members) - 1, -1, -1))
+    queued = [True] * len(members)
+    while pending:
+        line = pending.pop()
+        queued[line] = False
+        if counted[line] > 1 or (counted[line] == 0 and not anything[line]):
+            continue
+        if not counts.get(total_of[line], 0):
+            continue  # the total is zero, so is every cell: nothing to protect here
+        i = along[line]
+        candidates = [c for c in members[line] if c not in hidden and counts[c]]
+        if not candidates:
+            continue
+        chosen = min(candidates, key=lambda c: (
+            _cost(digit_of[c][i] == total_index[i], counts[c]), c))
+        hidden.add(chosen)
+        for other in lines_through[chosen]:
+            anything[other] += 1
+            counted[other] += 1
+            if not queued[other]:
+                queued[other] = True
+                pending.append(other)
+    return SuppressedCube(cube, frozenset(hidden), min_size)
 
 
-def _cost(key: Key, value: int, min_size: int) -> tuple[int, int, int]:
-    """Which cell to hide as a complement: an inner cell before a total, a cell big
-    enough to protect the small one (>= min_size) before a smaller one, then the smallest."""
-    is_total = TOTAL in key
-    return (int(is_total), 0 if value >= min_size else 1, value)
+def _cost(is_total: bool, value: int) -> tuple[int, int]:
+    """Which cell to hide as a complement on a line: a cell of the line before its total
+    (the finer table), then the smallest."""
+    return (int(is_total), value)
+
+
+@dataclass(frozen=True)
+class Family:
+    """Every table of one report: its cube, the dimensions a table shows as rows and as
+    columns, and the filters (the dimensions a table fixes to one value, or leaves whole)."""
+    cube: Cube
+    rows_dim: str
+    columns_dim: str
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    filters: tuple[str, ...]
+    present_rows_only: bool = False  # rows are the values that occur (departments, say)
+
+    def suppress(self, min_size: int) -> SuppressedCube:
+        return suppress_cube(self.cube, min_size, differencing=self.filters)
+
+    def table(self, suppressed: SuppressedCube,
+              where: Mapping[str, str | None]) -> SuppressedTable:
+        return suppressed.view(self.rows_dim, self.columns_dim, self.rows, self.columns,
+                               {k: v for k, v in where.items() if k in self.filters},
+                               self.present_rows_only)

@@ -1,23 +1,24 @@
 """The programme-evaluation survey: a few Likert items before and after the training.
 Items are configuration (LMS_PLUGIN_SURVEY_FILE, YAML); the defaults are on. Answers are
-stored without a link to the person and shown only aggregated and suppressed."""
+only counted, never stored per person (see `models` for how and what remains), and shown
+only aggregated and suppressed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import yaml
-from flask import Flask
+from flask import Flask, current_app
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..users.models import User
-from .models import POST, PRE, SurveyCompletion, SurveyResponse
-from .suppression import CountTable
+from .models import POST, PRE, UNATTRIBUTED, SurveyCompletion, SurveyTally
+from .queries import DEPARTMENT, NO_DEPARTMENT
+from .suppression import Box, Cube, build_cube
 
 SCALE = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
          5: "Strongly agree"}
@@ -72,43 +73,79 @@ def due_phase(user: User, modules_done: int, modules_total: int, started: bool) 
     return None
 
 
-def record_answers(user: User, phase: str, answers: dict[str, int | None]) -> bool:
-    """Store the answers unlinked from the person; record that they answered. False if they
-    already had (a double submit records nothing more)."""
+def record_answers(user: User, phase: str, answers: dict[str, int | None],
+                   min_group_size: int | None = None) -> bool:
+    """Count the answers, unlinked from the person (see `models`); record that they
+    answered. False if they already had (a double submit records nothing more)."""
     if answered(user, phase):
         return False
-    today = datetime.now(UTC).date()
-    db.session.add(SurveyCompletion(user_id=user.id, phase=phase, on=today))
+    db.session.add(SurveyCompletion(user_id=user.id, phase=phase))
     db.session.flush()
-    monday = today - timedelta(days=today.weekday())
-    for item_id, value in answers.items():
-        if value is not None:
-            db.session.add(SurveyResponse(phase=phase, item_id=item_id, value=value,
-                                          issuer=user.issuer, organisation_id=user.organisation_id,
-                                          department=user.department,
-                                          week=monday))
-    db.session.flush()
+    if min_group_size is None:
+        min_group_size = int(current_app.config.get("LMS_PLUGIN_MIN_GROUP_SIZE", 5))
+    group = _tally_group(user, phase, min_group_size)
+    items = [i.id for i in survey_config(current_app).items]
+    items += [i for i in answers if i not in items]
+    _ensure_counters(user.organisation_id, phase, group, items)
+    chosen = [(item, value) for item, value in answers.items() if value is not None]
+    added = case(*[(and_(SurveyTally.item_id == item, SurveyTally.value == value), 1)
+                   for item, value in chosen], else_=0) if chosen else literal(0)
+    # Every counter of the group, chosen or not, in one statement: see `models`.
+    db.session.execute(
+        update(SurveyTally).where(SurveyTally.organisation_id == user.organisation_id,
+                                  SurveyTally.phase == phase, SurveyTally.department == group)
+        .values(people=SurveyTally.people + added))
     return True
 
 
-@dataclass(frozen=True)
-class SurveyTables:
-    pre: CountTable
-    post: CountTable
+def _tally_group(user: User, phase: str, min_group_size: int) -> str:
+    """The person's department, once at least the minimum of its people (this one
+    included) have answered this phase; else the organisation's unattributed counters."""
+    department = NO_DEPARTMENT if user.department is None else user.department
+    respondents = db.session.scalar(
+        select(func.count()).select_from(SurveyCompletion)
+        .join(User, User.id == SurveyCompletion.user_id)
+        .where(SurveyCompletion.phase == phase,
+               User.organisation_id == user.organisation_id,
+               func.coalesce(User.department, NO_DEPARTMENT) == department)) or 0
+    return department if respondents >= min_group_size else UNATTRIBUTED
 
 
-def survey_tables(organisation_id: int, items: list[Item], department: str | None = None
-                  ) -> SurveyTables:
-    def table(phase: str) -> CountTable:
-        query = (select(SurveyResponse.item_id, SurveyResponse.value, func.count())
-                 .where(SurveyResponse.organisation_id == organisation_id,
-                        SurveyResponse.phase == phase)
-                 .group_by(SurveyResponse.item_id, SurveyResponse.value))
-        if department is not None:
-            query = query.where(func.coalesce(SurveyResponse.department, "Not recorded")
-                                == department)
-        counts: dict[tuple[str, str], Any] = {
-            (item, str(value)): int(n) for item, value, n in db.session.execute(query)}
-        return CountTable(tuple(i.id for i in items), tuple(str(v) for v in SCALE), counts)
+def _ensure_counters(organisation_id: int, phase: str, group: str, items: list[str]) -> None:
+    """Every counter of the group, made together at zero the first time (so when a row
+    was made says nothing about what anyone chose)."""
+    for _attempt in range(3):
+        have = {(item, value) for item, value in db.session.execute(
+            select(SurveyTally.item_id, SurveyTally.value).where(
+                SurveyTally.organisation_id == organisation_id, SurveyTally.phase == phase,
+                SurveyTally.department == group))}
+        missing = [(item, value) for item in items for value in SCALE
+                   if (item, value) not in have]
+        if not missing:
+            return
+        try:
+            with db.session.begin_nested():
+                db.session.add_all([SurveyTally(organisation_id=organisation_id, phase=phase,
+                                                department=group, item_id=item,
+                                                value=value, people=0)
+                                    for item, value in missing])
+            return
+        except IntegrityError:
+            continue  # some were made by a concurrent answer a moment ago: the rest now
 
-    return SurveyTables(table(PRE), table(POST))
+
+def survey_counts(organisation_id: int, items: list[Item], phase: str) -> Cube:
+    """How many chose each answer (department, item, value). The department is the
+    counters' group: answers counted for no department (UNATTRIBUTED) count in every total
+    and are never a table of their own."""
+    query = (select(SurveyTally.department, SurveyTally.item_id, SurveyTally.value,
+                    func.sum(SurveyTally.people))
+             .where(SurveyTally.organisation_id == organisation_id, SurveyTally.phase == phase)
+             .group_by(SurveyTally.department, SurveyTally.item_id, SurveyTally.value))
+    ids = [i.id for i in items]
+    counts: dict[Box, int] = {
+        (department, item, str(value)): int(n or 0)
+        for department, item, value, n in db.session.execute(query)
+        if item in ids and value in SCALE}
+    return build_cube((DEPARTMENT, "item", "value"), counts,
+                      fixed={"item": ids, "value": [str(v) for v in SCALE]})

@@ -3,8 +3,6 @@ through `services.protected`; every view of a person and every export is audited
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,6 +38,7 @@ from ..training.models import ModuleCompletion
 from ..users.models import ADMIN, Course, Enrollment, User
 from ..users.sessions import current_organisation_id
 from . import charts
+from .exports import csv_lines
 from .queries import (
     NO_DEPARTMENT,
     PIPELINE,
@@ -134,25 +133,9 @@ def summary() -> Any:
                            course_options=courses(current_organisation_id()))
 
 
-def _csv(rows: Iterator[list[Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-
-
-def _safe(value: Any) -> Any:
-    """No spreadsheet formulas from user-supplied text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _download(name: str, rows: Iterator[list[Any]]) -> Response:
-    response = Response(stream_with_context(_csv(rows)), mimetype="text/csv")
+    """Every CSV export goes through `exports.csv_lines` (quoted, formula-guarded)."""
+    response = Response(stream_with_context(csv_lines(rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
