@@ -292,53 +292,41 @@ def suppress_cube(cube: Cube, min_size: int = 5, differencing: Sequence[str] = (
     # hidden zero is too easily worked out as zero (nothing can be below it). So a line
     # with exactly one hidden count gets another, and so does a line whose only hidden
     # cells are zeros of a small group (they would be its total less what is shown).
-    line_of: dict[int, int] = {}
-    members: list[list[int]] = []  # per line, its cells
-    total_of: list[int] = []  # per line, the cell of its total
-    along: list[int] = []
-    lines_through: dict[int, list[int]] = {}
-    for code in codes:
+    # A line is (dimension, the code of its first cell); only lines through a hidden cell
+    # can ever need a complement, so only those are looked at.
+    def lines_through(code: int) -> list[tuple[int, int]]:
         digit = digit_of[code]
-        through = []
-        for i in range(n):
-            start = code - digit[i] * strides[i]
-            key = start * n + i
-            line = line_of.get(key)
-            if line is None:
-                line = line_of[key] = len(members)
-                members.append([])
-                total_of.append(start + total_index[i] * strides[i])
-                along.append(i)
-            members[line].append(code)
-            through.append(line)
-        lines_through[code] = through
-    counted = [0] * len(members)  # hidden cells with people, per line
-    anything = [0] * len(members)  # hidden cells, per line
+        return [(i, code - digit[i] * strides[i]) for i in range(n)]
+
+    counted: dict[tuple[int, int], int] = defaultdict(int)  # hidden cells with people
+    anything: dict[tuple[int, int], int] = defaultdict(int)  # hidden cells
     for code in hidden:
-        for line in lines_through[code]:
+        for line in lines_through(code):
             anything[line] += 1
             counted[line] += counts[code] != 0
-    pending = list(range(len(members) - 1, -1, -1))
-    queued = [True] * len(members)
+    pending = sorted(anything, reverse=True)
+    queued = set(pending)
     while pending:
         line = pending.pop()
-        queued[line] = False
+        queued.discard(line)
         if counted[line] > 1 or (counted[line] == 0 and not anything[line]):
             continue
-        if not counts.get(total_of[line], 0):
+        i, start = line
+        stride = strides[i]
+        if not counts.get(start + total_index[i] * stride, 0):
             continue  # the total is zero, so is every cell: nothing to protect here
-        i = along[line]
-        candidates = [c for c in members[line] if c not in hidden and counts[c]]
+        candidates = [code for code in range(start, start + sizes[i] * stride, stride)
+                      if counts.get(code) and code not in hidden]
         if not candidates:
             continue
         chosen = min(candidates, key=lambda c: (
             _cost(digit_of[c][i] == total_index[i], counts[c]), c))
         hidden.add(chosen)
-        for other in lines_through[chosen]:
+        for other in lines_through(chosen):
             anything[other] += 1
             counted[other] += 1
-            if not queued[other]:
-                queued[other] = True
+            if other not in queued:
+                queued.add(other)
                 pending.append(other)
     return SuppressedCube(cube, frozenset(hidden), min_size)
 

@@ -19,6 +19,7 @@ from lms_plugin.reporting.queries import PROGRESS
 from lms_plugin.reporting.suppression import TOTAL, SuppressedTable
 from lms_plugin.training.services import note_module_completed
 from lms_plugin.users.models import Course
+from tests.functional.test_security_headers import second_platform  # noqa: F401 - fixture
 from tests.support import factories
 from tests.support.browser import ClientBrowser
 from tests.unit.reporting.test_family import K, World, attack
@@ -170,3 +171,33 @@ def test_every_export_of_every_filter_together_pins_no_small_group(app, register
     # ...and the reports stay useful: the unfiltered total and Dept One's are shown.
     unfiltered = views[0][1]
     assert unfiltered.total == 20 and unfiltered.row_total("Dept One") == 12
+
+
+def test_another_organisation_changes_nothing_in_these_exports(app, registered, admin,
+                                                               second_platform):  # noqa: F811
+    """Every table (and so what is hidden in it) depends on this organisation's people
+    only: another's, in departments of the same names, leave every export as it was."""
+    with app.app_context():
+        for department, size in DEPARTMENTS.items():
+            for i in range(size):
+                factories.user(f"{department} {i}", issuer=registered.issuer).department = (
+                    department)
+        db.session.commit()
+    paths = [f"/admin/reports/{key}.csv{query}"
+             for key in ("departments", "modules", "courses", "survey-pre")
+             for query in ("", *(f"?department={d}" for d in DEPARTMENTS))]
+    before = {path: fetch(admin.client, path) for path in paths}
+    with app.app_context():
+        course = factories.get_course(second_platform.issuer, "their-course")
+        for department in DEPARTMENTS:
+            for i in range(7):
+                theirs = factories.user(f"Their {department} {i}",
+                                        issuer=second_platform.issuer, course=course)
+                theirs.department = department
+                factories.completed(theirs, "listening")
+                note_module_completed(theirs.id, "listening", datetime.now(UTC))
+            db.session.add(SurveyTally(issuer=second_platform.issuer, phase="pre",
+                                       department=department, item_id="comfort-talking",
+                                       value=3, people=7))
+        db.session.commit()
+    assert {path: fetch(admin.client, path) for path in paths} == before

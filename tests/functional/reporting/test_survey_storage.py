@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from lms_plugin.extensions import db
 from lms_plugin.reporting.survey import record_answers
 from tests.conftest import _pg_url, make_app
+from tests.functional.test_security_headers import second_platform  # noqa: F401 - fixture
 from tests.support import factories
 
 K = 5  # LMS_PLUGIN_MIN_GROUP_SIZE in the tests
@@ -240,3 +241,24 @@ def test_the_migration_counts_every_stored_answer(fresh_database, tmp_path):
         assert len(raw("SELECT * FROM survey_completion")) == len(people)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_another_organisation_s_answers_never_count_towards_a_department(
+        app, registered, sample_content, second_platform):  # noqa: F811
+    """Five people of another organisation's Legal have answered: this organisation's one
+    lawyer is still alone, and counted for no department."""
+    with app.app_context():
+        for i in range(K):
+            other = factories.user(f"Their lawyer {i}", issuer=second_platform.issuer)
+            other.department = "Legal"
+            record_answers(other, "pre", {ITEM: 2})
+        ours = factories.user("Our only lawyer", issuer=registered.issuer)
+        ours.department = "Legal"
+        record_answers(ours, "pre", {ITEM: 4})
+        db.session.commit()
+        rows = raw("SELECT issuer, department, value, people FROM survey_tally "
+                   "WHERE people > 0 ORDER BY issuer")
+    assert {(r["issuer"], r["department"], r["value"], r["people"]) for r in rows} == {
+        (second_platform.issuer, "Legal", 2, 1),  # their fifth lawyer
+        (second_platform.issuer, "", 2, K - 1),
+        (registered.issuer, "", 4, 1)}
