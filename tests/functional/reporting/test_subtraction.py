@@ -196,7 +196,8 @@ def test_another_organisation_changes_nothing_in_these_exports(app, registered, 
                 theirs.department = department
                 factories.completed(theirs, "listening")
                 note_module_completed(theirs.id, "listening", datetime.now(UTC))
-            db.session.add(SurveyTally(issuer=second_platform.issuer, phase="pre",
+            db.session.add(SurveyTally(organisation_id=factories.organisation_of(
+                                           second_platform.issuer), phase="pre",
                                        department=department, item_id="comfort-talking",
                                        value=3, people=7))
         db.session.commit()
