@@ -321,17 +321,18 @@ def _in_my_organisation(certificate: Certificate) -> bool:
             and holder.organisation_id == current_organisation_id())
 
 
-def _own_certificate(certificate_id: int) -> Certificate:
-    certificate = db.session.get(Certificate, certificate_id)
+def _own_certificate(code: str) -> Certificate:
+    """By its unguessable code, and only the holder's (anyone else: not found)."""
+    certificate = get_certificate_by_code(code)
     if certificate is None or certificate.user_id != current_user.id:
         abort(404, description="There is no such certificate.")
     return certificate
 
 
-@bp.route("/certificates/<int:certificate_id>.pdf")
+@bp.route("/certificates/<code>.pdf")
 @login_required
-def pdf(certificate_id: int) -> Response:
-    certificate = _own_certificate(certificate_id)
+def pdf(code: str) -> Response:
+    certificate = _own_certificate(code)
     body = certificate_pdf(certificate, _verify_url(certificate))
     response = make_response(body)
     response.headers["Content-Type"] = "application/pdf"
@@ -348,11 +349,11 @@ def _badge_token(certificate: Certificate) -> str:
                       verify_url=_verify_url(certificate))
 
 
-@bp.route("/certificates/<int:certificate_id>/badge")
+@bp.route("/certificates/<code>/badge")
 @login_required
-def badge(certificate_id: int) -> Response:
+def badge(code: str) -> Response:
     """The Open Badge as a VC-JWT, for machines (wallets, verifiers)."""
-    certificate = _own_certificate(certificate_id)
+    certificate = _own_certificate(code)
     token = _badge_token(certificate)
     db.session.commit()
     response = make_response(token)
@@ -362,12 +363,12 @@ def badge(certificate_id: int) -> Response:
     return response
 
 
-@bp.route("/certificates/<int:certificate_id>/badge.png")
+@bp.route("/certificates/<code>/badge.png")
 @login_required
-def badge_png(certificate_id: int) -> Response:
+def badge_png(code: str) -> Response:
     """The Open Badge as an image people can open and share, with the signed credential
     baked into it (Open Badges 3.0)."""
-    certificate = _own_certificate(certificate_id)
+    certificate = _own_certificate(code)
     token = _badge_token(certificate)
     db.session.commit()
     response = make_response(bake_png(badge_image(describe(certificate)[0]), token))
@@ -385,9 +386,9 @@ def credential_links(certificate: Certificate) -> dict[str, str]:
     name, organisation = describe(certificate)[0], issuer_for(certificate).organisation
     return {
         "name": name, "organisation": organisation,
-        "pdf": url_for("certification.pdf", certificate_id=certificate.id),
-        "png": url_for("certification.badge_png", certificate_id=certificate.id),
-        "jwt": url_for("certification.badge", certificate_id=certificate.id),
+        "pdf": url_for("certification.pdf", code=certificate.code),
+        "png": url_for("certification.badge_png", code=certificate.code),
+        "jwt": url_for("certification.badge", code=certificate.code),
         "verify": verify_url,
         "linkedin": linkedin_add_url(
             name=name, organisation=organisation,

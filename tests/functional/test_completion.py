@@ -127,8 +127,8 @@ def test_the_last_module_issues_the_training_certificate_exactly_once(app, lti,
     assert "You have completed the training" in main
     assert "Listening well" in main and "Pausing well" in main
     assert certificate.code in main and "It does not expire" in main
-    assert f"/certificates/{certificate.id}.pdf" in main
-    assert f"/certificates/{certificate.id}/badge.png" in main
+    assert f"/certificates/{certificate.code}.pdf" in main
+    assert f"/certificates/{certificate.code}/badge.png" in main
     assert "Add to LinkedIn profile" in main and 'rel="noopener noreferrer"' in main
     assert "Get help now" in main
 
@@ -152,7 +152,7 @@ def test_the_last_module_issues_the_training_certificate_exactly_once(app, lti,
     as_json = public.get(f"/verify/{certificate.code}.json").get_json()
     assert as_json["status"] == "current" and as_json["expires"] is None
 
-    pdf = client.get(f"/certificates/{certificate.id}.pdf")
+    pdf = client.get(f"/certificates/{certificate.code}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert f'filename="certificate-{certificate.code}.pdf"' in pdf.headers[
         "Content-Disposition"]
@@ -164,7 +164,7 @@ def test_badge_png_carries_a_credential_that_verifies_against_the_published_keys
     lti.launch()
     finish_listening(client)
     (certificate,) = training_certificates(app)
-    png = client.get(f"/certificates/{certificate.id}/badge.png")
+    png = client.get(f"/certificates/{certificate.code}/badge.png")
     assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
     assert png.headers["Content-Disposition"] == (
         f'attachment; filename="badge-{certificate.code}.png"')
@@ -186,9 +186,9 @@ def test_badge_png_carries_a_credential_that_verifies_against_the_published_keys
     checked = public.post("/verify/badge", data={"badge": token}).get_data(as_text=True)
     assert certificate.holder_name in checked and "The signature is ours and valid" in checked
     # The .jwt stays, for machines.
-    assert client.get(f"/certificates/{certificate.id}/badge").data.count(b".") == 2
+    assert client.get(f"/certificates/{certificate.code}/badge").data.count(b".") == 2
     # Someone else cannot download it.
-    assert app.test_client().get(f"/certificates/{certificate.id}/badge.png").status_code \
+    assert app.test_client().get(f"/certificates/{certificate.code}/badge.png").status_code \
         in (302, 401, 404)
 
 
@@ -276,7 +276,7 @@ def test_pdf_carries_the_configured_organisation_logo_and_signatory(app, lti, sa
     text = pdf_text(html)
     assert "Northwind Logistics Ltd" in text
     assert "Dr Amara Okoye" in text and "Head of People" in text
-    pdf = client.get(f"/certificates/{certificate.id}.pdf").data
+    pdf = client.get(f"/certificates/{certificate.code}.pdf").data
     assert b"/Subtype /Image" in pdf or b"/Subtype/Image" in pdf  # the logo is embedded
     # LinkedIn is offered the configured organisation's name too.
     page = unescape(client.get("/training/completed").get_data(as_text=True))
@@ -291,7 +291,7 @@ def test_a_logo_that_cannot_be_used_leaves_the_certificate_without_one(app, lti,
     lti.launch()
     finish_listening(client)
     (certificate,) = training_certificates(app)
-    pdf = client.get(f"/certificates/{certificate.id}.pdf")
+    pdf = client.get(f"/certificates/{certificate.code}.pdf")
     assert pdf.status_code == 200 and b"/Subtype /Image" not in pdf.data
     app.config.update(LMS_PLUGIN_CERTIFICATE_LOGO=str(tmp_path / "missing.png"))
-    assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 200
+    assert client.get(f"/certificates/{certificate.code}.pdf").status_code == 200
