@@ -169,7 +169,7 @@ REGISTRY: tuple[Item, ...] = (
          "cleared after the retention period; scores stay.",
          ("user_id",), lambda p: QuizAttempt.user_id == p.id, DELETE, "Removed."),
     Item("surveys_answered", SurveyCompletion, "Surveys you answered",
-         "That you answered the before or after survey, and when. Your answers themselves "
+         "That you answered the before or after survey (not when). Your answers themselves "
          "are stored with no link to you, so nobody (you included) can find them.",
          ("user_id",), lambda p: SurveyCompletion.user_id == p.id, DELETE, "Removed."),
     Item("grade_endpoints", AgsEndpoint, "Where your grades go",

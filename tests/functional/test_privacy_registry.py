@@ -6,7 +6,7 @@ anonymises each kind as the registry says, and touches nobody else."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -120,7 +120,7 @@ def seed(name: str, other: User | None = None) -> User:
         LearnerProgress(user_id=uid, modules_started=1, modules_completed=1),
         QuizAttempt(user_id=uid, quiz_slug="listening", quiz_version="v", layout_json="[]",
                     answers_json='{"q": ["a"]}', score=Decimal(90), passed=True),
-        SurveyCompletion(user_id=uid, phase="pre", on=date.today()),
+        SurveyCompletion(user_id=uid, phase="pre"),
         AgsEndpoint(user_id=uid, platform_id=platform.id, resource_link_id="rl",
                     lineitem_url="https://lms.example.org/li/1", scopes="score"),
         OutboxMessage(kind=SCORE_KIND, payload_json=json.dumps({
