@@ -144,14 +144,18 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     if not changed:
         return Submission(attempt, grade_attempt(questions, attempt.answers, quiz.pass_mark), False)
 
-    from ..lti.ags import enqueue_score
+    from ..lti.ags import enqueue_score, score_progress
     from ..training.services import complete_module_if_due, get_best_score
 
     module = get_catalog().modules.get(quiz.module)
     label = f"{module.meta.title} quiz" if module else quiz.title
     # The gradebook shows the best score so far: a practice run after a pass never lowers it.
     best = get_best_score(user.id, quiz.id)
-    enqueue_score(user, quiz.id, label, best if best is not None else result.score, now)
+    after = get_eligibility(user, quiz, now)
+    ever_passed = result.passed or any(a.passed for a in query_submitted(user.id, quiz.id))
+    progress, _grading = score_progress(ever_passed, after.attempts_left)
+    enqueue_score(user, quiz.id, label, best if best is not None else result.score, now,
+                  activity_progress=progress)
     if module is not None:
         complete_module_if_due(user, module)
     return Submission(attempt, result, True)

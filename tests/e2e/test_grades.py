@@ -153,3 +153,16 @@ def test_several_workers_never_send_a_row_twice(app, live_tool, platform):
     assert len(platform.state.line_items("peer-support")) == 1
     # The access token was fetched once and reused from the shared store.
     assert platform.hits.get("/demo/token", 0) == 0
+
+
+def test_a_failed_try_with_tries_left_is_submitted_not_completed(app, live_tool, platform):
+    sync(app, SAMPLE_CONTENT)  # three tries, no cool-down
+    browser = HttpBrowser()
+    assert browser.launch(platform.url, persona="learner").status_code == 200
+    progress = []
+    for _ in range(3):
+        take_quiz(browser, live_tool.url, {"q-q-open": ["b"]})  # 25%: not passed
+        progress.append(outbox(app)[-1].payload["score"]["activityProgress"])
+    # Two failed tries with more left, then the last try: only that one is Completed.
+    assert progress == ["Submitted", "Submitted", "Completed"]
+    assert {m.payload["score"]["gradingProgress"] for m in outbox(app)} == {"FullyGraded"}
