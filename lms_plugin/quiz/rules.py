@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,9 +47,26 @@ def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime) -> Eligibi
     return Eligibility(True, "", used, left)
 
 
-def draw_layout(quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
-    """Questions drawn at random from the bank, and options shuffled, for one attempt."""
-    chosen = rng.sample(list(quiz.questions), quiz.questions_per_attempt)
+def review_level(quiz: Quiz, passed: bool, tries_left: int | None) -> str:
+    """What the review of a submitted try shows: "full" (the answer key and all feedback),
+    "which_wrong" (right or not per question, and feedback for the options chosen, never
+    the key) or "none" (the score only). A pass, or no tries left, gets the full review:
+    there is no next try for the key to give away."""
+    if passed or tries_left == 0:
+        return quiz.review.after_pass
+    return quiz.review.after_fail
+
+
+def draw_layout(quiz: Quiz, rng: random.Random,
+                avoid: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Questions drawn at random from the bank, and options shuffled, for one attempt.
+    Questions in `avoid` (those of the last try) are drawn only when the rest of the bank
+    is too small to fill the attempt."""
+    fresh = [q for q in quiz.questions if q.id not in avoid]
+    seen = [q for q in quiz.questions if q.id in avoid]
+    take = min(len(fresh), quiz.questions_per_attempt)
+    chosen = rng.sample(fresh, take) + rng.sample(seen, quiz.questions_per_attempt - take)
+    rng.shuffle(chosen)
     layout = []
     for question in chosen:
         entry: dict[str, Any] = {"id": question.id}

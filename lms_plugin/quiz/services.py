@@ -59,10 +59,13 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
     eligibility = get_eligibility(user, content.quiz)
     if not eligibility.allowed:
         raise QuizUnavailable(eligibility)
+    previous = query_submitted(user.id, content.slug)
+    last_drawn = {entry["id"] for entry in previous[-1].layout} if previous else set()
     attempt = QuizAttempt(
         user_id=user.id, course_id=course_id, quiz_slug=content.slug,
         quiz_version=content.version,
-        layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom())),
+        layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom(),
+                                           avoid=last_drawn)),
     )
     db.session.add(attempt)
     db.session.flush()

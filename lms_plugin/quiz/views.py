@@ -11,6 +11,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..observability import count_submission
 from .models import QuizAttempt
+from .rules import review_level
 from .services import (
     QuizUnavailable,
     attempt_questions,
@@ -131,6 +132,10 @@ def review(attempt_id: int) -> Any:
     if not attempt.is_submitted:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
     quiz = quiz_for(attempt)
+    eligibility = get_eligibility(current_user, quiz)
+    ever_passed = any(a.passed for a in query_submitted(current_user.id, quiz.id))
+    level = review_level(quiz, ever_passed, eligibility.attempts_left)
+    full = level == "full"
     questions = {q.id: q for q in attempt_questions(attempt, quiz)}
     answers = attempt.answers
     review_items = []
@@ -149,9 +154,12 @@ def review(attempt_id: int) -> Any:
             parts.append({
                 "prompt": prompt,
                 "right": {o.id for o in options if o.correct} == picked,
+                # Before the last try, `which_wrong` keeps the key off the page: whether
+                # an option is right, and the feedback of options not chosen.
                 "options": [
-                    {"text": by_id[oid].text, "correct": by_id[oid].correct,
-                     "chosen": oid in picked, "feedback": by_id[oid].feedback}
+                    {"text": by_id[oid].text, "correct": full and by_id[oid].correct,
+                     "chosen": oid in picked,
+                     "feedback": by_id[oid].feedback if full or oid in picked else ""}
                     for oid in order
                 ],
             })
@@ -159,6 +167,6 @@ def review(attempt_id: int) -> Any:
                              "prompt": question.prompt, "parts": parts})
     module = get_catalog().modules.get(quiz.module)
     return render_template(
-        "quiz/review.html", attempt=attempt, quiz=quiz, items=review_items, module=module,
-        eligibility=get_eligibility(current_user, quiz),
+        "quiz/review.html", attempt=attempt, quiz=quiz, module=module, level=level,
+        items=review_items if level != "none" else [], eligibility=eligibility,
     )
