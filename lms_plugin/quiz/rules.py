@@ -82,3 +82,73 @@ def draw_layout(quiz: Quiz, rng: random.Random,
             entry["options"] = rng.sample([o.id for o in question.options], len(question.options))
         layout.append(entry)
     return layout
+
+
+# Paging: one question (a scenario with its parts is one) per page.
+
+GRACE = timedelta(seconds=30)  # answers posted this long after the deadline still count
+
+
+@dataclass(frozen=True)
+class PageState:
+    number: int  # 1-based, in the attempt's order
+    question_id: str
+    answered: bool  # every part has a choice
+    flagged: bool
+
+
+def page_states(layout: Sequence[dict[str, Any]], answers: dict[str, dict[str, list[str]]],
+                flagged: Collection[str]) -> list[PageState]:
+    states = []
+    for number, entry in enumerate(layout, start=1):
+        qid = entry["id"]
+        keys = list(entry["parts"]) if entry.get("parts") else [qid]
+        given = answers.get(qid, {})
+        states.append(PageState(number, qid, all(given.get(k) for k in keys), qid in flagged))
+    return states
+
+
+def unanswered(states: Sequence[PageState]) -> list[int]:
+    return [s.number for s in states if not s.answered]
+
+
+def clamp_page(value: str | int | None, total: int) -> int:
+    """A page number from a request, kept inside 1..total (1 for anything unreadable)."""
+    try:
+        number = int(value) if value is not None else 1
+    except ValueError:
+        return 1
+    return min(max(number, 1), max(total, 1))
+
+
+def next_page(action: str, current: int, total: int, goto: str | None = None) -> int | None:
+    """Where a page's button leads: a page number, or None for the summary."""
+    if action == "prev":
+        return max(current - 1, 1)
+    if action == "next":
+        return None if current >= total else current + 1
+    if action == "goto":
+        return clamp_page(goto, total)
+    if action in ("summary", "submit"):
+        return None
+    return current  # "save" and anything unknown: stay
+
+
+def deadline_for(quiz: Quiz, started: datetime) -> datetime | None:
+    return started + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+
+
+def seconds_left(deadline: datetime | None, now: datetime) -> int | None:
+    if deadline is None:
+        return None
+    return max(0, int((deadline - now).total_seconds()))
+
+
+def accepts_answers(deadline: datetime | None, now: datetime) -> bool:
+    """Answers count until the deadline and a short grace (a page posted as time ran out)."""
+    return deadline is None or now <= deadline + GRACE
+
+
+def is_over(deadline: datetime | None, now: datetime) -> bool:
+    """Time is up: the try is submitted with what was saved."""
+    return deadline is not None and now > deadline

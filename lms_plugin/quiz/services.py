@@ -17,7 +17,15 @@ from ..extensions import db
 from ..users.models import User
 from .grading import AttemptResult, grade_attempt
 from .models import QuizAttempt
-from .rules import Eligibility, PastAttempt, draw_layout, may_start
+from .rules import (
+    Eligibility,
+    PastAttempt,
+    accepts_answers,
+    deadline_for,
+    draw_layout,
+    is_over,
+    may_start,
+)
 
 
 class QuizUnavailable(Exception):
@@ -54,16 +62,18 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
                   rng: random.Random | None = None) -> QuizAttempt:
     """The open attempt if there is one (a reload resumes it), else a new draw."""
     attempt = get_open_attempt(user.id, content.slug)
-    if attempt is not None:
+    if attempt is not None and finish_if_over(user, attempt) is None:
         return attempt
     eligibility = get_eligibility(user, content.quiz)
     if not eligibility.allowed:
         raise QuizUnavailable(eligibility)
     previous = query_submitted(user.id, content.slug)
     last_drawn = {entry["id"] for entry in previous[-1].layout} if previous else set()
+    started = datetime.now(UTC)
     attempt = QuizAttempt(
         user_id=user.id, course_id=course_id, quiz_slug=content.slug,
-        quiz_version=content.version,
+        quiz_version=content.version, started_at=started,
+        deadline_at=deadline_for(content.quiz, started),
         layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom(),
                                            avoid=last_drawn)),
     )
@@ -117,6 +127,43 @@ def save_draft(attempt: QuizAttempt, answers: dict[str, dict[str, list[str]]]) -
     if not attempt.is_submitted:
         attempt.answers_json = json.dumps(answers)
         db.session.flush()
+
+
+def save_page(attempt: QuizAttempt, quiz: Quiz, form: MultiDict[str, str],
+              page_id: str | None) -> None:
+    """Merge one page's post into the saved answers. The page's own question takes what
+    was posted (nothing ticked clears it) and its flag; any other question of the attempt
+    is changed only if the post carries a field for it."""
+    if attempt.is_submitted:
+        return
+    posted = parse_answers(attempt, quiz, form)
+    answers = attempt.answers
+    for question in attempt_questions(attempt, quiz):
+        names = ([f"q-{question.id}-{p.id}" for p in question.parts] if question.parts
+                 else [f"q-{question.id}"])
+        if question.id == page_id or any(name in form for name in names):
+            answers[question.id] = posted[question.id]
+    attempt.answers_json = json.dumps(answers)
+    if page_id is not None and page_id in posted:
+        flagged = [f for f in attempt.flagged if f != page_id]
+        if form.get("flag") == "1":
+            flagged.append(page_id)
+        attempt.flagged_json = json.dumps(flagged)
+    db.session.flush()
+
+
+def finish_if_over(user: User, attempt: QuizAttempt, now: datetime | None = None
+                   ) -> Submission | None:
+    """A timed try whose deadline has passed is submitted with the answers saved so far."""
+    deadline = _aware(attempt.deadline_at) if attempt.deadline_at else None
+    if attempt.is_submitted or not is_over(deadline, now or datetime.now(UTC)):
+        return None
+    return submit_attempt(user, attempt, attempt.answers)
+
+
+def may_still_answer(attempt: QuizAttempt, now: datetime | None = None) -> bool:
+    deadline = _aware(attempt.deadline_at) if attempt.deadline_at else None
+    return accepts_answers(deadline, now or datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ ADMIN_ONLY = {
     "certification.unassign", "certification.waive", "certification.revoke",
 }
 TRAINEE_ONLY = {"certification.pdf", "certification.badge", "quiz.attempt", "quiz.review",
+                "quiz.summary", "quiz.submit",
                 "certification.resubmit"}
 
 

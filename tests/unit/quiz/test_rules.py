@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
 
 from lms_plugin.content.schema import Option, Question, Quiz
-from lms_plugin.quiz.rules import draw_layout, review_level
+from lms_plugin.quiz.rules import (
+    GRACE,
+    accepts_answers,
+    clamp_page,
+    deadline_for,
+    draw_layout,
+    is_over,
+    next_page,
+    page_states,
+    review_level,
+    seconds_left,
+    unanswered,
+)
 
 
 def bank(size: int, per_attempt: int, **settings) -> Quiz:
@@ -69,3 +82,55 @@ def test_repeated_questions_are_not_always_at_the_end():
         layout = draw_layout(quiz, random.Random(seed), avoid={"q0", "q1", "q2", "q3"})
         positions |= {i for i, e in enumerate(layout) if e["id"] != "q4"}
     assert positions == {0, 1, 2, 3}
+
+
+# Paging and the time limit.
+
+LAYOUT = [{"id": "a", "options": ["x", "y"]},
+          {"id": "s", "parts": {"p1": ["x", "y"], "p2": ["true", "false"]}},
+          {"id": "c", "options": ["x", "y"]}]
+
+
+def test_page_states_count_a_scenario_answered_only_with_every_part():
+    answers = {"a": {"a": ["x"]}, "s": {"p1": ["y"], "p2": []}, "c": {"c": []}}
+    states = page_states(LAYOUT, answers, ["s"])
+    assert [(s.number, s.answered, s.flagged) for s in states] == [
+        (1, True, False), (2, False, True), (3, False, False)]
+    assert unanswered(states) == [2, 3]
+    answers["s"]["p2"] = ["true"]
+    answers["c"]["c"] = ["y"]
+    assert unanswered(page_states(LAYOUT, answers, [])) == []
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (None, 1), ("2", 2), ("0", 1), ("-4", 1), ("9", 3), ("x", 1), (3, 3)])
+def test_clamp_page(value, expected):
+    assert clamp_page(value, 3) == expected
+
+
+@pytest.mark.parametrize(("action", "current", "goto", "expected"), [
+    ("next", 1, None, 2), ("next", 3, None, None), ("prev", 1, None, 1), ("prev", 3, None, 2),
+    ("goto", 1, "3", 3), ("goto", 1, "77", 3), ("summary", 2, None, None),
+    ("submit", 2, None, None), ("save", 2, None, 2), ("weird", 2, None, 2)])
+def test_next_page(action, current, goto, expected):
+    assert next_page(action, current, 3, goto) == expected
+
+
+def test_deadline_time_left_and_grace():
+    start = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+    assert deadline_for(bank(3, 2), start) is None
+    deadline = deadline_for(bank(3, 2, time_limit_minutes=20), start)
+    assert deadline == start + timedelta(minutes=20)
+    assert seconds_left(deadline, start + timedelta(minutes=5)) == 15 * 60
+    assert seconds_left(deadline, start + timedelta(hours=1)) == 0
+    assert seconds_left(None, start) is None
+    assert accepts_answers(deadline, deadline) and not is_over(deadline, deadline)
+    assert accepts_answers(deadline, deadline + GRACE) and is_over(deadline, deadline + GRACE)
+    assert not accepts_answers(deadline, deadline + GRACE + timedelta(seconds=1))
+    assert accepts_answers(None, start + timedelta(days=9)) and not is_over(None, start)
+
+
+def test_time_limit_is_validated():
+    for bad in (0, -1, 601):
+        with pytest.raises(ValidationError):
+            bank(3, 2, time_limit_minutes=bad)
