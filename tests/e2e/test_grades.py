@@ -37,11 +37,16 @@ def take_quiz(browser: HttpBrowser, tool: str, answers: dict) -> None:
     token = parse_form(page).fields["csrf_token"]
     attempt = browser.session.post(tool + "/quiz/listening/start", data={"csrf_token": token})
     form = parse_form(attempt.text)
-    data = MultiDict([("csrf_token", form.fields["csrf_token"]), ("action", "submit")])
+    # The paged quiz: a page post may save answers to any question of the try; then the
+    # summary page's confirmed submit ("submit anyway" covers any blank).
+    data = MultiDict([("csrf_token", form.fields["csrf_token"]), ("action", "save"),
+                      ("page", "1")])
     for name, values in answers.items():
         for value in values:
             data.add(name, value)
-    review = browser.session.post(attempt.url, data=list(data.items(multi=True)))
+    browser.session.post(attempt.url, data=list(data.items(multi=True)))
+    review = browser.session.post(attempt.url + "/submit", data={
+        "csrf_token": form.fields["csrf_token"], "confirm": "anyway"})
     assert "You scored" in review.text
 
 
