@@ -152,3 +152,27 @@ def accepts_answers(deadline: datetime | None, now: datetime) -> bool:
 def is_over(deadline: datetime | None, now: datetime) -> bool:
     """Time is up: the try is submitted with what was saved."""
     return deadline is not None and now > deadline
+
+
+@dataclass(frozen=True)
+class Retake:
+    """What the programme and module pages say about a quiz not yet passed."""
+
+    state: str  # "in_progress" | "waiting" | "ready" | "no_tries"
+    tries_left: int | None = None
+    after: datetime | None = None  # "waiting": when the next try may start
+
+
+def retake_status(eligibility: Eligibility, passed: bool, in_progress: bool) -> Retake | None:
+    """None when there is nothing to say: passed, or never tried."""
+    if passed:
+        return None
+    if in_progress:
+        return Retake("in_progress", eligibility.attempts_left)
+    if not eligibility.attempts_used:
+        return None
+    if eligibility.allowed:
+        return Retake("ready", eligibility.attempts_left)
+    if eligibility.next_allowed_at is not None:
+        return Retake("waiting", eligibility.attempts_left, eligibility.next_allowed_at)
+    return Retake("no_tries", 0)

@@ -20,11 +20,13 @@ from .models import QuizAttempt
 from .rules import (
     Eligibility,
     PastAttempt,
+    Retake,
     accepts_answers,
     deadline_for,
     draw_layout,
     is_over,
     may_start,
+    retake_status,
 )
 
 
@@ -213,3 +215,10 @@ def submit_attempt(user: User, attempt: QuizAttempt,
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def get_retake(user: User, quiz: Quiz) -> Retake | None:
+    """For the programme and module pages: is a retake waiting, ready or in progress?"""
+    submitted = query_submitted(user.id, quiz.id)
+    return retake_status(get_eligibility(user, quiz), any(a.passed for a in submitted),
+                         get_open_attempt(user.id, quiz.id) is not None)

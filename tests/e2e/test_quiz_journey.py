@@ -122,11 +122,19 @@ def test_paged_quiz_journey(timed_demo, width):
 
         # The cool-down, in the browser's zone (Auckland), not UTC.
         page.goto(base + "/quiz/awareness")
-        when = page.locator("main time[data-local]")
+        when = page.locator("main .notice time[data-local]")
         assert when.count() == 1
         assert "UTC" not in when.inner_text() and re.search(r"GMT\+1[23]|NZ", when.inner_text())
         axe["cool-down"] = serious(page)
         screenshot(page, f"quiz-cool-down-local-time-{width}")
+        # The programme page says a retake is waiting, and until when, in local time.
+        page.goto(base + "/")
+        card = page.locator(".module-card", has_text="Mental health at work: awareness")
+        assert "Quiz retake waiting" in card.inner_text()
+        local = card.locator("time[data-local]").inner_text()
+        assert "UTC" not in local and re.search(r"GMT\+1[23]|NZ", local), local
+        axe["programme"] = serious(page)
+        screenshot(page, f"quiz-programme-retake-waiting-{width}")
         page.goto(attempt_url)  # a submitted try goes to its review
         assert page.url.endswith("/review")
         context.close()

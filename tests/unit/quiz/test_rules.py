@@ -134,3 +134,18 @@ def test_time_limit_is_validated():
     for bad in (0, -1, 601):
         with pytest.raises(ValidationError):
             bank(3, 2, time_limit_minutes=bad)
+
+
+def test_retake_status():
+    from lms_plugin.quiz.rules import Eligibility, retake_status
+
+    later = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    fresh = Eligibility(True, "", 0, 3)
+    assert retake_status(fresh, passed=False, in_progress=False) is None
+    assert retake_status(fresh, passed=False, in_progress=True).state == "in_progress"
+    waiting = Eligibility(False, "break", 1, 2, later)
+    status = retake_status(waiting, passed=False, in_progress=False)
+    assert (status.state, status.after, status.tries_left) == ("waiting", later, 2)
+    assert retake_status(Eligibility(True, "", 1, 2), False, False).state == "ready"
+    assert retake_status(Eligibility(False, "used", 3, 0), False, False).state == "no_tries"
+    assert retake_status(waiting, passed=True, in_progress=False) is None
