@@ -18,6 +18,7 @@ from ..users.models import User
 from .grading import AttemptResult, grade_attempt
 from .models import QuizAttempt
 from .rules import (
+    GRACE,
     Eligibility,
     PastAttempt,
     Retake,
@@ -222,3 +223,23 @@ def get_retake(user: User, quiz: Quiz) -> Retake | None:
     submitted = query_submitted(user.id, quiz.id)
     return retake_status(get_eligibility(user, quiz), any(a.passed for a in submitted),
                          get_open_attempt(user.id, quiz.id) is not None)
+
+
+def submit_expired_attempts(now: datetime | None = None) -> int:
+    """The worker's sweep: timed tries left open past their deadline and the grace are
+    submitted with the answers saved (a person who comes back gets the same on their next
+    request). Safe to run in several workers: each submit is one conditional UPDATE."""
+    now = now or datetime.now(UTC)
+    rows = list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.submitted_at.is_(None), QuizAttempt.deadline_at.is_not(None),
+        QuizAttempt.deadline_at < now - GRACE,
+    ).order_by(QuizAttempt.id)))
+    done = 0
+    for attempt in rows:
+        user = db.session.get(User, attempt.user_id)
+        if user is None:  # pragma: no cover - attempts go with their person
+            continue
+        if submit_attempt(user, attempt, attempt.answers).first:
+            done += 1
+        db.session.commit()
+    return done

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
 from lms_plugin.extensions import db
+from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import sync
 from tests.functional.test_learning import RIGHT, csrf, start_quiz
@@ -167,3 +168,27 @@ def test_an_expired_try_is_submitted_on_the_next_request(app, lti, sample_conten
     assert "Carry on with your try" not in start and "Start the quiz" in start
     row = attempt_row(app)
     assert row.submitted_at is not None and float(row.score) == 25.0
+
+
+def test_the_worker_submits_a_try_left_open_past_its_deadline(app, lti, sample_content,
+                                                              tmp_path):
+    from lms_plugin.jobs.worker import run_periodic
+
+    timed(app, sample_content, tmp_path)
+    lti.launch()
+    url, page = start_quiz(lti.client)
+    post_page(lti.client, url, page, 1, [("q-q-tf", "false")], action="save")
+    move_deadline(app, -timedelta(seconds=10))  # still within the grace: left alone
+    with app.app_context():
+        run_periodic()
+    assert attempt_row(app).submitted_at is None
+    move_deadline(app, -timedelta(minutes=5))
+    with app.app_context():
+        run_periodic()
+        run_periodic()  # a second run (or worker) finds nothing more to do
+    row = attempt_row(app)
+    assert row.submitted_at is not None and float(row.score) == 25.0
+    with app.app_context():
+        kinds = db.session.scalars(select(OutboxMessage.kind).where(
+            OutboxMessage.kind == "ags.score")).all()
+    assert len(kinds) == 1  # the score went to the gradebook once
