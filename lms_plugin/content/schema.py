@@ -136,6 +136,19 @@ class Question(Strict):
         return self
 
 
+ReviewAfterFail = Literal["which_wrong", "none", "full"]
+
+
+class ReviewOptions(Strict):
+    """What the review of a submitted try shows. After a try that did not pass:
+    `which_wrong` (default) marks each question right or not and shows the feedback for the
+    options the person chose, never the answer key; `none` shows only the score; `full`
+    shows everything. After a pass, or once no tries are left, the review is full."""
+
+    after_fail: ReviewAfterFail = "which_wrong"
+    after_pass: Literal["full"] = "full"  # noqa: S105 - not a secret
+
+
 class Quiz(Strict):
     id: Slug
     module: Slug
@@ -144,6 +157,8 @@ class Quiz(Strict):
     questions_per_attempt: int = Field(ge=1)
     attempts_allowed: int = Field(default=0, ge=0)  # 0: unlimited
     cooldown_minutes: int = Field(default=0, ge=0)
+    time_limit_minutes: int | None = Field(default=None, ge=1, le=600)  # None: untimed
+    review: ReviewOptions = ReviewOptions()
     questions: list[Question] = Field(min_length=1)
 
     @model_validator(mode="after")

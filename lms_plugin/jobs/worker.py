@@ -56,10 +56,11 @@ def run_once(worker_id: str, limit: int = 100) -> int:
 
 def run_periodic() -> int:
     """Scheduled work that any worker may do (each piece is safe to run concurrently):
-    renewal reminders."""
+    renewal reminders; timed quiz tries left open past their deadline."""
     from ..certification.reminders import send_due_reminders
+    from ..quiz.services import submit_expired_attempts
 
-    return send_due_reminders()
+    return send_due_reminders() + submit_expired_attempts()
 
 
 def run_forever(app: Flask, stop: threading.Event, idle_seconds: float = 2.0) -> None:

@@ -29,6 +29,20 @@ LINEITEM_TAG = "lms-plugin-quiz"
 SCORE_KIND = "ags.score"
 
 
+def score_progress(passed: bool, tries_left: int | None) -> tuple[str, str]:
+    """(activityProgress, gradingProgress) for a graded quiz try. Pure.
+
+    The AGS score service (LTI AGS 2.0, Score publish service) defines activityProgress as
+    Initialized, Started, InProgress, Submitted or Completed: `Submitted` is "submitted at
+    least once but the user is still able to make further submissions", `Completed` is
+    "the user has completed the activity". So a try that did not pass, with tries left, is
+    `Submitted`; only a pass, or the last try used, is `Completed`. The score itself is
+    final either way, so gradingProgress is `FullyGraded` (platforms may ignore a score
+    with any other value)."""
+    done = passed or tries_left == 0
+    return ("Completed" if done else "Submitted", "FullyGraded")
+
+
 def enqueue_score(
     user: User,
     module_slug: str,
@@ -36,6 +50,7 @@ def enqueue_score(
     score_given: float,
     timestamp: datetime,
     comment: str | None = None,
+    activity_progress: str = "Completed",
 ) -> int:
     """Write one outbox row per line item this score belongs in; return how many.
 
@@ -47,7 +62,7 @@ def enqueue_score(
         "userId": user.sub,
         "scoreGiven": round(float(score_given), 2),
         "scoreMaximum": 100,
-        "activityProgress": "Completed",
+        "activityProgress": activity_progress,
         "gradingProgress": "FullyGraded",
         "timestamp": timestamp.isoformat(),
     }

@@ -31,6 +31,10 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
     # JSON: {question id: {question or part id: [chosen option ids]}}
     answers_json: Mapped[str] = mapped_column(Text, default="{}")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # A timed quiz: when the try ends. The server is the authority; None: untimed.
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # JSON: [question ids flagged for review]
+    flagged_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     score: Mapped[float | None] = mapped_column(Numeric(5, 2))
     passed: Mapped[bool | None] = mapped_column(Boolean)
@@ -42,6 +46,10 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
     @property
     def answers(self) -> dict[str, dict[str, list[str]]]:
         return json.loads(self.answers_json or "{}")
+
+    @property
+    def flagged(self) -> list[str]:
+        return json.loads(self.flagged_json or "[]")
 
     @property
     def is_submitted(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,9 +47,26 @@ def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime) -> Eligibi
     return Eligibility(True, "", used, left)
 
 
-def draw_layout(quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
-    """Questions drawn at random from the bank, and options shuffled, for one attempt."""
-    chosen = rng.sample(list(quiz.questions), quiz.questions_per_attempt)
+def review_level(quiz: Quiz, passed: bool, tries_left: int | None) -> str:
+    """What the review of a submitted try shows: "full" (the answer key and all feedback),
+    "which_wrong" (right or not per question, and feedback for the options chosen, never
+    the key) or "none" (the score only). A pass, or no tries left, gets the full review:
+    there is no next try for the key to give away."""
+    if passed or tries_left == 0:
+        return quiz.review.after_pass
+    return quiz.review.after_fail
+
+
+def draw_layout(quiz: Quiz, rng: random.Random,
+                avoid: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Questions drawn at random from the bank, and options shuffled, for one attempt.
+    Questions in `avoid` (those of the last try) are drawn only when the rest of the bank
+    is too small to fill the attempt."""
+    fresh = [q for q in quiz.questions if q.id not in avoid]
+    seen = [q for q in quiz.questions if q.id in avoid]
+    take = min(len(fresh), quiz.questions_per_attempt)
+    chosen = rng.sample(fresh, take) + rng.sample(seen, quiz.questions_per_attempt - take)
+    rng.shuffle(chosen)
     layout = []
     for question in chosen:
         entry: dict[str, Any] = {"id": question.id}
@@ -65,3 +82,97 @@ def draw_layout(quiz: Quiz, rng: random.Random) -> list[dict[str, Any]]:
             entry["options"] = rng.sample([o.id for o in question.options], len(question.options))
         layout.append(entry)
     return layout
+
+
+# Paging: one question (a scenario with its parts is one) per page.
+
+GRACE = timedelta(seconds=30)  # answers posted this long after the deadline still count
+
+
+@dataclass(frozen=True)
+class PageState:
+    number: int  # 1-based, in the attempt's order
+    question_id: str
+    answered: bool  # every part has a choice
+    flagged: bool
+
+
+def page_states(layout: Sequence[dict[str, Any]], answers: dict[str, dict[str, list[str]]],
+                flagged: Collection[str]) -> list[PageState]:
+    states = []
+    for number, entry in enumerate(layout, start=1):
+        qid = entry["id"]
+        keys = list(entry["parts"]) if entry.get("parts") else [qid]
+        given = answers.get(qid, {})
+        states.append(PageState(number, qid, all(given.get(k) for k in keys), qid in flagged))
+    return states
+
+
+def unanswered(states: Sequence[PageState]) -> list[int]:
+    return [s.number for s in states if not s.answered]
+
+
+def clamp_page(value: str | int | None, total: int) -> int:
+    """A page number from a request, kept inside 1..total (1 for anything unreadable)."""
+    try:
+        number = int(value) if value is not None else 1
+    except ValueError:
+        return 1
+    return min(max(number, 1), max(total, 1))
+
+
+def next_page(action: str, current: int, total: int, goto: str | None = None) -> int | None:
+    """Where a page's button leads: a page number, or None for the summary."""
+    if action == "prev":
+        return max(current - 1, 1)
+    if action == "next":
+        return None if current >= total else current + 1
+    if action == "goto":
+        return clamp_page(goto, total)
+    if action in ("summary", "submit"):
+        return None
+    return current  # "save" and anything unknown: stay
+
+
+def deadline_for(quiz: Quiz, started: datetime) -> datetime | None:
+    return started + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None
+
+
+def seconds_left(deadline: datetime | None, now: datetime) -> int | None:
+    if deadline is None:
+        return None
+    return max(0, int((deadline - now).total_seconds()))
+
+
+def accepts_answers(deadline: datetime | None, now: datetime) -> bool:
+    """Answers count until the deadline and a short grace (a page posted as time ran out)."""
+    return deadline is None or now <= deadline + GRACE
+
+
+def is_over(deadline: datetime | None, now: datetime) -> bool:
+    """Time is up: the try is submitted with what was saved."""
+    return deadline is not None and now > deadline
+
+
+@dataclass(frozen=True)
+class Retake:
+    """What the programme and module pages say about a quiz not yet passed."""
+
+    state: str  # "in_progress" | "waiting" | "ready" | "no_tries"
+    tries_left: int | None = None
+    after: datetime | None = None  # "waiting": when the next try may start
+
+
+def retake_status(eligibility: Eligibility, passed: bool, in_progress: bool) -> Retake | None:
+    """None when there is nothing to say: passed, or never tried."""
+    if passed:
+        return None
+    if in_progress:
+        return Retake("in_progress", eligibility.attempts_left)
+    if not eligibility.attempts_used:
+        return None
+    if eligibility.allowed:
+        return Retake("ready", eligibility.attempts_left)
+    if eligibility.next_allowed_at is not None:
+        return Retake("waiting", eligibility.attempts_left, eligibility.next_allowed_at)
+    return Retake("no_tries", 0)

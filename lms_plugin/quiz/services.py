@@ -17,7 +17,18 @@ from ..extensions import db
 from ..users.models import User
 from .grading import AttemptResult, grade_attempt
 from .models import QuizAttempt
-from .rules import Eligibility, PastAttempt, draw_layout, may_start
+from .rules import (
+    GRACE,
+    Eligibility,
+    PastAttempt,
+    Retake,
+    accepts_answers,
+    deadline_for,
+    draw_layout,
+    is_over,
+    may_start,
+    retake_status,
+)
 
 
 class QuizUnavailable(Exception):
@@ -54,15 +65,20 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
                   rng: random.Random | None = None) -> QuizAttempt:
     """The open attempt if there is one (a reload resumes it), else a new draw."""
     attempt = get_open_attempt(user.id, content.slug)
-    if attempt is not None:
+    if attempt is not None and finish_if_over(user, attempt) is None:
         return attempt
     eligibility = get_eligibility(user, content.quiz)
     if not eligibility.allowed:
         raise QuizUnavailable(eligibility)
+    previous = query_submitted(user.id, content.slug)
+    last_drawn = {entry["id"] for entry in previous[-1].layout} if previous else set()
+    started = datetime.now(UTC)
     attempt = QuizAttempt(
         user_id=user.id, course_id=course_id, quiz_slug=content.slug,
-        quiz_version=content.version,
-        layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom())),
+        quiz_version=content.version, started_at=started,
+        deadline_at=deadline_for(content.quiz, started),
+        layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom(),
+                                           avoid=last_drawn)),
     )
     db.session.add(attempt)
     db.session.flush()
@@ -116,6 +132,43 @@ def save_draft(attempt: QuizAttempt, answers: dict[str, dict[str, list[str]]]) -
         db.session.flush()
 
 
+def save_page(attempt: QuizAttempt, quiz: Quiz, form: MultiDict[str, str],
+              page_id: str | None) -> None:
+    """Merge one page's post into the saved answers. The page's own question takes what
+    was posted (nothing ticked clears it) and its flag; any other question of the attempt
+    is changed only if the post carries a field for it."""
+    if attempt.is_submitted:
+        return
+    posted = parse_answers(attempt, quiz, form)
+    answers = attempt.answers
+    for question in attempt_questions(attempt, quiz):
+        names = ([f"q-{question.id}-{p.id}" for p in question.parts] if question.parts
+                 else [f"q-{question.id}"])
+        if question.id == page_id or any(name in form for name in names):
+            answers[question.id] = posted[question.id]
+    attempt.answers_json = json.dumps(answers)
+    if page_id is not None and page_id in posted:
+        flagged = [f for f in attempt.flagged if f != page_id]
+        if form.get("flag") == "1":
+            flagged.append(page_id)
+        attempt.flagged_json = json.dumps(flagged)
+    db.session.flush()
+
+
+def finish_if_over(user: User, attempt: QuizAttempt, now: datetime | None = None
+                   ) -> Submission | None:
+    """A timed try whose deadline has passed is submitted with the answers saved so far."""
+    deadline = _aware(attempt.deadline_at) if attempt.deadline_at else None
+    if attempt.is_submitted or not is_over(deadline, now or datetime.now(UTC)):
+        return None
+    return submit_attempt(user, attempt, attempt.answers)
+
+
+def may_still_answer(attempt: QuizAttempt, now: datetime | None = None) -> bool:
+    deadline = _aware(attempt.deadline_at) if attempt.deadline_at else None
+    return accepts_answers(deadline, now or datetime.now(UTC))
+
+
 @dataclass(frozen=True)
 class Submission:
     attempt: QuizAttempt
@@ -144,14 +197,18 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     if not changed:
         return Submission(attempt, grade_attempt(questions, attempt.answers, quiz.pass_mark), False)
 
-    from ..lti.ags import enqueue_score
+    from ..lti.ags import enqueue_score, score_progress
     from ..training.services import complete_module_if_due, get_best_score
 
     module = get_catalog().modules.get(quiz.module)
     label = f"{module.meta.title} quiz" if module else quiz.title
     # The gradebook shows the best score so far: a practice run after a pass never lowers it.
     best = get_best_score(user.id, quiz.id)
-    enqueue_score(user, quiz.id, label, best if best is not None else result.score, now)
+    after = get_eligibility(user, quiz, now)
+    ever_passed = result.passed or any(a.passed for a in query_submitted(user.id, quiz.id))
+    progress, _grading = score_progress(ever_passed, after.attempts_left)
+    enqueue_score(user, quiz.id, label, best if best is not None else result.score, now,
+                  activity_progress=progress)
     if module is not None:
         complete_module_if_due(user, module)
     return Submission(attempt, result, True)
@@ -159,3 +216,30 @@ def submit_attempt(user: User, attempt: QuizAttempt,
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def get_retake(user: User, quiz: Quiz) -> Retake | None:
+    """For the programme and module pages: is a retake waiting, ready or in progress?"""
+    submitted = query_submitted(user.id, quiz.id)
+    return retake_status(get_eligibility(user, quiz), any(a.passed for a in submitted),
+                         get_open_attempt(user.id, quiz.id) is not None)
+
+
+def submit_expired_attempts(now: datetime | None = None) -> int:
+    """The worker's sweep: timed tries left open past their deadline and the grace are
+    submitted with the answers saved (a person who comes back gets the same on their next
+    request). Safe to run in several workers: each submit is one conditional UPDATE."""
+    now = now or datetime.now(UTC)
+    rows = list(db.session.scalars(select(QuizAttempt).where(
+        QuizAttempt.submitted_at.is_(None), QuizAttempt.deadline_at.is_not(None),
+        QuizAttempt.deadline_at < now - GRACE,
+    ).order_by(QuizAttempt.id)))
+    done = 0
+    for attempt in rows:
+        user = db.session.get(User, attempt.user_id)
+        if user is None:  # pragma: no cover - attempts go with their person
+            continue
+        if submit_attempt(user, attempt, attempt.answers).first:
+            done += 1
+        db.session.commit()
+    return done

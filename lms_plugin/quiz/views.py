@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
@@ -11,15 +12,25 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..observability import count_submission
 from .models import QuizAttempt
+from .rules import (
+    clamp_page,
+    next_page,
+    page_states,
+    review_level,
+    seconds_left,
+    unanswered,
+)
 from .services import (
     QuizUnavailable,
+    Submission,
     attempt_questions,
+    finish_if_over,
     get_eligibility,
     get_open_attempt,
-    parse_answers,
+    may_still_answer,
     query_submitted,
     quiz_for,
-    save_draft,
+    save_page,
     start_attempt,
     submit_attempt,
 )
@@ -42,10 +53,14 @@ def start_page(slug: str) -> Any:
     if content is None:
         abort(404, description=f"There is no quiz called {slug!r}.")
     module = get_catalog().modules.get(content.quiz.module)
+    open_attempt = get_open_attempt(current_user.id, slug)
+    if open_attempt is not None and finish_if_over(current_user, open_attempt) is not None:
+        db.session.commit()  # a timed try that ran out while away: submitted as saved
+        open_attempt = None
     return render_template(
         "quiz/start.html", quiz=content.quiz, module=module,
         eligibility=get_eligibility(current_user, content.quiz),
-        open_attempt=get_open_attempt(current_user.id, slug),
+        open_attempt=open_attempt,
         past=query_submitted(current_user.id, slug),
     )
 
@@ -64,28 +79,107 @@ def start(slug: str) -> Any:
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
 
 
+def _finished(attempt: QuizAttempt, expired: bool = False) -> Any:
+    db.session.commit()
+    extra: dict[str, Any] = {"time_up": "1"} if expired else {}
+    return redirect(url_for("quiz.review", attempt_id=attempt.id, **extra))
+
+
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @login_required
 def attempt(attempt_id: int) -> Any:
+    """One question per page. Every POST saves that page's answers and flag on the
+    attempt (no JS needed), then goes where the button said."""
     attempt = _own_attempt(attempt_id)
     if attempt.is_submitted:
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     quiz = quiz_for(attempt)
+    total = len(attempt.layout)
     if request.method == "POST":
-        answers = parse_answers(attempt, quiz, request.form)
-        if request.form.get("action") == "save":
-            save_draft(attempt, answers)
-            db.session.commit()
-            return redirect(url_for("quiz.attempt", attempt_id=attempt.id, saved=1))
-        submission = submit_attempt(current_user, attempt, answers)
+        if not may_still_answer(attempt):  # too late even with the grace: not accepted
+            _count(finish_if_over(current_user, attempt))
+            return _finished(attempt, expired=True)
+        current = clamp_page(request.form.get("page"), total)
+        page_id = attempt.layout[current - 1]["id"] if total else None
+        save_page(attempt, quiz, request.form, page_id)
+        if (submission := finish_if_over(current_user, attempt)) is not None:
+            _count(submission)
+            return _finished(attempt, expired=True)
         db.session.commit()
-        if submission.first:
-            count_submission()
-        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+        action = "goto" if request.form.get("goto") else request.form.get("action", "save")
+        target = next_page(action, current, total, request.form.get("goto"))
+        if request.headers.get("X-Autosave") == "1":
+            return ("", 204)
+        if target is None:
+            return redirect(url_for("quiz.summary", attempt_id=attempt.id))
+        extra: dict[str, Any] = {"saved": "1"} if action == "save" else {}
+        return redirect(url_for("quiz.attempt", attempt_id=attempt.id, q=target, **extra))
+    if (submission := finish_if_over(current_user, attempt)) is not None:
+        _count(submission)
+        return _finished(attempt, expired=True)
+    current = clamp_page(request.args.get("q"), total)
+    items = _items(attempt, quiz)
+    states = page_states(attempt.layout, attempt.answers, attempt.flagged)
     return render_template(
-        "quiz/attempt.html", attempt=attempt, quiz=quiz,
-        items=_items(attempt, quiz), saved=bool(request.args.get("saved")),
+        "quiz/attempt.html", attempt=attempt, quiz=quiz, total=total, current=current,
+        item=items[current - 1] if items else None, states=states,
+        flagged=bool(states) and states[current - 1].flagged,
+        saved=bool(request.args.get("saved")), seconds_left=_seconds_left(attempt),
     )
+
+
+@bp.route("/attempts/<int:attempt_id>/summary")
+@login_required
+def summary(attempt_id: int) -> Any:
+    attempt = _own_attempt(attempt_id)
+    if attempt.is_submitted:
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    if (submission := finish_if_over(current_user, attempt)) is not None:
+        _count(submission)
+        return _finished(attempt, expired=True)
+    return _summary_page(attempt, error=False)
+
+
+def _summary_page(attempt: QuizAttempt, error: bool) -> Any:
+    quiz = quiz_for(attempt)
+    states = page_states(attempt.layout, attempt.answers, attempt.flagged)
+    return render_template(
+        "quiz/summary.html", attempt=attempt, quiz=quiz, states=states,
+        blank=unanswered(states), flagged=[s.number for s in states if s.flagged],
+        error=error, seconds_left=_seconds_left(attempt),
+    ), 400 if error else 200
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@login_required
+def submit(attempt_id: int) -> Any:
+    """Grade what was saved. With a question left blank, only an explicit "submit
+    anyway" from the summary page submits."""
+    attempt = _own_attempt(attempt_id)
+    if attempt.is_submitted:
+        return redirect(url_for("quiz.review", attempt_id=attempt.id))
+    if (submission := finish_if_over(current_user, attempt)) is not None:
+        _count(submission)
+        return _finished(attempt, expired=True)
+    blank = unanswered(page_states(attempt.layout, attempt.answers, attempt.flagged))
+    confirm = request.form.get("confirm")
+    if confirm not in ("yes", "anyway") or (blank and confirm != "anyway"):
+        return _summary_page(attempt, error=True)
+    _count(submit_attempt(current_user, attempt, attempt.answers))
+    return _finished(attempt)
+
+
+def _count(submission: Submission | None) -> None:
+    if submission is not None and submission.first:
+        count_submission()
+
+
+def _seconds_left(attempt: QuizAttempt) -> int | None:
+    if attempt.deadline_at is None:
+        return None
+    deadline = attempt.deadline_at
+    deadline = deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)
+    return seconds_left(deadline, datetime.now(UTC))
 
 
 def _items(attempt: QuizAttempt, quiz: Any) -> list[dict[str, Any]]:
@@ -131,6 +225,10 @@ def review(attempt_id: int) -> Any:
     if not attempt.is_submitted:
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
     quiz = quiz_for(attempt)
+    eligibility = get_eligibility(current_user, quiz)
+    ever_passed = any(a.passed for a in query_submitted(current_user.id, quiz.id))
+    level = review_level(quiz, ever_passed, eligibility.attempts_left)
+    full = level == "full"
     questions = {q.id: q for q in attempt_questions(attempt, quiz)}
     answers = attempt.answers
     review_items = []
@@ -149,9 +247,12 @@ def review(attempt_id: int) -> Any:
             parts.append({
                 "prompt": prompt,
                 "right": {o.id for o in options if o.correct} == picked,
+                # Before the last try, `which_wrong` keeps the key off the page: whether
+                # an option is right, and the feedback of options not chosen.
                 "options": [
-                    {"text": by_id[oid].text, "correct": by_id[oid].correct,
-                     "chosen": oid in picked, "feedback": by_id[oid].feedback}
+                    {"text": by_id[oid].text, "correct": full and by_id[oid].correct,
+                     "chosen": oid in picked,
+                     "feedback": by_id[oid].feedback if full or oid in picked else ""}
                     for oid in order
                 ],
             })
@@ -159,6 +260,6 @@ def review(attempt_id: int) -> Any:
                              "prompt": question.prompt, "parts": parts})
     module = get_catalog().modules.get(quiz.module)
     return render_template(
-        "quiz/review.html", attempt=attempt, quiz=quiz, items=review_items, module=module,
-        eligibility=get_eligibility(current_user, quiz),
+        "quiz/review.html", attempt=attempt, quiz=quiz, module=module, level=level,
+        items=review_items if level != "none" else [], eligibility=eligibility,
     )

@@ -66,8 +66,10 @@ def _module_or_404(slug: str) -> Module:
 @bp.route("/")
 @login_required
 def overview() -> Any:
+    programme = query_programme(current_user)
     return render_template(
-        "training/overview.html", programme=query_programme(current_user), course=_course(),
+        "training/overview.html", programme=programme, course=_course(),
+        retakes=_retakes([item.module for item in programme if not item.completion]),
         user=current_user, programmes=sorted(get_catalog().programmes.values(),
                                              key=lambda p: p.slug),
     )
@@ -81,7 +83,21 @@ def module(slug: str) -> Any:
         "training/module.html", module=mod, progress=get_module_progress(current_user, mod),
         done=query_completed_lesson_ids(current_user.id),
         quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
+        retakes=_retakes([mod]),
     )
+
+
+def _retakes(modules: list[Module]) -> dict[str, Any]:
+    """Module slug -> what to say about its quiz retake (a wait, a try in progress)."""
+    from ..quiz.services import get_retake
+
+    quizzes = get_catalog().quizzes
+    found = {}
+    for mod in modules:
+        content = quizzes.get(mod.meta.completion.quiz or "")
+        if content is not None and (retake := get_retake(current_user, content.quiz)):
+            found[mod.slug] = retake
+    return found
 
 
 @bp.route("/modules/<slug>/lessons/<int:number>")

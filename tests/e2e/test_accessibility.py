@@ -62,10 +62,22 @@ def test_learner_pages_have_no_serious_violations(demo):
         page.get_by_role("button", name="Start the quiz").click()
         page.wait_for_url("**/quiz/attempts/*")
         check("quiz-attempt")
-        # Answer the first option everywhere, with the keyboard only.
-        for group in page.locator("fieldset").all():
-            group.locator("input").first.focus()
-            page.keyboard.press("Space")
+        # Answer the first option everywhere, page by page, with the keyboard only.
+        while True:
+            for group in page.locator("fieldset").all():
+                group.locator("input").first.focus()
+                page.keyboard.press("Space")
+            following = page.get_by_role("button", name="Next question")
+            if not following.count():
+                break
+            following.focus()
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+        page.locator(".quiz-actions").get_by_role(
+            "button", name="Check your answers and submit").focus()
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        check("quiz-summary")
         page.get_by_role("button", name="Submit answers").focus()
         page.keyboard.press("Enter")
         page.wait_for_url("**/review")

@@ -37,11 +37,16 @@ def take_quiz(browser: HttpBrowser, tool: str, answers: dict) -> None:
     token = parse_form(page).fields["csrf_token"]
     attempt = browser.session.post(tool + "/quiz/listening/start", data={"csrf_token": token})
     form = parse_form(attempt.text)
-    data = MultiDict([("csrf_token", form.fields["csrf_token"]), ("action", "submit")])
+    # The paged quiz: a page post may save answers to any question of the try; then the
+    # summary page's confirmed submit ("submit anyway" covers any blank).
+    data = MultiDict([("csrf_token", form.fields["csrf_token"]), ("action", "save"),
+                      ("page", "1")])
     for name, values in answers.items():
         for value in values:
             data.add(name, value)
-    review = browser.session.post(attempt.url, data=list(data.items(multi=True)))
+    browser.session.post(attempt.url, data=list(data.items(multi=True)))
+    review = browser.session.post(attempt.url + "/submit", data={
+        "csrf_token": form.fields["csrf_token"], "confirm": "anyway"})
     assert "You scored" in review.text
 
 
@@ -153,3 +158,16 @@ def test_several_workers_never_send_a_row_twice(app, live_tool, platform):
     assert len(platform.state.line_items("peer-support")) == 1
     # The access token was fetched once and reused from the shared store.
     assert platform.hits.get("/demo/token", 0) == 0
+
+
+def test_a_failed_try_with_tries_left_is_submitted_not_completed(app, live_tool, platform):
+    sync(app, SAMPLE_CONTENT)  # three tries, no cool-down
+    browser = HttpBrowser()
+    assert browser.launch(platform.url, persona="learner").status_code == 200
+    progress = []
+    for _ in range(3):
+        take_quiz(browser, live_tool.url, {"q-q-open": ["b"]})  # 25%: not passed
+        progress.append(outbox(app)[-1].payload["score"]["activityProgress"])
+    # Two failed tries with more left, then the last try: only that one is Completed.
+    assert progress == ["Submitted", "Submitted", "Completed"]
+    assert {m.payload["score"]["gradingProgress"] for m in outbox(app)} == {"FullyGraded"}

@@ -57,7 +57,7 @@ ADMIN_ONLY = {
     "certification.unassign", "certification.waive", "certification.revoke",
 }
 TRAINEE_ONLY = {"certification.pdf", "certification.badge", "certification.badge_png",
-                "quiz.attempt", "quiz.review",
+                "quiz.attempt", "quiz.review", "quiz.summary", "quiz.submit",
                 "certification.resubmit"}
 
 

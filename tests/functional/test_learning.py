@@ -33,10 +33,20 @@ def start_quiz(client) -> tuple[str, str]:
 
 
 def answer(client, url: str, page: str, answers: dict, action: str = "submit"):
-    data = [("csrf_token", csrf(page)), ("action", action)]
+    """Save the answers (a page post may carry answers to any question of the try), then,
+    for "submit", confirm on the summary page ("submit anyway" covers any blank)."""
+    data = [("csrf_token", csrf(page)), ("action", "save"), ("page", "1")]
     for name, values in answers.items():
         data += [(name, v) for v in values]
-    return client.post(url, data=MultiDict(data))
+    saved = client.post(url, data=MultiDict(data))
+    if action != "submit":
+        return saved
+    return client.post(url + "/submit", data={"csrf_token": csrf(page), "confirm": "anyway"})
+
+
+def all_pages(client, url: str, page: str) -> list[str]:
+    total = int(re.search(r"Question 1 of (\d+)", page).group(1))
+    return [client.get(f"{url}?q={n}").get_data(as_text=True) for n in range(1, total + 1)]
 
 
 def count(app, model, **where) -> int:
@@ -95,13 +105,17 @@ def test_learner_goes_from_launch_through_lessons_and_quiz_to_completion(app, lt
 
 def test_quiz_page_never_carries_answers_or_feedback(lti, sample_content):
     lti.launch()
-    _url, page = start_quiz(lti.client)
-    for marker in ("correct", "feedback", "It invites them to say more", "Research shows",
-                   "is-answer", "A right answer"):
-        assert marker not in page
-    # Every option is offered, by id and text only.
+    url, first = start_quiz(lti.client)
+    pages = all_pages(lti.client, url, first)
+    summary = lti.client.get(url + "/summary").get_data(as_text=True)
+    for page in [*pages, summary]:
+        for marker in ("correct", "feedback", "It invites them to say more", "Research shows",
+                       "is-answer", "A right answer"):
+            assert marker not in page
+    # Every option is offered, by id and text only, one question per page.
+    page = "".join(pages)
     assert len(re.findall(r'type="radio"', page)) == 3 + 2 + 2 + 2
-    assert len(re.findall(r'type="checkbox"', page)) == 3
+    assert len(re.findall(r'type="checkbox" id="q-', page)) == 3
 
 
 def test_double_submit_records_one_attempt(app, lti, sample_content):
@@ -120,10 +134,10 @@ def test_double_submit_records_one_attempt(app, lti, sample_content):
 def test_attempt_resumes_after_reload_with_saved_answers(app, lti, sample_content):
     lti.launch()
     url, page = start_quiz(lti.client)
-    order = re.findall(r'id="(q-[a-z0-9-]+-[a-z0-9]+)"', page)
+    order = re.findall(r'id="(q-[a-z0-9-]+-[a-z0-9]+)"', "".join(all_pages(lti.client, url, page)))
     saved = answer(lti.client, url, page, {"q-q-open": ["b"]}, action="save")
     assert saved.status_code == 302
-    again = lti.client.get(url).get_data(as_text=True)
+    again = "".join(all_pages(lti.client, url, page))
     assert re.findall(r'id="(q-[a-z0-9-]+-[a-z0-9]+)"', again) == order
     assert 'id="q-q-open-b" name="q-q-open" value="b" checked' in again
     # Starting again resumes the same attempt rather than drawing a new one.
