@@ -39,9 +39,9 @@ def test_one_question_per_page_with_progress_navigator_and_flags(app, lti, sampl
 
     # Answer page 1 and flag it; Next saves on the server and moves on.
     first = layout[0]
-    name = f"q-{first}" if first != "q-case" else "q-q-case-p1"
-    value = RIGHT[name][0]
-    moved = post_page(lti.client, url, page, 1, [(name, value)], flag="1")
+    names = ["q-q-case-p1", "q-q-case-p2"] if first == "q-case" else [f"q-{first}"]
+    name, value = names[0], RIGHT[names[0]][0]
+    moved = post_page(lti.client, url, page, 1, [(n, RIGHT[n][0]) for n in names], flag="1")
     assert moved.headers["Location"].endswith("?q=2")
     row = attempt_row(app)
     assert row.answers[first] and row.flagged == [first]
@@ -65,9 +65,10 @@ def test_summary_lists_blanks_and_a_blank_needs_submit_anyway(app, lti, sample_c
     lti.launch()
     url, page = start_quiz(lti.client)
     first = attempt_row(app).layout[0]["id"]
-    name = f"q-{first}" if first != "q-case" else "q-q-case-p1"
-    to_summary = post_page(lti.client, url, page, 1, [(name, RIGHT[name][0])], action="summary",
-                           flag="1")
+    # The whole first question (a scenario is answered only when all its parts are).
+    names = ["q-q-case-p1", "q-q-case-p2"] if first == "q-case" else [f"q-{first}"]
+    to_summary = post_page(lti.client, url, page, 1, [(n, RIGHT[n][0]) for n in names],
+                           action="summary", flag="1")
     assert to_summary.headers["Location"].endswith(url.rsplit("/", 1)[1] + "/summary")
     summary = lti.client.get(to_summary.headers["Location"]).get_data(as_text=True)
     assert "Not answered yet" in summary and "Flagged for review" in summary
