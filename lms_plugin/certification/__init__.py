@@ -10,13 +10,18 @@ from ..users.models import ADMIN, MENTOR
 
 
 def init_app(app: Flask) -> None:
+    from ..training.signals import module_completed
     from . import (
         admin_views,  # noqa: F401 - admin routes on the same blueprint
         models,  # noqa: F401 - registers the tables
     )
+    from .services import reevaluate_after_module
     from .views import bp
 
     app.register_blueprint(bp)
+    # Certification follows evidence: a module completed (a quiz passed) may be the last
+    # requirement. Connecting the same function again is a no-op, so apps may share it.
+    module_completed.connect(reevaluate_after_module)
 
     @app.context_processor
     def certification_nav() -> dict[str, Any]:

@@ -250,6 +250,27 @@ def issue_certificate_if_due(user: User, slug: str) -> Certificate | None:
     return certificate
 
 
+def reevaluate(user: User) -> list[Certificate]:
+    """After any change of evidence: issue every certificate the rules now say is due, in
+    each programme the person is enrolled in. Never twice: see issue_certificate_if_due."""
+    slugs = db.session.scalars(select(ProgrammeEnrolment.programme_slug).where(
+        ProgrammeEnrolment.user_id == user.id).order_by(ProgrammeEnrolment.id))
+    issued = []
+    for slug in list(slugs):
+        try:
+            certificate = issue_certificate_if_due(user, slug)
+        except CertificationError:  # a programme no longer in the catalogue
+            continue
+        if certificate is not None:
+            issued.append(certificate)
+    return issued
+
+
+def reevaluate_after_module(user: User, **_: Any) -> None:
+    """Receiver of training's `module_completed` signal."""
+    reevaluate(user)
+
+
 def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> None:
     reason = reason.strip()
     if not reason:
