@@ -42,7 +42,7 @@ from .models import (
     SupervisorAssignment,
     Waiver,
 )
-from .privacy import find_identifiers
+from .privacy import ADVICE, find_identifiers
 from .rules import (
     CertificateRecord,
     Evaluation,
@@ -434,8 +434,9 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
         raise CertificationError(problem.message, problem.field)
     if reflection and (found := find_identifiers(reflection)):
         raise CertificationError(
-            "Your reflection seems to contain " + " and ".join(found) + ". Remove anything "
-            "that could identify the person you supported, then save again.", "reflection")
+            "Your reflection seems to contain " + " and ".join(found) + ". Change anything "
+            "that could identify the person you supported, then save again. " + ADVICE,
+            "reflection")
     if supervisor is None or not may_supervise(supervisor, trainee, slug):
         raise CertificationError("Choose one of your supervisors.", "supervisor")
     return datetime.combine(activity_date, time(12), UTC)
