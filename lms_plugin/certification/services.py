@@ -192,7 +192,8 @@ def get_standing(user: User, slug: str, at: datetime | None = None) -> Standing 
         return None
     programme = get_programme(slug)
     evidence = gather_evidence(user, enrolment)
-    evaluation = evaluate_programme(programme.programme, evidence, at or now())
+    titles = {slug: m.meta.title for slug, m in get_catalog().modules.items()}
+    evaluation = evaluate_programme(programme.programme, evidence, at or now(), titles)
     return Standing(programme, enrolment, evidence, evaluation,
                     get_current_certificate(user, slug))
 

@@ -33,6 +33,7 @@ from .entries import zone_from_launch, zone_named
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
 from .models import CONTINUING, PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
 from .reminders import reminder_for
+from .rules import describe_requirements
 from .services import (
     CertificationError,
     continuing_domains,
@@ -112,6 +113,9 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
         reminder=reminder_for(current_user, slug) if standing else None,
         listing_form=listing_form, listed=listing is not None,
         correction=correction, kinds=_kind_choices(slug),
+        plain_requirements=None if standing else describe_requirements(
+            get_programme(slug).programme,
+            {m: module.meta.title for m, module in get_catalog().modules.items()}),
     )
 
 
@@ -125,6 +129,7 @@ def enrol_view(slug: str) -> Any:
     except CertificationError as exc:
         abort(404, description=str(exc))
     db.session.commit()
+    flash("You are enrolled. The checklist below shows what is left to do.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -193,6 +198,9 @@ def sign(slug: str, attestation_id: str) -> Any:
     except CertificationError as exc:
         abort(400, description=str(exc))
     db.session.commit()
+    title = next(a.title for a in get_programme(slug).programme.attestations
+                 if a.id == attestation_id)
+    flash(f"Signed: {title}. Thank you.", "success")
     if certificate:
         flash("Congratulations: you are certified.", "success")
     return redirect(url_for("certification.programme", slug=slug))
