@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..users.models import ADMIN, MENTOR
 
@@ -28,7 +29,17 @@ def init_app(app: Flask) -> None:
         """Links for the header: the directory for everyone signed in, supervision for
         mentors, people for admins."""
         from flask import session
+        from flask_login import current_user
+
+        from .services import count_pending, lands_on_supervision
 
         roles = set(session.get("roles", []))
-        return {"nav_supervisor": bool(roles & {MENTOR, ADMIN}),
+        signed_in = current_user.is_authenticated
+        try:
+            pending = count_pending(current_user) if signed_in else 0
+            supervisor = bool(roles & {ADMIN}) or bool(pending) or (
+                signed_in and lands_on_supervision(current_user, roles))
+        except SQLAlchemyError:  # an error page after a failed transaction
+            pending, supervisor = 0, bool(roles & {ADMIN, MENTOR})
+        return {"nav_supervisor": supervisor, "nav_pending": pending,
                 "nav_admin": ADMIN in roles}

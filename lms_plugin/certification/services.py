@@ -338,6 +338,24 @@ def supervisors_of(trainee: User) -> list[User]:
     return sorted(dict.fromkeys([*mentors, *assigned]), key=lambda u: u.display_name.lower())
 
 
+def lands_on_supervision(user: User, roles: set[str]) -> bool:
+    """A launch with the Mentor role, or by someone an admin assigned trainees to, starts
+    on the supervision queue."""
+    return MENTOR in roles or db.session.scalar(select(SupervisorAssignment.id).where(
+        SupervisorAssignment.supervisor_id == user.id).limit(1)) is not None
+
+
+def pending_for(supervisor: User) -> list[LoggedHours]:
+    """Entries waiting for this supervisor's decision, oldest first."""
+    return list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.supervisor_id == supervisor.id, LoggedHours.status == PENDING)
+        .order_by(LoggedHours.created_at, LoggedHours.id)))
+
+
+def count_pending(supervisor: User) -> int:
+    return len(pending_for(supervisor))
+
+
 def trainees_of(supervisor: User) -> list[User]:
     scoped = db.session.scalars(select(User).join(MentorScope, MentorScope.mentee_sub == User.sub)
                                 .where(MentorScope.mentor_id == supervisor.id,
@@ -478,7 +496,8 @@ def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: st
         raise CertificationError("This entry has already been decided.")
     reason = reason.strip()
     if not approve and not reason:
-        raise CertificationError("Give the trainee a reason when you reject an entry.")
+        raise CertificationError("Give the trainee a reason when you reject an entry.",
+                                 "reason")
     entry.status = APPROVED if approve else REJECTED
     entry.decided_by_id = supervisor.id
     entry.decided_at = now()

@@ -85,6 +85,11 @@ def expected(endpoint: str, role: str) -> set[str]:
         return {"ok", "bad"} if role == "trainee" else {"no"}
     if endpoint == "certification.decide":  # only this trainee's supervisor decides
         return {"ok", "bad"} if role == "supervisor_this" else {"no"}
+    if endpoint == "certification.bulk_approve":  # one's own queue only; none chosen: 422
+        return {"bad"}
+    if endpoint == "certification.trainee_progress":  # their supervisors (this one as
+        # their mentor, the other as assigned by an admin), or an admin
+        return {"ok"} if role in ("supervisor_this", "supervisor_other", "admin") else {"no"}
     raise AssertionError(f"no authorization decision for {endpoint}: add it to this test")
 
 
