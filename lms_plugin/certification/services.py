@@ -512,10 +512,13 @@ def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: s
                    activity_date: date, reflection: str | None,
                    category: str | None = None, supervisor: User | None = None,
                    zone: tzinfo | None = None) -> LoggedHours:
-    """Correct a rejected entry and send it back for a decision, checked exactly as a new
-    entry is. The category and supervisor stay as they were unless given."""
-    if entry.user_id != trainee.id or entry.status != REJECTED:
-        raise CertificationError("Only a rejected entry of yours can be corrected.")
+    """Correct a rejected entry and send it back for a decision, or edit one still waiting
+    for it, checked exactly as a new entry is. The category and supervisor stay as they
+    were unless given."""
+    if entry.user_id != trainee.id or entry.status not in (REJECTED, PENDING):
+        raise CertificationError("Only an entry of yours that is waiting or was rejected can "
+                                 "be changed.")
+    was_rejected = entry.status == REJECTED
     category = category or entry.category
     if supervisor is None and entry.supervisor_id is not None:
         supervisor = db.session.get(User, entry.supervisor_id)
@@ -527,10 +530,31 @@ def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: s
     entry.activity_date, entry.supervisor_id = stored_date, supervisor.id
     entry.reflection = (reflection or "").strip()[:1000] or None
     entry.status, entry.decided_at, entry.decided_by_id = PENDING, None, None
-    entry.submissions += 1
+    if was_rejected:
+        entry.submissions += 1
     db.session.flush()
-    audit("hours.resubmit", trainee, trainee, entry)
+    audit("hours.resubmit" if was_rejected else "hours.edit", trainee, trainee, entry)
     return entry
+
+
+def withdraw_hours(entry: LoggedHours, trainee: User) -> None:
+    """A trainee takes back an entry their supervisor has not decided yet."""
+    if entry.user_id != trainee.id or entry.status != PENDING:
+        raise CertificationError("Only an entry of yours that is still waiting can be "
+                                 "withdrawn.")
+    audit("hours.withdraw", trainee, trainee, entry, hours=str(entry.hours), kind=entry.kind)
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def delete_reflection(entry: LoggedHours, trainee: User) -> None:
+    """A trainee deletes the text of a rejected entry (it may hold a detail that should
+    not be kept); the hours themselves stay, to correct or leave."""
+    if entry.user_id != trainee.id or entry.status != REJECTED:
+        raise CertificationError("Only the text of a rejected entry of yours can be deleted.")
+    entry.reflection = None
+    db.session.flush()
+    audit("hours.reflection_delete", trainee, trainee, entry)
 
 
 def sign_attestation(user: User, slug: str, attestation_id: str) -> Certificate | None:

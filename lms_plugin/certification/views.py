@@ -31,13 +31,22 @@ from .directory import get_listing, listed_supporters, may_list, remove_listing,
 from .documents import BadgeRejected, certificate_pdf, open_badge, read_badge
 from .entries import zone_from_launch, zone_named
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
-from .models import CONTINUING, PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
+from .models import (
+    CONTINUING,
+    PENDING,
+    PRACTICE,
+    REJECTED,
+    TRAINING,
+    Certificate,
+    LoggedHours,
+)
 from .reminders import reminder_for
 from .rules import describe_requirements
 from .services import (
     CertificationError,
     continuing_domains,
     decide_hours,
+    delete_reflection,
     enrol,
     get_certificate_by_code,
     get_programme,
@@ -52,6 +61,7 @@ from .services import (
     supervisors_of,
     trainees_of,
     training_domains,
+    withdraw_hours,
 )
 
 bp = Blueprint("certification", __name__)
@@ -312,6 +322,7 @@ def resubmit(slug: str, entry_id: int) -> Any:
     form = _log_form(slug)
     if not form.validate_on_submit():
         return _programme_with_errors(slug, form, correcting=entry_id)
+    was_rejected = entry.status == REJECTED
     try:
         resubmit_hours(entry, current_user, hours=form.hours.data, kind=form.kind.data,
                        activity_date=form.activity_date.data, reflection=form.reflection.data,
@@ -321,7 +332,45 @@ def resubmit(slug: str, entry_id: int) -> Any:
         _add_error(form, exc)
         return _programme_with_errors(slug, form, correcting=entry_id)
     db.session.commit()
-    flash("Corrected and sent back to your supervisor.", "success")
+    flash("Corrected and sent back to your supervisor." if was_rejected else
+          "Changed. Your supervisor will see the new details.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+def _own_entry(slug: str, entry_id: int) -> LoggedHours:
+    entry = db.session.get(LoggedHours, entry_id)
+    if entry is None or entry.user_id != current_user.id or entry.programme_slug != slug:
+        abort(404, description="There is no such entry.")
+    return entry
+
+
+@bp.route("/programmes/<slug>/hours/<int:entry_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(slug: str, entry_id: int) -> Any:
+    entry = _own_entry(slug, entry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    try:
+        withdraw_hours(entry, current_user)
+    except CertificationError as exc:
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash("Withdrawn. Your supervisor will no longer see it.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+@bp.route("/programmes/<slug>/hours/<int:entry_id>/reflection/delete", methods=["POST"])
+@login_required
+def remove_reflection(slug: str, entry_id: int) -> Any:
+    entry = _own_entry(slug, entry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    try:
+        delete_reflection(entry, current_user)
+    except CertificationError as exc:
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash("The text of that entry is deleted.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 

@@ -55,7 +55,8 @@ ADMIN_ONLY = {
     "certification.unassign", "certification.waive", "certification.revoke",
 }
 TRAINEE_ONLY = {"certification.pdf", "certification.badge", "quiz.attempt", "quiz.review",
-                "certification.resubmit"}
+                "certification.resubmit", "certification.withdraw",
+                "certification.remove_reflection"}
 
 
 def expected(endpoint: str, role: str) -> set[str]:
@@ -204,8 +205,8 @@ def url_for_rule(rule, values: dict, rejected_id: int) -> str:
     if rule.endpoint in ("training.module", "training.lesson", "training.complete_lesson",
                          "quiz.start_page", "quiz.start"):
         params["slug"] = "listening"
-    if rule.endpoint == "certification.resubmit":
-        params["entry_id"] = rejected_id
+    if rule.endpoint in ("certification.resubmit", "certification.withdraw"):
+        params["entry_id"] = rejected_id  # withdrawing it is refused: the pending one stays
     if rule.endpoint == "certification.verify":
         params["code"] = values["code"]
     url = rule.rule
