@@ -80,3 +80,21 @@ def test_supervisor_home(app, registered, sample_content):
     assert "requirements met" in html and "3 of 3 supervised practice hours approved" in html
     assert SECRET not in html
     assert client.get(f"/supervision/trainees/{trainee_id}").status_code == 404
+
+
+def test_who_lands_on_the_supervision_queue(app, sample_content):
+    from lms_plugin.certification.services import assign_supervisor, lands_on_supervision
+    from lms_plugin.users.models import MENTOR
+    from tests.support import factories
+
+    with app.app_context():
+        trainee = factories.user("Sam Okafor")
+        mentor = factories.user("Jordan Lee", roles="mentor")
+        admin = factories.user("Riley Chen", roles="admin")
+        colleague = factories.user("Alex Morgan", roles="learner")
+        assert lands_on_supervision(mentor, {MENTOR})
+        assert not lands_on_supervision(colleague, {"learner"})
+        assert not lands_on_supervision(trainee, {"learner"})
+        assign_supervisor(trainee, admin, "listener", admin)  # qualified as an admin
+        assert lands_on_supervision(admin, {"admin"})
+        db.session.rollback()
