@@ -42,6 +42,7 @@ def test_hours_form_errors_the_govuk_way(app, registered, sample_content):
     refused = log(client, page, mentor_id, "2.5", "peer-conversation", NAMED)
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
+    assert "<title>Error: " in html
     summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
     assert 'href="#reflection"' in summary and "name or place" in summary
     assert "“Priya”" in summary and "a colleague" in summary
