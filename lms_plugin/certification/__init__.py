@@ -5,25 +5,41 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..users.models import ADMIN, MENTOR
 
 
 def init_app(app: Flask) -> None:
+    from ..training.signals import module_completed
     from . import (
         admin_views,  # noqa: F401 - admin routes on the same blueprint
         models,  # noqa: F401 - registers the tables
     )
+    from .services import reevaluate_after_module
     from .views import bp
 
     app.register_blueprint(bp)
+    # Certification follows evidence: a module completed (a quiz passed) may be the last
+    # requirement. Connecting the same function again is a no-op, so apps may share it.
+    module_completed.connect(reevaluate_after_module)
 
     @app.context_processor
     def certification_nav() -> dict[str, Any]:
         """Links for the header: the directory for everyone signed in, supervision for
         mentors, people for admins."""
         from flask import session
+        from flask_login import current_user
+
+        from .services import count_pending, lands_on_supervision
 
         roles = set(session.get("roles", []))
-        return {"nav_supervisor": bool(roles & {MENTOR, ADMIN}),
+        try:
+            signed_in = current_user.is_authenticated  # may load the person: the database
+            pending = count_pending(current_user) if signed_in else 0
+            supervisor = bool(roles & {ADMIN}) or bool(pending) or (
+                signed_in and lands_on_supervision(current_user, roles))
+        except SQLAlchemyError:  # an error page after a failed transaction
+            pending, supervisor = 0, bool(roles & {ADMIN, MENTOR})
+        return {"nav_supervisor": supervisor, "nav_pending": pending,
                 "nav_admin": ADMIN in roles}

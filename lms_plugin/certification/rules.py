@@ -89,6 +89,11 @@ class Requirement:
                     "needed" if self.have else f"{self.label}: not completed yet")
         if self.unit == "signed":
             return f"{self.label}: {'signed' if self.met else 'not signed yet'}"
+        if self.unit == "supervisors":  # "2 different supervisors", never "1 of 1 ..."
+            who = ("a supervisor" if self.need == 1
+                   else f"{_num(self.need)} different supervisors")
+            text = f"Practice approved by {who}"
+            return text if self.met else f"{text}: {_num(self.have)} so far"
         return f"{_num(self.have)} of {_num(self.need)} {self.label}"
 
 
@@ -143,14 +148,20 @@ def _waived(programme: Programme, evidence: Evidence, requirement_id: str) -> bo
     return allowed and (requirement_id in evidence.waivers or group in evidence.waivers)
 
 
-def training_requirements(programme: Programme, evidence: Evidence, now: datetime
-                          ) -> list[Requirement]:
+def module_label(slug: str, titles: Mapping[str, str] | None = None) -> str:
+    """A module as people know it: its title ("“Listening well” module")."""
+    title = (titles or {}).get(slug) or slug.replace("-", " ").capitalize()
+    return f"“{title}” module"
+
+
+def training_requirements(programme: Programme, evidence: Evidence, now: datetime,
+                          titles: Mapping[str, str] | None = None) -> list[Requirement]:
     reqs = []
     for required in programme.required_modules:
         result = evidence.modules.get(required.module)
         rid = f"module:{required.module}"
         reqs.append(Requirement(
-            rid, f"Module {required.module}", result.score if result else 0.0,
+            rid, module_label(required.module, titles), result.score if result else 0.0,
             required.min_quiz_score, "percent", _waived(programme, evidence, rid)))
     hours = programme.training_hours
     if hours.total:
@@ -190,7 +201,7 @@ def practice_requirements(programme: Programme, evidence: Evidence, now: datetim
     if practice.distinct_supervisors:
         supervisors = {e.supervisor for e in counted if e.supervisor}
         reqs.append(Requirement(
-            "practice:supervisors", "different supervisors approved your practice",
+            "practice:supervisors", "different supervisors",
             float(len(supervisors)), float(practice.distinct_supervisors), "supervisors",
             _waived(programme, evidence, "practice:supervisors")))
     return reqs
@@ -213,8 +224,10 @@ def renewal_requirements(programme: Programme, evidence: Evidence, period_start:
     return reqs
 
 
-def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime) -> Evaluation:
-    requirements = tuple(training_requirements(programme, evidence, now)
+def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime,
+                       titles: Mapping[str, str] | None = None) -> Evaluation:
+    """`titles`: module titles by slug, for the requirements' wording only."""
+    requirements = tuple(training_requirements(programme, evidence, now, titles)
                          + practice_requirements(programme, evidence, now))
     issued = [c for c in evidence.certificates if c.issued_at <= now]
     if issued:
@@ -251,6 +264,40 @@ def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime) 
     else:
         status = ENROLLED
     return Evaluation(status, requirements, deadline=deadline)
+
+
+def _hours(value: float) -> str:
+    return f"{_num(value)} hour{'' if value == 1 else 's'}"
+
+
+def _words(kinds: Sequence[str]) -> str:
+    names = [k.replace("-", " ") for k in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def describe_requirements(programme: Programme, titles: Mapping[str, str] | None = None
+                          ) -> list[str]:
+    """Every requirement in plain words, for someone deciding whether to enrol."""
+    lines = [f"Complete the {module_label(r.module, titles)} and score at least "
+             f"{_num(r.min_quiz_score)}% in its quiz" for r in programme.required_modules]
+    hours = programme.training_hours
+    if hours.total:
+        lines.append(f"{_hours(hours.total)} of structured training")
+    for domain, need in sorted(hours.domains.items()):
+        lines.append(f"including {_hours(need)} of training in {domain.replace('-', ' ')}")
+    practice = programme.practice
+    if practice.supervised_hours:
+        lines.append(f"{_hours(practice.supervised_hours)} of supervised practice "
+                     f"({_words(practice.counts)}), each entry approved by your supervisor")
+    if practice.supervision_hours:
+        lines.append(f"{_hours(practice.supervision_hours)} of supervision with your "
+                     "supervisor")
+    if practice.distinct_supervisors > 1:
+        lines.append(f"Practice approved by {practice.distinct_supervisors} different "
+                     "supervisors")
+    lines += [f"Sign the “{a.title}” statement" for a in programme.attestations]
+    lines.append(f"All within {programme.provisional.deadline_days} days of enrolling")
+    return lines
 
 
 def next_expiry(programme: Programme, evaluation: Evaluation, now: datetime) -> datetime:

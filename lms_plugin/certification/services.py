@@ -42,7 +42,7 @@ from .models import (
     SupervisorAssignment,
     Waiver,
 )
-from .privacy import find_identifiers
+from .privacy import ADVICE, find_identifiers
 from .rules import (
     CertificateRecord,
     Evaluation,
@@ -192,7 +192,8 @@ def get_standing(user: User, slug: str, at: datetime | None = None) -> Standing 
         return None
     programme = get_programme(slug)
     evidence = gather_evidence(user, enrolment)
-    evaluation = evaluate_programme(programme.programme, evidence, at or now())
+    titles = {slug: m.meta.title for slug, m in get_catalog().modules.items()}
+    evaluation = evaluate_programme(programme.programme, evidence, at or now(), titles)
     return Standing(programme, enrolment, evidence, evaluation,
                     get_current_certificate(user, slug))
 
@@ -248,6 +249,27 @@ def issue_certificate_if_due(user: User, slug: str) -> Certificate | None:
     audit("certificate.renew" if previous else "certificate.issue", None, user, certificate,
           programme=slug, expires_at=certificate.expires_at)
     return certificate
+
+
+def reevaluate(user: User) -> list[Certificate]:
+    """After any change of evidence: issue every certificate the rules now say is due, in
+    each programme the person is enrolled in. Never twice: see issue_certificate_if_due."""
+    slugs = db.session.scalars(select(ProgrammeEnrolment.programme_slug).where(
+        ProgrammeEnrolment.user_id == user.id).order_by(ProgrammeEnrolment.id))
+    issued = []
+    for slug in list(slugs):
+        try:
+            certificate = issue_certificate_if_due(user, slug)
+        except CertificationError:  # a programme no longer in the catalogue
+            continue
+        if certificate is not None:
+            issued.append(certificate)
+    return issued
+
+
+def reevaluate_after_module(user: User, **_: Any) -> None:
+    """Receiver of training's `module_completed` signal."""
+    reevaluate(user)
 
 
 def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> None:
@@ -314,6 +336,24 @@ def supervisors_of(trainee: User) -> list[User]:
         SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
         .where(SupervisorAssignment.trainee_id == trainee.id))
     return sorted(dict.fromkeys([*mentors, *assigned]), key=lambda u: u.display_name.lower())
+
+
+def lands_on_supervision(user: User, roles: set[str]) -> bool:
+    """A launch with the Mentor role, or by someone an admin assigned trainees to, starts
+    on the supervision queue."""
+    return MENTOR in roles or db.session.scalar(select(SupervisorAssignment.id).where(
+        SupervisorAssignment.supervisor_id == user.id).limit(1)) is not None
+
+
+def pending_for(supervisor: User) -> list[LoggedHours]:
+    """Entries waiting for this supervisor's decision, oldest first."""
+    return list(db.session.scalars(select(LoggedHours).where(
+        LoggedHours.supervisor_id == supervisor.id, LoggedHours.status == PENDING)
+        .order_by(LoggedHours.created_at, LoggedHours.id)))
+
+
+def count_pending(supervisor: User) -> int:
+    return len(pending_for(supervisor))
 
 
 def trainees_of(supervisor: User) -> list[User]:
@@ -413,8 +453,9 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
         raise CertificationError(problem.message, problem.field)
     if reflection and (found := find_identifiers(reflection)):
         raise CertificationError(
-            "Your reflection seems to contain " + " and ".join(found) + ". Remove anything "
-            "that could identify the person you supported, then save again.", "reflection")
+            "Your reflection seems to contain " + " and ".join(found) + ". Change anything "
+            "that could identify the person you supported, then save again. " + ADVICE,
+            "reflection")
     if supervisor is None or not may_supervise(supervisor, trainee, slug):
         raise CertificationError("Choose one of your supervisors.", "supervisor")
     return datetime.combine(activity_date, time(12), UTC)
@@ -455,7 +496,8 @@ def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: st
         raise CertificationError("This entry has already been decided.")
     reason = reason.strip()
     if not approve and not reason:
-        raise CertificationError("Give the trainee a reason when you reject an entry.")
+        raise CertificationError("Give the trainee a reason when you reject an entry.",
+                                 "reason")
     entry.status = APPROVED if approve else REJECTED
     entry.decided_by_id = supervisor.id
     entry.decided_at = now()
@@ -470,10 +512,13 @@ def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: s
                    activity_date: date, reflection: str | None,
                    category: str | None = None, supervisor: User | None = None,
                    zone: tzinfo | None = None) -> LoggedHours:
-    """Correct a rejected entry and send it back for a decision, checked exactly as a new
-    entry is. The category and supervisor stay as they were unless given."""
-    if entry.user_id != trainee.id or entry.status != REJECTED:
-        raise CertificationError("Only a rejected entry of yours can be corrected.")
+    """Correct a rejected entry and send it back for a decision, or edit one still waiting
+    for it, checked exactly as a new entry is. The category and supervisor stay as they
+    were unless given."""
+    if entry.user_id != trainee.id or entry.status not in (REJECTED, PENDING):
+        raise CertificationError("Only an entry of yours that is waiting or was rejected can "
+                                 "be changed.")
+    was_rejected = entry.status == REJECTED
     category = category or entry.category
     if supervisor is None and entry.supervisor_id is not None:
         supervisor = db.session.get(User, entry.supervisor_id)
@@ -485,10 +530,31 @@ def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: s
     entry.activity_date, entry.supervisor_id = stored_date, supervisor.id
     entry.reflection = (reflection or "").strip()[:1000] or None
     entry.status, entry.decided_at, entry.decided_by_id = PENDING, None, None
-    entry.submissions += 1
+    if was_rejected:
+        entry.submissions += 1
     db.session.flush()
-    audit("hours.resubmit", trainee, trainee, entry)
+    audit("hours.resubmit" if was_rejected else "hours.edit", trainee, trainee, entry)
     return entry
+
+
+def withdraw_hours(entry: LoggedHours, trainee: User) -> None:
+    """A trainee takes back an entry their supervisor has not decided yet."""
+    if entry.user_id != trainee.id or entry.status != PENDING:
+        raise CertificationError("Only an entry of yours that is still waiting can be "
+                                 "withdrawn.")
+    audit("hours.withdraw", trainee, trainee, entry, hours=str(entry.hours), kind=entry.kind)
+    db.session.delete(entry)
+    db.session.flush()
+
+
+def delete_reflection(entry: LoggedHours, trainee: User) -> None:
+    """A trainee deletes the text of a rejected entry (it may hold a detail that should
+    not be kept); the hours themselves stay, to correct or leave."""
+    if entry.user_id != trainee.id or entry.status != REJECTED:
+        raise CertificationError("Only the text of a rejected entry of yours can be deleted.")
+    entry.reflection = None
+    db.session.flush()
+    audit("hours.reflection_delete", trainee, trainee, entry)
 
 
 def sign_attestation(user: User, slug: str, attestation_id: str) -> Certificate | None:

@@ -42,24 +42,37 @@ from .documents import (
 )
 from .entries import zone_from_launch, zone_named
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
-from .models import CONTINUING, PENDING, PRACTICE, TRAINING, Certificate, LoggedHours
+from .models import (
+    CONTINUING,
+    PENDING,
+    PRACTICE,
+    REJECTED,
+    TRAINING,
+    Certificate,
+    LoggedHours,
+)
 from .reminders import reminder_for
+from .rules import describe_requirements
 from .services import (
     CertificationError,
     continuing_domains,
     decide_hours,
+    delete_reflection,
     enrol,
     get_certificate_by_code,
     get_programme,
     get_standing,
     is_qualified_supervisor,
     log_hours,
+    may_supervise,
+    pending_for,
     resubmit_hours,
     revoke_certificate,
     sign_attestation,
     supervisors_of,
     trainees_of,
     training_domains,
+    withdraw_hours,
 )
 
 bp = Blueprint("certification", __name__)
@@ -123,6 +136,9 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
         reminder=reminder_for(current_user, slug) if standing else None,
         listing_form=listing_form, listed=listing is not None,
         correction=correction, kinds=_kind_choices(slug),
+        plain_requirements=None if standing else describe_requirements(
+            get_programme(slug).programme,
+            {m: module.meta.title for m, module in get_catalog().modules.items()}),
     )
 
 
@@ -136,6 +152,7 @@ def enrol_view(slug: str) -> Any:
     except CertificationError as exc:
         abort(404, description=str(exc))
     db.session.commit()
+    flash("You are enrolled. The checklist below shows what is left to do.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -204,6 +221,9 @@ def sign(slug: str, attestation_id: str) -> Any:
     except CertificationError as exc:
         abort(400, description=str(exc))
     db.session.commit()
+    title = next(a.title for a in get_programme(slug).programme.attestations
+                 if a.id == attestation_id)
+    flash(f"Signed: {title}. Thank you.", "success")
     if certificate:
         flash("Congratulations: you are certified.", "success")
     return redirect(url_for("certification.programme", slug=slug))
@@ -215,16 +235,22 @@ def sign(slug: str, attestation_id: str) -> Any:
 @bp.route("/supervision")
 @login_required
 def supervision() -> Any:
+    return _supervision_page(), 200
+
+
+def _supervision_page(failed: tuple[int, DecisionForm] | None = None,
+                      confirm: list[LoggedHours] | None = None) -> str:
+    """The queue. `failed`: the entry whose decision was refused, with its form (errors
+    and choices shown with that entry only); `confirm`: entries chosen for bulk approval."""
     trainees = trainees_of(current_user)
     names = {u.id: u.display_name for u in trainees}
-    pending = list(db.session.scalars(select(LoggedHours).where(
-        LoggedHours.supervisor_id == current_user.id, LoggedHours.status == PENDING)
-        .order_by(LoggedHours.created_at)))
     decided = list(db.session.scalars(select(LoggedHours).where(
         LoggedHours.supervisor_id == current_user.id, LoggedHours.status != PENDING)
         .order_by(LoggedHours.decided_at.desc()).limit(50)))
     return render_template("certification/supervision.html", trainees=trainees, names=names,
-                           pending=pending, decided=decided, form=DecisionForm())
+                           pending=pending_for(current_user), decided=decided,
+                           form=DecisionForm(formdata=None), failed=failed, confirm=confirm,
+                           bulk=EmptyForm())
 
 
 @bp.route("/supervision/hours/<int:entry_id>", methods=["POST"])
@@ -235,19 +261,67 @@ def decide(entry_id: int) -> Any:
         abort(404, description="There is no such entry for you to decide.")
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400, description=form.first_error("Choose approve or reject."))
+        db.session.rollback()
+        return _supervision_page(failed=(entry_id, form)), 422
     try:
         certificate = decide_hours(entry, current_user, form.decision.data == "approve",
                                    form.reason.data or "")
     except CertificationError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("certification.supervision"))
+        db.session.rollback()
+        field = form[exc.field] if exc.field and exc.field in form else form.decision
+        field.errors = [*field.errors, str(exc)]
+        return _supervision_page(failed=(entry_id, form)), 422
     db.session.commit()
     flash("Approved." if form.decision.data == "approve" else "Rejected, with your reason.",
           "success")
     if certificate:
         flash(f"{certificate.holder_name} is now certified.", "success")
     return redirect(url_for("certification.supervision"))
+
+
+@bp.route("/supervision/approve", methods=["POST"])
+@login_required
+def bulk_approve() -> Any:
+    """Approve several entries at once, after one confirmation step: the first post shows
+    what was chosen; the second (confirm=yes) approves them."""
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    wanted = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
+    chosen = [e for e in pending_for(current_user) if e.id in wanted]
+    if not chosen:
+        flash("Choose at least one entry to approve.", "error")
+        return _supervision_page(), 422
+    if request.form.get("confirm") != "yes":
+        return _supervision_page(confirm=chosen), 200
+    certified = []
+    for entry in chosen:
+        try:
+            certificate = decide_hours(entry, current_user, True, "")
+        except CertificationError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return _supervision_page(), 422
+        if certificate:
+            certified.append(certificate.holder_name)
+    db.session.commit()
+    flash(f"Approved {len(chosen)} {'entry' if len(chosen) == 1 else 'entries'}.", "success")
+    for name in certified:
+        flash(f"{name} is now certified.", "success")
+    return redirect(url_for("certification.supervision"))
+
+
+@bp.route("/supervision/trainees/<int:user_id>")
+@login_required
+def trainee_progress(user_id: int) -> Any:
+    """Where a trainee stands, for their supervisor: requirements as numbers, nothing of
+    their reflections beyond the entries the supervisor decides."""
+    trainee = db.session.get(User, user_id)
+    if trainee is None or not may_supervise(current_user, trainee):
+        abort(404, description="There is no such trainee of yours.")
+    standings = [s for slug in get_catalog().programmes
+                 if (s := get_standing(trainee, slug)) is not None]
+    return render_template("certification/trainee_progress.html", trainee=trainee,
+                           standings=standings)
 
 
 @bp.route("/programmes/<slug>/hours/<int:entry_id>/resubmit", methods=["POST"])
@@ -259,6 +333,7 @@ def resubmit(slug: str, entry_id: int) -> Any:
     form = _log_form(slug)
     if not form.validate_on_submit():
         return _programme_with_errors(slug, form, correcting=entry_id)
+    was_rejected = entry.status == REJECTED
     try:
         resubmit_hours(entry, current_user, hours=form.hours.data, kind=form.kind.data,
                        activity_date=form.activity_date.data, reflection=form.reflection.data,
@@ -268,7 +343,45 @@ def resubmit(slug: str, entry_id: int) -> Any:
         _add_error(form, exc)
         return _programme_with_errors(slug, form, correcting=entry_id)
     db.session.commit()
-    flash("Corrected and sent back to your supervisor.", "success")
+    flash("Corrected and sent back to your supervisor." if was_rejected else
+          "Changed. Your supervisor will see the new details.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+def _own_entry(slug: str, entry_id: int) -> LoggedHours:
+    entry = db.session.get(LoggedHours, entry_id)
+    if entry is None or entry.user_id != current_user.id or entry.programme_slug != slug:
+        abort(404, description="There is no such entry.")
+    return entry
+
+
+@bp.route("/programmes/<slug>/hours/<int:entry_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(slug: str, entry_id: int) -> Any:
+    entry = _own_entry(slug, entry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    try:
+        withdraw_hours(entry, current_user)
+    except CertificationError as exc:
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash("Withdrawn. Your supervisor will no longer see it.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+@bp.route("/programmes/<slug>/hours/<int:entry_id>/reflection/delete", methods=["POST"])
+@login_required
+def remove_reflection(slug: str, entry_id: int) -> Any:
+    entry = _own_entry(slug, entry_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    try:
+        delete_reflection(entry, current_user)
+    except CertificationError as exc:
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash("The text of that entry is deleted.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 

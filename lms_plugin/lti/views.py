@@ -149,6 +149,10 @@ def launch() -> Any:
         if custom.get("open") == "quiz":
             return redirect(url_for("quiz.start_page", slug=module))
         return redirect(url_for("training.module", slug=module))
+    from ..certification.services import lands_on_supervision
+
+    if lands_on_supervision(identity.user, identity.roles):  # a supervisor's home
+        return redirect(url_for("certification.supervision"))
     return redirect(url_for("training.overview"))
 
 

@@ -15,6 +15,7 @@ from ..quiz.models import QuizAttempt
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from .rules import ModuleStatus, module_status
+from .signals import module_completed
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ def complete_module_if_due(user: User, module: Module) -> ModuleCompletion | Non
     from .certificate import issue_training_certificate_if_due
 
     issue_training_certificate_if_due(user)
+    module_completed.send(user, module_slug=module.slug)
     if quiz_slug and progress.best_score is not None:
         from ..lti.ags import enqueue_score
 

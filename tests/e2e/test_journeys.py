@@ -153,8 +153,10 @@ def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
 def open_tool(context, base: str, persona: str, course: str = "peer-support"):
     page = context.new_page()
     page.goto(f"{base}/demo/course/{course}?persona={persona}")
+    # A supervisor's launch lands on their queue; everyone else's on their programme.
+    heading = "Supervision" if persona == "supervisor" else "Your peer support programme"
     page.frame_locator("iframe.lti-frame").get_by_role(
-        "heading", name="Your peer support programme").wait_for(timeout=15000)
+        "heading", name=heading, exact=persona == "supervisor").wait_for(timeout=15000)
     tool = next(f for f in page.frames if f.url.startswith(base + "/") and
                 "/demo" not in f.url)
     return page, tool
@@ -387,3 +389,168 @@ def test_learner_journey_when_the_browser_keeps_no_tool_cookie_at_login(
             text = frame.locator("main").inner_text().lower()
             assert "your peer support programme" not in text and "cookie" in text
             screenshot(page, "journey-no-cookie-no-storage")
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
+    """Issue 12 as its people live it, at desktop and phone widths, every page (error
+    states included) axe-clean: the programme explained before enrolling; a reflection
+    naming someone refused the GOV.UK way (summary focused, error at the field, text
+    kept); a waiting entry withdrawn; the supervisor lands on the queue with a count,
+    a reject without reason explained at the field, a correction, bulk approval with one
+    confirmation, the trainee's progress as numbers; and the last requirement, a quiz
+    pass, issuing the certificate at once (the blocker)."""
+    from playwright.sync_api import expect
+    from sqlalchemy import select
+
+    from lms_plugin.content.services import get_catalog
+    from lms_plugin.training.services import mark_lesson_complete
+    from lms_plugin.users.models import User
+    from tests.e2e.test_accessibility import serious
+    from tests.support import factories
+
+    base, demo_app = demo
+    slug = "peer-supporter"
+    size = {"width": width, "height": 900}
+    found: dict[str, list[str]] = {}
+
+    def axe(page, name: str) -> None:
+        found[f"{name} ({page.url})"] = serious(page)
+        screenshot(page, f"journey12-{name}-{width}")
+
+    def fits(page) -> None:  # no sideways scrolling; any element too wide is named
+        wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => !e.closest('.visually-hidden, table.stack thead'))
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)""")
+        assert wide == [], (page.url, wide)
+        assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth + 1")
+
+    with chromium() as browser:
+        trainee_ctx = browser.new_context(viewport=size)
+        supervisor_ctx = browser.new_context(viewport=size)
+        boss_lms, _ = open_tool(supervisor_ctx, base, "supervisor")  # lands on the queue
+        _, _ = open_tool(trainee_ctx, base, "trainee")
+        with demo_app.app_context():
+            sam = db.session.scalars(select(User).where(User.sub == "demo-trainee-1")).one()
+            sam_id = sam.id
+            for module in ("awareness", "skills"):
+                factories.completed(sam, module, 90)
+            boundaries = get_catalog().modules["boundaries"]
+            for lesson in boundaries.lessons:  # read; only its quiz is left
+                mark_lesson_complete(sam, boundaries, lesson)
+            db.session.commit()
+
+        me = trainee_ctx.new_page()
+        me.goto(f"{base}/programmes/{slug}")
+        expect(me.get_by_role("heading", name="What the programme asks of you")).to_be_visible()
+        assert "Sign the “Code of conduct” statement" in me.locator("main").inner_text()
+        axe(me, "programme-before-enrolling")
+        with me.expect_navigation():
+            me.get_by_role("button", name="Enrol as a trainee peer supporter").click()
+        me.get_by_text("You are enrolled.").wait_for()
+        text = me.locator("main").inner_text()
+        assert "module: not completed yet" in text and "Module boundaries" not in text
+
+        today = me.evaluate("() => new Date().toLocaleDateString('en-CA')")
+
+        def log_hours(kind: str, hours: str, reflection: str) -> None:
+            me.locator("select[name=category]").first.select_option("practice")
+            me.locator("select[name=kind]").first.select_option(kind)
+            me.locator("input[name=hours]").first.fill(hours)
+            me.locator("input[name=activity_date]").first.fill(today)
+            me.locator("textarea[name=reflection]").first.fill(reflection)
+            with me.expect_navigation():
+                me.get_by_role("button", name="Log these hours").click()
+
+        named = "Met Priya at the Leeds depot; I listened and we agreed a next step."
+        log_hours("peer-conversation", "20", named)
+        me.wait_for_function(
+            "() => document.activeElement && document.activeElement.id === 'error-summary'")
+        summary = me.locator("#error-summary").inner_text()
+        assert "name or place" in summary and "a colleague" in summary
+        assert "name or place" in me.locator(".field.has-error").first.inner_text()
+        assert me.locator("textarea[name=reflection]").first.input_value() == named
+        axe(me, "hours-refused")
+        me.locator("#error-summary a").first.click()
+        assert me.evaluate("() => document.activeElement.id") == "reflection"
+        log_hours("peer-conversation", "20", "Listened, reflected back, agreed a next step.")
+        log_hours("supervision", "4", "")
+        log_hours("check-in", "1", "")
+        me.get_by_text("Logged. Your supervisor will see it").wait_for()
+        with me.expect_navigation():
+            me.get_by_role("button", name="Withdraw the entry: check in,").click()
+        me.get_by_text("Withdrawn.").wait_for()
+
+        boss = supervisor_ctx.new_page()
+        boss.goto(f"{base}/supervision")
+        expect(boss.get_by_role("link", name="Supervision (2 waiting)")).to_be_visible()
+        entry = boss.locator("section.entry", has_text="20 hours of peer conversation")
+        entry.get_by_label("Reject", exact=True).check()
+        with boss.expect_navigation():
+            entry.get_by_role("button", name="Record decision").click()
+        entry = boss.locator("section.entry", has_text="20 hours of peer conversation")
+        assert "Give the trainee a reason" in entry.locator(".has-error").inner_text()
+        assert entry.get_by_label("Reject", exact=True).is_checked()
+        assert boss.locator(".flash-success").count() == 0
+        axe(boss, "reject-without-reason")
+        entry.get_by_label("Reason (required when you reject)").fill(
+            "Please say which skills you used, not what was said.")
+        with boss.expect_navigation():
+            entry.get_by_role("button", name="Record decision").click()
+
+        me.goto(f"{base}/programmes/{slug}")
+        assert "Rejected: Please say which skills" in me.locator("main").inner_text()
+        fits(me)
+        axe(me, "entries-with-a-rejection")
+        with me.expect_navigation():
+            me.get_by_role("button", name="Delete the text").click()
+        me.get_by_text("The text of that entry is deleted.").wait_for()
+        me.get_by_text("Correct and resubmit").click()
+        me.locator("details[open] textarea[name=reflection]").fill(
+            "Used open questions and a summary; agreed a next step.")
+        with me.expect_navigation():
+            me.get_by_role("button", name="Resubmit for approval").click()
+        text = me.locator("main").inner_text()
+        assert "Corrected, waiting for your supervisor" in text
+        assert "Please say which skills" not in text
+        for _ in range(3):
+            with me.expect_navigation():
+                me.get_by_role("button", name="I agree and sign").first.click()
+            assert "Signed: " in me.locator(".flash").first.inner_text()
+
+        boss.goto(f"{base}/supervision")
+        for box in boss.get_by_label("Select for approval with others").all():
+            box.check()
+        with boss.expect_navigation():
+            boss.get_by_role("button", name="Approve the selected entries").click()
+        expect(boss.get_by_role("heading", name="Approve 2 entries?")).to_be_visible()
+        axe(boss, "bulk-confirmation")
+        with boss.expect_navigation():
+            boss.get_by_role("button", name="Yes, approve them all").click()
+        boss.get_by_text("Approved 2 entries.").wait_for()
+        fits(boss)
+        axe(boss, "queue-done")
+        boss.goto(f"{base}/supervision/trainees/{sam_id}")
+        text = boss.locator("main").inner_text()
+        assert "requirements met" in text and "20 of 20 supervised practice hours" in text
+        assert "agreed a next step" not in text  # never their reflections here
+        axe(boss, "trainee-progress")
+
+        # The blocker: everything else is done; passing the last quiz certifies at once.
+        me.goto(f"{base}/programmes/{slug}")
+        assert me.get_by_role("heading", name="Your certificate").count() == 0
+        me.goto(f"{base}/quiz/boundaries")
+        me.get_by_role("button", name="Start the quiz").click()
+        me.wait_for_url("**/quiz/attempts/*")
+        answer(me, right=True, key=correct_answers("boundaries"))
+        me.get_by_role("button", name="Submit answers").click()
+        me.wait_for_url("**/review")
+        assert "You passed" in me.locator("main").inner_text()
+        me.goto(f"{base}/programmes/{slug}")
+        expect(me.get_by_role("heading", name="Your certificate")).to_be_visible()
+        assert "Ready to certify" not in me.locator("main").inner_text()
+        fits(me)
+        axe(me, "certified")
+        boss_lms.close()
+    assert not any(found.values()), found

@@ -58,7 +58,8 @@ ADMIN_ONLY = {
 }
 TRAINEE_ONLY = {"certification.pdf", "certification.badge", "certification.badge_png",
                 "quiz.attempt", "quiz.review", "quiz.summary", "quiz.submit",
-                "certification.resubmit"}
+                "certification.resubmit", "certification.withdraw",
+                "certification.remove_reflection"}
 
 
 def expected(endpoint: str, role: str) -> set[str]:
@@ -88,6 +89,11 @@ def expected(endpoint: str, role: str) -> set[str]:
         return {"ok", "bad"} if role == "trainee" else {"no"}
     if endpoint == "certification.decide":  # only this trainee's supervisor decides
         return {"ok", "bad"} if role == "supervisor_this" else {"no"}
+    if endpoint == "certification.bulk_approve":  # one's own queue only; none chosen: 422
+        return {"bad"}
+    if endpoint == "certification.trainee_progress":  # their supervisors (this one as
+        # their mentor, the other as assigned by an admin), or an admin
+        return {"ok"} if role in ("supervisor_this", "supervisor_other", "admin") else {"no"}
     raise AssertionError(f"no authorization decision for {endpoint}: add it to this test")
 
 
@@ -202,8 +208,8 @@ def url_for_rule(rule, values: dict, rejected_id: int) -> str:
     if rule.endpoint in ("training.module", "training.lesson", "training.complete_lesson",
                          "training.module_completed", "quiz.start_page", "quiz.start"):
         params["slug"] = "listening"
-    if rule.endpoint == "certification.resubmit":
-        params["entry_id"] = rejected_id
+    if rule.endpoint in ("certification.resubmit", "certification.withdraw"):
+        params["entry_id"] = rejected_id  # withdrawing it is refused: the pending one stays
     if rule.endpoint == "certification.verify":
         params["code"] = values["code"]
     url = rule.rule

@@ -86,7 +86,7 @@ def test_module_score_below_minimum_is_not_met():
     assert result.status == ENROLLED
     [unmet] = result.unmet
     assert unmet.id == "module:skills"
-    assert unmet.text == "Module skills: best quiz score 75% of 80% needed"
+    assert unmet.text == "“Skills” module: best quiz score 75% of 80% needed"
 
 
 def test_every_requirement_met_is_ready():
@@ -115,11 +115,21 @@ def test_distinct_supervisors():
                               waivers=frozenset({"training"}))
     result = evaluate_programme(SCHEME, scheme_evidence, at(30))
     assert [r.text for r in result.unmet] == [
-        "1 of 2 different supervisors approved your practice"]
+        "Practice approved by 2 different supervisors: 1 so far"]
     two = replace(scheme_evidence, practice=(practice(250, supervisor="a"),
                                              practice(250, supervisor="b"),
                                              practice(25, "supervision")))
-    assert evaluate_programme(SCHEME, two, at(30)).status == READY
+    done = evaluate_programme(SCHEME, two, at(30))
+    assert done.status == READY
+    assert "Practice approved by 2 different supervisors" in [r.text for r in done.requirements]
+
+
+def test_modules_are_named_by_their_titles():
+    result = evaluate_programme(PEER, complete(modules={}), at(20),
+                                {"skills": "Skills for listening"})
+    texts = [r.text for r in result.unmet]
+    assert any(t.startswith("“Skills for listening” module") for t in texts)
+    assert not any(t.startswith("Module ") for t in texts)
 
 
 def test_training_hours_by_domain_for_the_external_scheme():
@@ -289,3 +299,14 @@ def test_time_passing_alone_never_certifies(evidence, day, later):
     if first.status != READY:
         assert second.status != READY
     assert not second.eligible_to_renew  # no certificate: nothing to renew
+
+
+def test_requirements_in_plain_words_before_enrolment():
+    from lms_plugin.certification.rules import describe_requirements
+
+    lines = describe_requirements(SCHEME, {})
+    assert any("different supervisors" in line for line in lines)
+    assert lines[-1].startswith("All within ")
+    assert not any(" of 0 " in line or line.startswith("Module ") for line in lines)
+    listener = describe_requirements(PEER, {"skills": "Skills for listening"})
+    assert any("“Skills for listening” module" in line for line in listener)
