@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +29,15 @@ def _pg_url(base: str, schema: str) -> str:
     return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def fresh_database(tmp: Path, name: str) -> Iterator[str]:
+    """A database of its own with no tables: a SQLite file, or (TEST_DATABASE_URL) a fresh
+    PostgreSQL schema, dropped afterwards: runs and tests never see each other's rows."""
     pg = os.environ.get("TEST_DATABASE_URL")
     if not pg:
-        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        yield "sqlite:///" + str(tmp / f"{name}.db")
         return
-    # A fresh schema per run: runs never see each other's rows.
-    schema = "lp_test_" + uuid.uuid4().hex[:10]
+    schema = f"lp_{name}_" + uuid.uuid4().hex[:10]
     admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -45,26 +47,19 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("db"), "test") as url:
+        yield url
 
 
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[str]:
-    """A database of its own with no tables: a SQLite file, or a fresh PostgreSQL schema
-    when TEST_DATABASE_URL is set."""
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if not pg:
-        yield "sqlite:///" + str(tmp_path / "fresh.db")
-        return
-    schema = "lp_fresh_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _pg_url(pg, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    """A database of its own with no tables (see fresh_database)."""
+    with fresh_database(tmp_path, "fresh") as url:
+        yield url
 
 
 def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
@@ -175,3 +170,17 @@ def shipped_content(app: Flask) -> Path:
     root = Path(__file__).parents[1]
     sync(app, root)
     return root
+
+
+@pytest.fixture
+def second_platform(app: Flask, tmp_path: Path) -> Iterator[TestPlatform]:
+    """A second organisation's LMS (its own issuer and keys), registered with the same
+    tool: every security test has one."""
+    from lms_plugin.lti.registration import save_platform
+
+    other = TestPlatform(tmp_path / "second-platform")
+    with app.app_context():
+        save_platform(**other.registration_kwargs())
+        db.session.commit()
+    yield other
+    other.stop()

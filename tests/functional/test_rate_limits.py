@@ -7,16 +7,12 @@ same sub are not affected."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
-
-import pytest
-from flask import Flask
 
 from lms_plugin.extensions import db
 from lms_plugin.lti.registration import save_platform
 from tests.functional.test_bad_launch import NOTHING, stored
 from tests.support.browser import signed_launch
-from tests.support.platform import TestPlatform, stranger_key
+from tests.support.platform import stranger_key
 
 OFFICE = "203.0.113.10"
 ELSEWHERE = "198.51.100.7"
@@ -33,17 +29,6 @@ def forged_launch(client, address: str = OFFICE, **headers: str):
     """A launch post with a fresh state each time and no usable token."""
     return client.post("/lti/launch", data={"id_token": "x.y.z", "state": uuid.uuid4().hex},
                        environ_base={"REMOTE_ADDR": address}, headers=headers)
-
-
-@pytest.fixture
-def second_platform(app: Flask, tmp_path: Path):
-    """A second organisation's LMS, registered with the same tool."""
-    other = TestPlatform(tmp_path / "second")
-    with app.app_context():
-        save_platform(**other.registration_kwargs())
-        db.session.commit()
-    yield other
-    other.stop()
 
 
 def test_logins_with_any_login_hint_share_their_address_s_limit(app, client, registered):

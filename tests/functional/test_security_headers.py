@@ -4,16 +4,12 @@ https, nosniff and a referrer policy everywhere."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from flask import Flask
 
 from lms_plugin.extensions import db
 from lms_plugin.lti.models import Platform
-from lms_plugin.lti.registration import save_platform
 from tests.support.browser import signed_launch
-from tests.support.platform import CLAIM, TestPlatform
+from tests.support.platform import CLAIM
 
 SCHOOL_A = "https://school-a.instructure.example"
 SCHOOL_B = "https://learn.school-b.example"
@@ -31,17 +27,6 @@ def ancestors(response) -> list[str]:
 def presentation(origin: str) -> dict[str, dict[str, str]]:
     return {CLAIM + "launch_presentation": {
         "document_target": "iframe", "return_url": origin + "/courses/7/external_tools/1"}}
-
-
-@pytest.fixture
-def second_platform(app: Flask, tmp_path: Path):
-    """A second organisation's LMS, registered with the same tool."""
-    other = TestPlatform(tmp_path / "second")
-    with app.app_context():
-        save_platform(**other.registration_kwargs())
-        db.session.commit()
-    yield other
-    other.stop()
 
 
 @pytest.mark.parametrize("path", ["/help", "/privacy", "/admin/login", "/verify/NOSUCHCODE",

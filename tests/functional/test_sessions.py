@@ -5,14 +5,10 @@ organisation sees none of the first one's people."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from flask import Flask
 from sqlalchemy import delete, select
 
 from lms_plugin.extensions import db
-from lms_plugin.lti.registration import save_platform
 from lms_plugin.users.models import LocalCredential, User
 from tests.support.browser import parse_form, signed_launch
 from tests.support.factories import organisation_of
@@ -96,21 +92,11 @@ def test_a_local_admin_whose_account_is_removed_loses_access(app, runner, client
     assert client.get("/admin/reports").status_code == 401
 
 
-@pytest.fixture
-def second_organisation(app: Flask, tmp_path: Path):
-    other = TestPlatform(tmp_path / "second-org")
-    with app.app_context():
-        save_platform(**other.registration_kwargs())
-        db.session.commit()
-    yield other
-    other.stop()
-
-
 def test_an_admin_of_another_organisation_sees_none_of_its_people(app, registered,
-                                                                 second_organisation):
+                                                                 second_platform):
     launch_as(app, registered, "learner-a", LEARNER, name="Amani Firstorg")
     admin_a = launch_as(app, registered, "admin-a", ADMIN, name="Ada Firstorg")
-    admin_b = launch_as(app, second_organisation, "admin-b", ADMIN, name="Bo Secondorg")
+    admin_b = launch_as(app, second_platform, "admin-b", ADMIN, name="Bo Secondorg")
     assert "Amani Firstorg" in admin_a.get("/admin/reports/people.csv").get_data(as_text=True)
     for path in ("/admin/reports/people.csv", "/admin/reports", "/admin/reports/audit",
                  "/peer-supporters"):
@@ -128,9 +114,9 @@ def sign_in_locally(client, email: str) -> object:
 
 
 def test_an_operator_chooses_the_organisation_to_act_in(app, runner, registered,
-                                                        second_organisation):
+                                                        second_platform):
     launch_as(app, registered, "learner-a", LEARNER, name="Amani Firstorg")
-    launch_as(app, second_organisation, "learner-b", LEARNER, name="Bea Secondorg")
+    launch_as(app, second_platform, "learner-b", LEARNER, name="Bea Secondorg")
     assert runner.invoke(args=["admin", "create", "--operator", "--email", "op@example.org"],
                          input="correct horse battery staple\n" * 2).exit_code == 0
     with app.app_context():
@@ -145,7 +131,7 @@ def test_an_operator_chooses_the_organisation_to_act_in(app, runner, registered,
     page = operator.get("/admin/organisation").get_data(as_text=True)
     form = parse_form(page)
     with app.app_context():
-        second = organisation_of(second_organisation.issuer)
+        second = organisation_of(second_platform.issuer)
     chose = operator.post("/admin/organisation", data={
         "csrf_token": form.fields["csrf_token"], "organisation": str(second)})
     assert chose.status_code == 302

@@ -19,7 +19,6 @@ from lms_plugin.reporting.queries import PROGRESS
 from lms_plugin.reporting.suppression import TOTAL, SuppressedTable
 from lms_plugin.training.services import note_module_completed
 from lms_plugin.users.models import Course
-from tests.functional.test_security_headers import second_platform  # noqa: F401 - fixture
 from tests.support import factories
 from tests.support.browser import ClientBrowser
 from tests.unit.reporting.test_family import K, World, attack

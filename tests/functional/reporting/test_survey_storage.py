@@ -16,8 +16,7 @@ import sqlalchemy as sa
 
 from lms_plugin.extensions import db
 from lms_plugin.reporting.survey import record_answers
-from tests.conftest import _pg_url, make_app
-from tests.functional.test_security_headers import second_platform  # noqa: F401 - fixture
+from tests.conftest import make_app
 from tests.support import factories
 
 K = 5  # LMS_PLUGIN_MIN_GROUP_SIZE in the tests
@@ -178,29 +177,10 @@ def test_answering_again_or_skipping_adds_nothing(app, registered, sample_conten
 # --- the migration ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def fresh_database(tmp_path):
-    """An empty database of the kind the tests run on."""
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if not pg:
-        yield "sqlite:///" + str(tmp_path / "fresh.db")
-        return
-    schema = "lp_mig_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _pg_url(pg, schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-def test_the_migration_counts_every_stored_answer(fresh_database, tmp_path):
+def test_the_migration_counts_every_stored_answer(empty_database, tmp_path):
     from flask_migrate import downgrade, upgrade
 
-    app = make_app(fresh_database, tmp_path)
+    app = make_app(empty_database, tmp_path)
     issuer = "https://lms.example.org"
     with app.app_context():
         upgrade(revision="5b1d0e7c2a10")
