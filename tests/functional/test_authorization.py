@@ -218,40 +218,34 @@ def url_for_rule(rule, values: dict, rejected_id: int) -> str:
     return url
 
 
+def check_rule(app, world, rule, role: str, allowed: set[str], who: str) -> str | None:
+    """Open the rule's URL as `role`; a message if the outcome is not one allowed."""
+    client = client_for(app, world, role)
+    url = url_for_rule(rule, world[1], world[2])
+    method = "GET" if "GET" in rule.methods else "POST"
+    data = {"csrf_token": csrf_token(app)} if method == "POST" else None
+    response = client.open(url, method=method, data=data)
+    if outcome(response.status_code) in allowed:
+        return None
+    return f"{method} {url} as {who}: {response.status_code}, expected {sorted(allowed)}"
+
+
 def test_every_endpoint_against_every_role(app, world):
-    failures = []
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
     assert len(rules) > 40
-    for rule in rules:
-        for role in ROLES:
-            allowed = expected(rule.endpoint, role)
-            client = client_for(app, world, role)
-            url = url_for_rule(rule, world[1], world[2])
-            method = "GET" if "GET" in rule.methods else "POST"
-            data = {"csrf_token": csrf_token(app)} if method == "POST" else None
-            response = client.open(url, method=method, data=data)
-            got = outcome(response.status_code)
-            if got not in allowed:
-                failures.append(f"{method} {url} as {role}: {response.status_code}, "
-                                f"expected {sorted(allowed)}")
+    failures = [failure for rule in rules for role in ROLES
+                if (failure := check_rule(app, world, rule, role,
+                                          expected(rule.endpoint, role), role))]
     assert not failures, "\n".join(failures)
 
 
 def test_every_endpoint_against_every_role_of_another_organisation(app, world):
-    failures = []
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
-    for rule in rules:
-        for role in OTHER_ORG_ROLES:
-            allowed = expected_from_other_org(rule.endpoint, set(rule.arguments), role)
-            client = client_for(app, world, f"other_org_{role}")
-            url = url_for_rule(rule, world[1], world[2])
-            method = "GET" if "GET" in rule.methods else "POST"
-            data = {"csrf_token": csrf_token(app)} if method == "POST" else None
-            response = client.open(url, method=method, data=data)
-            got = outcome(response.status_code)
-            if got not in allowed:
-                failures.append(f"{method} {url} as {role} of another organisation: "
-                                f"{response.status_code}, expected {sorted(allowed)}")
+    failures = [failure for rule in rules for role in OTHER_ORG_ROLES
+                if (failure := check_rule(
+                    app, world, rule, f"other_org_{role}",
+                    expected_from_other_org(rule.endpoint, set(rule.arguments), role),
+                    f"{role} of another organisation"))]
     assert not failures, "\n".join(failures)
 
 
