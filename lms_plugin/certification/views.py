@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -355,34 +356,34 @@ def _own_entry(slug: str, entry_id: int) -> LoggedHours:
     return entry
 
 
-@bp.route("/programmes/<slug>/hours/<int:entry_id>/withdraw", methods=["POST"])
-@login_required
-def withdraw(slug: str, entry_id: int) -> Any:
+def _change_own_entry(slug: str, entry_id: int, change: Callable[[LoggedHours, User], Any],
+                      done: str) -> Any:
+    """A trainee's one-button change to their own entry: checked form, the service's
+    refusal as a 409, one commit, back to the programme page."""
     entry = _own_entry(slug, entry_id)
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form has expired; reload the page and try again.")
     try:
-        withdraw_hours(entry, current_user)
+        change(entry, current_user)
     except CertificationError as exc:
         abort(409, description=str(exc))
     db.session.commit()
-    flash("Withdrawn. Your supervisor will no longer see it.", "success")
+    flash(done, "success")
     return redirect(url_for("certification.programme", slug=slug))
+
+
+@bp.route("/programmes/<slug>/hours/<int:entry_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(slug: str, entry_id: int) -> Any:
+    return _change_own_entry(slug, entry_id, withdraw_hours,
+                             "Withdrawn. Your supervisor will no longer see it.")
 
 
 @bp.route("/programmes/<slug>/hours/<int:entry_id>/reflection/delete", methods=["POST"])
 @login_required
 def remove_reflection(slug: str, entry_id: int) -> Any:
-    entry = _own_entry(slug, entry_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
-    try:
-        delete_reflection(entry, current_user)
-    except CertificationError as exc:
-        abort(409, description=str(exc))
-    db.session.commit()
-    flash("The text of that entry is deleted.", "success")
-    return redirect(url_for("certification.programme", slug=slug))
+    return _change_own_entry(slug, entry_id, delete_reflection,
+                             "The text of that entry is deleted.")
 
 
 # --- find a peer supporter ------------------------------------------------------------------
