@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import inputs, resilience
+from . import dates, inputs, resilience
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .resources import shipped_root
 
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                      app.config["LMS_PLUGIN_DB_APPLICATION_NAME"]),
     )
     os.makedirs(app.instance_path, exist_ok=True)
+    dates.init_app(app)
     inputs.init_app(app)  # before any blueprint: the bounded <int:...> converter
 
     db.init_app(app)

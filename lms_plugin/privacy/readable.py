@@ -10,6 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from ..dates import day, moment_text
+
 # Bookkeeping that means nothing to a person (still in the JSON download).
 INTERNAL = frozenset({
     "id", "organisation_id", "course_id", "platform_id", "session_version", "layout_json",
@@ -91,9 +93,9 @@ def show(value: Any, names: Mapping[str, str] | None = None, column: str = "") -
     if isinstance(value, datetime):
         if value.year >= NO_EXPIRY_YEAR:
             return "Does not expire"
-        return value.strftime("%d %B %Y, %H:%M") + (" UTC" if value.tzinfo else "")
+        return moment_text(value)
     if isinstance(value, date):
-        return value.strftime("%d %B %Y")
+        return day(value)
     if isinstance(value, Decimal | float):
         return f"{float(value):g}"
     if isinstance(value, Mapping | list):
