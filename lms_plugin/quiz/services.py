@@ -174,6 +174,7 @@ class Submission:
     attempt: QuizAttempt
     result: AttemptResult
     first: bool  # False: this attempt had already been submitted (a double submit)
+    completed_module: str | None = None  # the module this submission just completed
 
 
 def submit_attempt(user: User, attempt: QuizAttempt,
@@ -209,9 +210,8 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     progress, _grading = score_progress(ever_passed, after.attempts_left)
     enqueue_score(user, quiz.id, label, best if best is not None else result.score, now,
                   activity_progress=progress)
-    if module is not None:
-        complete_module_if_due(user, module)
-    return Submission(attempt, result, True)
+    completed = module is not None and complete_module_if_due(user, module) is not None
+    return Submission(attempt, result, True, quiz.module if completed else None)
 
 
 def _aware(value: datetime) -> datetime:

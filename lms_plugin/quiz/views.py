@@ -79,8 +79,15 @@ def start(slug: str) -> Any:
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
 
 
-def _finished(attempt: QuizAttempt, expired: bool = False) -> Any:
+def _finished(attempt: QuizAttempt, submission: Submission | None,
+              expired: bool = False) -> Any:
+    """After a submit: the module's completion page when this try completed the module
+    (it links back to the answers), else the review of the try."""
     db.session.commit()
+    _count(submission)
+    if submission is not None and submission.completed_module:
+        return redirect(url_for("training.module_completed", slug=submission.completed_module,
+                                attempt=attempt.id))
     extra: dict[str, Any] = {"time_up": "1"} if expired else {}
     return redirect(url_for("quiz.review", attempt_id=attempt.id, **extra))
 
@@ -97,14 +104,12 @@ def attempt(attempt_id: int) -> Any:
     total = len(attempt.layout)
     if request.method == "POST":
         if not may_still_answer(attempt):  # too late even with the grace: not accepted
-            _count(finish_if_over(current_user, attempt))
-            return _finished(attempt, expired=True)
+            return _finished(attempt, finish_if_over(current_user, attempt), expired=True)
         current = clamp_page(request.form.get("page"), total)
         page_id = attempt.layout[current - 1]["id"] if total else None
         save_page(attempt, quiz, request.form, page_id)
         if (submission := finish_if_over(current_user, attempt)) is not None:
-            _count(submission)
-            return _finished(attempt, expired=True)
+            return _finished(attempt, submission, expired=True)
         db.session.commit()
         action = "goto" if request.form.get("goto") else request.form.get("action", "save")
         target = next_page(action, current, total, request.form.get("goto"))
@@ -115,8 +120,7 @@ def attempt(attempt_id: int) -> Any:
         extra: dict[str, Any] = {"saved": "1"} if action == "save" else {}
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id, q=target, **extra))
     if (submission := finish_if_over(current_user, attempt)) is not None:
-        _count(submission)
-        return _finished(attempt, expired=True)
+        return _finished(attempt, submission, expired=True)
     current = clamp_page(request.args.get("q"), total)
     items = _items(attempt, quiz)
     states = page_states(attempt.layout, attempt.answers, attempt.flagged)
@@ -135,8 +139,7 @@ def summary(attempt_id: int) -> Any:
     if attempt.is_submitted:
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     if (submission := finish_if_over(current_user, attempt)) is not None:
-        _count(submission)
-        return _finished(attempt, expired=True)
+        return _finished(attempt, submission, expired=True)
     return _summary_page(attempt, error=False)
 
 
@@ -159,14 +162,12 @@ def submit(attempt_id: int) -> Any:
     if attempt.is_submitted:
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     if (submission := finish_if_over(current_user, attempt)) is not None:
-        _count(submission)
-        return _finished(attempt, expired=True)
+        return _finished(attempt, submission, expired=True)
     blank = unanswered(page_states(attempt.layout, attempt.answers, attempt.flagged))
     confirm = request.form.get("confirm")
     if confirm not in ("yes", "anyway") or (blank and confirm != "anyway"):
         return _summary_page(attempt, error=True)
-    _count(submit_attempt(current_user, attempt, attempt.answers))
-    return _finished(attempt)
+    return _finished(attempt, submit_attempt(current_user, attempt, attempt.answers))
 
 
 def _count(submission: Submission | None) -> None:
