@@ -19,6 +19,7 @@ import jwt
 import requests
 from flask import current_app, request
 from flask_limiter import RateLimitExceeded
+from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
@@ -217,6 +218,9 @@ def _unknown_registration(iss: str, client_id: str | None) -> str:
 # --- id_token launch ---------------------------------------------------------------------
 
 
+MIN_RSA_BITS = 2048
+
+
 def _b64json(part: str) -> Any:
     return json.loads(FlaskMessageLaunch.urlsafe_b64decode(part))
 
@@ -269,7 +273,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("The id_token is not a signed JWT (it must have three parts).")
         try:
             header, body = _b64json(parts[0]), _b64json(parts[1])
-        except Exception:
+        except (ValueError, TypeError):  # bad base64, bad UTF-8, bad JSON
             raise LaunchError("The id_token cannot be decoded.") from None
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchError("The id_token cannot be decoded.")
@@ -382,9 +386,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 f"The platform's key set has no key {kid!r} for RS256.", status=401
             )
         try:
-            pem = JWK.from_json(json.dumps(key)).export_to_pem()
-        except Exception:
+            jwk = JWK.from_json(json.dumps(key))
+            bits = jwk.get_op_key("verify").key_size
+            pem = jwk.export_to_pem()
+        except (JWException, ValueError, TypeError, KeyError, AttributeError):
             raise LaunchError(f"The platform's key {kid!r} is not a usable RSA key.", 401) from None
+        if bits < MIN_RSA_BITS:  # NIST SP 800-131A; a short key's signature proves little
+            raise LaunchError(f"The platform's key {kid!r} is too short ({bits} bits; at "
+                              f"least {MIN_RSA_BITS} are needed).", 401)
         return pem.decode() if isinstance(pem, bytes) else pem, "RS256"
 
     def validate_jwt_signature(self) -> ToolMessageLaunch:
