@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from ..extensions import db
+from ..upsert import upsert
 from .models import ADMIN, MENTOR, Course, Enrollment, MentorScope, User
 from .roles import map_roles
 
@@ -45,55 +46,28 @@ def record_launch(claims: dict[str, Any], organisation_id: int) -> LaunchIdentit
     organisation of the platform that signed it; flush, no commit."""
     now = datetime.now(UTC)
     issuer, sub = claims["iss"], str(claims["sub"])
-    user = db.session.scalars(select(User).where(
-        User.organisation_id == organisation_id, User.issuer == issuer, User.sub == sub)).first()
-    if user is None:
-        user = User(organisation_id=organisation_id, issuer=issuer, sub=sub)
-        db.session.add(user)
     # Name and email only when sent, and replaced by what the platform sends now.
     parts = (_text(claims.get("given_name"), 120), _text(claims.get("family_name"), 120))
-    name = _text(claims.get("name"), 255) or " ".join(p for p in parts if p) or None
-    if name:
-        user.name = name
-    email = _text(claims.get("email"), 320)
-    if email:
-        user.email = email
-    user.last_launch_at = now
-    department = _department(claims)
-    if department:
-        user.department = department
-
+    sent = {"name": _text(claims.get("name"), 255) or " ".join(p for p in parts if p) or None,
+            "email": _text(claims.get("email"), 320), "department": _department(claims)}
+    user = upsert(User, {"organisation_id": organisation_id, "issuer": issuer, "sub": sub},
+                  {"last_launch_at": now, **{k: v for k, v in sent.items() if v}})
     roles = map_roles(claims.get(CLAIM + "roles") or [])
     note_admin_role(user, ADMIN in roles)
     course = None
     context = claims.get(CLAIM + "context")
     if isinstance(context, dict) and _text(context.get("id"), 255):
-        context_id = str(context["id"])[:255]
-        course = db.session.scalars(
-            select(Course).where(Course.organisation_id == organisation_id,
-                                 Course.issuer == issuer, Course.context_id == context_id)
-        ).first()
-        if course is None:
-            course = Course(organisation_id=organisation_id, issuer=issuer,
-                            context_id=context_id)
-            db.session.add(course)
-        course.title = _text(context.get("title"), 500) or course.title
-        course.label = _text(context.get("label"), 255) or course.label
         nrps = claims.get(NRPS_CLAIM)
-        if isinstance(nrps, dict) and _text(nrps.get("context_memberships_url"), 1000):
-            course.memberships_url = str(nrps["context_memberships_url"])
-        db.session.flush()
-        enrollment = db.session.scalars(
-            select(Enrollment).where(
-                Enrollment.user_id == user.id, Enrollment.course_id == course.id
-            )
-        ).first()
-        if enrollment is None:
-            enrollment = Enrollment(user=user, course=course)
-            db.session.add(enrollment)
-        enrollment.roles = " ".join(sorted(roles))
-        enrollment.last_seen_at = now
-        enrollment.source, enrollment.active = "launch", True
+        given = {"title": _text(context.get("title"), 500),
+                 "label": _text(context.get("label"), 255),
+                 "memberships_url": _text(nrps.get("context_memberships_url"), 1000)
+                 if isinstance(nrps, dict) else None}
+        course = upsert(Course, {"organisation_id": organisation_id, "issuer": issuer,
+                                 "context_id": str(context["id"])[:255]},
+                        {k: v for k, v in given.items() if v})
+        upsert(Enrollment, {"user_id": user.id, "course_id": course.id},
+               {"roles": " ".join(sorted(roles)), "last_seen_at": now, "source": "launch",
+                "active": True})
     db.session.flush()
 
     if MENTOR in roles:
