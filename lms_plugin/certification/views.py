@@ -190,7 +190,7 @@ def _lms_zone() -> tzinfo | None:
     if not launch_id:
         return None
     try:
-        claims = restore_launch(launch_id).get_launch_data()
+        claims = restore_launch(launch_id).claims()
     except LaunchError:  # the launch data has expired
         return None
     return zone_from_launch(claims)

@@ -28,6 +28,15 @@ from pylti1p3.session import SessionService
 
 from ..extensions import limit_person
 from ..store import get_store
+from .claims import (
+    CLAIM,
+    DEEP_LINKING,
+    DL_CLAIM,
+    RESOURCE_LINK,
+    LaunchClaims,
+    check_claim_bounds,
+)
+from .errors import LaunchError
 from .outbound import OutboundSession
 from .tool_config import (
     AmbiguousIssuer,
@@ -37,21 +46,7 @@ from .tool_config import (
     query_platforms,
 )
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
-RESOURCE_LINK = "LtiResourceLinkRequest"
-DEEP_LINKING = "LtiDeepLinkingRequest"
 SUPPORTED_MESSAGES = {RESOURCE_LINK, DEEP_LINKING}
-
-
-class LaunchError(Exception):
-    """A launch or login we refuse; the message is shown to the person as it is."""
-
-    def __init__(self, message: str, status: int = 400, title: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.title = title or "This launch could not be accepted"
 
 
 class NeedsStorageCheck(Exception):
@@ -137,6 +132,14 @@ def _services() -> tuple[FlaskRequest, ToolSessionService, StoreDataStorage]:
 
 class ToolOIDCLogin(FlaskOIDCLogin):
     """pylti1p3's Flask login, with our session service (typed for any SessionService)."""
+
+    def auth_login_url(self) -> str:
+        """The platform's OIDC authorisation endpoint this login redirects to."""
+        return (self._registration.get_auth_login_url() if self._registration else "") or ""
+
+    def set_cookies(self, response: Any) -> None:
+        """The login's state cookie, on a response the view made itself."""
+        self._cookie_service.update_response(response)
 
 
 def _param(name: str) -> str | None:
@@ -226,7 +229,20 @@ def _b64json(part: str) -> Any:
 
 
 class ToolMessageLaunch(FlaskMessageLaunch):
+    """pylti1p3's launch validation, stricter (see the methods) and read through
+    `claims()` and `platform_id`: nothing outside this module touches pylti1p3's
+    internals."""
+
     _resolved_client_id: str | None = None
+
+    def claims(self) -> LaunchClaims:
+        return LaunchClaims.parse(self.get_launch_data())
+
+    @property
+    def platform_id(self) -> int:
+        registration = self._registration
+        assert isinstance(registration, ToolRegistration)
+        return registration.platform_id
     # A deployment this launch names for the first time, on a platform that accepts new
     # ones (Canvas after dynamic registration); recorded by the view with the launch.
     new_deployment_id: str | None = None
@@ -278,8 +294,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchError("The id_token cannot be decoded.")
         # First, before any claim reaches a query (the issuer is looked up next).
-        from .claims import check_claim_bounds  # claims imports LaunchError from here
-
         check_claim_bounds(body)
         self._jwt = {"header": header, "body": body}  # type: ignore[typeddict-item]
         return self

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms_plugin.extensions import db
+from lms_plugin.lti.claims import LaunchClaims
+from lms_plugin.lti.services import record_launch
 from lms_plugin.users.models import Course, Enrollment, User
-from lms_plugin.users.services import record_launch
 from tests.support.factories import organisation_of
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -40,7 +41,7 @@ def launch_together(app: Any, organisation_id: int, subs: list[str]) -> list[obj
         with app.app_context():
             barrier.wait()
             try:
-                identity = record_launch(claims(sub), organisation_id)
+                identity = record_launch(LaunchClaims.parse(claims(sub)), organisation_id)
                 db.session.commit()
                 outcomes.append(identity.user.sub)
             except Exception as exc:  # noqa: BLE001 - any failure is what this test reports
@@ -71,7 +72,7 @@ def test_first_launches_into_a_new_course_at_once_make_one_course(app):
         course = db.session.scalars(select(Course)).one()
         assert course.title == "Wellbeing 101" and course.organisation_id == organisation_id
         # The same course id from another organisation's LMS is another course.
-        record_launch(dict(claims("s0"), iss=OTHER), other)
+        record_launch(LaunchClaims.parse(dict(claims("s0"), iss=OTHER)), other)
         db.session.commit()
         assert count(Course) == 2 and count(User) == 7
 
