@@ -57,12 +57,19 @@ def _true_false(answer: str) -> Pick:
     return pick
 
 
-def _longer_options(item: Item, shown: list[Option], rng: random.Random) -> list[str] | None:
-    """Multiple choice: tick every option at least as long as the median option."""
-    if item.type != "multiple":
-        return None
-    middle = statistics.median(_length(o) for o in shown)
-    return [o.id for o in shown if _length(o) >= middle]
+def _by_median(longer: bool) -> Pick:
+    """Multiple choice: tick every option at least as long as the median option (or, for
+    the opposite trick, at most as long)."""
+    def pick(item: Item, shown: list[Option], rng: random.Random) -> list[str] | None:
+        if item.type != "multiple":
+            return None
+        middle = statistics.median(_length(o) for o in shown)
+        return [o.id for o in shown if (_length(o) >= middle if longer else _length(o) <= middle)]
+    return pick
+
+
+_longer_options = _by_median(longer=True)
+_shorter_options = _by_median(longer=False)
 
 
 def _position(index: int) -> Pick:
@@ -89,16 +96,22 @@ def _by_length(shown: list[Option], longest: bool) -> Option:
 
 
 LONGEST = _single(lambda shown: _by_length(shown, True))
+SHORTEST = _single(lambda shown: _by_length(shown, False))
+ALWAYS_TRUE = _true_false("true")
 ALWAYS_FALSE = _true_false("false")
+# The tricks the issue names, and their mirror images, so that a rewrite that only swaps
+# which options are long does not pass either.
 STRATEGIES: dict[str, Pick] = {
     "longest option": LONGEST,
-    "shortest option": _single(lambda shown: _by_length(shown, False)),
-    "always True": _true_false("true"),
+    "shortest option": SHORTEST,
+    "always True": ALWAYS_TRUE,
     "always False": ALWAYS_FALSE,
     "longer options (multiple)": _longer_options,
+    "shorter options (multiple)": _shorter_options,
     "first option": _position(0),
     "last option": _position(-1),
     "longest + False + longer": _combined(LONGEST, ALWAYS_FALSE, _longer_options),
+    "shortest + True + shorter": _combined(SHORTEST, ALWAYS_TRUE, _shorter_options),
 }
 
 
@@ -168,6 +181,7 @@ class BankReport:
     false_keys: int
     multiple_items: int
     longer_options_right: int  # multiple-choice items the longer-options trick gets exactly
+    shorter_options_right: int
 
     @property
     def failing(self) -> dict[str, float]:
@@ -183,6 +197,7 @@ class BankReport:
             f"the shortest {self.key_shortest}/{self.single_items}; true/false keys "
             f"{self.true_keys} True, {self.false_keys} False; multiple-choice answered "
             f"exactly by ticking the longer options {self.longer_options_right}/"
+            f"{self.multiple_items}, the shorter {self.shorter_options_right}/"
             f"{self.multiple_items}",
         ]
 
@@ -193,12 +208,17 @@ def _is_extreme(options: Sequence[Option], longest: bool) -> bool:
     return any(o.correct and _length(o) == target for o in options)
 
 
+def _exactly(pick: Pick, item: Item) -> bool:
+    options = list(item.options or [])
+    return set(pick(item, options, random.Random(SEED)) or []) == {
+        o.id for o in options if o.correct}
+
+
 def bank_report(quiz: Quiz, attempts: int = ATTEMPTS) -> BankReport:
     singles = [i for i in _items(quiz) if i.type == "single"]
     multiples = [i for i in _items(quiz) if i.type == "multiple"]
     tf_keys = [next(o.id for o in i.options or [] if o.correct)
                for i in _items(quiz) if i.type == "true_false"]
-    rng = random.Random(SEED)
     tries = draw_tries(quiz, attempts)
     return BankReport(
         quiz=quiz.id,
@@ -211,10 +231,8 @@ def bank_report(quiz: Quiz, attempts: int = ATTEMPTS) -> BankReport:
         true_keys=tf_keys.count("true"),
         false_keys=tf_keys.count("false"),
         multiple_items=len(multiples),
-        longer_options_right=sum(
-            set(_longer_options(i, list(i.options or []), rng) or [])
-            == {o.id for o in i.options or [] if o.correct}
-            for i in multiples),
+        longer_options_right=sum(_exactly(_longer_options, i) for i in multiples),
+        shorter_options_right=sum(_exactly(_shorter_options, i) for i in multiples),
     )
 
 
