@@ -16,7 +16,6 @@ import re
 import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ..quiz.grading import grade_attempt
 from ..quiz.rules import draw_layout
@@ -128,10 +127,9 @@ def draw_tries(quiz: Quiz, attempts: int = ATTEMPTS, seed: int = SEED) -> list[S
         shown: Shown = []
         for entry in draw_layout(quiz, rng):
             question = by_id[entry["id"]]
-            if question.parts:
-                groups = [(p.id, p, entry["parts"][p.id]) for p in question.parts]
-            else:
-                groups = [(question.id, question, entry["options"])]
+            groups: list[tuple[str, Item, list[str]]] = (
+                [(p.id, p, entry["parts"][p.id]) for p in question.parts] if question.parts
+                else [(question.id, question, entry["options"])])
             shown.append((question, [
                 (key, item, [next(o for o in item.options or [] if o.id == oid) for oid in order])
                 for key, item, order in groups]))
@@ -163,9 +161,14 @@ def simulate(quiz: Quiz, pick: Pick, tries: Sequence[Shown], seed: int = SEED) -
     return passed / len(tries)
 
 
+def _parts(question: Question) -> list[Item]:
+    """What gets an answer: a scenario's parts, or the question itself."""
+    return list(question.parts) if question.parts else [question]
+
+
 def _items(quiz: Quiz) -> Iterator[Item]:
     for question in quiz.questions:
-        yield from question.parts or [question]
+        yield from _parts(question)
 
 
 @dataclass(frozen=True)
@@ -259,20 +262,19 @@ def sensitive_words(text: str) -> list[str]:
 
 def _question_text(question: Question) -> str:
     texts = [question.scenario or "", question.prompt]
-    for item in question.parts or [question]:
+    for item in _parts(question):
         texts.append(item.prompt)
         for option in item.options or []:
             texts += [option.text, option.feedback]
     return "\n".join(texts)
 
 
-def _missing_note(where: str, text: str) -> ContentError | None:
+def _missing_note(where: str, text: str, example: str) -> list[ContentError]:
     words = sensitive_words(text)
     if not words:
-        return None
-    return ContentError(where, None, f"mentions {', '.join(repr(w) for w in words)} but has "
-                        "no content_note (say what it describes, e.g. \"This question "
-                        "describes a colleague thinking about suicide.\")")
+        return []
+    return [ContentError(where, None, f"mentions {', '.join(repr(w) for w in words)} but has "
+                         f"no content_note saying what it describes (for example \"{example}\")")]
 
 
 def content_note_errors(bundle: ContentBundle) -> list[ContentError]:
@@ -280,14 +282,15 @@ def content_note_errors(bundle: ContentBundle) -> list[ContentError]:
     for module in bundle.modules.values():
         for lesson in module.lessons:
             if not lesson.meta.content_note:
-                error = _missing_note(lesson.path, f"{lesson.meta.title}\n{lesson.body}")
-                errors += [error] if error else []
+                errors += _missing_note(lesson.path, f"{lesson.meta.title}\n{lesson.body}",
+                                        "This lesson talks about suicide.")
     for content in bundle.quizzes.values():
         for question in content.quiz.questions:
             if not question.content_note:
-                error = _missing_note(f"quizzes/{content.slug}.yaml: question {question.id}",
-                                      _question_text(question))
-                errors += [error] if error else []
+                errors += _missing_note(
+                    f"quizzes/{content.slug}.yaml: question {question.id}",
+                    _question_text(question),
+                    "This question describes a colleague thinking about suicide.")
     return errors
 
 

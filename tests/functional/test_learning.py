@@ -17,7 +17,7 @@ from tests.conftest import sync
 from tests.support.browser import parse_form
 
 RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
-         "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
+         "q-q-case-p1": ["b"], "q-q-case-p2": ["true"]}
 
 
 def csrf(page: str) -> str:
