@@ -16,6 +16,7 @@ import re
 import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..quiz.grading import grade_attempt
 from ..quiz.rules import draw_layout
@@ -118,14 +119,19 @@ STRATEGIES: dict[str, Pick] = {
 Shown = list[tuple[Question, list[tuple[str, Item, list[Option]]]]]
 
 
-def draw_tries(quiz: Quiz, attempts: int = ATTEMPTS, seed: int = SEED) -> list[Shown]:
-    """`attempts` tries drawn by the app's own draw_layout, options in the order shown."""
+Draw = Callable[[Quiz, random.Random], list[dict[str, Any]]]
+
+
+def draw_tries(quiz: Quiz, attempts: int = ATTEMPTS, seed: int = SEED,
+               draw: Draw = draw_layout) -> list[Shown]:
+    """`attempts` tries drawn by the app's own draw_layout (tests may pass another draw),
+    options in the order shown."""
     rng = random.Random(seed)
     by_id = {q.id: q for q in quiz.questions}
     tries = []
     for _ in range(attempts):
         shown: Shown = []
-        for entry in draw_layout(quiz, rng):
+        for entry in draw(quiz, rng):
             question = by_id[entry["id"]]
             groups: list[tuple[str, Item, list[str]]] = (
                 [(p.id, p, entry["parts"][p.id]) for p in question.parts] if question.parts
@@ -217,12 +223,12 @@ def _exactly(pick: Pick, item: Item) -> bool:
         o.id for o in options if o.correct}
 
 
-def bank_report(quiz: Quiz, attempts: int = ATTEMPTS) -> BankReport:
+def bank_report(quiz: Quiz, attempts: int = ATTEMPTS, draw: Draw = draw_layout) -> BankReport:
     singles = [i for i in _items(quiz) if i.type == "single"]
     multiples = [i for i in _items(quiz) if i.type == "multiple"]
     tf_keys = [next(o.id for o in i.options or [] if o.correct)
                for i in _items(quiz) if i.type == "true_false"]
-    tries = draw_tries(quiz, attempts)
+    tries = draw_tries(quiz, attempts, draw=draw)
     return BankReport(
         quiz=quiz.id,
         pass_rates={name: simulate(quiz, pick, tries) for name, pick in STRATEGIES.items()},
@@ -242,7 +248,7 @@ def bank_report(quiz: Quiz, attempts: int = ATTEMPTS) -> BankReport:
 # Content notes.
 
 SENSITIVE = re.compile(
-    r"\b(suicid\w*|self[- ]harm\w*|kill(s|ed|ing)?|died|dies|dying|death|dead|"
+    r"\b(suicid\w*|self[- ]harm\w*|kill(s|ed|ing)?|died|dies|dying|death|dead(?!-)|"
     r"(end|ending|ended|take|taking|took) (my|his|her|their|your) (own )?life|"
     r"overdos\w*|abus\w*|assault\w*|violen\w*|traum\w*|ptsd|eating disorders?|rape\w*|"
     r"murder\w*|bereave\w*)\b",
