@@ -59,7 +59,8 @@ def review_level(quiz: Quiz, passed: bool, tries_left: int | None) -> str:
 
 def draw_layout(quiz: Quiz, rng: random.Random,
                 avoid: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Questions drawn at random from the bank, and options shuffled, for one attempt.
+    """Questions drawn at random from the bank, and options shuffled (true/false too), for
+    one attempt.
     Questions in `avoid` (those of the last try) are drawn only when the rest of the bank
     is too small to fill the attempt."""
     fresh = [q for q in quiz.questions if q.id not in avoid]
@@ -75,9 +76,7 @@ def draw_layout(quiz: Quiz, rng: random.Random,
                 part.id: rng.sample([o.id for o in part.options], len(part.options))
                 for part in question.parts
             }
-        elif question.type == "true_false":
-            entry["options"] = ["true", "false"]  # a fixed order reads better
-        else:
+        else:  # true/false too: a fixed True-then-False order is a pattern to game
             assert question.options is not None
             entry["options"] = rng.sample([o.id for o in question.options], len(question.options))
         layout.append(entry)

@@ -59,6 +59,8 @@ def start_page(slug: str) -> Any:
         open_attempt = None
     return render_template(
         "quiz/start.html", quiz=content.quiz, module=module,
+        content_notes=list(dict.fromkeys(
+            q.content_note for q in content.quiz.questions if q.content_note)),
         eligibility=get_eligibility(current_user, content.quiz),
         open_attempt=open_attempt,
         past=query_submitted(current_user.id, slug),
@@ -203,12 +205,14 @@ def _items(attempt: QuizAttempt, quiz: Any) -> list[dict[str, Any]]:
                                 for oid in entry["parts"][part.id]],
                 })
             items.append({"number": number, "scenario": question.scenario,
+                          "content_note": question.content_note,
                           "prompt": question.prompt, "parts": parts})
         else:
             assert question.options is not None
             options = {o.id: o for o in question.options}
             items.append({
                 "number": number, "scenario": question.scenario, "prompt": question.prompt,
+                "content_note": question.content_note,
                 "parts": [{
                     "name": f"q-{question.id}", "prompt": None,
                     "multiple": question.type == "multiple",
@@ -237,12 +241,15 @@ def review(attempt_id: int) -> Any:
         question = questions[entry["id"]]
         chosen = answers.get(question.id, {})
         groups = (
-            [(p.id, p.prompt, p.options, entry["parts"][p.id]) for p in question.parts]
+            [(p.id, p.prompt, p.options, entry["parts"][p.id], p.type) for p in question.parts]
             if question.parts
-            else [(question.id, None, question.options or [], entry["options"])]
+            else [(question.id, None, question.options or [], entry["options"], question.type)]
         )
         parts = []
-        for key, prompt, options, order in groups:
+        for key, prompt, options, order, kind in groups:
+            if kind == "true_false":
+                order = ["true", "false"]  # shown shuffled; reviewed in the order that reads
+
             by_id = {o.id: o for o in options}
             picked = set(chosen.get(key, []))
             parts.append({
@@ -258,6 +265,7 @@ def review(attempt_id: int) -> Any:
                 ],
             })
         review_items.append({"number": number, "scenario": question.scenario,
+                             "content_note": question.content_note,
                              "prompt": question.prompt, "parts": parts})
     module = get_catalog().modules.get(quiz.module)
     return render_template(

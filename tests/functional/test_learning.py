@@ -17,7 +17,7 @@ from tests.conftest import sync
 from tests.support.browser import parse_form
 
 RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
-         "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
+         "q-q-case-p1": ["b"], "q-q-case-p2": ["true"]}
 
 
 def csrf(page: str) -> str:
@@ -114,7 +114,7 @@ def test_quiz_page_never_carries_answers_or_feedback(lti, sample_content):
             assert marker not in page
     # Every option is offered, by id and text only, one question per page.
     page = "".join(pages)
-    assert len(re.findall(r'type="radio"', page)) == 3 + 2 + 2 + 2
+    assert len(re.findall(r'type="radio"', page)) == 3 + 2 + 3 + 2
     assert len(re.findall(r'type="checkbox" id="q-', page)) == 3
 
 
