@@ -28,6 +28,7 @@ from pylti1p3.session import SessionService
 
 from ..extensions import limit_person
 from ..store import get_store
+from ..urls import is_ours, own_origins
 from .claims import (
     CLAIM,
     DEEP_LINKING,
@@ -166,7 +167,7 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
         raise LaunchError(_unknown_registration(iss, client_id), status=403)
     _require_approved(platform)
     target = _param("target_link_uri")
-    if target and not _is_ours(target):
+    if target and not is_ours(target):
         raise LaunchError("The login request asks to open a page that is not this tool's.")
 
     req, session_service, storage = _services()
@@ -186,18 +187,6 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
     query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
     session_service.bind_nonce(query["state"], query["nonce"])
     return url, oidc, query
-
-
-def _is_ours(url: str) -> bool:
-    ours = urlparse(request.host_url)
-    base = current_app.config.get("LMS_PLUGIN_BASE_URL")
-    allowed = {ours.netloc}
-    if base:
-        allowed.add(urlparse(base).netloc)
-    try:
-        return urlparse(url).netloc in allowed
-    except ValueError:  # not a URL at all ("a://[")
-        return False
 
 
 def _require_approved(platform: Any) -> None:
@@ -585,10 +574,7 @@ def _hash(value: str) -> str:
 def _verify_storage_check(state: str, id_token: str, token: str) -> None:
     # The check page posts from our own origin; a cross-site post cannot carry it.
     origin = request.headers.get("Origin")
-    allowed = {request.host_url.rstrip("/")}
-    if current_app.config.get("LMS_PLUGIN_BASE_URL"):
-        allowed.add(current_app.config["LMS_PLUGIN_BASE_URL"].rstrip("/"))
-    if origin not in allowed:
+    if origin not in own_origins():
         raise LaunchError("The platform storage check did not come from this tool.", 401)
     saved = get_store().pop("storage-check:" + token)
     if not saved or saved["state"] != state or saved["id_token"] != _hash(id_token):

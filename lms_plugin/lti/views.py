@@ -19,6 +19,7 @@ from flask import (
 from ..extensions import csrf, db, limiter
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
+from ..urls import base_url
 from ..users.sessions import start_session
 from . import deep_linking, registration
 from .claims import LaunchClaims
@@ -36,10 +37,6 @@ from .registration import accept_first_deployment
 from .services import record_ags_endpoint, record_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
-
-
-def base_url() -> str:
-    return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
 
 
 def launch_url() -> str:

@@ -4,17 +4,14 @@ and the quiz version it was all taken on."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..dates import utcnow
 from ..extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class QuizAttempt(db.Model):  # type: ignore[name-defined]
