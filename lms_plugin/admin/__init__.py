@@ -26,9 +26,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def admin_nav() -> dict[str, Any]:
+        from flask_login import current_user
+
         from .access import is_admin
 
-        section = SECTIONS.get(request.endpoint or "") if is_admin() else None
+        signed_in = current_user.is_authenticated and is_admin()
+        section = SECTIONS.get(request.endpoint or "") if signed_in else None
         return {"admin_section": section, "open_erasure_requests": _open_requests}
 
 

@@ -55,7 +55,7 @@ def _person_or_404(user_id: int) -> User:
 def _page() -> int:
     page = parse_id(request.args.get("page", "1"))
     if page is None:
-        abort(400, description="The page must be a whole number from 1.")
+        abort(400, description="The page must be a positive number.")
     return page
 
 
