@@ -199,9 +199,9 @@ def quiz_allowance(user_id: int) -> Any:
     grant_allowance(person, content.quiz, form.action.data, current_user,
                     (form.reason.data or "").strip())
     db.session.commit()
-    flash(f"{person.display_name} may now take the {content.quiz.title} quiz again."
+    flash(f"{person.display_name} may take the quiz “{content.quiz.title}” again now."
           if form.action.data == LIFT_COOLDOWN else
-          f"{person.display_name} has one more try at the {content.quiz.title} quiz.",
+          f"{person.display_name} has one more try at the quiz “{content.quiz.title}”.",
           "success")
     return _back(person, "training")
 
