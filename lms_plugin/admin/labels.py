@@ -25,6 +25,7 @@ EVENT_LABELS: dict[str, str] = {
     "hours.approve": "Approved logged hours",
     "hours.reject": "Rejected logged hours",
     "hours.resubmit": "Corrected and resent logged hours",
+    "hours.edit": "Edited logged hours awaiting approval",
     "hours.withdraw": "Withdrew logged hours",
     "hours.reflection_delete": "Deleted the text of a reflection",
     "supervisor.assign": "Assigned a supervisor",
