@@ -41,7 +41,7 @@ def _aware(value: datetime) -> datetime:
 # --- people ---------------------------------------------------------------------------------
 
 
-def people_query(organisation_id: int, text: str, sort: str) -> Select[tuple[User]]:
+def people_query(organisation_id: int, text: str, sort: str) -> Select[Any]:
     """Everyone of the organisation the tool knows (launched, or on a course roster), but
     erased people, matching `text` in name, e-mail or department."""
     query = select(User).where(User.organisation_id == organisation_id,
@@ -81,7 +81,8 @@ def search_people(organisation_id: int, text: str, sort: str, page: int
     query = people_query(organisation_id, text, sort)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None)
                                                                  .subquery())) or 0
-    people = list(db.session.scalars(query.offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
+    people: list[User] = list(db.session.scalars(
+        query.offset((page - 1) * PER_PAGE).limit(PER_PAGE)))
     ids = [p.id for p in people]
     done = dict(db.session.execute(
         select(ModuleCompletion.user_id, func.count()).where(ModuleCompletion.user_id.in_(ids))

@@ -303,7 +303,8 @@ def legacy(app: Flask) -> None:
     @login_required
     def reports_audit() -> Any:
         require_admin()
-        return redirect(url_for("admin.audit_log", **request.args), 301)
+        query: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("admin.audit_log", **query), 301)
 
     @login_required
     def programme_person(slug: str, user_id: int) -> Any:
