@@ -18,7 +18,13 @@ from ..certification.documents import describe, expires
 from ..certification.forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
 from ..certification.models import Certificate, LoggedHours, SupervisorAssignment
 from ..certification.rules import STATUS_LABELS
-from ..certification.services import audit, get_standing, revoke_certificate, supervisors_of
+from ..certification.services import (
+    Standing,
+    audit,
+    get_standing,
+    revoke_certificate,
+    supervisors_of,
+)
 from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import parse_id
@@ -102,19 +108,19 @@ def _unique_ids(form: FlaskForm, prefix: str) -> FlaskForm:
     return form
 
 
-def programme_forms(person: User, slug: str, given: dict[str, FlaskForm] | None = None
-                    ) -> dict[str, FlaskForm]:
+def programme_forms(person: User, standing: Standing,
+                    given: dict[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:
     """The forms of one programme's section (supervisors, waiver, extension); `given`
     carries a refused one back with its errors."""
     from ..certification.admin_views import supervisor_choices
 
+    slug = standing.programme.slug
     forms = dict(given or {})
     assign = forms.get("assign") or AssignSupervisorForm(formdata=None)
     if isinstance(assign, AssignSupervisorForm):
         assign.supervisor.choices = supervisor_choices(person, slug)
     waiver = forms.get("waiver") or WaiverForm(formdata=None)
-    standing = get_standing(person, slug)
-    if isinstance(waiver, WaiverForm) and standing is not None:
+    if isinstance(waiver, WaiverForm):
         waivable = standing.programme.programme.waivable
         waiver.requirement.choices = [
             SelectChoice(r.id, r.text) for r in standing.evaluation.requirements
@@ -138,7 +144,7 @@ def person_page(person: User, *, forms: dict[str, dict[str, FlaskForm]] | None =
         entries = list(db.session.scalars(select(LoggedHours).where(
             LoggedHours.user_id == person.id, LoggedHours.programme_slug == s.programme.slug)
             .order_by(LoggedHours.activity_date.desc()).limit(200)))
-        programmes.append((s, entries, programme_forms(person, s.programme.slug,
+        programmes.append((s, entries, programme_forms(person, s,
                                                        forms.get(s.programme.slug))))
     certificates = list(db.session.scalars(select(Certificate).where(
         Certificate.user_id == person.id).order_by(Certificate.issued_at.desc())))
