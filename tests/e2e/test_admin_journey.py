@@ -70,11 +70,11 @@ def test_admin_finds_a_person_gives_a_try_revokes_and_reads_the_queue_and_log(de
         context = browser.new_context(viewport={"width": width, "height": 900})
         page, tool = open_tool(context, base, "admin", course="wellbeing-101")
         seed(demo_app)  # once the admin's launch has made their organisation
-        visited = []
+        visited: dict[str, str] = {}
 
         def step(name: str) -> None:
-            visited.append(tool.url)
-            screenshot(page, f"{shot}-{name}")
+            visited[name] = tool.url
+            screenshot(page, f"{shot}-{name}")  # in the LMS's frame, with any message
 
         tool.goto(base + "/admin")  # lands on Reports, with the admin navigation
         admin_nav = tool.get_by_role("navigation", name="Admin")
@@ -137,8 +137,9 @@ def test_admin_finds_a_person_gives_a_try_revokes_and_reads_the_queue_and_log(de
         step("audit-filtered")
 
         checker = context.new_page()
-        axe_check(checker, visited)
-        for url in visited:  # top level, at this width: nothing scrolls sideways
+        axe_check(checker, list(visited.values()))
+        for name, url in visited.items():  # top level, at this width: no sideways scroll
             checker.goto(url)
             scroll = checker.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"{url} scrolls sideways at {width}px ({scroll}px)"
+            screenshot(checker, f"{shot}-{name}-whole-page")
