@@ -184,15 +184,20 @@ def _done_after(request: type[AuditEvent]) -> Any:
         .correlate(request).scalar_subquery())
 
 
-def erasure_requests(organisation_id: int) -> list[ErasureRequest]:
-    """Every request in the organisation: open ones first, soonest due; then done ones."""
+def erasure_requests(organisation_id: int, person_id: int | None = None
+                     ) -> list[ErasureRequest]:
+    """Every request in the organisation (or of one person in it): open ones first,
+    soonest due; then done ones."""
     request = aliased(AuditEvent)
+    query = (select(request.id, request.subject_id, request.at, User.name,
+                    _done_after(request).label("done"))
+             .outerjoin(User, User.id == request.subject_id)
+             .where(request.organisation_id == organisation_id,
+                    request.action == ERASURE_REQUEST))
+    if person_id is not None:
+        query = query.where(request.subject_id == person_id)
     rows = db.session.execute(
-        select(request.id, request.subject_id, request.at, User.name,
-               _done_after(request).label("done"))
-        .outerjoin(User, User.id == request.subject_id)
-        .where(request.organisation_id == organisation_id, request.action == ERASURE_REQUEST)
-        .order_by(request.at.desc(), request.id.desc()).limit(1000)).all()
+        query.order_by(request.at.desc(), request.id.desc()).limit(1000)).all()
     found = [ErasureRequest(r.id, r.subject_id, r.name or "Name not shared by the LMS",
                             _aware(r.at), add_one_month(_aware(r.at)),
                             _aware(r.done) if r.done else None) for r in rows]

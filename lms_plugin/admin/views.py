@@ -161,6 +161,7 @@ def person_page(person: User, *, forms: dict[str, dict[str, FlaskForm]] | None =
         certificates=[(c, describe(c)[0], expires(c), c.state_at(datetime.now(UTC)))
                       for c in certificates],
         enrolments=enrolments, erase_form=EraseForm(formdata=None),
+        erasure=next(iter(erasure_requests(person.organisation_id, person.id)), None),
         allowance=allowance, now=datetime.now(UTC), remove_form=EmptyForm(formdata=None),
         EXTRA_ATTEMPT=EXTRA_ATTEMPT, LIFT_COOLDOWN=LIFT_COOLDOWN)
 

@@ -51,6 +51,9 @@ def test_requests_show_when_they_are_due_and_which_are_overdue(app, queue):
     client = signed_in(app, queue["admin"], ["admin"])
     page = client.get(f"/admin/people/{queue['done']}").get_data(as_text=True)
     assert "Erasure requests <span class=\"nav-count\">(3 open)</span>" in page
+    assert f"Dee Done asked for this on {day(queue['at']['done'])}" in page
+    late = client.get(f"/admin/people/{queue['late']}").get_data(as_text=True)
+    assert "(overdue)" in late
     erased = post(app, client, f"/admin/people/{queue['done']}/erase", confirm="ERASE")
     assert erased.status_code == 302 and erased.headers["Location"].endswith(
         "/admin/erasure-requests")  # they had asked: back to the queue
@@ -67,6 +70,14 @@ def test_requests_show_when_they_are_due_and_which_are_overdue(app, queue):
     assert 'class="overdue"' in open_part.split("Lee Late", 1)[0].rsplit("<tr", 1)[1]
     assert "Erased person" in done_part and "(done)" in done_part
     assert "Dee Done" not in html
+
+    with app.app_context():
+        unasked = factories.user("Una Asked").id
+        db.session.commit()
+    assert "asked for this" not in client.get(f"/admin/people/{unasked}").get_data(
+        as_text=True)
+    erased = post(app, client, f"/admin/people/{unasked}/erase", confirm="ERASE")
+    assert erased.headers["Location"].endswith("/admin/people")  # nobody asked: the list
 
     other = signed_in(app, queue["other_admin"], ["admin"])
     theirs = other.get("/admin/erasure-requests").get_data(as_text=True)
