@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from ..certification.models import AuditEvent, ProgrammeEnrolment
+from ..audit import AuditEvent
+from ..certification.models import ProgrammeEnrolment
 from ..certification.rules import STATUS_LABELS
 from ..certification.services import get_standing
 from ..content.services import get_catalog

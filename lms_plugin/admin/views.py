@@ -30,9 +30,9 @@ from ..extensions import db
 from ..inputs import parse_id
 from ..privacy.views import EraseForm, content_names
 from ..quiz.services import EXTRA_ATTEMPT, LIFT_COOLDOWN, grant_allowance
+from ..users.access import require_admin
 from ..users.models import Course, Enrollment, User
 from ..users.sessions import current_organisation_id
-from .access import require_admin
 from .forms import AllowanceForm, RevokeForm
 from .labels import EVENT_LABELS, detail_lines, event_label
 from .services import (

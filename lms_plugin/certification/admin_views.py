@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
-from ..admin.access import require_admin
 from ..extensions import db
+from ..users.access import require_admin
 from ..users.models import Enrollment, User
 from ..users.sessions import current_organisation_id
 from .forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm

@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, exists, select
 
+from ..audit import audit
 from ..extensions import db
 from ..training.certificate import TRAINING_SLUG
 from ..users.models import User
 from .models import Certificate, DirectoryListing
-from .services import audit, now
+from .services import now
 
 
 def _certified(user_id: Any) -> ColumnElement[bool]:

@@ -175,25 +175,5 @@ class DirectoryListing(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined]
-    """Who did what to whose record: decisions, certificates, views of a person, exports."""
-
-    __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_at", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Whose log it is in (the subject's organisation, else the actor's); kept when either
-    # person is erased.
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(80))
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    object_type: Mapped[str | None] = mapped_column(String(40))
-    object_id: Mapped[int | None] = mapped_column(Integer)
-    detail_json: Mapped[str] = mapped_column(Text, default="{}")
-
-
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit import audit
 from ..content.services import get_catalog
 from ..extensions import db
 from ..users.models import User
 from .models import Certificate, Reminder
 from .rules import due_reminders
-from .services import audit, now
+from .services import now
 
 
 def current_certificates() -> list[Certificate]:

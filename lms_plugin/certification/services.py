@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit import audit
 from ..content.loader import ProgrammeContent
 from ..content.services import get_catalog
 from ..extensions import db
@@ -35,7 +36,6 @@ from .models import (
     REJECTED,
     TRAINING,
     AttestationSignature,
-    AuditEvent,
     Certificate,
     LoggedHours,
     ProgrammeEnrolment,
@@ -82,24 +82,6 @@ def now() -> datetime:
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def audit(action: str, actor: User | None, subject: User | None = None,
-          obj: Any = None, *, organisation_id: int | None = None, **detail: Any) -> None:
-    """Log it in the subject's organisation, else the one named (an operator acting in an
-    organisation not their own), else the actor's."""
-    owner = subject or actor
-    if subject is None and organisation_id is not None:
-        in_organisation: int | None = organisation_id
-    else:
-        in_organisation = owner.organisation_id if owner else None
-    db.session.add(AuditEvent(
-        organisation_id=in_organisation,
-        action=action, actor_id=actor.id if actor else None,
-        subject_id=subject.id if subject else None,
-        object_type=type(obj).__name__ if obj is not None else None,
-        object_id=getattr(obj, "id", None), detail_json=json.dumps(detail, default=str),
-    ))
 
 
 def get_programme(slug: str) -> ProgrammeContent:

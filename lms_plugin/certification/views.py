@@ -27,7 +27,8 @@ from wtforms.fields.choices import SelectChoice
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
 from ..urls import base_url
-from ..users.models import ADMIN, User
+from ..users.access import is_admin
+from ..users.models import User
 from ..users.sessions import current_organisation_id
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import (
@@ -78,10 +79,6 @@ from .services import (
 )
 
 bp = Blueprint("certification", __name__)
-
-
-def _is_admin() -> bool:
-    return ADMIN in session.get("roles", [])
 
 
 def _kind_choices(slug: str) -> dict[str, list[SelectChoice]]:
@@ -513,7 +510,7 @@ def credential_links(certificate: Certificate) -> dict[str, str]:
 def revoke(code: str) -> Any:
     """By the certificate's unguessable code; only an admin of the holder's organisation
     (anyone else is told there is no such certificate)."""
-    if not _is_admin():
+    if not is_admin():
         abort(403, description="Only an L&D admin can revoke a certificate.")
     certificate = get_certificate_by_code(code)
     if certificate is None or not _in_my_organisation(certificate):
@@ -567,7 +564,7 @@ def verify(code: str) -> Any:
     if as_json:
         return jsonify(data)
     return render_template("certification/verify.html", certificate=data,
-                           revoke_form=ReasonForm() if _is_admin()
+                           revoke_form=ReasonForm() if is_admin()
                            and _in_my_organisation(certificate) else None)
 
 

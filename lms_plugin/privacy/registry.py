@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, delete, inspect, or_, select, update
 
+from ..audit import AuditEvent
 from ..certification.models import (
     AttestationSignature,
-    AuditEvent,
     Certificate,
     DirectoryListing,
     LoggedHours,

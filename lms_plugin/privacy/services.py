@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, update
 
-from ..certification.models import AuditEvent, LoggedHours, Reminder
-from ..certification.services import audit
+from ..audit import AuditEvent, audit
+from ..certification.models import LoggedHours, Reminder
 from ..extensions import db
 from ..quiz.models import QuizAttempt
 from ..users.models import User

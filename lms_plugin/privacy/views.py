@@ -21,9 +21,9 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from ..certification.models import AuditEvent
-from ..certification.services import audit
+from ..audit import AuditEvent, audit
 from ..extensions import db
+from ..users.access import require_admin
 from ..users.models import User
 from ..users.services import end_sessions
 from ..users.sessions import current_organisation_id
@@ -125,8 +125,6 @@ def erasure_request() -> Response:
 @bp.route("/admin/people/<int:user_id>/erase", methods=["POST"])
 @login_required
 def erase(user_id: int) -> Response:
-    from ..admin.access import require_admin
-
     require_admin()
     person = db.session.get(User, user_id)
     if person is None or person.organisation_id != current_organisation_id():

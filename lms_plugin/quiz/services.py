@@ -77,7 +77,7 @@ def grant_allowance(person: User, quiz: Quiz, kind: str, admin: User, reason: st
                     now: datetime | None = None) -> QuizAllowance:
     """An admin gives one more try beyond the limit (EXTRA_ATTEMPT) or lets the person
     retake now (LIFT_COOLDOWN). Audited with the reason; flushes, the caller commits."""
-    from ..certification.services import audit
+    from ..audit import audit
 
     if kind not in (EXTRA_ATTEMPT, LIFT_COOLDOWN):
         raise ValueError(f"unknown allowance {kind!r}")

@@ -25,7 +25,6 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..admin.access import require_admin
 from ..certification.services import audit
 from ..content.services import get_catalog
 from ..extensions import db
@@ -34,6 +33,7 @@ from ..lti.models import Platform
 from ..lti.nrps import request_roster_sync
 from ..quiz.models import QuizAttempt
 from ..training.models import ModuleCompletion
+from ..users.access import require_admin
 from ..users.models import Course, User
 from ..users.sessions import current_organisation_id
 from . import charts

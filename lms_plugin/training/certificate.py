@@ -58,7 +58,8 @@ def _version(evidence: dict[str, Any]) -> str:
 def issue_training_certificate_if_due(user: User) -> Certificate | None:
     """Issue the certificate the first time every module is complete; never twice (the
     unique `current_key` decides between racing requests). Returns it when new."""
-    from ..certification.services import audit, new_code, now
+    from ..audit import audit
+    from ..certification.services import new_code, now
 
     slugs = module_slugs()
     completions = completed_modules(user.id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Length
 
-from ..certification.services import audit
+from ..audit import audit
 from ..extensions import db, limiter
 from .local import check_login
 from .models import ADMIN, Organisation

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lms_plugin.certification.models import AuditEvent
+from lms_plugin.audit import AuditEvent
 from lms_plugin.extensions import db
 from lms_plugin.reporting.survey import record_answers
 from lms_plugin.users.models import User

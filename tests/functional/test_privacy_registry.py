@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms_plugin.audit import AuditEvent
 from lms_plugin.certification.models import (
     AttestationSignature,
-    AuditEvent,
     Certificate,
     DirectoryListing,
     LoggedHours,

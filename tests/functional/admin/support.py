@@ -10,7 +10,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from lms_plugin.certification.models import AuditEvent, Certificate
+from lms_plugin.audit import AuditEvent
+from lms_plugin.certification.models import Certificate
 from lms_plugin.certification.services import decide_hours, log_hours, sign_attestation
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt

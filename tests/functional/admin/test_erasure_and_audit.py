@@ -13,8 +13,7 @@ import pytest
 
 from lms_plugin.admin.labels import EVENT_LABELS
 from lms_plugin.admin.services import PER_PAGE, add_one_month
-from lms_plugin.certification.models import AuditEvent
-from lms_plugin.certification.services import audit
+from lms_plugin.audit import AuditEvent, audit
 from lms_plugin.dates import day
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User

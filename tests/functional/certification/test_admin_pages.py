@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from lms_plugin.certification.models import AuditEvent, Certificate, LoggedHours
+from lms_plugin.audit import AuditEvent
+from lms_plugin.certification.models import Certificate, LoggedHours
 from lms_plugin.certification.reminders import send_due_reminders
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User

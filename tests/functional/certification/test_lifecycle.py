@@ -9,13 +9,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from lms_plugin.audit import AuditEvent
 from lms_plugin.certification.directory import (
     listed_supporters,
     may_list,
     remove_listing,
     save_listing,
 )
-from lms_plugin.certification.models import AuditEvent, Certificate, Reminder
+from lms_plugin.certification.models import Certificate, Reminder
 from lms_plugin.certification.reminders import reminder_for, send_due_reminders
 from lms_plugin.certification.rules import CERTIFIED, EXPIRING, LAPSED
 from lms_plugin.certification.services import (

@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from lms_plugin.certification.models import AuditEvent, Certificate, LoggedHours
+from lms_plugin.audit import AuditEvent
+from lms_plugin.certification.models import Certificate, LoggedHours
 from lms_plugin.certification.rules import PROVISIONAL
 from lms_plugin.certification.services import (
     CertificationError,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from lms_plugin.certification.models import AuditEvent
+from lms_plugin.audit import AuditEvent
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.training.models import LessonProgress, ModuleCompletion
