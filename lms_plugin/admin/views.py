@@ -14,13 +14,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..audit import audit
 from ..certification.documents import describe, expires
 from ..certification.forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
 from ..certification.models import Certificate, LoggedHours, SupervisorAssignment
 from ..certification.rules import STATUS_LABELS
 from ..certification.services import (
     Standing,
-    audit,
     get_standing,
     revoke_certificate,
     supervisors_of,

@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
+from ..audit import audit
 from ..extensions import db
 from ..users.access import require_admin
 from ..users.models import Enrollment, User
@@ -23,7 +24,6 @@ from .rules import STATUS_LABELS
 from .services import (
     CertificationError,
     assign_supervisor,
-    audit,
     extend_deadline,
     get_enrolment,
     get_programme,
