@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..jobs import register_periodic
+from ..lti.landing import register_landing
 from ..users.models import ADMIN, MENTOR
 
 
@@ -16,10 +18,14 @@ def init_app(app: Flask) -> None:
         admin_views,  # noqa: F401 - admin routes on the same blueprint
         models,  # noqa: F401 - registers the tables
     )
-    from .services import reevaluate_after_module
+    from .reminders import send_due_reminders
+    from .services import lands_on_supervision, reevaluate_after_module
     from .views import bp
 
     app.register_blueprint(bp)
+    register_periodic(app, send_due_reminders)
+    register_landing(app, lambda user, roles: url_for("certification.supervision")
+                     if lands_on_supervision(user, roles) else None)  # a supervisor's home
     # Certification follows evidence: a module completed (a quiz passed) may be the last
     # requirement. Connecting the same function again is a no-op, so apps may share it.
     module_completed.connect(reevaluate_after_module)

@@ -1,12 +1,36 @@
-"""The outbox and its worker: grade passback, roster sync, reminders."""
+"""The outbox and its worker: grade passback, roster sync, reminders. The worker knows no
+feature: each registers, in its `init_app`, the handler for its kind of outbox message
+and any periodic work (`register_handler`, `register_periodic`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
+
+from . import models  # noqa: F401 - registers the table
+from .cli import worker_command
+
+KEY = "lms_plugin.jobs"
+Handler = Callable[[dict[str, Any]], None]
+
+
+def registry(app: Flask) -> dict[str, Any]:
+    return app.extensions.setdefault(KEY, {"handlers": {}, "periodic": []})
+
+
+def register_handler(app: Flask, kind: str, handler: Handler) -> None:
+    """`handler(payload)` delivers one outbox message of this kind (raising to retry)."""
+    registry(app)["handlers"][kind] = handler
+
+
+def register_periodic(app: Flask, work: Callable[[], int]) -> None:
+    """`work()` runs now and then in any worker, safe to run concurrently; returns how
+    much it did."""
+    registry(app)["periodic"].append(work)
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401 - registers the table
-    from .cli import worker_command
-
+    registry(app)
     app.cli.add_command(worker_command)

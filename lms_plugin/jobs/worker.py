@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from ..extensions import db
 from .outbox import claim_next, mark_failed, mark_sent
@@ -20,11 +20,8 @@ from .outbox import claim_next, mark_failed, mark_sent
 log = logging.getLogger(__name__)
 
 
-def _handlers() -> dict[str, Callable[[dict[str, Any]], None]]:
-    from ..lti.ags import SCORE_KIND, deliver_score
-    from ..lti.nrps import ROSTER_KIND, sync_roster
-
-    return {SCORE_KIND: deliver_score, ROSTER_KIND: sync_roster}
+def _jobs() -> dict[str, Any]:
+    return current_app.extensions.get("lms_plugin.jobs") or {"handlers": {}, "periodic": []}
 
 
 def new_worker_id() -> str:
@@ -33,7 +30,7 @@ def new_worker_id() -> str:
 
 def run_once(worker_id: str, limit: int = 100) -> int:
     """Deliver up to `limit` due messages; return how many were attempted."""
-    handlers = _handlers()
+    handlers: dict[str, Callable[[dict[str, Any]], None]] = _jobs()["handlers"]
     done = 0
     while done < limit:
         message = claim_next(worker_id)
@@ -55,12 +52,9 @@ def run_once(worker_id: str, limit: int = 100) -> int:
 
 
 def run_periodic() -> int:
-    """Scheduled work that any worker may do (each piece is safe to run concurrently):
-    renewal reminders; timed quiz tries left open past their deadline."""
-    from ..certification.reminders import send_due_reminders
-    from ..quiz.services import submit_expired_attempts
-
-    return send_due_reminders() + submit_expired_attempts()
+    """Scheduled work that any worker may do, as features registered it (renewal
+    reminders; timed quiz tries left open past their deadline)."""
+    return sum(work() for work in _jobs()["periodic"])
 
 
 def run_forever(app: Flask, stop: threading.Event, idle_seconds: float = 2.0) -> None:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..jobs import register_handler
+from . import cli
+from .ags import SCORE_KIND, deliver_score
+from .nrps import ROSTER_KIND, sync_roster
 from .views import bp
 
 
 def init_app(app: Flask) -> None:
-    from . import cli
-
     app.register_blueprint(bp)
     cli.init_app(app)
+    register_handler(app, SCORE_KIND, deliver_score)
+    register_handler(app, ROSTER_KIND, sync_roster)
 
 
 __all__ = ["bp", "init_app"]

@@ -25,6 +25,7 @@ from . import deep_linking, registration
 from .claims import LaunchClaims
 from .framing import launch_frame_ancestors, learn_frame_origins
 from .keys import get_jwks
+from .landing import landing_url
 from .launch import (
     LaunchError,
     NeedsStorageCheck,
@@ -140,11 +141,7 @@ def launch() -> Any:
         if claims.custom.get("open") == "quiz":
             return redirect(url_for("quiz.start_page", slug=module))
         return redirect(url_for("training.module", slug=module))
-    from ..certification.services import lands_on_supervision
-
-    if lands_on_supervision(identity.user, identity.roles):  # a supervisor's home
-        return redirect(url_for("certification.supervision"))
-    return redirect(url_for("training.overview"))
+    return redirect(landing_url(identity.user, identity.roles))
 
 
 @bp.route("/jwks")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from ..jobs import register_periodic
+from . import models  # noqa: F401 - registers the table
+from .services import submit_expired_attempts
+from .views import bp
+
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401 - registers the table
-    from .views import bp
-
     app.register_blueprint(bp)
+    register_periodic(app, submit_expired_attempts)  # timed tries left open

@@ -7,13 +7,14 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
 from ..content.loader import QuizContent
 from ..content.schema import Question, Quiz
 from ..content.services import get_catalog, get_quiz_version
 from ..extensions import db
+from ..lti.ags import enqueue_score, score_progress
 from ..users.models import User
 from .grading import AttemptResult, grade_attempt
 from .models import QuizAllowance, QuizAttempt
@@ -30,6 +31,7 @@ from .rules import (
     may_start,
     retake_status,
 )
+from .signals import attempt_started, attempt_submitted
 
 
 class QuizUnavailable(Exception):
@@ -118,9 +120,7 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
     )
     db.session.add(attempt)
     db.session.flush()
-    from ..training.services import note_module_started
-
-    note_module_started(user.id, content.quiz.module)
+    attempt_started.send(user, module_slug=content.quiz.module)
     return attempt
 
 
@@ -234,20 +234,38 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     if not changed:
         return Submission(attempt, grade_attempt(questions, attempt.answers, quiz.pass_mark), False)
 
-    from ..lti.ags import enqueue_score, score_progress
-    from ..training.services import complete_module_if_due, get_best_score
-
     module = get_catalog().modules.get(quiz.module)
     label = f"{module.meta.title} quiz" if module else quiz.title
     # The gradebook shows the best score so far: a practice run after a pass never lowers it.
-    best = get_best_score(user.id, quiz.id)
+    best = best_score(user.id, quiz.id)
     after = get_eligibility(user, quiz, now)
     ever_passed = result.passed or any(a.passed for a in query_submitted(user.id, quiz.id))
     progress, _grading = score_progress(ever_passed, after.attempts_left)
     enqueue_score(user, quiz.id, label, best if best is not None else result.score, now,
                   activity_progress=progress)
-    completed = module is not None and complete_module_if_due(user, module) is not None
+    completed = any(done is not None for _receiver, done in
+                    attempt_submitted.send(user, module_slug=quiz.module))
     return Submission(attempt, result, True, quiz.module if completed else None)
+
+
+def best_score(user_id: int, quiz_slug: str) -> float | None:
+    """The person's best submitted score at this quiz, or None before any."""
+    best = db.session.scalar(
+        select(func.max(QuizAttempt.score)).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
+            QuizAttempt.submitted_at.is_not(None),
+        )
+    )
+    return float(best) if best is not None else None
+
+
+def has_passed(user_id: int, quiz_slug: str) -> bool:
+    return db.session.scalar(
+        select(QuizAttempt.id).where(
+            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
+            QuizAttempt.passed.is_(True),
+        ).limit(1)
+    ) is not None
 
 
 def _aware(value: datetime) -> datetime:

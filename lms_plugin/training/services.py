@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import Lesson, Module
 from ..content.services import get_catalog
 from ..extensions import db
 from ..quiz.models import QuizAttempt
+from ..quiz.services import best_score, has_passed
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from .rules import ModuleStatus, module_status
@@ -32,25 +33,6 @@ def query_completed_lesson_ids(user_id: int) -> set[str]:
     ))
 
 
-def get_best_score(user_id: int, quiz_slug: str) -> float | None:
-    best = db.session.scalar(
-        select(func.max(QuizAttempt.score)).where(
-            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
-            QuizAttempt.submitted_at.is_not(None),
-        )
-    )
-    return float(best) if best is not None else None
-
-
-def has_passed(user_id: int, quiz_slug: str) -> bool:
-    return db.session.scalar(
-        select(QuizAttempt.id).where(
-            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
-            QuizAttempt.passed.is_(True),
-        ).limit(1)
-    ) is not None
-
-
 def get_module_progress(user: User, module: Module, done: set[str] | None = None
                         ) -> ModuleProgress:
     done = query_completed_lesson_ids(user.id) if done is None else done
@@ -65,7 +47,7 @@ def get_module_progress(user: User, module: Module, done: set[str] | None = None
         )
     ).first()
     return ModuleProgress(module, status, completion,
-                          get_best_score(user.id, quiz) if quiz else None)
+                          best_score(user.id, quiz) if quiz else None)
 
 
 def query_programme(user: User) -> list[ModuleProgress]:
@@ -165,3 +147,15 @@ def complete_module_if_due(user: User, module: Module) -> ModuleCompletion | Non
         enqueue_score(user, quiz_slug, f"{module.meta.title} quiz", progress.best_score,
                       completion.completed_at, comment="Module complete")
     return completion
+
+
+# Receivers of quiz events (connected in training's init_app): quiz never imports training.
+
+def on_attempt_started(user: User, module_slug: str) -> None:
+    note_module_started(user.id, module_slug)
+
+
+def on_attempt_submitted(user: User, module_slug: str) -> ModuleCompletion | None:
+    """A graded try may complete its module: the completion, if this recorded it."""
+    module = get_catalog().modules.get(module_slug)
+    return complete_module_if_due(user, module) if module is not None else None
