@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..users.access import is_admin
 from ..users.sessions import current_organisation_id
+from .cli import admin_cli
 from .services import open_erasure_requests
 from .views import bp, legacy
 
@@ -25,6 +26,7 @@ SECTIONS = {
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(admin_cli)
     app.register_blueprint(bp)
     legacy(app)
 

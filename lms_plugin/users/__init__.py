@@ -9,11 +9,9 @@ from .sessions import load_session_user
 
 
 def init_app(app: Flask) -> None:
-    from .cli import admin_cli
     from .views import bp
 
     app.register_blueprint(bp)
-    app.cli.add_command(admin_cli)
 
     login_manager.user_loader(load_session_user)
 

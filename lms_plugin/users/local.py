@@ -24,40 +24,6 @@ class LocalLoginError(Exception):
     pass
 
 
-OPERATORS = "Tool operators"
-
-
-def organisation_for(organisation_id: int | None, issuer: str | None,
-                     operator: bool) -> Organisation:
-    """The organisation a new local admin belongs to: the one named; the one platform
-    registrations of this issuer belong to; or, for operators, their own."""
-    from sqlalchemy import select
-
-    from ..lti.models import Platform
-
-    if operator:
-        found = db.session.scalars(select(Organisation).where(
-            Organisation.name == OPERATORS)).first()
-        if found is None:
-            found = Organisation(name=OPERATORS)
-            db.session.add(found)
-            db.session.flush()
-        return found
-    if organisation_id is not None:
-        chosen = db.session.get(Organisation, organisation_id)
-        if chosen is None:
-            raise LocalLoginError(f"There is no organisation {organisation_id}; "
-                                  "`lms-plugin platform list` shows them.")
-        return chosen
-    ids = set(db.session.scalars(select(Platform.organisation_id).where(
-        Platform.issuer == issuer)))
-    if len(ids) != 1:
-        raise LocalLoginError(
-            f"{len(ids) or 'No'} organisations use the issuer {issuer}; name one with "
-            "--organisation (`lms-plugin platform list` shows them).")
-    found_org = db.session.get(Organisation, ids.pop())
-    assert found_org is not None
-    return found_org
 
 
 def create_local_admin(organisation: Organisation, email: str, name: str, password: str,
