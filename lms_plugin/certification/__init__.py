@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     )
     from .reminders import send_due_reminders
     from .services import lands_on_supervision, reevaluate_after_module
+    from .training_certificate import on_module_completed
     from .views import bp
 
     app.register_blueprint(bp)
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     # Certification follows evidence: a module completed (a quiz passed) may be the last
     # requirement. Connecting the same function again is a no-op, so apps may share it.
     module_completed.connect(reevaluate_after_module)
+    module_completed.connect(on_module_completed)  # the training certificate
 
     @app.context_processor
     def certification_nav() -> dict[str, Any]:

@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, exists, select
 
 from ..audit import audit
 from ..extensions import db
-from ..training.certificate import TRAINING_SLUG
 from ..users.models import User
 from .models import Certificate, DirectoryListing
 from .services import now
+from .training_certificate import TRAINING_SLUG
 
 
 def _certified(user_id: Any) -> ColumnElement[bool]:

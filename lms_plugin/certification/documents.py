@@ -27,6 +27,12 @@ from ..extensions import db
 from ..lti.keys import get_signing_key, query_published_keys
 from ..users.models import Organisation, User
 from .models import Certificate
+from .training_certificate import (
+    NO_EXPIRY,
+    TRAINING_DESCRIPTION,
+    TRAINING_SLUG,
+    TRAINING_TITLE,
+)
 
 OB3_CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -92,7 +98,6 @@ def issuer_for(certificate: Certificate) -> Issuer:
 def describe(certificate: Certificate) -> tuple[str, str]:
     """The certificate's title and description: the training's, or its programme's."""
     from ..content.services import get_catalog
-    from ..training.certificate import TRAINING_DESCRIPTION, TRAINING_SLUG, TRAINING_TITLE
 
     if certificate.programme_slug == TRAINING_SLUG:
         return TRAINING_TITLE, TRAINING_DESCRIPTION
@@ -104,7 +109,6 @@ def describe(certificate: Certificate) -> tuple[str, str]:
 
 def expires(certificate: Certificate) -> datetime | None:
     """When it expires, or None for a certificate that does not (completed training)."""
-    from ..training.certificate import NO_EXPIRY
 
     aware = certificate.expires_at if certificate.expires_at.tzinfo else \
         certificate.expires_at.replace(tzinfo=UTC)
@@ -112,7 +116,6 @@ def expires(certificate: Certificate) -> datetime | None:
 
 
 def certificate_pdf_html(certificate: Certificate, verify_url: str) -> str:
-    from ..training.certificate import TRAINING_SLUG
 
     title, _ = describe(certificate)
     training = certificate.programme_slug == TRAINING_SLUG
@@ -254,7 +257,6 @@ def open_badge(certificate: Certificate, *, base_url: str, programme_title: str,
 
 
 def _criteria(certificate: Certificate) -> str:
-    from ..training.certificate import TRAINING_SLUG
 
     if certificate.programme_slug == TRAINING_SLUG:
         return "Completed every module of the training, including each module's quiz."

@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
+from ..training.services import has_completed_training
 from ..urls import base_url
 from ..users.access import is_admin
 from ..users.models import User
@@ -77,6 +78,7 @@ from .services import (
     training_domains,
     withdraw_hours,
 )
+from .training_certificate import get_training_certificate, issue_training_certificate_if_due
 
 bp = Blueprint("certification", __name__)
 
@@ -587,3 +589,19 @@ def verify_badge() -> Any:
                                error="The badge is signed by us but names no certificate."), 422
     return render_template("certification/verify_badge.html", result=_public(certificate),
                            error=None)
+
+
+@bp.route("/training/completed")
+@login_required
+def training_completed() -> Any:
+    """The acknowledgement of the whole training, with its certificate."""
+    if not has_completed_training(current_user):
+        return redirect(url_for("training.overview"))
+    certificate = get_training_certificate(current_user)
+    if certificate is None:  # finished before these certificates existed: issue it now
+        certificate = issue_training_certificate_if_due(current_user)
+        db.session.commit()
+    return render_template(
+        "training/training_completed.html", certificate=certificate,
+        modules=get_catalog().ordered_modules(),
+        programmes=sorted(get_catalog().programmes.values(), key=lambda p: p.slug))

@@ -22,6 +22,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from ..audit import AuditEvent, audit
+from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
 from ..extensions import db
 from ..users.access import require_admin
 from ..users.models import User
@@ -64,8 +65,6 @@ def my_data_page() -> str:
 def content_names() -> dict[str, str]:
     """Modules, lessons, quizzes, programmes and agreements by their title."""
     from ..content.services import get_catalog
-    from ..training.certificate import TRAINING_SLUG, TRAINING_TITLE
-
     catalog = get_catalog()
     names = {TRAINING_SLUG: TRAINING_TITLE}
     for module in catalog.modules.values():

@@ -11,11 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from ..content.loader import Lesson, Module
 from ..content.services import get_catalog
 from ..extensions import db
+from ..lti.ags import enqueue_score
 from ..quiz.models import QuizAttempt
 from ..quiz.services import best_score, has_passed
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
-from .rules import ModuleStatus, module_status
+from .rules import ModuleStatus, module_status, training_complete
 from .signals import module_completed
 
 
@@ -53,6 +54,19 @@ def get_module_progress(user: User, module: Module, done: set[str] | None = None
 def query_programme(user: User) -> list[ModuleProgress]:
     done = query_completed_lesson_ids(user.id)
     return [get_module_progress(user, m, done) for m in get_catalog().ordered_modules()]
+
+def completed_modules(user_id: int) -> dict[str, ModuleCompletion]:
+    return {c.module_slug: c for c in db.session.scalars(
+        select(ModuleCompletion).where(ModuleCompletion.user_id == user_id))}
+
+
+def module_slugs() -> list[str]:
+    return [m.slug for m in get_catalog().ordered_modules()]
+
+
+def has_completed_training(user: User) -> bool:
+    return training_complete(module_slugs(), completed_modules(user.id))
+
 
 
 def note_module_started(user_id: int, module_slug: str) -> None:
@@ -137,13 +151,8 @@ def complete_module_if_due(user: User, module: Module) -> ModuleCompletion | Non
     except IntegrityError:
         return None  # recorded by a concurrent request
     note_module_completed(user.id, module.slug, completion.completed_at)
-    from .certificate import issue_training_certificate_if_due
-
-    issue_training_certificate_if_due(user)
     module_completed.send(user, module_slug=module.slug)
     if quiz_slug and progress.best_score is not None:
-        from ..lti.ags import enqueue_score
-
         enqueue_score(user, quiz_slug, f"{module.meta.title} quiz", progress.best_score,
                       completion.completed_at, comment="Module complete")
     return completion

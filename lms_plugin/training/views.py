@@ -24,18 +24,14 @@ from ..extensions import db
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
 from ..users.models import Course
-from .certificate import (
-    completed_modules,
-    get_training_certificate,
-    has_completed_training,
-    issue_training_certificate_if_due,
-    module_slugs,
-)
 from .help import help_resources
 from .rules import next_module
 from .services import (
+    completed_modules,
     get_module_progress,
+    has_completed_training,
     mark_lesson_complete,
+    module_slugs,
     query_completed_lesson_ids,
     query_programme,
 )
@@ -136,7 +132,7 @@ def complete_lesson(slug: str, number: int) -> Any:
     db.session.commit()
     if completion is not None:  # acknowledge it: what was finished, what is next
         if has_completed_training(current_user):
-            return redirect(url_for("training.training_completed"))
+            return redirect(url_for("certification.training_completed"))
         return redirect(url_for("training.module_completed", slug=slug))
     following = next((ls for ls in mod.lessons if ls.number > number), None)
     if following is not None:
@@ -172,22 +168,6 @@ def _own_quiz_attempt(raw: str | None, mod: Module) -> QuizAttempt | None:
             or attempt.quiz_slug != mod.meta.completion.quiz or not attempt.is_submitted):
         return None
     return attempt
-
-
-@bp.route("/training/completed")
-@login_required
-def training_completed() -> Any:
-    """The acknowledgement of the whole training, with its certificate."""
-    if not has_completed_training(current_user):
-        return redirect(url_for("training.overview"))
-    certificate = get_training_certificate(current_user)
-    if certificate is None:  # finished before these certificates existed: issue it now
-        certificate = issue_training_certificate_if_due(current_user)
-        db.session.commit()
-    return render_template(
-        "training/training_completed.html", certificate=certificate,
-        modules=get_catalog().ordered_modules(),
-        programmes=sorted(get_catalog().programmes.values(), key=lambda p: p.slug))
 
 
 @bp.route("/help")

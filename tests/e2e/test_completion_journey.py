@@ -14,11 +14,11 @@ import jwt
 import pytest
 from sqlalchemy import select
 
+from lms_plugin.certification.training_certificate import TRAINING_SLUG
 from lms_plugin.content.models import ContentVersion
 from lms_plugin.content.services import get_catalog
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
-from lms_plugin.training.certificate import TRAINING_SLUG
 from lms_plugin.training.services import mark_lesson_complete
 from lms_plugin.users.models import User
 from tests.conftest import make_app

@@ -47,7 +47,7 @@ EVERYONE_SIGNED_IN = {
     "quiz.start_page", "quiz.start", "reporting.survey", "certification.enrol_view",
     "certification.unlist", "privacy.my_data", "privacy.my_data_page", "privacy.erasure_request",
     # one's own acknowledgements (a module not completed redirects to it)
-    "training.module_completed", "training.training_completed",
+    "training.module_completed", "certification.training_completed",
 }
 ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",

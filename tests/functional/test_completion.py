@@ -16,8 +16,8 @@ from sqlalchemy import select
 from lms_plugin.certification.directory import may_list
 from lms_plugin.certification.documents import certificate_pdf_html
 from lms_plugin.certification.models import Certificate
+from lms_plugin.certification.training_certificate import TRAINING_SLUG
 from lms_plugin.extensions import db
-from lms_plugin.training.certificate import TRAINING_SLUG
 from lms_plugin.users.models import Organisation, User
 from tests.conftest import sync
 from tests.functional.test_learning import RIGHT, answer, csrf, start_quiz

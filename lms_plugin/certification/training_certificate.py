@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..certification.models import Certificate
-from ..content.services import get_catalog
+from ..audit import audit
 from ..extensions import db
+from ..training.rules import training_complete
+from ..training.services import completed_modules, module_slugs
 from ..users.models import User
-from .models import ModuleCompletion
-from .rules import training_complete
+from .models import Certificate
+from .services import new_code, now
 
 TRAINING_SLUG = "training-complete"
 TRAINING_TITLE = "Mental health at work: training completed"
@@ -27,19 +28,6 @@ TRAINING_DESCRIPTION = (
     "colleague may be struggling, listen well, respond safely and point to the right help.")
 # The certificate records something done, so it does not lapse; the table needs a date.
 NO_EXPIRY = datetime(2999, 12, 31, tzinfo=UTC)
-
-
-def completed_modules(user_id: int) -> dict[str, ModuleCompletion]:
-    return {c.module_slug: c for c in db.session.scalars(
-        select(ModuleCompletion).where(ModuleCompletion.user_id == user_id))}
-
-
-def module_slugs() -> list[str]:
-    return [m.slug for m in get_catalog().ordered_modules()]
-
-
-def has_completed_training(user: User) -> bool:
-    return training_complete(module_slugs(), completed_modules(user.id))
 
 
 def get_training_certificate(user: User) -> Certificate | None:
@@ -58,9 +46,6 @@ def _version(evidence: dict[str, Any]) -> str:
 def issue_training_certificate_if_due(user: User) -> Certificate | None:
     """Issue the certificate the first time every module is complete; never twice (the
     unique `current_key` decides between racing requests). Returns it when new."""
-    from ..audit import audit
-    from ..certification.services import new_code, now
-
     slugs = module_slugs()
     completions = completed_modules(user.id)
     if not training_complete(slugs, completions) or get_training_certificate(user) is not None:
@@ -83,3 +68,8 @@ def issue_training_certificate_if_due(user: User) -> Certificate | None:
         return None  # issued by a concurrent request a moment ago
     audit("certificate.issue", None, user, certificate, programme=TRAINING_SLUG)
     return certificate
+
+
+def on_module_completed(user: User, module_slug: str) -> None:
+    """Receiver of training's `module_completed`: the last module issues the certificate."""
+    issue_training_certificate_if_due(user)
