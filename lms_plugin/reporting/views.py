@@ -48,7 +48,18 @@ from .queries import (
     in_scope,
     pipeline_people,
 )
-from .services import Report, agree_share, build_report, min_size, module_titles, report_keys
+from .services import (
+    ADMINISTRATION,
+    EVALUATION,
+    Report,
+    agree_share,
+    build_report,
+    members,
+    min_size,
+    module_titles,
+    report_keys,
+)
+from .suppression import TOTAL
 from .survey import SCALE, answered, record_answers, survey_config
 
 bp = Blueprint("reporting", __name__)
@@ -109,17 +120,23 @@ def dashboard() -> Any:
     _require_admin()
     filters = _filters()
     reports = [build_report(key, filters) for key in report_keys()]
-    for report in reports:
-        if report.key.startswith("pipeline-"):
-            slug = report.key.removeprefix("pipeline-")
-            report.links.update({state: url_for("reporting.pipeline_list", slug=slug,
-                                                state=state, **_query(filters))
-                                 for state in PIPELINE})
+
+    def list_url(report: Report, row: str, column: str) -> str | None:
+        """Where a count of an administration report opens its named list (none for a
+        zero: nobody to list, or for an evaluation report: no names, ever)."""
+        value = report.view.values.get((row, column))
+        if not report.named or not value:
+            return None
+        cell = {k: v for k, v in (("row", row), ("column", column)) if v != TOTAL}
+        return url_for("reporting.report_people", key=report.key, **cell, **_query(filters))
+
     return render_template(
-        "reporting/dashboard.html", reports=reports, charts=_charts, filters=filters,
+        "reporting/dashboard.html", filters=filters, charts=_charts, list_url=list_url,
+        sections=[(kind, [r for r in reports if r.kind == kind])
+                  for kind in (ADMINISTRATION, EVALUATION)],
         query=_query(filters), course_options=courses(current_organisation_id()),
         department_options=departments(current_organisation_id()), min_size=min_size(),
-        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN)
+        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN, TOTAL=TOTAL)
 
 
 @bp.route("/admin/reports/summary")
@@ -186,6 +203,37 @@ def pipeline_list(slug: str, state: str) -> Any:
 
     return render_template("reporting/pipeline_list.html", programme=content, state=state,
                            label=PIPELINE_LABELS[state], people=people, query=_query(filters))
+
+
+@bp.route("/admin/reports/list/<key>")
+@login_required
+def report_people(key: str) -> Any:
+    """The people behind one count of an administration report (admins only, audited):
+    exactly as many as the count on the dashboard with the same filters."""
+    _require_admin()
+    filters = _filters()
+    row = request.args.get("row", TOTAL) or TOTAL
+    column = request.args.get("column", TOTAL) or TOTAL
+    try:
+        report = build_report(key, filters)
+        people = members(report, filters, row, column)
+    except LookupError as exc:
+        abort(404, description=str(exc))
+    audit("report.list.view", current_user, None, None,
+          organisation_id=current_organisation_id(), report=key, row=row, column=column,
+          **_query(filters))
+    db.session.commit()
+    label = " · ".join(part for part in (
+        report.row_labels.get(row, row) if row != TOTAL else "",
+        report.column_labels.get(column, column) if column != TOTAL else "") if part)
+    return render_template("reporting/report_people.html", report=report, people=people,
+                           label=label or "Everyone counted", query=_query(filters),
+                           filters=filters, course_options=courses(current_organisation_id()),
+                           detail=_detail_heading(key))
+
+
+def _detail_heading(key: str) -> str | None:
+    return {"modules": "Module", "courses": "LMS course", "weekly": "Module completed"}.get(key)
 
 
 @bp.route("/admin/reports/people.csv")
