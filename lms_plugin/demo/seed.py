@@ -343,7 +343,7 @@ class _Seeder:
                 "submissions": 1, "created_at": day + timedelta(hours=1)}
 
     def certificates(self, plan: dict[int, tuple[str, datetime]], admin: User) -> None:
-        for uid, (stage, enrolled) in sorted(plan.items()):
+        for uid, (stage, _) in sorted(plan.items()):
             if stage in ("enrolled", "awaiting_approval", "ready"):
                 continue
             person = db.session.get(User, uid)

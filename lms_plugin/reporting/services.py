@@ -11,15 +11,14 @@ from typing import Any
 
 from flask import current_app
 
-from ..dates import day
-
 from ..content.services import get_catalog
+from ..dates import day
 from ..store import get_store
 from .queries import (
-    COURSE,
-    DEPARTMENT,
     BAND_LABELS,
     BANDS,
+    COURSE,
+    DEPARTMENT,
     PIPELINE,
     PIPELINE_LABELS,
     PROGRESS,
@@ -40,7 +39,6 @@ from .queries import (
 )
 from .suppression import TOTAL, Family, SuppressedCube, SuppressedTable
 from .survey import SCALE, survey_config, survey_counts
-
 
 # What a report is about decides what an admin may see of it (docs: the privacy page).
 # Programme administration: who is enrolled, certified, expiring, who has completed the

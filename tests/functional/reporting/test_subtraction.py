@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from lms_plugin.extensions import db
-from lms_plugin.reporting.models import SurveyTally
 from lms_plugin.quiz.models import QuizAttempt
+from lms_plugin.reporting.models import SurveyTally
 from lms_plugin.reporting.queries import BANDS
 from lms_plugin.reporting.suppression import TOTAL, SuppressedTable
 from lms_plugin.training.services import note_module_completed
