@@ -173,8 +173,14 @@ class _Seeder:
                  wellbeing: int) -> tuple[list[dict[str, Any]], dict[int, datetime]]:
         """Lessons, quiz attempts and completions; returns the enrolments and when each
         person was last active."""
-        lessons, attempts, completions, started, progress = [], [], [], [], []
-        enrolments, last_seen = [], {}
+        Rows = list[dict[str, Any]]
+        lessons: Rows = []
+        attempts: Rows = []
+        completions: Rows = []
+        started: Rows = []
+        progress: Rows = []
+        enrolments: Rows = []
+        last_seen: dict[int, datetime] = {}
         for uid in user_ids:
             roster_only = uid not in trainees and self.rng.random() < 0.12
             enrolments.append({"user_id": uid, "course_id": wellbeing, "roles": LEARNER,

@@ -329,7 +329,7 @@ Member = tuple[int, str | None, str | None, str | None]
 LIST_LIMIT = 5000
 
 
-def _members(query: Select[Any]) -> list[Member]:
+def _members(query: Select[*tuple[Any, ...]]) -> list[Member]:
     rows = db.session.execute(query.order_by(User.name, User.id).limit(LIST_LIMIT)).all()
     return [(int(i), n, d, None if x is None else str(x)) for i, n, d, x in rows]
 

@@ -127,8 +127,9 @@ def dashboard() -> Any:
         value = report.view.values.get((row, column))
         if not report.named or not value:
             return None
-        cell = {k: v for k, v in (("row", row), ("column", column)) if v != TOTAL}
-        return url_for("reporting.report_people", key=report.key, **cell, **_query(filters))
+        args: dict[str, Any] = {k: v for k, v in (("row", row), ("column", column))
+                                if v != TOTAL}
+        return url_for("reporting.report_people", key=report.key, **args, **_query(filters))
 
     return render_template(
         "reporting/dashboard.html", filters=filters, charts=_charts, list_url=list_url,
