@@ -375,14 +375,17 @@ class _Seeder:
             person = db.session.get(User, uid)
             assert person is not None
             for phase, shift in (("pre", 0), ("post", 1)):
-                if (phase == "pre" and (uid not in started or self.rng.random() > 0.7)) or (
-                        phase == "post" and (uid not in finished or self.rng.random() > 0.65)):
+                if (phase == "pre" and (uid not in started or self.rng.random() > 0.8)) or (
+                        phase == "post" and (uid not in finished or self.rng.random() > 0.9)):
                     continue
                 answers: dict[str, int | None] = {}
                 for item in items:
+                    # After the training people lean towards agreeing (and away from
+                    # needing to hide a condition); the extremes stay for everyone before.
                     lean = -shift if "hide" in item else shift
-                    value = min(5, max(1, round(self.rng.gauss(3 + lean, 0.9))))
-                    answers[item] = None if self.rng.random() < 0.04 else value
+                    low, high = ((1, 4) if lean < 0 else (2, 5)) if shift else (1, 5)
+                    value = min(high, max(low, round(self.rng.gauss(3 + 0.6 * lean, 1.2))))
+                    answers[item] = None if self.rng.random() < 0.03 else value
                 record_answers(person, phase, answers)
                 answered += 1
         self.counts["survey answers"] = answered

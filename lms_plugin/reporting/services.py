@@ -206,7 +206,7 @@ def _build_report(key: str, filters: Filters) -> Report:
                         tuple(sorted(cube.values_of(DEPARTMENT), key=str.lower)), BANDS,
                         both, present_rows_only=True)
         return Report(key, "Quiz results by department",
-                      "People who took a module quiz, by the average of their best scores.",
+                      "People who took a module quiz, by their average score at the first try.",
                       _table(key, family, filters), {}, BAND_LABELS, "bars", "Department")
     if key.startswith("survey-"):
         phase = key.removeprefix("survey-")
