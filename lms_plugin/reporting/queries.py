@@ -261,18 +261,6 @@ def certification_pipeline(scope: Filters, programme: Programme,
                       counted_totals=(COURSE,))
 
 
-def pipeline_people(filters: Filters, programme: Programme, state: str, limit: int = 500,
-                    now: datetime | None = None) -> list[tuple[int, str | None, str | None]]:
-    """The people in one pipeline state (admins only; the view audits it)."""
-    status, (joined, source) = pipeline_status(programme, now)
-    rows = db.session.execute(
-        select(User.id, User.name, User.department).select_from(joined)
-        .join(User, User.id == source.c.user_id)
-        .where(*in_scope(filters), status == state)
-        .order_by(User.name, User.id).limit(limit)).all()
-    return [(int(i), n, d) for i, n, d in rows]
-
-
 def departments(organisation_id: int) -> list[str]:
     return sorted(db.session.scalars(
         select(_department(User.department)).distinct()

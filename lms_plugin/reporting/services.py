@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -72,7 +72,6 @@ class Report:
     column_labels: dict[str, str]
     chart: str  # "bars" | "weekly" | "none"
     row_heading: str = "Group"
-    links: dict[str, str] = field(default_factory=dict)  # row -> URL (pipeline lists)
 
     @property
     def kind(self) -> str:

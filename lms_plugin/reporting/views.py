@@ -46,7 +46,6 @@ from .queries import (
     courses,
     departments,
     in_scope,
-    pipeline_people,
 )
 from .services import (
     ADMINISTRATION,
@@ -190,20 +189,12 @@ def _cell(value: int | None) -> Any:
 @bp.route("/admin/reports/pipeline/<slug>/<state>")
 @login_required
 def pipeline_list(slug: str, state: str) -> Any:
+    """The earlier address of a pipeline stage's list: now the report's own list."""
     _require_admin()
-    content = get_catalog().programmes.get(slug)
-    if content is None or state not in PIPELINE:
+    if get_catalog().programmes.get(slug) is None or state not in PIPELINE:
         abort(404, description="There is no such list.")
-    filters = _filters()
-    people = pipeline_people(filters, content.programme, state)
-    audit("report.list.view", current_user, None, None,
-          organisation_id=current_organisation_id(), programme=slug, state=state,
-          **_query(filters))
-    db.session.commit()
-    from .queries import PIPELINE_LABELS
-
-    return render_template("reporting/pipeline_list.html", programme=content, state=state,
-                           label=PIPELINE_LABELS[state], people=people, query=_query(filters))
+    return redirect(url_for("reporting.report_people", key=f"pipeline-{slug}", row=state,
+                            **_query(_filters())))
 
 
 @bp.route("/admin/reports/list/<key>")

@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
 OVERLAPS = """svg => {
   const boxes = sel => [...svg.querySelectorAll(sel)].map(e => e.getBoundingClientRect());
   const labels = boxes('.chart-label'), values = boxes('.chart-value');
-  const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const meet = (a, b) => a.left < b.right && b.left < a.right
+    && a.top < b.bottom && b.top < a.bottom;
   const found = [];
   labels.forEach((a, i) => {
     values.forEach(b => { if (meet(a, b)) found.push(['label-value', i]); });
@@ -47,9 +48,9 @@ def number(text: str) -> int:
 
 def no_sideways_scroll(page, width: int) -> None:
     scroll = page.evaluate("document.documentElement.scrollWidth")
-    wide = page.evaluate(f"""[...document.querySelectorAll('body *')].filter(e =>
-        e.getBoundingClientRect().right > {width} + 1 && true)
-        .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)""")
+    wide = page.evaluate(f"""[...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > {width} + 1).slice(0, 5)
+        .map(e => e.tagName + '.' + e.className)""")  # what sticks out, if anything
     assert scroll <= width, f"{page.url} scrolls sideways at {width}px ({scroll}px): {wide}"
 
 

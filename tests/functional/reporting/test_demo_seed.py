@@ -17,7 +17,7 @@ from lms_plugin.demo.setup import prepare_demo
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.reporting.models import SurveyCompletion
-from lms_plugin.reporting.queries import PIPELINE, Filters, pipeline_people
+from lms_plugin.reporting.queries import PIPELINE, Filters, stage_members
 from lms_plugin.training.models import ModuleCompletion
 from lms_plugin.users.models import User
 from tests.conftest import make_app
@@ -67,7 +67,7 @@ def test_the_seed_makes_a_realistic_organisation_quickly_and_once(demo_app):
         # Every stage of the programme has somebody in it.
         programme = get_catalog().programmes["peer-supporter"].programme
         for state in PIPELINE:
-            assert pipeline_people(Filters(organisation_id), programme, state), state
+            assert stage_members(Filters(organisation_id), programme, state), state
         # Certificates are real: they verify by their code.
         certificate = db.session.scalars(select(Certificate).where(
             Certificate.programme_slug == "peer-supporter")).first()
