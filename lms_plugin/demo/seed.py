@@ -41,7 +41,8 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..lti.models import Platform
 from ..quiz.models import QuizAttempt
-from ..reporting.survey import record_answers, survey_config
+from ..reporting.models import POST, PRE, UNATTRIBUTED, SurveyCompletion, SurveyTally
+from ..reporting.survey import SCALE, survey_config
 from ..training.certificate import issue_training_certificate_if_due
 from ..training.models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from ..users.models import ADMIN, INSTRUCTOR, LEARNER, MENTOR, Course, Enrollment, User
@@ -368,35 +369,56 @@ class _Seeder:
 
     # --- the survey ---------------------------------------------------------------------
 
-    def survey(self, user_ids: list[int], finished: set[int], started: set[int]) -> None:
+    def survey(self, user_ids: list[int], finished: set[int], started: set[int],
+               departments: dict[int, str]) -> None:
+        """Answers counted the way `reporting.survey.record_answers` counts them (no row
+        per person; a department's own counters only once enough of it has answered),
+        in bulk: one person at a time through it would take most of the seed's time."""
         items = [i.id for i in survey_config(current_app).items]
-        answered = 0
+        minimum = int(current_app.config.get("LMS_PLUGIN_MIN_GROUP_SIZE", 5))
+        completions: list[dict[str, Any]] = []
+        tally: dict[tuple[str, str, str, int], int] = {}
+        respondents: dict[tuple[str, str], int] = {}
         for uid in user_ids:
-            person = db.session.get(User, uid)
-            assert person is not None
-            for phase, shift in (("pre", 0), ("post", 1)):
-                if (phase == "pre" and (uid not in started or self.rng.random() > 0.8)) or (
-                        phase == "post" and (uid not in finished or self.rng.random() > 0.9)):
+            for phase, shift in ((PRE, 0), (POST, 1)):
+                if (phase == PRE and (uid not in started or self.rng.random() > 0.8)) or (
+                        phase == POST and (uid not in finished or self.rng.random() > 0.9)):
                     continue
-                answers: dict[str, int | None] = {}
+                department = departments[uid]
+                respondents[(phase, department)] = respondents.get((phase, department), 0) + 1
+                group = department if respondents[(phase, department)] >= minimum \
+                    else UNATTRIBUTED
                 for item in items:
                     # After the training people lean towards agreeing (and away from
                     # needing to hide a condition); the extremes stay for everyone before.
                     lean = -shift if "hide" in item else shift
                     low, high = ((1, 4) if lean < 0 else (2, 5)) if shift else (1, 5)
                     value = min(high, max(low, round(self.rng.gauss(3 + 0.6 * lean, 1.2))))
-                    answers[item] = None if self.rng.random() < 0.03 else value
-                record_answers(person, phase, answers)
-                answered += 1
-        self.counts["survey answers"] = answered
+                    tally.setdefault((phase, group, item, value), 0)
+                    if self.rng.random() >= 0.03:  # a few prefer not to say
+                        tally[(phase, group, item, value)] += 1
+                completions.append({"user_id": uid, "phase": phase})
+        groups = {(phase, group) for phase, group, _, _ in tally}
+        self.put(SurveyCompletion, completions)
+        self.put(SurveyTally, [
+            {"organisation_id": self.organisation_id, "phase": phase, "department": group,
+             "item_id": item, "value": value,
+             "people": tally.get((phase, group, item, value), 0)}
+            for phase, group in sorted(groups) for item in items for value in SCALE])
+        self.counts["survey answers"] = len(completions)
 
     def run(self) -> SeedReport:
         courses = self.courses()
-        self.put(User, self.people())
+        people = self.people()
+        self.put(User, people)
         ids = dict(db.session.execute(select(User.sub, User.id).where(
             User.organisation_id == self.organisation_id,
             User.sub.startswith(SUB_PREFIX))).all())
         everyone = [ids[s] for s in sorted(ids)]
+        departments = {ids[row["sub"]]: row["department"] for row in people}
+        # Loaded once and held: the certificates and launches below find them here.
+        loaded = list(db.session.scalars(select(User).where(User.id.in_(everyone))))
+        assert len(loaded) == len(everyone)
         admin_id, learners = everyone[0], everyone[1:]
         admin = db.session.get(User, admin_id)
         assert admin is not None
@@ -442,7 +464,7 @@ class _Seeder:
             assert person is not None and completed is not None
             with _clock(completed):
                 issue_training_certificate_if_due(person)
-        self.survey(learners, finished, set(last_seen))
+        self.survey(learners, finished, set(last_seen), departments)
         db.session.flush()
         self.counts["certificate"] = db.session.scalar(
             select(func.count()).select_from(Certificate).join(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -349,7 +350,7 @@ def department_members(filters: Filters, modules: list[str], department: str | N
     scope = filters if department is None else replace(filters, department=department)
     status = _person_status(modules)
     return _members(
-        select(User.id, User.name, User.department, literal(None))
+        select(User.id, User.name, User.department, null())
         .select_from(User).outerjoin(LearnerProgress, LearnerProgress.user_id == User.id)
         .where(*in_scope(scope), *_progress_condition(status, progress)))
 
@@ -397,6 +398,6 @@ def stage_members(filters: Filters, programme: Programme, stage: str | None,
     """Who is behind a cell of a certification pipeline."""
     status, (joined, source) = pipeline_status(programme, now)
     return _members(
-        select(User.id, User.name, User.department, literal(None)).select_from(joined)
+        select(User.id, User.name, User.department, null()).select_from(joined)
         .join(User, User.id == source.c.user_id)
         .where(*in_scope(filters), *_progress_condition(status, stage)))

@@ -50,7 +50,8 @@ def test_the_seed_makes_a_realistic_organisation_quickly_and_once(demo_app):
         start = time.perf_counter()
         report = seed_demo()
         db.session.commit()
-        assert time.perf_counter() - start < 10
+        if db.engine.dialect.name == "sqlite":  # the demo's database
+            assert time.perf_counter() - start < 10
         assert report is not None
         people = db.session.scalars(select(User).where(
             User.organisation_id == organisation_id, User.sub.startswith(SUB_PREFIX))).all()
