@@ -397,7 +397,8 @@ def stage_members(filters: Filters, programme: Programme, stage: str | None,
                   now: datetime | None = None) -> list[Member]:
     """Who is behind a cell of a certification pipeline."""
     status, (joined, source) = pipeline_status(programme, now)
-    return _members(
-        select(User.id, User.name, User.department, null()).select_from(joined)
+    found = _members(
+        select(User.id, User.name, User.department, status).select_from(joined)
         .join(User, User.id == source.c.user_id)
         .where(*in_scope(filters), *_progress_condition(status, stage)))
+    return [(i, n, d, PIPELINE_LABELS.get(s or "", s)) for i, n, d, s in found]

@@ -215,9 +215,11 @@ def report_people(key: str) -> Any:
           organisation_id=current_organisation_id(), report=key, row=row, column=column,
           **_query(filters))
     db.session.commit()
-    label = " · ".join(part for part in (
+    several = len(report.view.columns) > 1  # else the one column says nothing more
+    label = ", ".join(part for part in (
         report.row_labels.get(row, row) if row != TOTAL else "",
-        report.column_labels.get(column, column) if column != TOTAL else "") if part)
+        report.column_labels.get(column, column) if column != TOTAL and several else "")
+        if part)
     return render_template("reporting/report_people.html", report=report, people=people,
                            label=label or "Everyone counted", query=_query(filters),
                            filters=filters, course_options=courses(current_organisation_id()),
@@ -225,6 +227,8 @@ def report_people(key: str) -> Any:
 
 
 def _detail_heading(key: str) -> str | None:
+    if key.startswith("pipeline-"):
+        return "Stage"
     return {"modules": "Module", "courses": "LMS course", "weekly": "Module completed"}.get(key)
 
 
