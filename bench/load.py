@@ -74,7 +74,7 @@ class Platform:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 outer.keyset_hits += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

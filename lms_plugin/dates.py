@@ -11,6 +11,11 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 
+def utcnow() -> datetime:
+    """Now, in UTC, timezone-aware: every stored time."""
+    return datetime.now(UTC)
+
+
 def day(value: date | datetime | None, empty: str = "") -> str:
     if value is None:
         return empty

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ log = logging.getLogger("lms_plugin.request")
 bp = Blueprint("observability", __name__)
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _metrics: dict[str, Any] = {}
+_metrics_lock = threading.Lock()
 
 
 class RequestIdFilter(logging.Filter):
@@ -64,7 +66,14 @@ def log_handler(fmt: str, stream: Any) -> logging.Handler:
 
 
 def metrics() -> dict[str, Any]:
-    if not _metrics:
+    """The process's metrics, registered once. Made on first use under a lock: the first
+    requests of a freshly started threaded server arrive together, and registering a
+    metric twice is an error (issue 15: 3 of the first 10 requests answered 500)."""
+    if _metrics:
+        return _metrics
+    with _metrics_lock:
+        if _metrics:
+            return _metrics
         from prometheus_client import Counter, Histogram
 
         _metrics.update(

@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import DateTime, String, Text, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .extensions import db
+from .upsert import upsert_statement
 
 DEFAULT_TTL = 3600
 
@@ -75,12 +75,8 @@ class DatabaseStore(SharedStore):
         expires = _now() + timedelta(seconds=exp or DEFAULT_TTL)
         payload = json.dumps(value)
         engine = self._engine()
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(SharedState).values(key=key, value=payload, expires_at=expires)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[SharedState.key],
-            set_={"value": payload, "expires_at": expires},
-        )
+        stmt = upsert_statement(SharedState, engine.dialect.name, {"key": key},
+                                {"value": payload, "expires_at": expires})
         with engine.begin() as conn:
             conn.execute(stmt)
             # Sweep expired rows now and then rather than on every write.

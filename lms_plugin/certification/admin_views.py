@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 from wtforms.fields.choices import SelectChoice
 
+from ..admin.access import require_admin
 from ..extensions import db
-from ..users.models import ADMIN, Enrollment, User
+from ..users.models import Enrollment, User
 from ..users.sessions import current_organisation_id
 from .forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
 from .models import PENDING, Certificate, LoggedHours, ProgrammeEnrolment, SupervisorAssignment
@@ -29,15 +31,9 @@ from .services import (
     grant_waiver,
     is_qualified_supervisor,
     issue_certificate_if_due,
-    supervisors_of,
     unassign_supervisor,
 )
 from .views import bp
-
-
-def _require_admin() -> None:
-    if ADMIN not in session.get("roles", []):
-        abort(403, description="Only an L&D admin can see programme administration.")
 
 
 def _person(slug: str, user_id: int) -> tuple[User, ProgrammeEnrolment]:
@@ -64,14 +60,14 @@ def _supervisor_candidates(trainee: User, slug: str) -> list[User]:
     return [u for u in rows if is_qualified_supervisor(u, slug)]
 
 
-def _supervisor_choices(trainee: User, slug: str) -> list[SelectChoice]:
+def supervisor_choices(trainee: User, slug: str) -> list[SelectChoice]:
     return [SelectChoice(u.id, u.display_name) for u in _supervisor_candidates(trainee, slug)]
 
 
 @bp.route("/programmes/<slug>/people")
 @login_required
 def people(slug: str) -> Any:
-    _require_admin()
+    require_admin()
     programme = get_programme(slug)
     pending: dict[int, int] = dict(db.session.execute(
         select(LoggedHours.user_id, func.count()).where(
@@ -93,53 +89,27 @@ def people(slug: str) -> Any:
                            labels=STATUS_LABELS, reminders=reminders_for_admins(slug))
 
 
-@bp.route("/programmes/<slug>/people/<int:user_id>")
-@login_required
-def person(slug: str, user_id: int) -> Any:
-    _require_admin()
-    return _person_page(slug, user_id), 200
+def _person_page(slug: str, user_id: int, **given: FlaskForm) -> str:
+    """The admin person page (lms_plugin/admin), with this programme's refused form."""
+    from ..admin.views import person_page
 
-
-def _person_page(slug: str, user_id: int, *, waiver_form: WaiverForm | None = None,
-                 assign_form: AssignSupervisorForm | None = None) -> str:
-    person_, enrolment = _person(slug, user_id)
-    programme = get_programme(slug)
-    standing = get_standing(person_, slug)
-    assert standing is not None
-    entries = list(db.session.scalars(select(LoggedHours).where(
-        LoggedHours.user_id == person_.id, LoggedHours.programme_slug == slug)
-        .order_by(LoggedHours.activity_date.desc()).limit(200)))
-    assignments = list(db.session.scalars(select(SupervisorAssignment).where(
-        SupervisorAssignment.trainee_id == person_.id)))
-    assign_form = assign_form or AssignSupervisorForm()
-    assign_form.supervisor.choices = _supervisor_choices(person_, slug)
-    waiver_form = waiver_form or WaiverForm()
-    waiver_form.requirement.choices = [
-        SelectChoice(r.id, r.text) for r in standing.evaluation.requirements
-        if not r.met and (r.id in programme.programme.waivable
-                          or r.id.split(":", 1)[0] in programme.programme.waivable)]
-    audit("person.view", current_user, person_, enrolment, programme=slug)
-    db.session.commit()
-    return render_template(
-        "certification/admin_person.html", programme=programme, person=person_,
-        enrolment=enrolment, standing=standing, labels=STATUS_LABELS, entries=entries,
-        supervisors=supervisors_of(person_), assignments=assignments,
-        assign_form=assign_form, waiver_form=waiver_form, reason_form=ReasonForm())
+    person_, _ = _person(slug, user_id)
+    return person_page(person_, forms={slug: given})
 
 
 def _back(slug: str, user_id: int) -> Any:
-    return redirect(url_for("certification.person", slug=slug, user_id=user_id))
+    return redirect(url_for("admin.person", user_id=user_id, _anchor=f"programme-{slug}"))
 
 
 @bp.route("/programmes/<slug>/people/<int:user_id>/supervisors", methods=["POST"])
 @login_required
 def assign(slug: str, user_id: int) -> Any:
-    _require_admin()
+    require_admin()
     trainee, _ = _person(slug, user_id)
     form = AssignSupervisorForm()
-    form.supervisor.choices = _supervisor_choices(trainee, slug)
+    form.supervisor.choices = supervisor_choices(trainee, slug)
     if not form.validate_on_submit():
-        return _person_page(slug, user_id, assign_form=form), 422
+        return _person_page(slug, user_id, assign=form), 422
     supervisor = db.session.get(User, form.supervisor.data)
     assert supervisor is not None  # the choices hold only existing people
     try:
@@ -147,7 +117,7 @@ def assign(slug: str, user_id: int) -> Any:
     except CertificationError as exc:
         form.supervisor.errors = [str(exc)]
         db.session.rollback()
-        return _person_page(slug, user_id, assign_form=form), 422
+        return _person_page(slug, user_id, assign=form), 422
     db.session.commit()
     flash(f"{supervisor.display_name} now supervises {trainee.display_name}.", "success")
     return _back(slug, user_id)
@@ -157,7 +127,7 @@ def assign(slug: str, user_id: int) -> Any:
           methods=["POST"])
 @login_required
 def unassign(slug: str, user_id: int, assignment_id: int) -> Any:
-    _require_admin()
+    require_admin()
     trainee, _ = _person(slug, user_id)
     assignment = db.session.get(SupervisorAssignment, assignment_id)
     if assignment is None or assignment.trainee_id != trainee.id:
@@ -173,7 +143,7 @@ def unassign(slug: str, user_id: int, assignment_id: int) -> Any:
 @bp.route("/programmes/<slug>/people/<int:user_id>/waivers", methods=["POST"])
 @login_required
 def waive(slug: str, user_id: int) -> Any:
-    _require_admin()
+    require_admin()
     trainee, _ = _person(slug, user_id)
     standing = get_standing(trainee, slug)
     assert standing is not None
@@ -181,14 +151,14 @@ def waive(slug: str, user_id: int) -> Any:
     form.requirement.choices = [SelectChoice(r.id, r.text)
                                 for r in standing.evaluation.requirements]
     if not form.validate_on_submit():
-        return _person_page(slug, user_id, waiver_form=form), 422
+        return _person_page(slug, user_id, waiver=form), 422
     try:
         grant_waiver(trainee, slug, form.requirement.data or "", current_user,
                      form.evidence.data or "", form.reason.data or "")
     except CertificationError as exc:
         form.requirement.errors = [str(exc)]
         db.session.rollback()
-        return _person_page(slug, user_id, waiver_form=form), 422
+        return _person_page(slug, user_id, waiver=form), 422
     certificate = issue_certificate_if_due(trainee, slug)
     db.session.commit()
     flash("Waiver recorded with its evidence and reason.", "success")
@@ -200,7 +170,7 @@ def waive(slug: str, user_id: int) -> Any:
 @bp.route("/programmes/<slug>/people/<int:user_id>/extension", methods=["POST"])
 @login_required
 def extend(slug: str, user_id: int) -> Any:
-    _require_admin()
+    require_admin()
     _, enrolment = _person(slug, user_id)
     form = ReasonForm()
     if not form.validate_on_submit():

@@ -19,16 +19,14 @@ back-dated hours.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
 
+from ..lti.claims import LaunchClaims
 from .schema import Programme
 
-CUSTOM_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
 FIRST_TO_START = timezone(timedelta(hours=14))  # Pacific/Kiritimati
 LAST_TO_END = timezone(timedelta(hours=-12))  # Baker and Howland Islands
@@ -55,13 +53,11 @@ def zone_named(name: str | None) -> tzinfo | None:
     return zoneinfo.ZoneInfo(name)
 
 
-def zone_from_launch(claims: Mapping[str, Any]) -> tzinfo | None:
+def zone_from_launch(claims: LaunchClaims) -> tzinfo | None:
     """The zone an LMS sent with the launch, as the custom parameter `timezone` (Moodle and
     Canvas: `timezone=$Person.address.timezone`, the person's profile setting). The
     launch's `locale` alone names no zone (en-US spans six), so it is not used."""
-    custom = claims.get(CUSTOM_CLAIM)
-    value = custom.get("timezone") if isinstance(custom, Mapping) else None
-    return zone_named(value) if isinstance(value, str) else None
+    return zone_named(claims.custom_text("timezone", 64))
 
 
 def latest_day(now: datetime, zone: tzinfo | None) -> date:

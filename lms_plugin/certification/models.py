@@ -10,15 +10,12 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..dates import utcnow
 from ..extensions import db
 from ..users.models import User
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class ProgrammeEnrolment(db.Model):  # type: ignore[name-defined]

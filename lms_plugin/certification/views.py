@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
+from ..urls import base_url
 from ..users.models import ADMIN, User
 from ..users.sessions import current_organisation_id
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
@@ -77,10 +78,6 @@ from .services import (
 )
 
 bp = Blueprint("certification", __name__)
-
-
-def _base() -> str:
-    return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
 
 
 def _is_admin() -> bool:
@@ -190,7 +187,7 @@ def _lms_zone() -> tzinfo | None:
     if not launch_id:
         return None
     try:
-        claims = restore_launch(launch_id).get_launch_data()
+        claims = restore_launch(launch_id).claims()
     except LaunchError:  # the launch data has expired
         return None
     return zone_from_launch(claims)
@@ -457,7 +454,7 @@ def pdf(code: str) -> Response:
 
 def _badge_token(certificate: Certificate) -> str:
     title, description = describe(certificate)
-    return open_badge(certificate, base_url=_base(), programme_title=title,
+    return open_badge(certificate, base_url=base_url(), programme_title=title,
                       programme_description=description,
                       issuer_name=current_app.config["LMS_PLUGIN_TOOL_NAME"],
                       verify_url=_verify_url(certificate))
@@ -534,7 +531,7 @@ def revoke(code: str) -> Any:
 
 
 def _verify_url(certificate: Certificate) -> str:
-    return _base() + url_for("certification.verify", code=certificate.code)
+    return base_url() + url_for("certification.verify", code=certificate.code)
 
 
 def _public(certificate: Certificate) -> dict[str, Any]:
@@ -582,7 +579,7 @@ def verify_badge() -> Any:
         return render_template("certification/verify_badge.html", result=None, error=None)
     token = (request.form.get("badge") or request.get_data(as_text=True) or "").strip()
     try:
-        payload = read_badge(token, _base())
+        payload = read_badge(token, base_url())
     except BadgeRejected as exc:
         return render_template("certification/verify_badge.html", result=None,
                                error=str(exc)), 422

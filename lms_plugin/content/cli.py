@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from .checks import bank_report, content_note_errors, validity_errors
 from .loader import load_content
 from .models import ContentVersion
 from .services import content_root, sync_content
@@ -24,8 +25,15 @@ content_cli = AppGroup("content", help="Training content: modules/, quizzes/.")
               help="Folder holding modules/ and quizzes/ (default: LMS_PLUGIN_CONTENT_DIR, "
               "else the content shipped with the tool).")
 def validate(root: Path | None) -> None:
-    """Check every content file; name the file, line and problem of each error."""
+    """Check every content file; name the file, line and problem of each error. Then the
+    quality checks: content notes where the text mentions a sensitive topic, and, per quiz,
+    how often test-taking tricks pass simulated attempts (the figures are printed)."""
     bundle, errors = load_content(root or content_root())
+    reports = [bank_report(content.quiz) for content in bundle.quizzes.values()]
+    for report in reports:
+        for line in report.lines():
+            click.echo(line)
+    errors += content_note_errors(bundle) + validity_errors(reports)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:

@@ -109,6 +109,9 @@ class QuestionPart(Strict):
 class Question(Strict):
     id: Slug
     type: QuestionType
+    # Shown above the question, e.g. "This question describes a colleague thinking about
+    # suicide."; required when the text mentions a sensitive topic (content/checks.py).
+    content_note: Text | None = None
     scenario: Text | None = None
     prompt: Text
     scoring: Scoring | None = None

@@ -74,7 +74,7 @@ def run_forever(app: Flask, stop: threading.Event, idle_seconds: float = 2.0) ->
                     next_periodic = time.monotonic() + interval
                     run_periodic()
                 busy = run_once(worker_id)
-            except Exception:  # noqa: BLE001 - the database may be restarting
+            except Exception:
                 log.exception("worker loop error")
                 busy = 0
             finally:

@@ -19,19 +19,25 @@ A platform's signature says who sent a claim, not that the tool can store it. Pe
   (`users.services.record_launch`): a shortened name still names the same person.
 
 Pure: no Flask, no database. `check_claim_bounds` raises `LaunchError` with a message for
-the person and their LMS administrator.
+the person and their LMS administrator; `LaunchClaims.parse` reads a validated launch once
+into the typed values the rest of the tool uses (nothing else reads the raw claims).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..inputs import control_characters
-from .launch import CLAIM, LaunchError
+from .errors import LaunchError
 
+# The claim names of LTI 1.3 and its services (the only place they are spelled out).
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+RESOURCE_LINK, DEEP_LINKING = "LtiResourceLinkRequest", "LtiDeepLinkingRequest"
 PREFIXES = (CLAIM, "https://purl.imsglobal.org/spec/lti-nrps/claim/",
             "https://purl.imsglobal.org/spec/lti-ags/claim/",
             "https://purl.imsglobal.org/spec/lti-dl/claim/")
@@ -140,3 +146,92 @@ def _label(name: str) -> str:
         if name.startswith(prefix):
             return name[len(prefix):]
     return name[:120]
+
+
+def _str(value: Any, limit: int | None = None) -> str | None:
+    """A non-blank string, cut to `limit` (display text, see the module docstring)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value[:limit] if limit else value
+
+
+def _dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _url(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("http://", "https://")) \
+        else None
+
+
+@dataclass(frozen=True)
+class LaunchClaims:
+    """A validated launch, read once. Text is cut to the columns that keep it; absent or
+    malformed optional claims are None or empty."""
+
+    issuer: str
+    sub: str
+    message_type: str
+    name: str | None = None
+    email: str | None = None
+    lti_roles: tuple[str, ...] = ()
+    mentees: tuple[str, ...] = ()
+    context_id: str | None = None
+    context_title: str | None = None
+    context_label: str | None = None
+    memberships_url: str | None = None  # Names and Role Provisioning Service
+    resource_link_id: str | None = None
+    lineitems_url: str | None = None  # Assignment and Grade Services
+    lineitem_url: str | None = None
+    ags_scopes: tuple[str, ...] = ()
+    has_ags: bool = False
+    custom: Mapping[str, str] = field(default_factory=dict)
+    return_url: str | None = None  # launch_presentation.return_url
+    platform_url: str | None = None  # tool_platform.url
+    deep_link_return_url: str | None = None
+    accept_multiple: bool = True  # deep linking: may several items be returned
+
+    @property
+    def is_deep_linking(self) -> bool:
+        return self.message_type == DEEP_LINKING
+
+    def custom_text(self, name: str, limit: int) -> str | None:
+        """A custom parameter's value, or None when absent or an unexpanded substitution
+        variable (`$Person.address.timezone` when the LMS does not know it)."""
+        value = _str(self.custom.get(name))
+        return None if value is None or value.startswith("$") else value.strip()[:limit]
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> LaunchClaims:
+        parts = (_str(raw.get("given_name"), 120), _str(raw.get("family_name"), 120))
+        context, link = _dict(raw.get(CLAIM + "context")), _dict(raw.get(CLAIM + "resource_link"))
+        ags, nrps = _dict(raw.get(AGS_CLAIM)), _dict(raw.get(NRPS_CLAIM))
+        settings = _dict(raw.get(DL_CLAIM + "deep_linking_settings"))
+        roles, mentees = raw.get(CLAIM + "roles"), raw.get(CLAIM + "role_scope_mentor")
+        scopes = ags.get("scope")
+        return cls(
+            issuer=str(raw["iss"]), sub=str(raw["sub"]),
+            message_type=str(raw.get(CLAIM + "message_type") or RESOURCE_LINK),
+            name=_str(raw.get("name"), 255) or " ".join(p for p in parts if p) or None,
+            email=_str(raw.get("email"), 320),
+            lti_roles=tuple(r for r in roles if isinstance(r, str))
+            if isinstance(roles, list) else (),
+            mentees=tuple(dict.fromkeys(str(m)[:MAX_ID_LENGTH] for m in mentees if m))
+            if isinstance(mentees, list) else (),
+            context_id=str(context["id"])[:MAX_ID_LENGTH] if _str(context.get("id"), 255)
+            else None,
+            context_title=_str(context.get("title"), 500),
+            context_label=_str(context.get("label"), 255),
+            memberships_url=_str(nrps.get("context_memberships_url"), MAX_URL_LENGTH),
+            resource_link_id=str(link["id"])[:MAX_ID_LENGTH] if link.get("id") else None,
+            lineitems_url=_url(ags.get("lineitems")), lineitem_url=_url(ags.get("lineitem")),
+            ags_scopes=tuple(s for s in scopes if isinstance(s, str))
+            if isinstance(scopes, list) else (),
+            has_ags=AGS_CLAIM in raw,
+            custom={str(k): str(v) for k, v in _dict(raw.get(CLAIM + "custom")).items()
+                    if isinstance(v, str | int | float | bool)},
+            return_url=_str(_dict(raw.get(CLAIM + "launch_presentation")).get("return_url")),
+            platform_url=_str(_dict(raw.get(CLAIM + "tool_platform")).get("url")),
+            deep_link_return_url=_str(settings.get("deep_link_return_url")),
+            accept_multiple=bool(settings.get("accept_multiple", True)),
+        )

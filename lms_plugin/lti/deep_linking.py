@@ -13,8 +13,6 @@ from ..content.services import get_catalog
 from ..users.models import ADMIN, INSTRUCTOR
 from .launch import LaunchError, restore_launch
 
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-
 
 def build_resources(
     choices: list[tuple[str, str]], launch_url: str, with_line_items: bool
@@ -46,7 +44,7 @@ def picker(launch_id: str) -> Any:
     if session.get("launch_id") != launch_id:
         abort(403)
     message = restore_launch(launch_id)
-    claims = message.get_launch_data()
+    claims = message.claims()
     if not message.is_deep_link_launch():
         raise LaunchError("This launch is not a deep linking request.")
     if not set(session.get("roles", [])) & {INSTRUCTOR, ADMIN}:
@@ -69,21 +67,16 @@ def picker(launch_id: str) -> Any:
         if not errors:
             from .views import launch_url
 
-            resources = build_resources(choices, launch_url(), AGS_CLAIM in claims)
+            resources = build_resources(choices, launch_url(), claims.has_ags)
             deep_link = message.get_deep_link()
             jwt_val = deep_link.get_response_jwt(resources)
-            settings = claims.get(
-                "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings", {}
-            )
             return render_template(
                 "lti/deep_link_return.html",
-                return_url=settings["deep_link_return_url"],
+                return_url=claims.deep_link_return_url,
                 jwt=jwt_val,
                 user=current_user,
             )
     return render_template(
         "lti/deep_link.html", modules=modules, errors=errors, launch_id=launch_id,
-        multiple=bool(claims.get(
-            "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings", {}
-        ).get("accept_multiple", True)),
+        multiple=claims.accept_multiple,
     )

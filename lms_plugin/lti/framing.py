@@ -10,28 +10,19 @@ header, which anyone can set.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..security import origin_of, origins
-from .launch import CLAIM, DL_CLAIM
+from .claims import LaunchClaims
 from .models import Platform
 
 LEARNED_KEPT = 20
 
 
-def signed_origins(claims: dict[str, Any]) -> list[str]:
+def signed_origins(claims: LaunchClaims) -> list[str]:
     """Origins of the LMS pages this signed launch names."""
-    presentation = claims.get(CLAIM + "launch_presentation")
-    tool_platform = claims.get(CLAIM + "tool_platform")
-    settings = claims.get(DL_CLAIM + "deep_linking_settings")
-    return origins([
-        presentation.get("return_url") if isinstance(presentation, dict) else None,
-        tool_platform.get("url") if isinstance(tool_platform, dict) else None,
-        settings.get("deep_link_return_url") if isinstance(settings, dict) else None,
-    ])
+    return origins([claims.return_url, claims.platform_url, claims.deep_link_return_url])
 
 
-def launch_frame_ancestors(platform: Platform, claims: dict[str, Any], own: str) -> list[str]:
+def launch_frame_ancestors(platform: Platform, claims: LaunchClaims, own: str) -> list[str]:
     """Who may frame the pages of this launch's session: the platform's issuer and login
     origins and the origins its signed launch names (never the tool's own origin)."""
     found = origins([platform.issuer, platform.auth_login_url]) + signed_origins(claims)
@@ -39,7 +30,7 @@ def launch_frame_ancestors(platform: Platform, claims: dict[str, Any], own: str)
     return [o for o in dict.fromkeys(found) if o != mine]
 
 
-def learn_frame_origins(platform: Platform, claims: dict[str, Any]) -> None:
+def learn_frame_origins(platform: Platform, claims: LaunchClaims) -> None:
     """Keep the origins signed launches named on the platform, for operators to see
     (`lms-plugin platform list`), newest last."""
     seen = (platform.frame_origins or "").split()

@@ -19,6 +19,7 @@ import jwt
 import requests
 from flask import current_app, request
 from flask_limiter import RateLimitExceeded
+from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.exception import LtiException, OIDCException
@@ -27,6 +28,16 @@ from pylti1p3.session import SessionService
 
 from ..extensions import limit_person
 from ..store import get_store
+from ..urls import is_ours, own_origins
+from .claims import (
+    CLAIM,
+    DEEP_LINKING,
+    DL_CLAIM,
+    RESOURCE_LINK,
+    LaunchClaims,
+    check_claim_bounds,
+)
+from .errors import LaunchError
 from .outbound import OutboundSession
 from .tool_config import (
     AmbiguousIssuer,
@@ -36,21 +47,7 @@ from .tool_config import (
     query_platforms,
 )
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
-RESOURCE_LINK = "LtiResourceLinkRequest"
-DEEP_LINKING = "LtiDeepLinkingRequest"
 SUPPORTED_MESSAGES = {RESOURCE_LINK, DEEP_LINKING}
-
-
-class LaunchError(Exception):
-    """A launch or login we refuse; the message is shown to the person as it is."""
-
-    def __init__(self, message: str, status: int = 400, title: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.title = title or "This launch could not be accepted"
 
 
 class NeedsStorageCheck(Exception):
@@ -137,6 +134,14 @@ def _services() -> tuple[FlaskRequest, ToolSessionService, StoreDataStorage]:
 class ToolOIDCLogin(FlaskOIDCLogin):
     """pylti1p3's Flask login, with our session service (typed for any SessionService)."""
 
+    def auth_login_url(self) -> str:
+        """The platform's OIDC authorisation endpoint this login redirects to."""
+        return (self._registration.get_auth_login_url() if self._registration else "") or ""
+
+    def set_cookies(self, response: Any) -> None:
+        """The login's state cookie, on a response the view made itself."""
+        self._cookie_service.update_response(response)
+
 
 def _param(name: str) -> str | None:
     value = request.values.get(name)
@@ -162,7 +167,7 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
         raise LaunchError(_unknown_registration(iss, client_id), status=403)
     _require_approved(platform)
     target = _param("target_link_uri")
-    if target and not _is_ours(target):
+    if target and not is_ours(target):
         raise LaunchError("The login request asks to open a page that is not this tool's.")
 
     req, session_service, storage = _services()
@@ -182,18 +187,6 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
     query = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
     session_service.bind_nonce(query["state"], query["nonce"])
     return url, oidc, query
-
-
-def _is_ours(url: str) -> bool:
-    ours = urlparse(request.host_url)
-    base = current_app.config.get("LMS_PLUGIN_BASE_URL")
-    allowed = {ours.netloc}
-    if base:
-        allowed.add(urlparse(base).netloc)
-    try:
-        return urlparse(url).netloc in allowed
-    except ValueError:  # not a URL at all ("a://[")
-        return False
 
 
 def _require_approved(platform: Any) -> None:
@@ -217,12 +210,28 @@ def _unknown_registration(iss: str, client_id: str | None) -> str:
 # --- id_token launch ---------------------------------------------------------------------
 
 
+MIN_RSA_BITS = 2048
+
+
 def _b64json(part: str) -> Any:
     return json.loads(FlaskMessageLaunch.urlsafe_b64decode(part))
 
 
 class ToolMessageLaunch(FlaskMessageLaunch):
+    """pylti1p3's launch validation, stricter (see the methods) and read through
+    `claims()` and `platform_id`: nothing outside this module touches pylti1p3's
+    internals."""
+
     _resolved_client_id: str | None = None
+
+    def claims(self) -> LaunchClaims:
+        return LaunchClaims.parse(self.get_launch_data())
+
+    @property
+    def platform_id(self) -> int:
+        registration = self._registration
+        assert isinstance(registration, ToolRegistration)
+        return registration.platform_id
     # A deployment this launch names for the first time, on a platform that accepts new
     # ones (Canvas after dynamic registration); recorded by the view with the launch.
     new_deployment_id: str | None = None
@@ -269,13 +278,11 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchError("The id_token is not a signed JWT (it must have three parts).")
         try:
             header, body = _b64json(parts[0]), _b64json(parts[1])
-        except Exception:
+        except (ValueError, TypeError):  # bad base64, bad UTF-8, bad JSON
             raise LaunchError("The id_token cannot be decoded.") from None
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchError("The id_token cannot be decoded.")
         # First, before any claim reaches a query (the issuer is looked up next).
-        from .claims import check_claim_bounds  # claims imports LaunchError from here
-
         check_claim_bounds(body)
         self._jwt = {"header": header, "body": body}  # type: ignore[typeddict-item]
         return self
@@ -382,9 +389,14 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                 f"The platform's key set has no key {kid!r} for RS256.", status=401
             )
         try:
-            pem = JWK.from_json(json.dumps(key)).export_to_pem()
-        except Exception:
+            jwk = JWK.from_json(json.dumps(key))
+            bits = jwk.get_op_key("verify").key_size
+            pem = jwk.export_to_pem()
+        except (JWException, ValueError, TypeError, KeyError, AttributeError):
             raise LaunchError(f"The platform's key {kid!r} is not a usable RSA key.", 401) from None
+        if bits < MIN_RSA_BITS:  # NIST SP 800-131A; a short key's signature proves little
+            raise LaunchError(f"The platform's key {kid!r} is too short ({bits} bits; at "
+                              f"least {MIN_RSA_BITS} are needed).", 401)
         return pem.decode() if isinstance(pem, bytes) else pem, "RS256"
 
     def validate_jwt_signature(self) -> ToolMessageLaunch:
@@ -562,10 +574,7 @@ def _hash(value: str) -> str:
 def _verify_storage_check(state: str, id_token: str, token: str) -> None:
     # The check page posts from our own origin; a cross-site post cannot carry it.
     origin = request.headers.get("Origin")
-    allowed = {request.host_url.rstrip("/")}
-    if current_app.config.get("LMS_PLUGIN_BASE_URL"):
-        allowed.add(current_app.config["LMS_PLUGIN_BASE_URL"].rstrip("/"))
-    if origin not in allowed:
+    if origin not in own_origins():
         raise LaunchError("The platform storage check did not come from this tool.", 401)
     saved = get_store().pop("storage-check:" + token)
     if not saved or saved["state"] != state or saved["id_token"] != _hash(id_token):

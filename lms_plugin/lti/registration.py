@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
 from ..security import ANY, allow_framing, origin_of
+from ..urls import base_url
 from ..users.models import Organisation
 from .launch import LaunchError
 from .models import Deployment, Platform
@@ -42,8 +43,6 @@ DESCRIPTION = (
 
 
 def _urls() -> dict[str, str]:
-    from .views import base_url
-
     base = base_url()
     return {
         "base": base,

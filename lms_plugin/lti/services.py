@@ -1,54 +1,86 @@
-"""What a launch tells us about grade passback."""
+"""What a launch records: the person, their course and enrolment, and where their
+grades go (Assignment and Grade Services)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..users.models import Course, User
+from ..upsert import upsert
+from ..users.models import ADMIN, MENTOR, Course, Enrollment, User
+from ..users.roles import map_roles
+from ..users.services import note_admin_role, set_mentor_scope
+from .claims import LaunchClaims
 from .models import AgsEndpoint
 
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+
+@dataclass
+class LaunchIdentity:
+    user: User
+    course: Course | None
+    roles: set[str]
 
 
-def record_ags_endpoint(
-    user: User, platform_id: int, course: Course | None, claims: dict[str, Any]
-) -> AgsEndpoint | None:
+def record_launch(claims: LaunchClaims, organisation_id: int) -> LaunchIdentity:
+    """Upsert the person, course and enrolment a validated launch describes, in the
+    organisation of the platform that signed it (one statement each: launches arriving
+    together never both insert); flush, no commit. Name, e-mail and department only when
+    sent, and replaced by what the platform sends now."""
+    now = datetime.now(UTC)
+    department_claim = current_app.config.get("LMS_PLUGIN_DEPARTMENT_CLAIM") or "department"
+    sent = {"name": claims.name, "email": claims.email,
+            "department": claims.custom_text(department_claim, 120)}
+    user = upsert(User, {"organisation_id": organisation_id, "issuer": claims.issuer,
+                         "sub": claims.sub},
+                  {"last_launch_at": now, **{k: v for k, v in sent.items() if v}})
+    roles = map_roles(claims.lti_roles)
+    note_admin_role(user, ADMIN in roles)
+    course = None
+    if claims.context_id is not None:
+        given = {"title": claims.context_title, "label": claims.context_label,
+                 "memberships_url": claims.memberships_url}
+        course = upsert(Course, {"organisation_id": organisation_id, "issuer": claims.issuer,
+                                 "context_id": claims.context_id},
+                        {k: v for k, v in given.items() if v})
+        upsert(Enrollment, {"user_id": user.id, "course_id": course.id},
+               {"roles": " ".join(sorted(roles)), "last_seen_at": now, "source": "launch",
+                "active": True})
+    db.session.flush()
+    if MENTOR in roles:
+        set_mentor_scope(user, list(claims.mentees))
+    return LaunchIdentity(user=user, course=course, roles=roles)
+
+
+def record_ags_endpoint(user: User, platform_id: int, course: Course | None,
+                        claims: LaunchClaims) -> AgsEndpoint | None:
     """Keep the AGS claim of this person's latest launch from this resource link."""
-    ags = claims.get(AGS_CLAIM)
-    link = claims.get(CLAIM + "resource_link")
-    if not isinstance(ags, dict) or not isinstance(link, dict) or not link.get("id"):
+    if not claims.has_ags or claims.resource_link_id is None:
         return None
-    raw_scopes = ags.get("scope")
-    scopes: list[Any] = raw_scopes if isinstance(raw_scopes, list) else []
-    custom = claims.get(CLAIM + "custom")
-    module = custom.get("module") if isinstance(custom, dict) else None
     endpoint = db.session.scalars(
         select(AgsEndpoint).where(
             AgsEndpoint.user_id == user.id,
             AgsEndpoint.platform_id == platform_id,
-            AgsEndpoint.resource_link_id == str(link["id"])[:255],
+            AgsEndpoint.resource_link_id == claims.resource_link_id,
         )
     ).first()
     if endpoint is None:
-        endpoint = AgsEndpoint(
-            user_id=user.id, platform_id=platform_id, resource_link_id=str(link["id"])[:255]
-        )
+        endpoint = AgsEndpoint(user_id=user.id, platform_id=platform_id,
+                               resource_link_id=claims.resource_link_id)
         db.session.add(endpoint)
+    module = claims.custom.get("module")
     endpoint.course_id = course.id if course else None
-    endpoint.module_slug = str(module)[:80] if isinstance(module, str) and module else None
-    endpoint.lineitems_url = _url(ags.get("lineitems"))
-    endpoint.lineitem_url = _url(ags.get("lineitem"))
-    endpoint.scopes = " ".join(s for s in scopes if isinstance(s, str))
+    endpoint.module_slug = module[:80] if module else None
+    endpoint.lineitems_url = _cut(claims.lineitems_url)
+    endpoint.lineitem_url = _cut(claims.lineitem_url)
+    endpoint.scopes = " ".join(claims.ags_scopes)
     endpoint.updated_at = datetime.now(UTC)
     db.session.flush()
     return endpoint
 
 
-def _url(value: Any) -> str | None:
-    return value[:1000] if isinstance(value, str) and value.startswith(("http://", "https://")) \
-        else None
+def _cut(url: str | None) -> str | None:
+    return url[:1000] if url else None

@@ -19,13 +19,13 @@ from flask import (
 from ..extensions import csrf, db, limiter
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
-from ..users.services import record_launch
+from ..urls import base_url
 from ..users.sessions import start_session
 from . import deep_linking, registration
+from .claims import LaunchClaims
 from .framing import launch_frame_ancestors, learn_frame_origins
 from .keys import get_jwks
 from .launch import (
-    DEEP_LINKING,
     LaunchError,
     NeedsStorageCheck,
     begin_login,
@@ -34,15 +34,9 @@ from .launch import (
 from .models import Platform
 from .nrps import request_roster_sync
 from .registration import accept_first_deployment
-from .services import record_ags_endpoint
-from .tool_config import ToolRegistration
+from .services import record_ags_endpoint, record_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-
-
-def base_url() -> str:
-    return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
 
 
 def launch_url() -> str:
@@ -82,7 +76,7 @@ def login() -> Response:
         # signed says yet which page frames us (Canvas: the school's domain), and this
         # page only hands state and nonce to the platform's own origin, then moves on.
         allow_framing([ANY])
-        auth = oidc._registration.get_auth_login_url() or ""
+        auth = oidc.auth_login_url()
         response = make_response(
             render_template(
                 "lti/storage_login.html",
@@ -93,7 +87,7 @@ def login() -> Response:
                 platform_origin=_origin(auth),
             )
         )
-        oidc._cookie_service.update_response(response)
+        oidc.set_cookies(response)
         return response
     return oidc.get_redirect(url).do_redirect()
 
@@ -114,39 +108,36 @@ def launch() -> Any:
     except NeedsStorageCheck as check:
         checked = db.session.get(Platform, check.platform_id)
         if checked is not None:
-            allow_framing(launch_frame_ancestors(checked, check.claims, base_url()))
+            allow_framing(launch_frame_ancestors(checked, LaunchClaims.parse(check.claims),
+                                                 base_url()))
         return render_template(
             "lti/storage_launch.html",
             check=check,
             id_token=request.form.get("id_token"),
             action=url_for("lti.launch"),
         )
-    claims: dict[str, Any] = dict(message.get_launch_data())
-    registration = message._registration
-    assert isinstance(registration, ToolRegistration)
-    platform = db.session.get(Platform, registration.platform_id)
+    claims = message.claims()
+    platform = db.session.get(Platform, message.platform_id)
     assert platform is not None
     if message.new_deployment_id:
         accept_first_deployment(platform, message.new_deployment_id)
     identity = record_launch(claims, platform.organisation_id)
-    record_ags_endpoint(identity.user, registration.platform_id, identity.course, claims)
-    count_launch("deep_linking" if claims.get(CLAIM + "message_type") == DEEP_LINKING
-                 else "resource_link")
+    record_ags_endpoint(identity.user, platform.id, identity.course, claims)
+    count_launch("deep_linking" if claims.is_deep_linking else "resource_link")
     learn_frame_origins(platform, claims)
     ancestors = launch_frame_ancestors(platform, claims, base_url())
     if identity.course is not None:
-        request_roster_sync(identity.course, registration.platform_id)
+        request_roster_sync(identity.course, platform.id)
     start_session(identity.user, identity.roles, launch_id=message.get_launch_id(),
                   course_id=identity.course.id if identity.course else None)
     db.session.commit()
     remember_frame_ancestors(ancestors)
     allow_framing(ancestors)
-    if claims.get(CLAIM + "message_type") == DEEP_LINKING:
+    if claims.is_deep_linking:
         return redirect(url_for("lti.deep_link", launch_id=message.get_launch_id()))
-    custom = claims.get(CLAIM + "custom") or {}
-    module = custom.get("module") if isinstance(custom, dict) else None
-    if isinstance(module, str) and module:
-        if custom.get("open") == "quiz":
+    module = claims.custom.get("module")
+    if module:
+        if claims.custom.get("open") == "quiz":
             return redirect(url_for("quiz.start_page", slug=module))
         return redirect(url_for("training.module", slug=module))
     from ..certification.services import lands_on_supervision

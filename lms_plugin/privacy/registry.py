@@ -37,7 +37,7 @@ from ..extensions import db
 from ..jobs.models import OutboxMessage
 from ..lti.ags import SCORE_KIND
 from ..lti.models import AgsEndpoint, Platform
-from ..quiz.models import QuizAttempt
+from ..quiz.models import QuizAllowance, QuizAttempt
 from ..reporting.models import SurveyCompletion
 from ..training.models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from ..users.models import Enrollment, LocalCredential, MentorScope, User
@@ -168,6 +168,13 @@ REGISTRY: tuple[Item, ...] = (
          "The questions you were given, the answers you chose and your score. Answers are "
          "cleared after the retention period; scores stay.",
          ("user_id",), lambda p: QuizAttempt.user_id == p.id, DELETE, "Removed."),
+    Item("quiz_allowances", QuizAllowance, "Extra quiz tries given to you",
+         "Tries beyond a quiz's limit, or a wait lifted, that an L&D admin gave you, and why.",
+         ("user_id",), lambda p: QuizAllowance.user_id == p.id, DELETE, "Removed."),
+    Item("quiz_allowances_you_granted", QuizAllowance, "Extra quiz tries you gave",
+         "Extra tries and lifted waits you gave others as an admin, with your reason.",
+         ("granted_by_id",), lambda p: QuizAllowance.granted_by_id == p.id, KEEP,
+         KEPT_FOR_OTHERS),
     Item("surveys_answered", SurveyCompletion, "Surveys you answered",
          "That you answered the before or after survey (not when). Your answers themselves "
          "are stored with no link to you, so nobody (you included) can find them.",

@@ -13,7 +13,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -22,9 +21,10 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from ..certification.models import AuditEvent
 from ..certification.services import audit
 from ..extensions import db
-from ..users.models import ADMIN, User
+from ..users.models import User
 from ..users.services import end_sessions
 from ..users.sessions import current_organisation_id
 from . import registry
@@ -54,14 +54,14 @@ def my_data_page() -> str:
     ids = set().union(*(person_ids(r) for r in rows.values()))
     people = {u.id: u.display_name for u in db.session.scalars(
         select(User).where(User.id.in_(ids)))} if ids else {}
-    names = _content_names()
+    names = content_names()
     return render_template(
         "privacy/my_data.html", exported_at=datetime.now(UTC), about=ABOUT,
         items=[(item, readable(rows[item.key], me=current_user.id, people=people,
                                names=names)) for item in registry.REGISTRY])
 
 
-def _content_names() -> dict[str, str]:
+def content_names() -> dict[str, str]:
     """Modules, lessons, quizzes, programmes and agreements by their title."""
     from ..content.services import get_catalog
     from ..training.certificate import TRAINING_SLUG, TRAINING_TITLE
@@ -125,8 +125,9 @@ def erasure_request() -> Response:
 @bp.route("/admin/people/<int:user_id>/erase", methods=["POST"])
 @login_required
 def erase(user_id: int) -> Response:
-    if ADMIN not in session.get("roles", []):
-        abort(403, description="Only an L&D admin can erase a person's records.")
+    from ..admin.access import require_admin
+
+    require_admin()
     person = db.session.get(User, user_id)
     if person is None or person.organisation_id != current_organisation_id():
         abort(404, description="There is no such person.")
@@ -135,9 +136,14 @@ def erase(user_id: int) -> Response:
     form = EraseForm()
     if not form.validate_on_submit() or (form.confirm.data or "").strip() != "ERASE":
         abort(400, description="Type ERASE to confirm: erasing cannot be undone.")
+    requested = db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "privacy.erasure_request", AuditEvent.subject_id == person.id)
+        .limit(1))
     erase_person(person, current_user)
     end_sessions(person)  # their signed-in browsers lose access now, not when they expire
     db.session.commit()
     flash("Erased. Certificates already issued remain as a minimal record (name, "
           "programme, dates) so they can still be verified or revoked.", "success")
-    return redirect(url_for("reporting.dashboard"))  # type: ignore[return-value]
+    # Back to the queue when the person had asked, so the request shows as done.
+    return redirect(url_for("admin.erasure_requests" if requested  # type: ignore[return-value]
+                            else "admin.people"))

@@ -4,17 +4,24 @@ and the quiz version it was all taken on."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..dates import utcnow
 from ..extensions import db
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class QuizAttempt(db.Model):  # type: ignore[name-defined]
@@ -54,3 +61,22 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
     @property
     def is_submitted(self) -> bool:
         return self.submitted_at is not None
+
+
+class QuizAllowance(db.Model):  # type: ignore[name-defined]
+    """An L&D admin's grant to one person on one quiz: tries beyond the quiz's limit, and
+    when the cool-down was last lifted. One row per person and quiz; each grant adds to
+    it and is in the audit log with its reason."""
+
+    __tablename__ = "quiz_allowance"
+    __table_args__ = (UniqueConstraint("user_id", "quiz_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    quiz_slug: Mapped[str] = mapped_column(String(80))
+    extra_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cooldown_lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    granted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -18,6 +18,15 @@ class PastAttempt:
 
 
 @dataclass(frozen=True)
+class Allowance:
+    """What an admin granted one person on one quiz: tries beyond the quiz's limit, and
+    the cool-down lifted (it then does not apply to tries submitted before that moment)."""
+
+    extra_attempts: int = 0
+    cooldown_lifted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Eligibility:
     allowed: bool
     reason: str = ""
@@ -26,9 +35,12 @@ class Eligibility:
     next_allowed_at: datetime | None = None
 
 
-def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime) -> Eligibility:
+def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime,
+              allowance: Allowance | None = None) -> Eligibility:
+    allowance = allowance or Allowance()
     used = len(past)
-    left = None if quiz.attempts_allowed == 0 else max(0, quiz.attempts_allowed - used)
+    limit = quiz.attempts_allowed + allowance.extra_attempts if quiz.attempts_allowed else 0
+    left = None if limit == 0 else max(0, limit - used)
     if any(p.passed for p in past):
         return Eligibility(True, "", used, left)  # passed already: may practise freely
     if left == 0:
@@ -39,7 +51,9 @@ def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime) -> Eligibi
     if past and quiz.cooldown_minutes:
         last = max(p.submitted_at for p in past)
         ready = last + timedelta(minutes=quiz.cooldown_minutes)
-        if now < ready:
+        lifted = allowance.cooldown_lifted_at is not None \
+            and allowance.cooldown_lifted_at >= last
+        if now < ready and not lifted:
             return Eligibility(
                 False, "Take a short break and look back over the lessons before trying again.",
                 used, left, ready,
@@ -59,7 +73,8 @@ def review_level(quiz: Quiz, passed: bool, tries_left: int | None) -> str:
 
 def draw_layout(quiz: Quiz, rng: random.Random,
                 avoid: Collection[str] = ()) -> list[dict[str, Any]]:
-    """Questions drawn at random from the bank, and options shuffled, for one attempt.
+    """Questions drawn at random from the bank, and options shuffled (true/false too), for
+    one attempt.
     Questions in `avoid` (those of the last try) are drawn only when the rest of the bank
     is too small to fill the attempt."""
     fresh = [q for q in quiz.questions if q.id not in avoid]
@@ -75,9 +90,7 @@ def draw_layout(quiz: Quiz, rng: random.Random,
                 part.id: rng.sample([o.id for o in part.options], len(part.options))
                 for part in question.parts
             }
-        elif question.type == "true_false":
-            entry["options"] = ["true", "false"]  # a fixed order reads better
-        else:
+        else:  # true/false too: a fixed True-then-False order is a pattern to game
             assert question.options is not None
             entry["options"] = rng.sample([o.id for o in question.options], len(question.options))
         layout.append(entry)

@@ -16,9 +16,10 @@ from ..content.services import get_catalog, get_quiz_version
 from ..extensions import db
 from ..users.models import User
 from .grading import AttemptResult, grade_attempt
-from .models import QuizAttempt
+from .models import QuizAllowance, QuizAttempt
 from .rules import (
     GRACE,
+    Allowance,
     Eligibility,
     PastAttempt,
     Retake,
@@ -55,10 +56,45 @@ def get_open_attempt(user_id: int, slug: str) -> QuizAttempt | None:
     ).first()
 
 
+def get_allowance(user_id: int, slug: str) -> QuizAllowance | None:
+    return db.session.scalars(select(QuizAllowance).where(
+        QuizAllowance.user_id == user_id, QuizAllowance.quiz_slug == slug)).first()
+
+
 def get_eligibility(user: User, quiz: Quiz, now: datetime | None = None) -> Eligibility:
     past = [PastAttempt(_aware(a.submitted_at), bool(a.passed))
             for a in query_submitted(user.id, quiz.id) if a.submitted_at]
-    return may_start(quiz, past, now or datetime.now(UTC))
+    granted = get_allowance(user.id, quiz.id)
+    allowance = Allowance(granted.extra_attempts, _aware(granted.cooldown_lifted_at)
+                          if granted.cooldown_lifted_at else None) if granted else None
+    return may_start(quiz, past, now or datetime.now(UTC), allowance)
+
+
+EXTRA_ATTEMPT, LIFT_COOLDOWN = "extra_attempt", "lift_cooldown"
+
+
+def grant_allowance(person: User, quiz: Quiz, kind: str, admin: User, reason: str,
+                    now: datetime | None = None) -> QuizAllowance:
+    """An admin gives one more try beyond the limit (EXTRA_ATTEMPT) or lets the person
+    retake now (LIFT_COOLDOWN). Audited with the reason; flushes, the caller commits."""
+    from ..certification.services import audit
+
+    if kind not in (EXTRA_ATTEMPT, LIFT_COOLDOWN):
+        raise ValueError(f"unknown allowance {kind!r}")
+    allowance = get_allowance(person.id, quiz.id)
+    if allowance is None:
+        allowance = QuizAllowance(user_id=person.id, quiz_slug=quiz.id, extra_attempts=0)
+        db.session.add(allowance)
+    when = now or datetime.now(UTC)
+    if kind == EXTRA_ATTEMPT:
+        allowance.extra_attempts = (allowance.extra_attempts or 0) + 1
+    else:
+        allowance.cooldown_lifted_at = when
+    allowance.granted_by_id, allowance.reason, allowance.updated_at = admin.id, reason, when
+    db.session.flush()
+    audit("quiz.extra_attempt" if kind == EXTRA_ATTEMPT else "quiz.cooldown_lift", admin,
+          person, allowance, quiz=quiz.id, reason=reason)
+    return allowance
 
 
 def start_attempt(user: User, content: QuizContent, course_id: int | None,
@@ -174,6 +210,7 @@ class Submission:
     attempt: QuizAttempt
     result: AttemptResult
     first: bool  # False: this attempt had already been submitted (a double submit)
+    completed_module: str | None = None  # the module this submission just completed
 
 
 def submit_attempt(user: User, attempt: QuizAttempt,
@@ -209,9 +246,8 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     progress, _grading = score_progress(ever_passed, after.attempts_left)
     enqueue_score(user, quiz.id, label, best if best is not None else result.score, now,
                   activity_progress=progress)
-    if module is not None:
-        complete_module_if_due(user, module)
-    return Submission(attempt, result, True)
+    completed = module is not None and complete_module_if_due(user, module) is not None
+    return Submission(attempt, result, True, quiz.module if completed else None)
 
 
 def _aware(value: datetime) -> datetime:

@@ -59,6 +59,8 @@ def start_page(slug: str) -> Any:
         open_attempt = None
     return render_template(
         "quiz/start.html", quiz=content.quiz, module=module,
+        content_notes=list(dict.fromkeys(
+            q.content_note for q in content.quiz.questions if q.content_note)),
         eligibility=get_eligibility(current_user, content.quiz),
         open_attempt=open_attempt,
         past=query_submitted(current_user.id, slug),
@@ -79,8 +81,15 @@ def start(slug: str) -> Any:
     return redirect(url_for("quiz.attempt", attempt_id=attempt.id))
 
 
-def _finished(attempt: QuizAttempt, expired: bool = False) -> Any:
+def _finished(attempt: QuizAttempt, submission: Submission | None,
+              expired: bool = False) -> Any:
+    """After a submit: the module's completion page when this try completed the module
+    (it links back to the answers), else the review of the try."""
     db.session.commit()
+    _count(submission)
+    if submission is not None and submission.completed_module:
+        return redirect(url_for("training.module_completed", slug=submission.completed_module,
+                                attempt=attempt.id))
     extra: dict[str, Any] = {"time_up": "1"} if expired else {}
     return redirect(url_for("quiz.review", attempt_id=attempt.id, **extra))
 
@@ -97,14 +106,12 @@ def attempt(attempt_id: int) -> Any:
     total = len(attempt.layout)
     if request.method == "POST":
         if not may_still_answer(attempt):  # too late even with the grace: not accepted
-            _count(finish_if_over(current_user, attempt))
-            return _finished(attempt, expired=True)
+            return _finished(attempt, finish_if_over(current_user, attempt), expired=True)
         current = clamp_page(request.form.get("page"), total)
         page_id = attempt.layout[current - 1]["id"] if total else None
         save_page(attempt, quiz, request.form, page_id)
         if (submission := finish_if_over(current_user, attempt)) is not None:
-            _count(submission)
-            return _finished(attempt, expired=True)
+            return _finished(attempt, submission, expired=True)
         db.session.commit()
         action = "goto" if request.form.get("goto") else request.form.get("action", "save")
         target = next_page(action, current, total, request.form.get("goto"))
@@ -115,8 +122,7 @@ def attempt(attempt_id: int) -> Any:
         extra: dict[str, Any] = {"saved": "1"} if action == "save" else {}
         return redirect(url_for("quiz.attempt", attempt_id=attempt.id, q=target, **extra))
     if (submission := finish_if_over(current_user, attempt)) is not None:
-        _count(submission)
-        return _finished(attempt, expired=True)
+        return _finished(attempt, submission, expired=True)
     current = clamp_page(request.args.get("q"), total)
     items = _items(attempt, quiz)
     states = page_states(attempt.layout, attempt.answers, attempt.flagged)
@@ -135,8 +141,7 @@ def summary(attempt_id: int) -> Any:
     if attempt.is_submitted:
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     if (submission := finish_if_over(current_user, attempt)) is not None:
-        _count(submission)
-        return _finished(attempt, expired=True)
+        return _finished(attempt, submission, expired=True)
     return _summary_page(attempt, error=False)
 
 
@@ -159,14 +164,12 @@ def submit(attempt_id: int) -> Any:
     if attempt.is_submitted:
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     if (submission := finish_if_over(current_user, attempt)) is not None:
-        _count(submission)
-        return _finished(attempt, expired=True)
+        return _finished(attempt, submission, expired=True)
     blank = unanswered(page_states(attempt.layout, attempt.answers, attempt.flagged))
     confirm = request.form.get("confirm")
     if confirm not in ("yes", "anyway") or (blank and confirm != "anyway"):
         return _summary_page(attempt, error=True)
-    _count(submit_attempt(current_user, attempt, attempt.answers))
-    return _finished(attempt)
+    return _finished(attempt, submit_attempt(current_user, attempt, attempt.answers))
 
 
 def _count(submission: Submission | None) -> None:
@@ -202,12 +205,14 @@ def _items(attempt: QuizAttempt, quiz: Any) -> list[dict[str, Any]]:
                                 for oid in entry["parts"][part.id]],
                 })
             items.append({"number": number, "scenario": question.scenario,
+                          "content_note": question.content_note,
                           "prompt": question.prompt, "parts": parts})
         else:
             assert question.options is not None
             options = {o.id: o for o in question.options}
             items.append({
                 "number": number, "scenario": question.scenario, "prompt": question.prompt,
+                "content_note": question.content_note,
                 "parts": [{
                     "name": f"q-{question.id}", "prompt": None,
                     "multiple": question.type == "multiple",
@@ -236,12 +241,15 @@ def review(attempt_id: int) -> Any:
         question = questions[entry["id"]]
         chosen = answers.get(question.id, {})
         groups = (
-            [(p.id, p.prompt, p.options, entry["parts"][p.id]) for p in question.parts]
+            [(p.id, p.prompt, p.options, entry["parts"][p.id], p.type) for p in question.parts]
             if question.parts
-            else [(question.id, None, question.options or [], entry["options"])]
+            else [(question.id, None, question.options or [], entry["options"], question.type)]
         )
         parts = []
-        for key, prompt, options, order in groups:
+        for key, prompt, options, order, kind in groups:
+            if kind == "true_false":
+                order = ["true", "false"]  # shown shuffled; reviewed in the order that reads
+
             by_id = {o.id: o for o in options}
             picked = set(chosen.get(key, []))
             parts.append({
@@ -257,6 +265,7 @@ def review(attempt_id: int) -> Any:
                 ],
             })
         review_items.append({"number": number, "scenario": question.scenario,
+                             "content_note": question.content_note,
                              "prompt": question.prompt, "parts": parts})
     module = get_catalog().modules.get(quiz.module)
     return render_template(

@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     stream_with_context,
     url_for,
 )
@@ -26,8 +25,8 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..certification.models import AuditEvent
-from ..certification.services import audit, get_standing
+from ..admin.access import require_admin
+from ..certification.services import audit
 from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import parse_id
@@ -35,7 +34,7 @@ from ..lti.models import Platform
 from ..lti.nrps import request_roster_sync
 from ..quiz.models import QuizAttempt
 from ..training.models import ModuleCompletion
-from ..users.models import ADMIN, Course, Enrollment, User
+from ..users.models import Course, User
 from ..users.sessions import current_organisation_id
 from . import charts
 from .exports import csv_lines
@@ -69,9 +68,7 @@ class EmptyForm(FlaskForm):
     pass
 
 
-def _require_admin() -> None:
-    if ADMIN not in session.get("roles", []):
-        abort(403, description="Only an L&D admin can see reports.")
+_require_admin = require_admin  # the one check of the admin area (lms_plugin/admin)
 
 
 def _filters() -> Filters:
@@ -275,48 +272,6 @@ def people_csv() -> Response:
             yield values
 
     return _download("people", rows())
-
-
-@bp.route("/admin/reports/people/<int:user_id>")
-@login_required
-def person(user_id: int) -> Any:
-    _require_admin()
-    person_ = db.session.get(User, user_id)
-    if person_ is None or person_.organisation_id != current_organisation_id():
-        abort(404, description="There is no such person.")
-    titles = module_titles()
-    completions = {c.module_slug: c for c in db.session.scalars(
-        select(ModuleCompletion).where(ModuleCompletion.user_id == person_.id))}
-    best = dict(db.session.execute(
-        select(QuizAttempt.quiz_slug, func.max(QuizAttempt.score))
-        .where(QuizAttempt.user_id == person_.id, QuizAttempt.submitted_at.is_not(None))
-        .group_by(QuizAttempt.quiz_slug)).all())
-    standings = [s for s in (get_standing(person_, slug) for slug in get_catalog().programmes)
-                 if s is not None]
-    enrolments = list(db.session.scalars(select(Enrollment).where(
-        Enrollment.user_id == person_.id)))
-    audit("person.view", current_user, person_, None, page="reports")
-    db.session.commit()
-    return render_template("reporting/person.html", person=person_, titles=titles,
-                           completions=completions, best=best, standings=standings,
-                           enrolments=enrolments, erase_form=EmptyForm())
-
-
-@bp.route("/admin/reports/audit")
-@login_required
-def audit_log() -> Any:
-    _require_admin()
-    page = request.args.get("page", "1")
-    if parse_id(page) is None:
-        abort(400, description="The page must be a positive number.")
-    per = 100
-    events = list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.organisation_id == current_organisation_id())
-        .order_by(AuditEvent.id.desc()).offset((int(page) - 1) * per).limit(per + 1)))
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(
-        {e.actor_id for e in events} | {e.subject_id for e in events}))).all())
-    return render_template("reporting/audit.html", events=events[:per], names=names,
-                           page=int(page), more=len(events) > per)
 
 
 @bp.route("/admin/reports/roster/<int:course_id>", methods=["POST"])

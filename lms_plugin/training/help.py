@@ -77,7 +77,7 @@ def help_resources(app: Flask) -> HelpResources:
         try:
             data: Any = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
             resources = HelpResources.model_validate(data)
-        except Exception:  # noqa: BLE001 - logged; the defaults keep serving
+        except Exception:
             app.logger.exception("LMS_PLUGIN_HELP_FILE %s could not be used", path)
     app.extensions["help_resources"] = resources
     return resources

@@ -11,6 +11,7 @@ from flask import (
     make_response,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -20,6 +21,8 @@ from ..content.loader import Module
 from ..content.render import render_markdown
 from ..content.services import get_catalog
 from ..extensions import db
+from ..inputs import parse_id
+from ..quiz.models import QuizAttempt
 from ..users.models import Course
 from .certificate import (
     completed_modules,
@@ -152,9 +155,23 @@ def module_completed(slug: str) -> Any:
     following = next_module(module_slugs(), done, after=slug)
     return render_template(
         "training/module_completed.html", module=mod, completion=done[slug],
+        attempt=_own_quiz_attempt(request.args.get("attempt"), mod),
         next_module=get_catalog().modules.get(following) if following else None,
         modules_done=len([s for s in module_slugs() if s in done]),
         modules_total=len(module_slugs()))
+
+
+def _own_quiz_attempt(raw: str | None, mod: Module) -> QuizAttempt | None:
+    """The try that just completed the module (after a quiz pass), to link to its review;
+    only the person's own try of this module's quiz."""
+    attempt_id = parse_id(raw or "")
+    if attempt_id is None:
+        return None
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if (attempt is None or attempt.user_id != current_user.id
+            or attempt.quiz_slug != mod.meta.completion.quiz or not attempt.is_submitted):
+        return None
+    return attempt
 
 
 @bp.route("/training/completed")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..dates import utcnow
 from ..extensions import db
 
 # Roles the tool knows, mapped from LTI role URIs (see users.roles).
@@ -15,10 +16,6 @@ LEARNER = "learner"
 INSTRUCTOR = "instructor"
 ADMIN = "admin"
 MENTOR = "mentor"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Organisation(db.Model):  # type: ignore[name-defined]

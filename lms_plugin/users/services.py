@@ -1,106 +1,12 @@
-"""Record who launched, from where, in which role."""
+"""People and their sessions: the admin role a launch carries, ending sessions, a
+mentor's mentees. (A launch is recorded by `lti.services.record_launch`.)"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
-from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from ..extensions import db
-from .models import ADMIN, MENTOR, Course, Enrollment, MentorScope, User
-from .roles import map_roles
-
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-
-
-def _department(claims: dict[str, Any]) -> str | None:
-    """The cohort for reports, from the custom claim the admin configured."""
-    name = current_app.config.get("LMS_PLUGIN_DEPARTMENT_CLAIM") or "department"
-    custom = claims.get(CLAIM + "custom")
-    if not isinstance(custom, dict):
-        return None
-    value = custom.get(name)
-    if not isinstance(value, str) or value.startswith("$"):  # an unexpanded substitution
-        return None
-    return _text(value.strip(), 120)
-
-
-@dataclass
-class LaunchIdentity:
-    user: User
-    course: Course | None
-    roles: set[str]
-
-
-def _text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) and value.strip() else None
-
-
-def record_launch(claims: dict[str, Any], organisation_id: int) -> LaunchIdentity:
-    """Upsert the user, course and enrolment a validated launch describes, in the
-    organisation of the platform that signed it; flush, no commit."""
-    now = datetime.now(UTC)
-    issuer, sub = claims["iss"], str(claims["sub"])
-    user = db.session.scalars(select(User).where(
-        User.organisation_id == organisation_id, User.issuer == issuer, User.sub == sub)).first()
-    if user is None:
-        user = User(organisation_id=organisation_id, issuer=issuer, sub=sub)
-        db.session.add(user)
-    # Name and email only when sent, and replaced by what the platform sends now.
-    parts = (_text(claims.get("given_name"), 120), _text(claims.get("family_name"), 120))
-    name = _text(claims.get("name"), 255) or " ".join(p for p in parts if p) or None
-    if name:
-        user.name = name
-    email = _text(claims.get("email"), 320)
-    if email:
-        user.email = email
-    user.last_launch_at = now
-    department = _department(claims)
-    if department:
-        user.department = department
-
-    roles = map_roles(claims.get(CLAIM + "roles") or [])
-    note_admin_role(user, ADMIN in roles)
-    course = None
-    context = claims.get(CLAIM + "context")
-    if isinstance(context, dict) and _text(context.get("id"), 255):
-        context_id = str(context["id"])[:255]
-        course = db.session.scalars(
-            select(Course).where(Course.organisation_id == organisation_id,
-                                 Course.issuer == issuer, Course.context_id == context_id)
-        ).first()
-        if course is None:
-            course = Course(organisation_id=organisation_id, issuer=issuer,
-                            context_id=context_id)
-            db.session.add(course)
-        course.title = _text(context.get("title"), 500) or course.title
-        course.label = _text(context.get("label"), 255) or course.label
-        nrps = claims.get(NRPS_CLAIM)
-        if isinstance(nrps, dict) and _text(nrps.get("context_memberships_url"), 1000):
-            course.memberships_url = str(nrps["context_memberships_url"])
-        db.session.flush()
-        enrollment = db.session.scalars(
-            select(Enrollment).where(
-                Enrollment.user_id == user.id, Enrollment.course_id == course.id
-            )
-        ).first()
-        if enrollment is None:
-            enrollment = Enrollment(user=user, course=course)
-            db.session.add(enrollment)
-        enrollment.roles = " ".join(sorted(roles))
-        enrollment.last_seen_at = now
-        enrollment.source, enrollment.active = "launch", True
-    db.session.flush()
-
-    if MENTOR in roles:
-        mentees = claims.get(CLAIM + "role_scope_mentor")
-        if isinstance(mentees, list):
-            set_mentor_scope(user, [str(m)[:255] for m in mentees if m])
-    return LaunchIdentity(user=user, course=course, roles=roles)
+from .models import MentorScope, User
 
 
 def note_admin_role(user: User, is_admin: bool) -> None:

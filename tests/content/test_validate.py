@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from lms_plugin.content.checks import bank_report
 from lms_plugin.content.loader import load_content
 from lms_plugin.content.models import ContentVersion
 from lms_plugin.extensions import db
@@ -78,6 +79,20 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
     "badly named lesson file": (
         lambda root: shutil.copy(root / LESSON, root / "modules/listening/lessons/three.md"),
         "lesson files are named NN-<slug>.md"),
+    "question about suicide without a content note": (
+        edit(QUIZ, '    content_note: "This question is about asking someone whether they are '
+             'thinking about suicide."\n', ""),
+        f"{QUIZ}: question q-tf: mentions 'suicide' but has no content_note"),
+    "lesson about a death without a content note": (
+        edit(LESSON, "Open questions invite people to say more.",
+             "After a colleague died, open questions invite people to say more."),
+        f"{LESSON}: mentions 'died' but has no content_note"),
+    "quiz whose keys are the longest options": (
+        lambda root: [edit(QUIZ, old, old + text)(root) for old, text in (
+            ('"How have things been for you lately?', " I'm here to listen, whenever."),
+            ('"Gently say you noticed and ask how they are.',
+             " Somewhere private, with time to listen."))],
+        f"{QUIZ}: test-taking tricks pass too often: longest option passes"),
     "completion quiz missing": (
         lambda root: (root / QUIZ).unlink(),
         "completion.quiz 'listening' has no quizzes/listening.yaml"),
@@ -105,6 +120,10 @@ def test_sample_content_is_valid(runner):
     result = runner.invoke(args=["content", "validate", "--root", str(SAMPLE_CONTENT)])
     assert result.exit_code == 0, result.output
     assert "1 modules, 2 lessons, 1 quizzes, 4 questions" in result.output
+    # The figures are printed for every bank, passing or not.
+    assert "quiz listening: simulated passes (2000 tries each, limit 5%): longest option" in (
+        result.output)
+    assert "true/false keys 1 True, 1 False" in result.output
 
 
 def test_shipped_content_is_valid(runner):
@@ -129,9 +148,55 @@ def test_shipped_content_meets_the_programme_brief():
         scenario_based = sum(1 for q in quiz.questions if q.scenario)
         assert scenario_based > len(quiz.questions) / 2, (slug, scenario_based)
         for lesson in module.lessons:
-            mentions = "suicid" in lesson.body.lower()
-            assert not mentions or lesson.meta.content_note, (lesson.path, "needs a content note")
             assert "committed suicide" not in lesson.body.lower(), lesson.path
+
+
+def test_shipped_banks_resist_test_taking_tricks():
+    bundle, _ = load_content(ROOT)
+    for slug, content in bundle.quizzes.items():
+        report = bank_report(content.quiz, attempts=500)
+        assert max(report.pass_rates.values()) <= 0.02, (slug, report.pass_rates)
+        assert report.key_longest <= report.chance_longest + 1, (slug, report.lines())
+        assert report.key_shortest <= report.chance_longest + 1, (slug, report.lines())
+        assert abs(report.true_keys - report.false_keys) <= 1, (slug, report.lines())
+
+
+def _item(quiz, question_id: str, part_id: str | None = None):
+    question = next(q for q in quiz.questions if q.id == question_id)
+    return next(p for p in question.parts if p.id == part_id) if part_id else question
+
+
+def _keys(item) -> list[str]:
+    return [o.text for o in item.options if o.correct]
+
+
+def test_the_worst_items_stay_fixed():
+    bundle, _ = load_content(ROOT)
+    awareness, skills, boundaries = (bundle.quizzes[s].quiz
+                                     for s in ("awareness", "skills", "boundaries"))
+    # "Is everything all right?" is a fine opener; asking twice follows it.
+    assert '"Is everything all right?"' in _keys(_item(skills, "sk-q02"))
+    # A fair answer to the compassion-fatigue item earns credit.
+    assert _item(boundaries, "bd-q15").scoring == "partial"
+    # Aisha's exhaustion is not labelled burnout; no "no immediate risk" for her mistakes.
+    aisha = _item(awareness, "aw-q16", "p1")
+    assert not any("burnout" in text.lower() for text in _keys(aisha))
+    assert "no immediate risk" not in str(_item(awareness, "aw-q16").model_dump())
+    # HR runs Jo's disciplinary, so HR is not the route offered; helping Jo use the right
+    # route, with consent, is the peer's part.
+    jo = _keys(_item(boundaries, "bd-q17"))[0]
+    assert "HR" not in jo and "agreement" in jo
+    # "Ending my life tonight" is an emergency whatever she replies.
+    dana = _keys(_item(awareness, "aw-q18", "p1"))[0]
+    assert "emergency number now" in dana and " if " not in dana
+    # The plan-and-means and remote-emergency answers have a lesson behind them.
+    lesson = next(lesson for lesson in bundle.modules["skills"].lessons
+                  if lesson.meta.id == "skills-asking-about-suicide")
+    for words in ("Have you made a plan?", "Make things safer together",
+                  "When they are not with you", "Find out where they are"):
+        assert words in lesson.body, words
+    # Everyone takes awareness: its feedback does not send staff to "your supervisor".
+    assert "supervisor" not in str(awareness.model_dump()).lower()
 
 
 def test_broken_sync_keeps_the_last_good_version_serving(app, runner, broken_root):

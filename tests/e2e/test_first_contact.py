@@ -38,7 +38,7 @@ pytestmark = pytest.mark.e2e
 KEY = "key-the-operators-gave-the-lms-admin"
 
 RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
-         "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
+         "q-q-case-p1": ["b"], "q-q-case-p2": ["true"]}
 
 
 class Tool:

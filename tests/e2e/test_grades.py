@@ -23,7 +23,7 @@ from tests.support.servers import ServerThread
 pytestmark = pytest.mark.e2e
 
 RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
-         "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
+         "q-q-case-p1": ["b"], "q-q-case-p2": ["true"]}
 
 
 @pytest.fixture(autouse=True)

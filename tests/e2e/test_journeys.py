@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -127,6 +128,13 @@ def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
         tool.get_by_role("button", name="Start the quiz").click()
         tool.wait_for_url("**/quiz/attempts/*")
         answer_all(tool, right=True, key=key)
+        # The pass completed the module: its acknowledgement, which links to the answers.
+        tool.wait_for_url("**/modules/awareness/completed?attempt=*")
+        done = tool.locator("main").inner_text()
+        assert "You have completed Mental health at work: awareness" in done
+        assert "You passed the quiz with 100%" in done
+        screenshot(page, "journey-learner-module-completed")
+        tool.get_by_role("link", name="See your answers and the feedback").click()
         tool.wait_for_url("**/review")
         assert "You passed" in tool.locator("main").inner_text()
         review_url = tool.url
@@ -544,7 +552,7 @@ def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
         me.get_by_role("button", name="Start the quiz").click()
         me.wait_for_url("**/quiz/attempts/*")
         answer_all(me, right=True, key=correct_answers("boundaries"))
-        me.wait_for_url("**/review")
+        me.wait_for_url(re.compile(r"/review$|/completed"))
         assert "You passed" in me.locator("main").inner_text()
         me.goto(f"{base}/programmes/{slug}")
         expect(me.get_by_role("heading", name="Your certificate")).to_be_visible()

@@ -56,6 +56,9 @@ ADMIN_ONLY = {
     "reporting.sync_roster_now", "reporting.summary", "certification.people",
     "certification.person", "certification.extend", "certification.assign",
     "certification.unassign", "certification.waive", "certification.revoke",
+    # the admin area (lms_plugin/admin); the person page's actions refuse an empty form
+    "admin.home", "admin.people", "admin.person", "admin.quiz_allowance", "admin.revoke",
+    "admin.programmes", "admin.erasure_requests", "admin.audit_log",
 }
 TRAINEE_ONLY = {"certification.pdf", "certification.badge", "certification.badge_png",
                 "quiz.attempt", "quiz.review", "quiz.summary", "quiz.submit",

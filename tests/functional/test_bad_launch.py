@@ -260,3 +260,39 @@ def test_issuer_with_several_client_ids_needs_client_id(app, client, registered)
     )
     assert ok.status_code == 302
     assert query(ok.headers["Location"])["client_id"] == "second-client"
+
+
+@pytest.mark.parametrize("n, message", [
+    (12345, "is not a usable RSA key"),  # a number where base64url text belongs
+    ("AQIDBAUGBw", "is too short (49 bits; at least 2048 are needed)"),  # 0x01020304050607
+])
+def test_a_platform_key_that_cannot_be_trusted_is_a_clear_401(app, client, registered, n,
+                                                               message):
+    """The platform publishes, under the launch's kid, a key that cannot be read as RSA or
+    is far too short (a misconfigured LMS): the launch is refused naming the key, and
+    nothing is stored."""
+    from flask import Flask, jsonify
+
+    from lms_plugin.lti.models import Platform
+    from tests.support.servers import ServerThread
+
+    kid = registered.state.signing_key()["kid"]
+    broken = Flask("broken-keyset")
+    broken.add_url_rule("/jwks", "jwks", lambda: jsonify(
+        {"keys": [{"kid": kid, "kty": "RSA", "alg": "RS256", "n": n, "e": "AQAB"}]}))
+    server = ServerThread(broken).start()
+    try:
+        with app.app_context():
+            platform = db.session.scalars(select(Platform).where(
+                Platform.issuer == registered.issuer)).one()
+            platform.keyset_url = server.url + "/jwks"
+            db.session.commit()
+        state, nonce = login(client, registered)
+        refused = client.post("/lti/launch", data={
+            "id_token": registered.sign(registered.claims(nonce)), "state": state})
+    finally:
+        server.stop()
+    assert refused.status_code == 401
+    assert f"key {kid!r} {message}" in refused.get_data(as_text=True).replace(
+        "&#39;", "'")
+    assert stored(app) == NOTHING

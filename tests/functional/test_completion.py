@@ -295,3 +295,46 @@ def test_a_logo_that_cannot_be_used_leaves_the_certificate_without_one(app, lti,
     assert pdf.status_code == 200 and b"/Subtype /Image" not in pdf.data
     app.config.update(LMS_PLUGIN_CERTIFICATE_LOGO=str(tmp_path / "missing.png"))
     assert client.get(f"/certificates/{certificate.code}.pdf").status_code == 200
+
+
+def test_the_quiz_pass_that_completes_a_module_lands_on_its_acknowledgement(app, registered,
+                                                                             sample_content):
+    from tests.support.browser import ClientBrowser
+
+    alex = ClientBrowser(app.test_client(), registered.url)
+    alex.launch(persona="learner")
+    complete_lesson(alex.client, "listening", 1)
+    complete_lesson(alex.client, "listening", 2)
+    url, page = start_quiz(alex.client)
+    done = answer(alex.client, url, page, RIGHT)
+    attempt_id = url.rstrip("/").rsplit("/", 1)[1]
+    assert done.headers["Location"].endswith(
+        f"/modules/listening/completed?attempt={attempt_id}")
+    main = unescape(alex.client.get(done.headers["Location"]).get_data(as_text=True))
+    assert "You have completed" in main and "You passed the quiz with 100%" in main
+    assert f'href="/quiz/attempts/{attempt_id}/review"' in main
+    # Submitting again (a double submit) goes to the review, not to a second acknowledgement.
+    again = alex.client.post(url + "/submit", data={"csrf_token": csrf(page), "confirm": "yes"})
+    assert again.headers["Location"].endswith("/review")
+
+    # Someone else who names Alex's try on their own completion page gets no link to it.
+    sam = ClientBrowser(app.test_client(), registered.url)
+    sam.launch(persona="trainee")
+    complete_lesson(sam.client, "listening", 1)
+    complete_lesson(sam.client, "listening", 2)
+    url, page = start_quiz(sam.client)
+    answer(sam.client, url, page, RIGHT)
+    theirs = unescape(sam.client.get(
+        f"/modules/listening/completed?attempt={attempt_id}").get_data(as_text=True))
+    assert "You have completed" in theirs and f"/quiz/attempts/{attempt_id}/review" not in theirs
+    garbage = sam.client.get("/modules/listening/completed?attempt=not-a-number")
+    assert garbage.status_code == 200 and "See your answers" not in garbage.get_data(True)
+
+
+def test_a_failed_try_goes_to_its_review(app, lti, sample_content):
+    lti.launch()
+    complete_lesson(lti.client, "listening", 1)
+    complete_lesson(lti.client, "listening", 2)
+    url, page = start_quiz(lti.client)
+    failed = answer(lti.client, url, page, {"q-q-open": ["a"]})
+    assert failed.headers["Location"].endswith("/review")

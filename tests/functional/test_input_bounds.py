@@ -68,7 +68,7 @@ def test_ids_outside_an_integer_column_are_not_found_on_every_route(app, world, 
 
 def test_the_largest_id_is_an_ordinary_miss(app, world):
     admin = client_for(app, world, "admin")
-    assert admin.get(f"/admin/reports/people/{MAX_ID}").status_code == 404
+    assert admin.get(f"/admin/people/{MAX_ID}").status_code == 404
     trainee = client_for(app, world, "trainee")
     assert trainee.get(f"/quiz/attempts/{MAX_ID}").status_code == 404
     # An id in range still works (nothing over-eager).
@@ -99,7 +99,7 @@ def test_a_course_filter_that_is_no_course_is_a_400(app, world, course):
 
 @pytest.mark.parametrize("page", ["²", "2147483648", str(2**64), "0", "-1"])
 def test_an_audit_page_that_is_no_page_is_a_400(app, world, page):
-    response = client_for(app, world, "admin").get("/admin/reports/audit",
+    response = client_for(app, world, "admin").get("/admin/audit",
                                                     query_string={"page": page})
     assert response.status_code == 400
     assert "positive number" in response.get_data(as_text=True)

@@ -84,14 +84,14 @@ def test_the_person_page_title_is_the_name_and_nothing_else(app, registered, sam
         db.session.commit()
     admin = ClientBrowser(app.test_client(), registered.url)
     admin.launch(persona="admin")
-    page = admin.client.get(f"/admin/reports/people/{person_id}")
+    page = admin.client.get(f"/admin/people/{person_id}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     title = title_of(html)
     assert title.startswith("Sam Okafor · ")
     assert "<" not in title and "csrf" not in title.lower() and "Erase" not in title
     # The erase form is still on the page, once (besides the header's sign-out form).
-    assert html.count('action="/admin/people/') == 1
+    assert html.count(f'action="/admin/people/{person_id}/erase"') == 1
     assert html.count("Erase this person&#39;s records") + html.count(
         "Erase this person's records") == 1
     with app.app_context():

@@ -101,3 +101,38 @@ def test_the_pool_survives_its_connections_being_dropped(app, client):
         response = client.get("/readyz")
         assert response.status_code == 200
         assert response.get_json()["checks"]["database"] == "ok"
+
+
+RACE = """
+import sys, threading, time
+import prometheus_client
+from lms_plugin import observability
+real = prometheus_client.Histogram.__init__
+def slow(self, *args, **kwargs):  # widen the window between "none yet" and "registered"
+    time.sleep(0.05)
+    real(self, *args, **kwargs)
+prometheus_client.Histogram.__init__ = slow
+errors = []
+barrier = threading.Barrier(8)
+def first_request():
+    barrier.wait()
+    try:
+        observability.metrics()["launches"]
+    except Exception as exc:
+        errors.append(type(exc).__name__)
+threads = [threading.Thread(target=first_request) for _ in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(",".join(errors) or "none")
+"""
+
+
+def test_the_first_requests_of_a_new_process_set_up_the_metrics_once():
+    """Eight threads of a freshly started server ask for the metrics at once, with their
+    set-up slowed down: none fails (without the lock, seven raised DuplicateTimeseries)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert out.stdout.strip() == "none", out.stdout + out.stderr

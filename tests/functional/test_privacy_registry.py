@@ -32,7 +32,7 @@ from lms_plugin.lti.models import AgsEndpoint, Platform
 from lms_plugin.lti.registration import save_platform
 from lms_plugin.privacy import registry
 from lms_plugin.privacy.services import erase_person
-from lms_plugin.quiz.models import QuizAttempt
+from lms_plugin.quiz.models import QuizAllowance, QuizAttempt
 from lms_plugin.reporting.models import SurveyCompletion
 from lms_plugin.training.models import (
     LearnerModule,
@@ -120,6 +120,8 @@ def seed(name: str, other: User | None = None) -> User:
         LearnerProgress(user_id=uid, modules_started=1, modules_completed=1),
         QuizAttempt(user_id=uid, quiz_slug="listening", quiz_version="v", layout_json="[]",
                     answers_json='{"q": ["a"]}', score=Decimal(90), passed=True),
+        QuizAllowance(user_id=uid, quiz_slug="listening", extra_attempts=1,
+                      reason="Was unwell on the day."),
         SurveyCompletion(user_id=uid, phase="pre"),
         AgsEndpoint(user_id=uid, platform_id=platform.id, resource_link_id="rl",
                     lineitem_url="https://lms.example.org/li/1", scopes="score"),
@@ -156,6 +158,8 @@ def seed(name: str, other: User | None = None) -> User:
                         revoked_by_id=uid, revocation_reason="Breach.", evidence_json="{}"),
             SupervisorAssignment(supervisor_id=other.id, trainee_id=uid, assigned_by_id=uid),
             SupervisorAssignment(supervisor_id=uid, trainee_id=other.id),
+            QuizAllowance(user_id=other.id, quiz_slug="skills", extra_attempts=1,
+                          granted_by_id=uid, reason="Was on leave."),
         ])
     db.session.flush()
     return person

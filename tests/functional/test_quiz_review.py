@@ -43,3 +43,34 @@ def test_after_a_pass_the_review_is_full(lti, sample_content):
     passed = review_of(lti.client, RIGHT)
     assert "You passed" in passed and "A right answer" in passed
     assert "Research shows asking does not increase risk." in passed
+
+
+NOTE = "This question is about asking someone whether they are thinking about suicide."
+
+
+def test_content_notes_before_the_quiz_above_the_question_and_in_the_review(lti, sample_content):
+    lti.launch()
+    start = lti.client.get("/quiz/listening").get_data(as_text=True)
+    assert "Some questions in this quiz describe difficult situations" in start
+    assert f"<li>{NOTE}</li>" in start and "Get help now" in start
+    assert start.index("Content note") < start.index("Start the quiz")
+    url, first = start_quiz(lti.client)
+    pages = [lti.client.get(f"{url}?q={n}").get_data(as_text=True) for n in range(1, 5)]
+    [noted] = [page for page in pages if NOTE in page]
+    # The note comes before the question it is about; the other questions carry none.
+    assert noted.index(NOTE) < noted.index("Asking someone directly about suicide")
+    assert noted.index("Content note:") < noted.index("<fieldset")
+    assert sum("Content note:" in page for page in pages) == 1
+    answer(lti.client, url, first, RIGHT)
+    review = lti.client.get(url + "/review").get_data(as_text=True)
+    assert review.index(NOTE) < review.index("Asking someone directly about suicide")
+
+
+def test_true_false_is_reviewed_true_then_false_whatever_order_it_was_shown_in(
+        lti, sample_content):
+    lti.launch()
+    text = review_of(lti.client, RIGHT)
+    for prompt in ("Asking someone directly about suicide",
+                   "You should explain the limits of confidentiality"):
+        after = text[text.index(prompt):]
+        assert after.index(">True<") < after.index(">False<"), prompt

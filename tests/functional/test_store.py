@@ -285,7 +285,7 @@ def test_service_resumes_when_redis_comes_back(app, migrated, tmp_path, register
     port = free_port()
 
     def start() -> subprocess.Popen[bytes]:
-        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",  # noqa: S603
+        proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1",
                                  "--save", "", "--appendonly", "no"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):

@@ -57,8 +57,9 @@ def test_payloads_are_escaped_everywhere_they_are_shown(app, sample_content, pay
     pages = {
         "trainee": ["/programmes/listener", "/peer-supporters"],
         "supervisor_this": ["/supervision"],
-        "admin": ["/programmes/listener/people", f"/programmes/listener/people/{trainee_id}",
-                  f"/admin/reports/people/{trainee_id}", "/admin/reports/audit",
+        "admin": ["/programmes/listener/people", f"/admin/people/{trainee_id}",
+                  "/admin/people", f"/admin/people?q={payload[:20]}", "/admin/audit",
+                  "/admin/erasure-requests",
                   f"/verify/{code}"],
     }
     for role, paths in pages.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,17 +37,48 @@ BLOCK_THIRD_PARTY = ["--test-third-party-cookie-phaseout", "--ignore-certificate
                      "BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessForNavigations"]
 
 
-@contextmanager
-def chromium(args: list[str] | None = None, **launch: Any) -> Iterator[Any]:
+_shared: dict[tuple[tuple[str, ...], str], Any] = {}  # one browser per worker and set of args
+
+
+def _browser(args: tuple[str, ...], launch: dict[str, Any]) -> Any:
+    """This worker's Chromium for these arguments, started on first use and kept for the
+    rest of the run (a launch costs about a second; the browser is stopped at exit)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=[*ARGS, *(args or [])], **launch)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    key = (args, repr(sorted(launch.items())))
+    browser = _shared.get(key)
+    if browser is None or not browser.is_connected():
+        if "playwright" not in _shared:
+            _shared["playwright"] = sync_playwright().start()
+            atexit.register(_stop)
+        browser = _shared["playwright"].chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*ARGS, *args], **launch)
+        _shared[key] = browser
+    return browser
+
+
+def _stop() -> None:
+    playwright = _shared.pop("playwright", None)
+    for browser in _shared.values():
+        browser.close()
+    _shared.clear()
+    if playwright is not None:
+        playwright.stop()
+
+
+@contextmanager
+def chromium(args: list[str] | None = None, **launch: Any) -> Iterator[Any]:
+    """A browser for one test. The process is shared by the worker's tests; what a test
+    opens in it (contexts: cookies, storage, pages) is closed when the test ends, so no
+    test sees another's state."""
+    browser = _browser(tuple(args or ()), launch)
+    before = set(browser.contexts)
+    try:
+        yield browser
+    finally:
+        for context in browser.contexts:
+            if context not in before:
+                context.close()
 
 
 def screenshot(page: Any, name: str) -> Path:

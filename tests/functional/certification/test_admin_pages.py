@@ -54,7 +54,10 @@ def test_admin_sees_people_without_reflections_and_each_view_is_audited(
     assert "Sam Okafor" in html and "Provisional" in html
     assert "<td>1</td>" in html  # one entry awaiting approval
 
-    person = admin.client.get(f"/programmes/listener/people/{sam}").get_data(as_text=True)
+    old = admin.client.get(f"/programmes/listener/people/{sam}")  # the old address
+    assert old.status_code == 301
+    assert old.headers["Location"].endswith(f"/admin/people/{sam}#programme-listener")
+    person = admin.client.get(f"/admin/people/{sam}").get_data(as_text=True)
     assert "0 of 3 supervised practice hours approved" in person
     assert "peer conversation" in person
     assert "felt rushed" not in person  # reflections are for the supervisor only
@@ -82,7 +85,7 @@ def test_admin_assigns_a_supervisor_waives_prior_learning_and_extends_a_deadline
     dana = user_id(app, "Dana Fox")
     learner = user_id(app, "Plain Learner")
 
-    page = admin.client.get(f"/programmes/listener/people/{sam}").get_data(as_text=True)
+    page = admin.client.get(f"/admin/people/{sam}").get_data(as_text=True)
     form = page.split(f'action="/programmes/listener/people/{sam}/supervisors"', 1)[1]
     assert "Dana Fox" in form.split("</form>", 1)[0]
     assert "Plain Learner" not in form.split("</form>", 1)[0]

@@ -15,7 +15,7 @@ from lms_plugin.extensions import db
 from tests.support.browser import ClientBrowser, parse_form
 
 RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
-         "q-q-case-p1": ["b"], "q-q-case-p2": ["false"]}
+         "q-q-case-p1": ["b"], "q-q-case-p2": ["true"]}
 
 
 def token(page: str) -> str:

@@ -180,7 +180,7 @@ def test_every_export_of_every_filter_together_pins_no_small_group(app, register
 
 
 def test_another_organisation_changes_nothing_in_these_exports(app, registered, admin,
-                                                               second_platform):  # noqa: F811
+                                                               second_platform):
     """Every table (and so what is hidden in it) depends on this organisation's people
     only: another's, in departments of the same names, leave every export as it was."""
     with app.app_context():

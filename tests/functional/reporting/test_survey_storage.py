@@ -229,7 +229,7 @@ def test_the_migration_counts_every_stored_answer(empty_database, tmp_path):
 
 
 def test_another_organisation_s_answers_never_count_towards_a_department(
-        app, registered, sample_content, second_platform):  # noqa: F811
+        app, registered, sample_content, second_platform):
     """Five people of another organisation's Legal have answered: this organisation's one
     lawyer is still alone, and counted for no department."""
     with app.app_context():

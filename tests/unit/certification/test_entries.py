@@ -18,6 +18,7 @@ from lms_plugin.certification.entries import (
     zone_named,
 )
 from lms_plugin.certification.schema import Programme
+from lms_plugin.lti.claims import LaunchClaims
 
 PROGRAMME = Programme.model_validate({
     "id": "p", "title": "P", "description": "D", "validity_months": 12,
@@ -40,10 +41,15 @@ def test_only_names_in_the_zone_database_are_zones(name):
 
 def test_a_zone_sent_by_the_lms():
     custom = "https://purl.imsglobal.org/spec/lti/claim/custom"
-    assert str(zone_from_launch({custom: {"timezone": "Pacific/Pago_Pago"}})) == \
+
+    def launch(**claims: object) -> LaunchClaims:
+        return LaunchClaims.parse({"iss": "https://lms.example", "sub": "1", **claims})
+
+    assert str(zone_from_launch(launch(**{custom: {"timezone": "Pacific/Pago_Pago"}}))) == \
         "Pacific/Pago_Pago"
-    for claims in ({}, {custom: "x"}, {custom: {"timezone": 5}}, {custom: {"timezone": "?"}}):
-        assert zone_from_launch(claims) is None
+    for claims in ({}, {custom: "x"}, {custom: {"timezone": 5}}, {custom: {"timezone": "?"}},
+                   {custom: {"timezone": "$Person.address.timezone"}}):
+        assert zone_from_launch(launch(**claims)) is None
 
 
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),

@@ -18,7 +18,7 @@ ATTEMPT = {
 def test_a_quiz_attempt_reads_in_plain_words_without_internals():
     labels, rows = readable([ATTEMPT], me=3, people={}, names={"listening": "Listening quiz"})
     assert labels == ["Quiz", "Your answers", "Started", "Submitted", "Score (%)", "Passed"]
-    assert rows == [["Listening quiz", "Q-open: b", "09 March 2026, 14:05 UTC", "none",
+    assert rows == [["Listening quiz", "Q-open: b", "9 March 2026, 14:05 UTC", "none",
                      "87.5", "Yes"]]
     text = " ".join(labels + rows[0])
     for internal in ("layout", "version", "9f2c4e1ab0d3", "json", "_id", "order"):

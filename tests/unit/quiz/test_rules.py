@@ -84,6 +84,16 @@ def test_repeated_questions_are_not_always_at_the_end():
     assert positions == {0, 1, 2, 3}
 
 
+def test_true_false_options_are_shuffled_like_the_rest():
+    quiz = Quiz(id="quiz", module="quiz", title="Quiz", questions_per_attempt=1, questions=[
+        Question(id="tf", type="true_false", prompt="?", options=[
+            Option(id="true", text="True", correct=False, feedback="no"),
+            Option(id="false", text="False", correct=True, feedback="yes"),
+        ])])
+    orders = {tuple(draw_layout(quiz, random.Random(seed))[0]["options"]) for seed in range(20)}
+    assert orders == {("true", "false"), ("false", "true")}
+
+
 # Paging and the time limit.
 
 LAYOUT = [{"id": "a", "options": ["x", "y"]},

@@ -1,0 +1,28 @@
+"""The admin area's forms (Flask-WTF: CSRF on every one)."""
+
+from __future__ import annotations
+
+from wtforms import RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from ..certification.forms import TextForm
+from ..quiz.services import EXTRA_ATTEMPT, LIFT_COOLDOWN
+
+
+class AllowanceForm(TextForm):
+    """One more try, or the wait lifted, on one quiz: the buttons post `action`."""
+
+    quiz = SelectField("Quiz", validators=[DataRequired("Choose the quiz.")])
+    action = RadioField("What to give", choices=[
+        SelectChoice(EXTRA_ATTEMPT, "One more try beyond the limit"),
+        SelectChoice(LIFT_COOLDOWN, "Let them retake now (lift the wait)")],
+        validators=[InputRequired("Choose one more try or lifting the wait.")])
+    reason = TextAreaField("Reason", description="Kept in the audit log.", validators=[
+        DataRequired("Give a reason: it is kept in the audit log."), Length(min=3, max=2000)])
+
+
+class RevokeForm(TextForm):
+    reason = TextAreaField("Reason for revoking", description=(
+        "The holder sees this reason on their programme page."), validators=[
+        DataRequired("Give a reason: the holder will see it."), Length(min=3, max=2000)])
