@@ -21,11 +21,14 @@ def main() -> None:
     """Peer support training: an LTI 1.3 tool."""
 
 
-@main.command("demo")
+@main.group("demo", invoke_without_command=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def demo_command(host: str, port: int) -> None:
+@click.pass_context
+def demo_command(ctx: click.Context, host: str, port: int) -> None:
     """Run the tool with the built-in demo LMS on SQLite (no LMS needed)."""
+    if ctx.invoked_subcommand is not None:
+        return
     os.environ["LMS_PLUGIN_DEMO"] = "1"
     app = create_app()
     from flask_migrate import upgrade
@@ -52,6 +55,29 @@ def demo_command(host: str, port: int) -> None:
 
     # Threaded: the tool fetches the demo LMS's key set from this same server.
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@demo_command.command("seed")
+@click.option("--port", default=5000, show_default=True, type=int,
+              help="Where the demo will be served (to register the demo LMS if need be).")
+def demo_seed_command(port: int) -> None:
+    """Seed the demo organisation with about 200 synthetic employees and a year of
+    activity (once: nothing happens when it is seeded already)."""
+    from .demo.seed import demo_organisation_id, seed_demo
+    from .demo.setup import prepare_demo
+    from .extensions import db
+
+    if not current_app.config.get("LMS_PLUGIN_DEMO"):
+        raise click.ClickException("The demo seed runs only in demo mode (LMS_PLUGIN_DEMO=1).")
+    if demo_organisation_id() is None:
+        prepare_demo(f"http://localhost:{port}")
+    report = seed_demo()
+    if report is None:
+        click.echo("The demo organisation is seeded already.")
+        return
+    db.session.commit()
+    click.echo(f"Seeded the demo organisation {report.organisation_id}: " + ", ".join(
+        f"{name} {count}" for name, count in sorted(report.counts.items())))
 
 
 @main.command("serve")

@@ -14,6 +14,9 @@ from typing import Any
 # Typed defaults; an environment variable LMS_PLUGIN_<NAME> overrides each.
 DEFAULTS: dict[str, Any] = {
     "DEMO": False,
+    # Demo mode: seed the demo organisation (about 200 synthetic employees, a year of
+    # activity) once, when the demo LMS is first registered; on in `./dev demo`
+    "DEMO_SEED": False,
     # Public base URL (scheme://host[:port]) when behind a proxy; else taken from the request.
     "BASE_URL": "",
     # Launch validation

@@ -18,7 +18,7 @@ from .views import bp, legacy
 # admin sub-navigation that base.html shows on each of them.
 SECTIONS = {
     "reporting.dashboard": "reports", "reporting.summary": "reports",
-    "reporting.pipeline_list": "reports",
+    "reporting.pipeline_list": "reports", "reporting.report_people": "reports",
     "admin.people": "people", "admin.person": "people", "admin.revoke": "people",
     "admin.programmes": "programmes", "certification.people": "programmes",
     "admin.erasure_requests": "erasure", "admin.audit_log": "audit",

@@ -41,6 +41,11 @@ def prepare_demo(base: str) -> None:
         }
     )
     current_app.extensions["demo_prepared_base"] = base
+    if current_app.config.get("LMS_PLUGIN_DEMO_SEED"):
+        from .seed import seed_demo
+
+        if seed_demo() is not None:
+            db.session.commit()
 
 
 def _follow_request_host() -> None:

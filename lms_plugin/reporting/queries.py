@@ -6,7 +6,7 @@ all the others (see `suppression`). Every query is scoped to one organisation.""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -33,6 +34,7 @@ from ..certification.models import (
 )
 from ..certification.schema import Programme
 from ..extensions import db
+from ..quiz.models import QuizAttempt
 from ..training.models import LearnerModule, LearnerProgress
 from ..users.models import LEARNER, Course, Enrollment, User
 from .suppression import TOTAL, Box, Cube, build_cube
@@ -260,18 +262,6 @@ def certification_pipeline(scope: Filters, programme: Programme,
                       counted_totals=(COURSE,))
 
 
-def pipeline_people(filters: Filters, programme: Programme, state: str, limit: int = 500,
-                    now: datetime | None = None) -> list[tuple[int, str | None, str | None]]:
-    """The people in one pipeline state (admins only; the view audits it)."""
-    status, (joined, source) = pipeline_status(programme, now)
-    rows = db.session.execute(
-        select(User.id, User.name, User.department).select_from(joined)
-        .join(User, User.id == source.c.user_id)
-        .where(*in_scope(filters), status == state)
-        .order_by(User.name, User.id).limit(limit)).all()
-    return [(int(i), n, d) for i, n, d in rows]
-
-
 def departments(organisation_id: int) -> list[str]:
     return sorted(db.session.scalars(
         select(_department(User.department)).distinct()
@@ -291,3 +281,124 @@ def learner_search(filters: Filters, text: str, limit: int = 50) -> list[User]:
         select(User).where(*in_scope(filters))
         .where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
         .order_by(User.name).limit(limit)))
+
+
+# --- quiz results (evaluation: aggregate only) --------------------------------------------
+
+BANDS = ("under_80", "80_100")
+BAND_LABELS = {"under_80": "Under 80% (the pass mark)", "80_100": "80% or more"}
+
+
+def quiz_results_by_department(scope: Filters) -> Cube:
+    """People in scope who have submitted a module quiz, by the mean of their first try's
+    score on each quiz they took (course, department, band): how well the training
+    prepares people before any retake. How people answered: only ever shown suppressed,
+    never by name."""
+    first = (select(func.min(QuizAttempt.id).label("id"))
+             .where(QuizAttempt.submitted_at.is_not(None))
+             .group_by(QuizAttempt.user_id, QuizAttempt.quiz_slug).subquery())
+    mean = (select(QuizAttempt.user_id, func.avg(QuizAttempt.score).label("mean"))
+            .join(first, first.c.id == QuizAttempt.id)
+            .group_by(QuizAttempt.user_id).subquery())
+    band = case((mean.c.mean >= 80, literal("80_100")), else_=literal("under_80"))
+    department = _department(User.department)
+    query = (select(department, band.label("band"), func.count())
+             .select_from(User).join(mean, mean.c.user_id == User.id)
+             .where(*in_scope(scope)).group_by(department, band))
+    counts: dict[Box, int] = {(course, dept, b): int(n)
+                              for course, dept, b, n in _course_split(query)}
+    return build_cube((COURSE, DEPARTMENT, "band"), counts, fixed={"band": BANDS},
+                      counted_totals=(COURSE,))
+
+
+# --- named lists (administration: the people behind each count) -----------------------------
+
+# (user id, name, department, what the entry is about: a module, a course, a date)
+Member = tuple[int, str | None, str | None, str | None]
+LIST_LIMIT = 5000
+
+
+def _members(query: Select[*tuple[Any, ...]]) -> list[Member]:
+    rows = db.session.execute(query.order_by(User.name, User.id).limit(LIST_LIMIT)).all()
+    return [(int(i), n, d, None if x is None else str(x)) for i, n, d, x in rows]
+
+
+def _progress_condition(status: Any, progress: str | None) -> list[ColumnElement[bool]]:
+    return [] if progress is None else [status == progress]
+
+
+def module_members(filters: Filters, titles: dict[str, str], module: str | None,
+                   progress: str | None) -> list[Member]:
+    """Who is behind a cell of "Completion by module": a person per module."""
+    found: list[Member] = []
+    for slug in ([module] if module is not None else list(titles)):
+        status = case((LearnerModule.completed_at.is_not(None), literal(COMPLETED)),
+                      (LearnerModule.id.is_not(None), literal(IN_PROGRESS)),
+                      else_=literal(NOT_STARTED))
+        found += _members(
+            select(User.id, User.name, User.department, literal(titles[slug]))
+            .select_from(User)
+            .outerjoin(LearnerModule, and_(LearnerModule.user_id == User.id,
+                                           LearnerModule.module_slug == slug))
+            .where(*in_scope(filters), *_progress_condition(status, progress)))
+    return found
+
+
+def department_members(filters: Filters, modules: list[str], department: str | None,
+                       progress: str | None) -> list[Member]:
+    """Who is behind a cell of "Completion by department"."""
+    scope = filters if department is None else replace(filters, department=department)
+    status = _person_status(modules)
+    return _members(
+        select(User.id, User.name, User.department, null())
+        .select_from(User).outerjoin(LearnerProgress, LearnerProgress.user_id == User.id)
+        .where(*in_scope(scope), *_progress_condition(status, progress)))
+
+
+def course_members(filters: Filters, modules: list[str], course_id: int | None,
+                   progress: str | None) -> list[Member]:
+    """The enrolments behind a cell of "Completion by LMS course" (a person in two
+    courses is there twice, once with each course)."""
+    status = _person_status(modules)
+    conditions = [User.organisation_id == filters.organisation_id,
+                  Enrollment.active.is_(True), Enrollment.roles.contains(LEARNER),
+                  *_progress_condition(status, progress)]
+    for wanted in (course_id, filters.course_id):
+        if wanted is not None:
+            conditions.append(Course.id == wanted)
+    if filters.department is not None:
+        conditions.append(_department(User.department) == filters.department)
+    return _members(
+        select(User.id, User.name, User.department,
+               func.coalesce(Course.title, Course.context_id))
+        .select_from(Enrollment).join(Course, Course.id == Enrollment.course_id)
+        .join(User, User.id == Enrollment.user_id)
+        .outerjoin(LearnerProgress, LearnerProgress.user_id == Enrollment.user_id)
+        .where(*conditions))
+
+
+def week_members(filters: Filters, titles: dict[str, str], weeks: tuple[str, ...],
+                 week: str | None, module: str | None) -> list[Member]:
+    """The module completions behind a cell of "Modules completed per week"."""
+    first = date.fromisoformat(week or weeks[0])
+    last = date.fromisoformat(week or weeks[-1]) + timedelta(weeks=1)
+    title = case(*[(LearnerModule.module_slug == slug, literal(text))
+                   for slug, text in titles.items()], else_=LearnerModule.module_slug)
+    at = [datetime.combine(day, datetime.min.time(), UTC) for day in (first, last)]
+    return _members(
+        select(User.id, User.name, User.department, title)
+        .select_from(LearnerModule).join(User, User.id == LearnerModule.user_id)
+        .where(*in_scope(filters),
+               LearnerModule.module_slug.in_([module] if module else list(titles)),
+               LearnerModule.completed_at >= at[0], LearnerModule.completed_at < at[1]))
+
+
+def stage_members(filters: Filters, programme: Programme, stage: str | None,
+                  now: datetime | None = None) -> list[Member]:
+    """Who is behind a cell of a certification pipeline."""
+    status, (joined, source) = pipeline_status(programme, now)
+    found = _members(
+        select(User.id, User.name, User.department, status).select_from(joined)
+        .join(User, User.id == source.c.user_id)
+        .where(*in_scope(filters), *_progress_condition(status, stage)))
+    return [(i, n, d, PIPELINE_LABELS.get(s or "", s)) for i, n, d, s in found]

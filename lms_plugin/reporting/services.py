@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from flask import current_app
 
 from ..content.services import get_catalog
+from ..dates import day
 from ..store import get_store
 from .queries import (
+    BAND_LABELS,
+    BANDS,
     COURSE,
     DEPARTMENT,
     PIPELINE,
@@ -20,14 +24,42 @@ from .queries import (
     PROGRESS,
     PROGRESS_LABELS,
     Filters,
+    Member,
     certification_pipeline,
+    course_members,
+    department_members,
+    module_members,
     module_progress,
     progress_by_course,
     progress_by_department,
+    quiz_results_by_department,
+    stage_members,
+    week_members,
     weekly_completions,
 )
-from .suppression import Family, SuppressedTable
+from .suppression import TOTAL, Family, SuppressedCube, SuppressedTable
 from .survey import SCALE, survey_config, survey_counts
+
+# What a report is about decides what an admin may see of it (docs: the privacy page).
+# Programme administration: who is enrolled, certified, expiring, who has completed the
+# mandatory training. An admin may list these people by name (audited), so the counts are
+# shown exactly (hiding a number the same admin can count by name protects nobody), and
+# each count opens the list of exactly those people.
+ADMINISTRATION = "administration"
+# Evaluation: how people answered (survey answers, quiz scores by group). Aggregate only,
+# suppressed (see `suppression`), never with names and never a list.
+EVALUATION = "evaluation"
+KINDS = {"modules": ADMINISTRATION, "courses": ADMINISTRATION,
+         "departments": ADMINISTRATION, "weekly": ADMINISTRATION,
+         "pipeline": ADMINISTRATION, "quiz-results": EVALUATION, "survey": EVALUATION}
+
+
+def kind_of(key: str) -> str:
+    """A report's kind, from its definition above; unknown keys are a LookupError."""
+    family = key.split("-", 1)[0] if key.startswith(("pipeline-", "survey-")) else key
+    if family not in KINDS:
+        raise LookupError("There is no such report.")
+    return KINDS[family]
 
 
 @dataclass(frozen=True)
@@ -40,7 +72,15 @@ class Report:
     column_labels: dict[str, str]
     chart: str  # "bars" | "weekly" | "none"
     row_heading: str = "Group"
-    links: dict[str, str] = field(default_factory=dict)  # row -> URL (pipeline lists)
+
+    @property
+    def kind(self) -> str:
+        return kind_of(self.key)
+
+    @property
+    def named(self) -> bool:
+        """Whether each count opens the list of the people behind it."""
+        return self.kind == ADMINISTRATION
 
 
 def min_size() -> int:
@@ -53,6 +93,19 @@ def protected(family: Family, filters: Filters) -> SuppressedTable:
     where = {COURSE: None if filters.course_id is None else str(filters.course_id),
              DEPARTMENT: filters.department}
     return family.table(family.suppress(min_size()), where)
+
+
+def exact(family: Family, filters: Filters) -> SuppressedTable:
+    """An administration report's table: the same slice of the same family, nothing
+    hidden (the admin may list every one of these people by name)."""
+    where = {COURSE: None if filters.course_id is None else str(filters.course_id),
+             DEPARTMENT: filters.department}
+    return family.table(SuppressedCube(family.cube, frozenset(), min_size()), where)
+
+
+def _table(key: str, family: Family, filters: Filters) -> SuppressedTable:
+    return exact(family, filters) if kind_of(key) == ADMINISTRATION else \
+        protected(family, filters)
 
 
 def module_titles() -> dict[str, str]:
@@ -110,7 +163,7 @@ def _build_report(key: str, filters: Filters) -> Report:
                         tuple(modules), PROGRESS, both)
         return Report(key, "Completion by module",
                       "People in scope, by how far they are with each module.",
-                      protected(family, filters), titles, PROGRESS_LABELS, "bars", "Module")
+                      _table(key, family, filters), titles, PROGRESS_LABELS, "bars", "Module")
     if key == "courses":
         cube, labels = progress_by_course(scope, modules)
         family = Family(cube, COURSE, "progress",
@@ -118,7 +171,7 @@ def _build_report(key: str, filters: Filters) -> Report:
                         both, present_rows_only=True)
         return Report(key, "Completion by LMS course",
                       "Each enrolment: every module completed, some progress, or none yet.",
-                      protected(family, filters), labels, PROGRESS_LABELS, "bars", "Course")
+                      _table(key, family, filters), labels, PROGRESS_LABELS, "bars", "Course")
     if key == "departments":
         cube = progress_by_department(scope, modules)
         found = cube.values_of(DEPARTMENT)
@@ -126,13 +179,15 @@ def _build_report(key: str, filters: Filters) -> Report:
                         PROGRESS, both, present_rows_only=True)
         return Report(key, "Completion by department",
                       "From the department your LMS sends with each launch.",
-                      protected(family, filters), {}, PROGRESS_LABELS, "bars", "Department")
+                      _table(key, family, filters), {}, PROGRESS_LABELS, "bars", "Department")
     if key == "weekly":
         cube, weeks = weekly_completions(scope, modules)
         family = Family(cube, "week", "module", weeks, tuple(modules), both)
         return Report(key, "Modules completed per week",
                       "Module completions in each of the last 12 weeks (weeks start on Monday).",
-                      protected(family, filters), {}, titles, "weekly", "Week starting")
+                      _table(key, family, filters),
+                      {w: day(date.fromisoformat(w)) for w in weeks}, titles, "weekly",
+                      "Week starting")
     if key.startswith("pipeline-"):
         slug = key.removeprefix("pipeline-")
         content = get_catalog().programmes.get(slug)
@@ -142,8 +197,16 @@ def _build_report(key: str, filters: Filters) -> Report:
                         PIPELINE, ("people",), both)
         return Report(key, f"Certification: {content.programme.title}",
                       "Everyone enrolled in the programme, by where they stand now.",
-                      protected(family, filters), PIPELINE_LABELS, {"people": "People"},
+                      _table(key, family, filters), PIPELINE_LABELS, {"people": "People"},
                       "none", "Stage")
+    if key == "quiz-results":
+        cube = quiz_results_by_department(scope)
+        family = Family(cube, DEPARTMENT, "band",
+                        tuple(sorted(cube.values_of(DEPARTMENT), key=str.lower)), BANDS,
+                        both, present_rows_only=True)
+        return Report(key, "Quiz results by department",
+                      "People who took a module quiz, by their average score at the first try.",
+                      _table(key, family, filters), {}, BAND_LABELS, "bars", "Department")
     if key.startswith("survey-"):
         phase = key.removeprefix("survey-")
         if phase not in ("pre", "post"):
@@ -154,7 +217,7 @@ def _build_report(key: str, filters: Filters) -> Report:
                         tuple(i.id for i in items), tuple(str(v) for v in SCALE),
                         (DEPARTMENT,))
         return Report(key, ("Before" if phase == "pre" else "After") + " the training",
-                      "How many people chose each answer.", protected(family, filters),
+                      "How many people chose each answer.", _table(key, family, filters),
                       {i.id: i.text for i in items}, {str(k): v for k, v in SCALE.items()},
                       "bars", "Statement")
     raise LookupError("There is no such report.")
@@ -163,7 +226,31 @@ def _build_report(key: str, filters: Filters) -> Report:
 def report_keys() -> list[str]:
     keys = ["modules", "courses", "departments", "weekly"]
     keys += [f"pipeline-{slug}" for slug in sorted(get_catalog().programmes)]
-    return [*keys, "survey-pre", "survey-post"]
+    return [*keys, "quiz-results", "survey-pre", "survey-post"]
+
+
+def members(report: Report, filters: Filters, row: str, column: str) -> list[Member]:
+    """The people (or enrolments, or completions) behind one count of an administration
+    report: exactly as many as the count. `row` or `column` TOTAL: all of them."""
+    if report.kind != ADMINISTRATION:
+        raise LookupError("This report is aggregate only: it has no list of names.")
+    if (row != TOTAL and row not in report.view.rows) or (
+            column != TOTAL and column not in report.view.columns):
+        raise LookupError("There is no such count in this report.")
+    one_row = None if row == TOTAL else row
+    one_column = None if column == TOTAL else column
+    titles = module_titles()
+    if report.key == "modules":
+        return module_members(filters, titles, one_row, one_column)
+    if report.key == "departments":
+        return department_members(filters, list(titles), one_row, one_column)
+    if report.key == "courses":
+        return course_members(filters, list(titles), None if one_row is None
+                              else int(one_row), one_column)
+    if report.key == "weekly":
+        return week_members(filters, titles, report.view.rows, one_row, one_column)
+    content = get_catalog().programmes[report.key.removeprefix("pipeline-")]
+    return stage_members(filters, content.programme, one_row)
 
 
 def agree_share(view: SuppressedTable, row: str) -> int | None:

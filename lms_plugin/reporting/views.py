@@ -45,9 +45,19 @@ from .queries import (
     courses,
     departments,
     in_scope,
-    pipeline_people,
 )
-from .services import Report, agree_share, build_report, min_size, module_titles, report_keys
+from .services import (
+    ADMINISTRATION,
+    EVALUATION,
+    Report,
+    agree_share,
+    build_report,
+    members,
+    min_size,
+    module_titles,
+    report_keys,
+)
+from .suppression import TOTAL
 from .survey import SCALE, answered, record_answers, survey_config
 
 bp = Blueprint("reporting", __name__)
@@ -106,17 +116,24 @@ def dashboard() -> Any:
     _require_admin()
     filters = _filters()
     reports = [build_report(key, filters) for key in report_keys()]
-    for report in reports:
-        if report.key.startswith("pipeline-"):
-            slug = report.key.removeprefix("pipeline-")
-            report.links.update({state: url_for("reporting.pipeline_list", slug=slug,
-                                                state=state, **_query(filters))
-                                 for state in PIPELINE})
+
+    def list_url(report: Report, row: str, column: str) -> str | None:
+        """Where a count of an administration report opens its named list (none for a
+        zero: nobody to list, or for an evaluation report: no names, ever)."""
+        value = report.view.values.get((row, column))
+        if not report.named or not value:
+            return None
+        args: dict[str, Any] = {k: v for k, v in (("row", row), ("column", column))
+                                if v != TOTAL}
+        return url_for("reporting.report_people", key=report.key, **args, **_query(filters))
+
     return render_template(
-        "reporting/dashboard.html", reports=reports, charts=_charts, filters=filters,
+        "reporting/dashboard.html", filters=filters, charts=_charts, list_url=list_url,
+        sections=[(kind, [r for r in reports if r.kind == kind])
+                  for kind in (ADMINISTRATION, EVALUATION)],
         query=_query(filters), course_options=courses(current_organisation_id()),
         department_options=departments(current_organisation_id()), min_size=min_size(),
-        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN)
+        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN, TOTAL=TOTAL)
 
 
 @bp.route("/admin/reports/summary")
@@ -169,20 +186,47 @@ def _cell(value: int | None) -> Any:
 @bp.route("/admin/reports/pipeline/<slug>/<state>")
 @login_required
 def pipeline_list(slug: str, state: str) -> Any:
+    """The earlier address of a pipeline stage's list: now the report's own list."""
     _require_admin()
-    content = get_catalog().programmes.get(slug)
-    if content is None or state not in PIPELINE:
+    if get_catalog().programmes.get(slug) is None or state not in PIPELINE:
         abort(404, description="There is no such list.")
+    return redirect(url_for("reporting.report_people", key=f"pipeline-{slug}", row=state,
+                            **_query(_filters())))
+
+
+@bp.route("/admin/reports/list/<key>")
+@login_required
+def report_people(key: str) -> Any:
+    """The people behind one count of an administration report (admins only, audited):
+    exactly as many as the count on the dashboard with the same filters."""
+    _require_admin()
     filters = _filters()
-    people = pipeline_people(filters, content.programme, state)
+    row = request.args.get("row", TOTAL) or TOTAL
+    column = request.args.get("column", TOTAL) or TOTAL
+    try:
+        report = build_report(key, filters)
+        people = members(report, filters, row, column)
+    except LookupError as exc:
+        abort(404, description=str(exc))
     audit("report.list.view", current_user, None, None,
-          organisation_id=current_organisation_id(), programme=slug, state=state,
+          organisation_id=current_organisation_id(), report=key, row=row, column=column,
           **_query(filters))
     db.session.commit()
-    from .queries import PIPELINE_LABELS
+    several = len(report.view.columns) > 1  # else the one column says nothing more
+    label = ", ".join(part for part in (
+        report.row_labels.get(row, row) if row != TOTAL else "",
+        report.column_labels.get(column, column) if column != TOTAL and several else "")
+        if part)
+    return render_template("reporting/report_people.html", report=report, people=people,
+                           label=label or "Everyone counted", query=_query(filters),
+                           filters=filters, course_options=courses(current_organisation_id()),
+                           detail=_detail_heading(key))
 
-    return render_template("reporting/pipeline_list.html", programme=content, state=state,
-                           label=PIPELINE_LABELS[state], people=people, query=_query(filters))
+
+def _detail_heading(key: str) -> str | None:
+    if key.startswith("pipeline-"):
+        return "Stage"
+    return {"modules": "Module", "courses": "LMS course", "weekly": "Module completed"}.get(key)
 
 
 @bp.route("/admin/reports/people.csv")

@@ -52,6 +52,7 @@ EVERYONE_SIGNED_IN = {
 ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",
     "reporting.people_csv", "reporting.person", "reporting.pipeline_list",
+    "reporting.report_people",
     "reporting.sync_roster_now", "reporting.summary", "certification.people",
     "certification.person", "certification.extend", "certification.assign",
     "certification.unassign", "certification.waive", "certification.revoke",

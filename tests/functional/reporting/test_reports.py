@@ -72,43 +72,47 @@ def rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
-def test_the_dashboard_shows_suppressed_aggregates_to_an_admin(app, organisation):
+def test_the_dashboard_shows_exact_administration_and_suppressed_evaluation(app, organisation):
     admin = launched(app, organisation, "admin")
     page = admin.client.get("/admin/reports")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     for title in ("Completion by module", "Completion by LMS course", "Completion by department",
                   "Modules completed per week", "Certification: Certified Listener",
-                  "Before the training", "After the training"):
+                  "Quiz results by department", "Before the training", "After the training",
+                  "Programme administration", "Evaluation"):
         assert title in html
     assert "<svg" in html and 'role="img"' in html  # a chart, with the table beside it
     assert "Legal" in html
 
+    # Programme administration: who has completed the training is listed by name for the
+    # admin, so its counts are exact (a "hidden" there would protect nobody).
     departments = {r[0]: r[1:] for r in rows(admin.client.get("/admin/reports/departments.csv"))}
-    # Finance is exactly course A, so its "not started" and "in progress" would give course
-    # A's, and the total less those gives course B's: 4 and 4, small groups.
-    assert departments["Finance"] == ["hidden", "hidden", "20", "40"]
-    assert set(departments["Legal"]) == {"hidden"}  # a group of 3: nothing at all
-    # ...and it cannot be worked out from the grand total: another group's total is
-    # hidden with it (Operations, the smallest other).
+    assert departments["Finance"] == ["10", "10", "20", "40"]
+    assert departments["Legal"] == ["1", "1", "1", "3"]
     assert departments["Total"][-1] == "55"
-    assert departments["Operations"][-1] == "hidden"
-
     modules = {r[0]: r[1:] for r in rows(admin.client.get("/admin/reports/modules.csv"))}
     assert modules["Listening well"][-1] == "55"  # everyone in scope (the admin is no learner)
 
+    # Evaluation: how people scored, by group, is suppressed as before: Legal's one quiz
+    # taker is hidden everywhere, and so is a complement that would give it away.
+    results = {r[0]: r[1:] for r in rows(admin.client.get("/admin/reports/quiz-results.csv"))}
+    assert set(results["Legal"]) == {"hidden"}
+    assert results["Finance"][-1] == "20"
+    assert "hidden" in results["Operations"] or "hidden" in results["Total"]
+
 
 def test_filters_cannot_be_subtracted_to_reveal_a_small_group(app, organisation):
-    """Course B holds Operations (12) and Legal (3). Filtering by course B and by
-    department Operations must not give away Legal by difference."""
+    """Course B holds Operations (12) and Legal (3). Filtering evaluation by course B and
+    by department Operations must not give away Legal's quiz takers by difference."""
     admin = launched(app, organisation, "admin")
     with app.app_context():
         course_b = db.session.scalars(select(factories.Course).where(
             factories.Course.context_id == "course-b")).one().id
-    by_course = rows(admin.client.get(f"/admin/reports/modules.csv?course={course_b}"))
+    by_course = rows(admin.client.get(f"/admin/reports/quiz-results.csv?course={course_b}"))
     by_both = rows(admin.client.get(
-        f"/admin/reports/modules.csv?course={course_b}&department=Operations"))
-    course_total, both_total = by_course[1][-1], by_both[1][-1]
+        f"/admin/reports/quiz-results.csv?course={course_b}&department=Operations"))
+    course_total, both_total = by_course[-1][-1], by_both[-1][-1]
     assert "hidden" in (course_total, both_total)
 
 

@@ -1,0 +1,133 @@
+"""Programme administration vs evaluation, on the seeded demo organisation: every count
+of an administration report equals the length of its named list, for every cell and every
+filter, and is never "hidden"; evaluation stays suppressed and has no lists; another
+organisation sees none of it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms_plugin.certification.models import AuditEvent
+from lms_plugin.demo.seed import seed_demo
+from lms_plugin.demo.state import LIS
+from lms_plugin.extensions import db
+from lms_plugin.reporting.queries import Filters, courses, departments
+from lms_plugin.reporting.services import (
+    ADMINISTRATION,
+    EVALUATION,
+    KINDS,
+    build_report,
+    kind_of,
+    members,
+    report_keys,
+)
+from lms_plugin.reporting.suppression import TOTAL
+from lms_plugin.users.models import User
+from tests.support import factories
+from tests.support.browser import ClientBrowser, signed_launch
+from tests.support.platform import CLAIM
+
+
+@pytest.fixture
+def seeded(app, registered, shipped_content):
+    """The demo organisation's data, seeded into the test platform's organisation."""
+    with app.app_context():
+        organisation_id = factories.organisation_of(registered.issuer)
+        assert seed_demo(organisation_id) is not None
+        db.session.commit()
+    return organisation_id
+
+
+def admin_of(app, platform) -> ClientBrowser:
+    browser = ClientBrowser(app.test_client(), platform.url)
+    browser.launch(persona="admin")
+    return browser
+
+
+def every_filter(organisation_id: int) -> list[Filters]:
+    course_ids = [c.id for c in courses(organisation_id)]
+    names = departments(organisation_id)
+    return [Filters(organisation_id), *(Filters(organisation_id, c) for c in course_ids),
+            *(Filters(organisation_id, None, d) for d in names),
+            Filters(organisation_id, course_ids[0], names[0])]
+
+
+def test_every_report_says_what_kind_it_is():
+    assert set(KINDS.values()) == {ADMINISTRATION, EVALUATION}
+    assert kind_of("pipeline-peer-supporter") == ADMINISTRATION
+    assert kind_of("survey-pre") == kind_of("quiz-results") == EVALUATION
+    with pytest.raises(LookupError):
+        kind_of("nothing")
+
+
+def test_every_administration_count_is_its_named_list(app, seeded):
+    with app.app_context(), app.test_request_context():
+        checked = 0
+        for filters in every_filter(seeded):
+            for key in report_keys():
+                report = build_report(key, filters)
+                view = report.view
+                if report.kind == EVALUATION:
+                    with pytest.raises(LookupError):
+                        members(report, filters, TOTAL, TOTAL)
+                    continue
+                assert not view.hidden, (key, filters)  # never "hidden"
+                for row in (*view.rows, TOTAL):
+                    for column in (*view.columns, TOTAL):
+                        listed = members(report, filters, row, column)
+                        assert len(listed) == view.values[(row, column)], (
+                            key, filters, row, column)
+                        checked += 1
+        assert checked > 500
+
+
+def test_evaluation_stays_suppressed_on_the_seeded_organisation(app, seeded):
+    with app.app_context(), app.test_request_context():
+        org = seeded
+        # One department's quiz results, in one course: a small group somewhere is hidden.
+        hidden = [key for key in ("quiz-results", "survey-pre", "survey-post")
+                  for filters in every_filter(org) if build_report(key, filters).view.hidden]
+        assert hidden
+        survey = build_report("survey-pre", Filters(org))
+        assert survey.view.total is None or survey.view.total > 0
+
+
+def test_the_dashboard_links_each_count_to_a_list_of_that_many(app, registered, seeded):
+    admin = admin_of(app, registered)
+    page = admin.client.get("/admin/reports").get_data(as_text=True)
+    administration = page.split('id="h-administration"')[1].split('id="h-evaluation"')[0]
+    evaluation = page.split('id="h-evaluation"')[1]
+    assert "hidden" not in re.sub(r"<[^>]+>", " ", administration).split()
+    assert "/admin/reports/list/" not in evaluation  # no names for how people answered
+    links = re.findall(r'<a href="(/admin/reports/list/pipeline-peer-supporter[^"]*)">(\d+)<',
+                       administration)
+    assert len(links) >= 10
+    for href, count in links:
+        listing = admin.client.get(href.replace("&amp;", "&"))
+        assert listing.status_code == 200
+        html = listing.get_data(as_text=True)
+        assert html.count('data-label="Name"') == int(count) > 0, href
+        assert "Nobody" not in html
+    with app.app_context():
+        assert db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "report.list.view")).all()
+    assert admin.client.get("/admin/reports/list/survey-pre").status_code == 404
+    assert admin.client.get("/admin/reports/list/quiz-results?row=People").status_code == 404
+    assert admin.client.get("/admin/reports/list/modules?row=nothing").status_code == 404
+
+
+def test_another_organisation_sees_none_of_it(app, registered, seeded, second_platform):
+    theirs = app.test_client()
+    assert signed_launch(theirs, second_platform, sub="admin-b", name="Bo Secondorg", **{
+        CLAIM + "roles": [LIS + "institution/person#Administrator"]}).status_code == 302
+    page = theirs.get("/admin/reports").get_data(as_text=True)
+    assert "/admin/reports/list/" not in page  # nothing to count, nothing to list
+    listing = theirs.get("/admin/reports/list/pipeline-peer-supporter?row=certified")
+    assert listing.status_code == 200
+    assert 'data-label="Name"' not in listing.get_data(as_text=True)
+    with app.app_context():
+        ours = db.session.scalars(select(User.id).where(User.organisation_id == seeded)).first()
+    assert theirs.get(f"/admin/reports/people/{ours}").status_code == 404
