@@ -25,7 +25,7 @@ from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from ..certification.services import audit
+from ..audit import audit
 from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import parse_id
@@ -68,7 +68,6 @@ class EmptyForm(FlaskForm):
     pass
 
 
-_require_admin = require_admin  # the one check of the admin area (lms_plugin/admin)
 
 
 def _filters() -> Filters:
@@ -113,7 +112,7 @@ def _charts(report: Report) -> dict[str, Any]:
 @bp.route("/admin/reports")
 @login_required
 def dashboard() -> Any:
-    _require_admin()
+    require_admin()
     filters = _filters()
     reports = [build_report(key, filters) for key in report_keys()]
 
@@ -139,7 +138,7 @@ def dashboard() -> Any:
 @bp.route("/admin/reports/summary")
 @login_required
 def summary() -> Any:
-    _require_admin()
+    require_admin()
     filters = _filters()
     reports = [build_report(key, filters) for key in report_keys()]
     return render_template("reporting/summary.html", reports=reports, filters=filters,
@@ -157,7 +156,7 @@ def _download(name: str, rows: Iterator[list[Any]]) -> Response:
 @bp.route("/admin/reports/<key>.csv")
 @login_required
 def report_csv(key: str) -> Response:
-    _require_admin()
+    require_admin()
     filters = _filters()
     try:
         report = build_report(key, filters)
@@ -187,7 +186,7 @@ def _cell(value: int | None) -> Any:
 @login_required
 def pipeline_list(slug: str, state: str) -> Any:
     """The earlier address of a pipeline stage's list: now the report's own list."""
-    _require_admin()
+    require_admin()
     if get_catalog().programmes.get(slug) is None or state not in PIPELINE:
         abort(404, description="There is no such list.")
     return redirect(url_for("reporting.report_people", key=f"pipeline-{slug}", row=state,
@@ -199,7 +198,7 @@ def pipeline_list(slug: str, state: str) -> Any:
 def report_people(key: str) -> Any:
     """The people behind one count of an administration report (admins only, audited):
     exactly as many as the count on the dashboard with the same filters."""
-    _require_admin()
+    require_admin()
     filters = _filters()
     row = request.args.get("row", TOTAL) or TOTAL
     column = request.args.get("column", TOTAL) or TOTAL
@@ -234,7 +233,7 @@ def _detail_heading(key: str) -> str | None:
 def people_csv() -> Response:
     """Everyone in scope with their progress and best scores: streamed from the database
     a page at a time, so memory does not grow with the number of people."""
-    _require_admin()
+    require_admin()
     filters = _filters()
     audit("report.people.export", current_user, None, None,
           organisation_id=filters.organisation_id, **_query(filters))
@@ -277,7 +276,7 @@ def people_csv() -> Response:
 @bp.route("/admin/reports/roster/<int:course_id>", methods=["POST"])
 @login_required
 def sync_roster_now(course_id: int) -> Any:
-    _require_admin()
+    require_admin()
     if not EmptyForm().validate_on_submit():
         abort(400, description="The form has expired; reload the page and try again.")
     course = db.session.get(Course, course_id)
