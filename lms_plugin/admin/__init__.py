@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..users.access import is_admin
 from ..users.sessions import current_organisation_id
+from . import programmes  # noqa: F401 - programme administration routes
 from .cli import admin_cli
 from .services import open_erasure_requests
 from .views import bp, legacy
@@ -20,7 +21,7 @@ SECTIONS = {
     "reporting.dashboard": "reports", "reporting.summary": "reports",
     "reporting.pipeline_list": "reports", "reporting.report_people": "reports",
     "admin.people": "people", "admin.person": "people", "admin.revoke": "people",
-    "admin.programmes": "programmes", "certification.people": "programmes",
+    "admin.programmes": "programmes", "admin.programme_people": "programmes",
     "admin.erasure_requests": "erasure", "admin.audit_log": "audit",
 }
 

@@ -23,6 +23,7 @@ from ..certification.services import (
     Standing,
     get_standing,
     revoke_certificate,
+    supervisor_candidates,
     supervisors_of,
 )
 from ..content.services import get_catalog
@@ -108,12 +109,14 @@ def _unique_ids(form: FlaskForm, prefix: str) -> FlaskForm:
     return form
 
 
+def supervisor_choices(trainee: User, slug: str) -> list[SelectChoice]:
+    return [SelectChoice(u.id, u.display_name) for u in supervisor_candidates(trainee, slug)]
+
+
 def programme_forms(person: User, standing: Standing,
                     given: dict[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:
     """The forms of one programme's section (supervisors, waiver, extension); `given`
     carries a refused one back with its errors."""
-    from ..certification.admin_views import supervisor_choices
-
     slug = standing.programme.slug
     forms = dict(given or {})
     assign = forms.get("assign") or AssignSupervisorForm(formdata=None)

@@ -15,7 +15,6 @@ from ..users.models import ADMIN, MENTOR
 def init_app(app: Flask) -> None:
     from ..training.signals import module_completed
     from . import (
-        admin_views,  # noqa: F401 - admin routes on the same blueprint
         models,  # noqa: F401 - registers the tables
     )
     from .reminders import send_due_reminders

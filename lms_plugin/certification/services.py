@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit import audit
@@ -571,3 +571,18 @@ def grant_waiver(user: User, slug: str, requirement_id: str, admin: User, eviden
     db.session.flush()
     audit("waiver.grant", admin, user, waiver, requirement=requirement_id)
     return waiver
+
+
+def supervisor_candidates(trainee: User, slug: str) -> list[User]:
+    """People of the trainee's organisation this programme's supervisor rule qualifies
+    (by LMS role or certificate), by name."""
+    rule = get_programme(slug).programme.supervisor
+    by_role = select(Enrollment.user_id).where(
+        or_(*[Enrollment.roles.contains(role) for role in rule.roles]))
+    certified = select(Certificate.user_id).where(
+        Certificate.programme_slug == (rule.certified_in or ""),
+        Certificate.current_key.is_not(None), Certificate.revoked_at.is_(None))
+    rows = db.session.scalars(select(User).where(
+        User.organisation_id == trainee.organisation_id, User.id != trainee.id,
+        or_(User.id.in_(by_role), User.id.in_(certified))).order_by(User.name).limit(500))
+    return [u for u in rows if is_qualified_supervisor(u, slug)]

@@ -53,9 +53,9 @@ ADMIN_ONLY = {
     "reporting.dashboard", "reporting.report_csv", "reporting.audit_log",
     "reporting.people_csv", "reporting.person", "reporting.pipeline_list",
     "reporting.report_people",
-    "reporting.sync_roster_now", "reporting.summary", "certification.people",
-    "certification.person", "certification.extend", "certification.assign",
-    "certification.unassign", "certification.waive", "certification.revoke",
+    "reporting.sync_roster_now", "reporting.summary", "admin.programme_people",
+    "certification.person", "admin.extend", "admin.assign",
+    "admin.unassign", "admin.waive", "certification.revoke",
     # the admin area (lms_plugin/admin); the person page's actions refuse an empty form
     "admin.home", "admin.people", "admin.person", "admin.quiz_allowance", "admin.revoke",
     "admin.programmes", "admin.erasure_requests", "admin.audit_log",

@@ -9,19 +9,20 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
-from ..extensions import db
-from ..users.access import require_admin
-from ..users.models import Enrollment, User
-from ..users.sessions import current_organisation_id
-from .forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
-from .models import PENDING, Certificate, LoggedHours, ProgrammeEnrolment, SupervisorAssignment
-from .reminders import reminders_for_admins
-from .rules import STATUS_LABELS
-from .services import (
+from ..certification.forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
+from ..certification.models import (
+    PENDING,
+    LoggedHours,
+    ProgrammeEnrolment,
+    SupervisorAssignment,
+)
+from ..certification.reminders import reminders_for_admins
+from ..certification.rules import STATUS_LABELS
+from ..certification.services import (
     CertificationError,
     assign_supervisor,
     extend_deadline,
@@ -29,11 +30,14 @@ from .services import (
     get_programme,
     get_standing,
     grant_waiver,
-    is_qualified_supervisor,
     issue_certificate_if_due,
     unassign_supervisor,
 )
-from .views import bp
+from ..extensions import db
+from ..users.access import require_admin
+from ..users.models import User
+from ..users.sessions import current_organisation_id
+from .views import bp, person_page, supervisor_choices
 
 
 def _person(slug: str, user_id: int) -> tuple[User, ProgrammeEnrolment]:
@@ -47,26 +51,9 @@ def _person(slug: str, user_id: int) -> tuple[User, ProgrammeEnrolment]:
     return person, enrolment
 
 
-def _supervisor_candidates(trainee: User, slug: str) -> list[User]:
-    rule = get_programme(slug).programme.supervisor
-    by_role = select(Enrollment.user_id).where(
-        or_(*[Enrollment.roles.contains(role) for role in rule.roles]))
-    certified = select(Certificate.user_id).where(
-        Certificate.programme_slug == (rule.certified_in or ""),
-        Certificate.current_key.is_not(None), Certificate.revoked_at.is_(None))
-    rows = db.session.scalars(select(User).where(
-        User.organisation_id == trainee.organisation_id, User.id != trainee.id,
-        or_(User.id.in_(by_role), User.id.in_(certified))).order_by(User.name).limit(500))
-    return [u for u in rows if is_qualified_supervisor(u, slug)]
-
-
-def supervisor_choices(trainee: User, slug: str) -> list[SelectChoice]:
-    return [SelectChoice(u.id, u.display_name) for u in _supervisor_candidates(trainee, slug)]
-
-
 @bp.route("/programmes/<slug>/people")
 @login_required
-def people(slug: str) -> Any:
+def programme_people(slug: str) -> Any:
     require_admin()
     programme = get_programme(slug)
     pending: dict[int, int] = dict(db.session.execute(
@@ -91,8 +78,6 @@ def people(slug: str) -> Any:
 
 def _person_page(slug: str, user_id: int, **given: FlaskForm) -> str:
     """The admin person page (lms_plugin/admin), with this programme's refused form."""
-    from ..admin.views import person_page
-
     person_, _ = _person(slug, user_id)
     return person_page(person_, forms={slug: given})
 
