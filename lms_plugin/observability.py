@@ -23,6 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, has_request_context, request
+from prometheus_client import Counter, Histogram, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from pythonjsonlogger.json import JsonFormatter
+
+from .jobs.outbox import outbox_depth
 
 log = logging.getLogger("lms_plugin.request")
 bp = Blueprint("observability", __name__)
@@ -54,8 +59,6 @@ def log_handler(fmt: str, stream: Any) -> logging.Handler:
     handler._lms_plugin = True  # type: ignore[attr-defined]
     handler.addFilter(RequestIdFilter())
     if fmt == "json":
-        from pythonjsonlogger.json import JsonFormatter
-
         handler.setFormatter(JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
@@ -74,7 +77,6 @@ def metrics() -> dict[str, Any]:
     with _metrics_lock:
         if _metrics:
             return _metrics
-        from prometheus_client import Counter, Histogram
 
         _metrics.update(
             requests=Histogram(
@@ -152,19 +154,15 @@ def metrics_view() -> Response:
         CollectorRegistry,
         generate_latest,
     )
-    from prometheus_client.core import GaugeMetricFamily
 
     metrics()  # the families exist even before their first sample
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
     body = generate_latest(registry)
 
-    from .jobs.outbox import outbox_depth
 
     depth, oldest = outbox_depth()
     age = 0.0

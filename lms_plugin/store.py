@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import redis
 from flask import Flask, current_app
 from sqlalchemy import DateTime, String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -106,8 +107,6 @@ def _aware(value: datetime) -> datetime:
 
 class RedisStore(SharedStore):
     def __init__(self, url: str, prefix: str = "lms_plugin:"):
-        import redis
-
         self.prefix = prefix
         self.client = redis.Redis.from_url(
             url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30

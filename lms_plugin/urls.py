@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 
 
 def base_url() -> str:
     return (current_app.config.get("LMS_PLUGIN_BASE_URL") or request.host_url).rstrip("/")
+
+
+def launch_url() -> str:
+    """Where LMSs post launches (also the OIDC redirect URI and the deep-link target)."""
+    return base_url() + url_for("lti.launch")
 
 
 def own_origins() -> set[str]:

@@ -30,7 +30,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import parse_id
 from ..privacy.views import EraseForm, content_names
-from ..quiz.services import EXTRA_ATTEMPT, LIFT_COOLDOWN, grant_allowance
+from ..quiz.services import EXTRA_ATTEMPT, LIFT_COOLDOWN, get_eligibility, grant_allowance
 from ..users.access import require_admin
 from ..users.models import Course, Enrollment, User
 from ..users.sessions import current_organisation_id
@@ -198,7 +198,6 @@ def quiz_allowance(user_id: int) -> Any:
             abort(400, description="The form has expired; reload the page and try again.")
         return person_page(person, allowance=(form.quiz.data, form)), 422
     content = quizzes[form.quiz.data]
-    from ..quiz.services import get_eligibility
 
     eligibility = get_eligibility(person, content.quiz)
     if form.action.data == EXTRA_ATTEMPT and not content.quiz.attempts_allowed:

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask, session, url_for
+from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..jobs import register_periodic
 from ..lti.landing import register_landing
+from ..training.signals import module_completed
 from ..users.models import ADMIN, MENTOR
+from .reminders import send_due_reminders
+from .services import count_pending, lands_on_supervision, reevaluate_after_module
+from .training_certificate import on_module_completed
+from .views import bp
 
 
 def init_app(app: Flask) -> None:
-    from ..training.signals import module_completed
     from . import (
         models,  # noqa: F401 - registers the tables
     )
-    from .reminders import send_due_reminders
-    from .services import lands_on_supervision, reevaluate_after_module
-    from .training_certificate import on_module_completed
-    from .views import bp
 
     app.register_blueprint(bp)
     register_periodic(app, send_due_reminders)
@@ -35,11 +36,6 @@ def init_app(app: Flask) -> None:
     def certification_nav() -> dict[str, Any]:
         """Links for the header: the directory for everyone signed in, supervision for
         mentors, people for admins."""
-        from flask import session
-        from flask_login import current_user
-
-        from .services import count_pending, lands_on_supervision
-
         roles = set(session.get("roles", []))
         try:
             signed_in = current_user.is_authenticated  # may load the person: the database

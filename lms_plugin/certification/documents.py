@@ -22,7 +22,11 @@ import jwt
 import segno
 from flask import current_app, render_template
 from markupsafe import Markup
+from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
+from weasyprint import HTML
 
+from ..content.services import get_catalog
 from ..extensions import db
 from ..lti.keys import get_signing_key, query_published_keys
 from ..users.models import Organisation, User
@@ -97,8 +101,6 @@ def issuer_for(certificate: Certificate) -> Issuer:
 
 def describe(certificate: Certificate) -> tuple[str, str]:
     """The certificate's title and description: the training's, or its programme's."""
-    from ..content.services import get_catalog
-
     if certificate.programme_slug == TRAINING_SLUG:
         return TRAINING_TITLE, TRAINING_DESCRIPTION
     content = get_catalog().programmes.get(certificate.programme_slug)
@@ -129,8 +131,6 @@ def certificate_pdf_html(certificate: Certificate, verify_url: str) -> str:
 
 
 def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
-    from weasyprint import HTML
-
     return HTML(string=certificate_pdf_html(certificate, verify_url)).write_pdf()
 
 
@@ -158,8 +158,6 @@ BAKED_KEYWORD = "openbadgecredential"
 
 def badge_image(title: str, size: int = 400) -> bytes:
     """A plain round badge with the title, as PNG bytes."""
-    from PIL import Image, ImageDraw, ImageFont
-
     image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
     draw.ellipse((8, 8, size - 8, size - 8), fill=(29, 90, 122, 255),
@@ -185,9 +183,6 @@ def badge_image(title: str, size: int = 400) -> bytes:
 
 def bake_png(image: bytes, credential: str) -> bytes:
     """The PNG with the credential baked in (Open Badges 3.0: iTXt `openbadgecredential`)."""
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
     info = PngInfo()
     info.add_itxt(BAKED_KEYWORD, credential, lang="", tkey="", zip=False)
     out = io.BytesIO()
@@ -198,8 +193,6 @@ def bake_png(image: bytes, credential: str) -> bytes:
 
 def unbake_png(data: bytes) -> str | None:
     """The credential baked into a PNG, or None."""
-    from PIL import Image
-
     with Image.open(io.BytesIO(data)) as picture:
         value = picture.text.get(BAKED_KEYWORD) if hasattr(picture, "text") else None
     return str(value) if value is not None else None

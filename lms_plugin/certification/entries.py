@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
+from ..content.programme_schema import Programme
 from ..lti.claims import LaunchClaims
-from .schema import Programme
 
 PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
 FIRST_TO_START = timezone(timedelta(hours=14))  # Pacific/Kiritimati

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .schema import Programme
+from ..content.programme_schema import Programme
 
 ENROLLED = "enrolled"
 PROVISIONAL = "provisional"  # training done, supervised practice under way, deadline set

@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
+from ..lti.launch import LaunchError, restore_launch
 from ..training.services import has_completed_training
 from ..urls import base_url
 from ..users.access import is_admin
@@ -180,8 +181,6 @@ def _zone(form: LogHoursForm) -> tzinfo | None:
 
 
 def _lms_zone() -> tzinfo | None:
-    from ..lti.launch import LaunchError, restore_launch
-
     launch_id = session.get("launch_id")
     if not launch_id:
         return None

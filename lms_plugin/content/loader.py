@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..certification.schema import Programme
+from .programme_schema import Programme
 from .schema import LessonFront, ModuleMeta, Quiz
 
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")

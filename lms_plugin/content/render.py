@@ -17,6 +17,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from ..training.help import find_phone_numbers
+
 ALLOWED_TAGS = {
     "h2", "h3", "h4", "p", "br", "hr", "strong", "em", "code", "pre", "blockquote",
     "ul", "ol", "li", "a", "span", "table", "thead", "tbody", "tr", "th", "td",
@@ -49,7 +51,6 @@ def _tool_links(state: StateCore) -> None:
     become links. The text already read in the same paragraph is kept as context, so
     "call ... 988" is recognised across emphasis and line breaks."""
     # Imported here: the training package imports this module for its views.
-    from ..training.help import find_phone_numbers
 
     for block in state.tokens:
         if block.type != "inline" or not block.children:

@@ -12,11 +12,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..certification.schema import Programme
 from ..extensions import db
 from ..resources import shipped_root
 from .loader import ContentError, Lesson, Module, ProgrammeContent, QuizContent, load_content
 from .models import ContentVersion
+from .programme_schema import Programme
 from .schema import LessonFront, ModuleMeta, Quiz
 
 

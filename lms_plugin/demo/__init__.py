@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .setup import mount
+from .views import bp
+
 
 def init_app(app: Flask) -> None:
-    from .setup import mount
-    from .views import bp
-
     mount(app)
     app.register_blueprint(bp)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, make_response
+from flask import jsonify, make_response, request
 from lti1p3platform.exceptions import LtiServiceException
 from lti1p3platform.membership import Context
 from lti1p3platform.service_connector import NamesRoleProvisioningService, TPage
 
+from .ags import to_flask
 from .platform import FlaskPlatformRequest
 from .state import COURSES, LIS, PERSONAS
 
@@ -55,8 +56,6 @@ class PagedRequest(FlaskPlatformRequest):
 
 class DemoRoster(NamesRoleProvisioningService):
     def __init__(self, conf: Any, course: str, base: str):
-        from flask import request
-
         self.course = course
         url = claim(base, course)["context_memberships_url"]
         super().__init__(PagedRequest(request), conf, url)
@@ -79,8 +78,6 @@ class DemoRoster(NamesRoleProvisioningService):
 
 
 def register(bp: Any, platform_conf: Any, platform_base: Any) -> None:
-    from .ags import to_flask
-
     @bp.route("/nrps/<course>/memberships")
     def nrps_memberships(course: str) -> Any:
         if course not in COURSES:

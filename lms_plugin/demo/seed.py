@@ -37,16 +37,17 @@ from ..certification.models import (
     SupervisorAssignment,
 )
 from ..certification.rules import add_months
+from ..certification.training_certificate import issue_training_certificate_if_due
 from ..content.services import get_catalog
 from ..extensions import db
 from ..lti.models import Platform
 from ..quiz.models import QuizAttempt
 from ..reporting.models import POST, PRE, UNATTRIBUTED, SurveyCompletion, SurveyTally
 from ..reporting.survey import SCALE, survey_config
-from ..training.certificate import issue_training_certificate_if_due
 from ..training.models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from ..users.models import ADMIN, INSTRUCTOR, LEARNER, MENTOR, Course, Enrollment, User
-from .state import COURSES
+from .state import COURSES, DEMO_CLIENT_ID
+from .views import issuer
 
 SEED = 2026
 SUB_PREFIX = "seed-"
@@ -86,9 +87,6 @@ class SeedReport:
 
 def demo_organisation_id() -> int | None:
     """The organisation of the demo LMS's registration, if it is registered yet."""
-    from .setup import DEMO_CLIENT_ID
-    from .views import issuer
-
     return db.session.scalar(select(Platform.organisation_id).where(
         Platform.issuer == issuer(), Platform.client_id == DEMO_CLIENT_ID))
 
@@ -125,8 +123,6 @@ class _Seeder:
         self.programme = catalog.programmes.get(PROGRAMME)
 
     def _issuer(self) -> str:
-        from .views import issuer
-
         return issuer()
 
     def put(self, model: Any, rows: list[dict[str, Any]]) -> None:

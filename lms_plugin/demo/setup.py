@@ -6,18 +6,16 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-from ..extensions import db
+from ..extensions import csrf, db
 from ..lti.keys import get_signing_key
 from ..lti.registration import save_platform
-
-DEMO_CLIENT_ID = "lms-plugin-demo"
-DEMO_DEPLOYMENT_ID = "demo-deployment-1"
+from .seed import seed_demo
+from .state import DEMO_CLIENT_ID, DEMO_DEPLOYMENT_ID
+from .views import bp, demo_state, issuer
 
 
 def prepare_demo(base: str) -> None:
     """Register the demo LMS with the tool and the tool with the demo LMS, at `base`."""
-    from .views import demo_state, issuer
-
     base = base.rstrip("/")
     get_signing_key()
     save_platform(
@@ -41,11 +39,8 @@ def prepare_demo(base: str) -> None:
         }
     )
     current_app.extensions["demo_prepared_base"] = base
-    if current_app.config.get("LMS_PLUGIN_DEMO_SEED"):
-        from .seed import seed_demo
-
-        if seed_demo() is not None:
-            db.session.commit()
+    if current_app.config.get("LMS_PLUGIN_DEMO_SEED") and seed_demo() is not None:
+        db.session.commit()
 
 
 def _follow_request_host() -> None:
@@ -64,16 +59,12 @@ def create_platform_app(config: dict[str, Any]) -> Flask:
     platform that is not the tool."""
     from pathlib import Path
 
-    from .views import bp
-
     app = Flask(
         "lms_plugin_demo_platform",
         root_path=str(Path(__file__).resolve().parent.parent),
     )
     app.config.update({"SECRET_KEY": "demo-platform", "DEMO_LMS_PLATFORM_STORAGE": False})
     app.config.update(config)
-    from ..extensions import csrf
-
     csrf.init_app(app)
     app.register_blueprint(bp)
     return app

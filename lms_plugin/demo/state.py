@@ -60,6 +60,8 @@ PERSONAS: dict[str, dict[str, Any]] = {
     },
 }
 
+DEMO_CLIENT_ID = "lms-plugin-demo"
+DEMO_DEPLOYMENT_ID = "demo-deployment-1"
 COURSES: dict[str, dict[str, str]] = {
     "wellbeing-101": {"title": "Workplace Wellbeing Essentials", "label": "WELL101"},
     "peer-support": {"title": "Peer Supporter Programme 2026", "label": "PEER26"},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 from flask import (
     Blueprint,
@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from itsdangerous import BadSignature, URLSafeSerializer
+from lti1p3platform.registration import Registration
 
 from ..extensions import csrf
 from .platform import DemoMessageLaunch, DemoOIDCLogin, DemoPlatformConf, platform_request
@@ -123,8 +124,6 @@ def _gradebook(course: str) -> list[dict[str, Any]]:
 
 
 def _origin(url: str) -> str:
-    from urllib.parse import urlparse
-
     parsed = urlparse(url)
     return f"{parsed.scheme}://{parsed.netloc}" if parsed.netloc else ""
 
@@ -242,8 +241,6 @@ def _ags_claim(base: str, course_id: str, link: dict[str, Any] | None) -> dict[s
 
 @bp.route("/jwks")
 def jwks() -> Any:
-    from lti1p3platform.registration import Registration
-
     keys = [Registration.get_jwk(k["public"]) for k in demo_state().published_keys()]
     return jsonify({"keys": keys})
 

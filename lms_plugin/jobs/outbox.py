@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from .models import OutboxMessage
@@ -101,8 +101,6 @@ def mark_failed(message: OutboxMessage, worker_id: str, error: str) -> None:
 
 
 def outbox_depth() -> tuple[int, datetime | None]:
-    from sqlalchemy import func
-
     count, oldest = db.session.execute(
         select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at))
         .where(OutboxMessage.sent_at.is_(None))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from ..extensions import db
 from ..users.models import Organisation
 from .keys import ToolKeyError, get_signing_key, query_published_keys, retire_key, rotate_keys
 from .models import Platform, ToolKey
-from .registration import save_platform
+from .registration import add_deployment, save_platform
 
 platform_cli = AppGroup("platform", help="Register LMS platforms with the tool.")
 keys_cli = AppGroup("keys", help="The tool's signing keys.")
@@ -67,7 +69,6 @@ def platform_add(
         organisation_id=organisation_id,
     )
     platform.approved = True  # an operator typed it in
-    from .registration import add_deployment
 
     for dep in deployment_id:
         add_deployment(platform, dep)
@@ -79,9 +80,6 @@ def platform_add(
 def _read_public_key(path: Path) -> str:
     """An RSA public key file as SPKI PEM. Anything else (a private key, a certificate, an
     EC key, a damaged or binary file) is refused here rather than failing every launch."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     try:
         key = serialization.load_pem_public_key(path.read_bytes())
     except ValueError:

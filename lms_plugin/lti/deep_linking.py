@@ -10,6 +10,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from ..content.services import get_catalog
+from ..urls import launch_url
 from ..users.models import ADMIN, INSTRUCTOR
 from .launch import LaunchError, restore_launch
 
@@ -65,8 +66,6 @@ def picker(launch_id: str) -> Any:
         if not choices and not errors:
             errors.append("Choose at least one module or quiz to add.")
         if not errors:
-            from .views import launch_url
-
             resources = build_resources(choices, launch_url(), claims.has_ags)
             deep_link = message.get_deep_link()
             jwt_val = deep_link.get_response_jwt(resources)

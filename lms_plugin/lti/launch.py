@@ -45,6 +45,7 @@ from .tool_config import (
     ToolRegistration,
     get_platform,
     query_platforms,
+    registration_for,
 )
 
 SUPPORTED_MESSAGES = {RESOURCE_LINK, DEEP_LINKING}
@@ -340,7 +341,6 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if platform is None:  # checked in validate_audience; kept for safety
             raise LaunchError(_unknown_registration(body["iss"], self.get_client_id()), 403)
         _require_approved(platform)
-        from .tool_config import registration_for
 
         self._registration = registration_for(platform)
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
 from flask import (
     Blueprint,
@@ -19,7 +20,7 @@ from flask import (
 from ..extensions import csrf, db, limiter
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
-from ..urls import base_url
+from ..urls import base_url, launch_url
 from ..users.sessions import start_session
 from . import deep_linking, registration
 from .claims import LaunchClaims
@@ -39,9 +40,6 @@ from .services import record_ags_endpoint, record_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
-
-def launch_url() -> str:
-    return base_url() + url_for("lti.launch")
 
 
 @bp.errorhandler(LaunchError)
@@ -94,8 +92,6 @@ def login() -> Response:
 
 
 def _origin(url: str) -> str:
-    from urllib.parse import urlparse
-
     parsed = urlparse(url)
     return f"{parsed.scheme}://{parsed.netloc}"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, request, session
 
+from .cli import retention
+from .views import bp
+
 
 def init_app(app: Flask) -> None:
-    from .cli import retention
-    from .views import bp
-
     app.register_blueprint(bp)
     app.cli.add_command(retention)
     app.after_request(no_store_personal_data)

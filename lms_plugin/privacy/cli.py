@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from .services import purge, retention_policy
+
 retention = AppGroup("retention", help="Retention periods for personal data.")
 
 
@@ -12,8 +14,6 @@ retention = AppGroup("retention", help="Retention periods for personal data.")
 @click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
 def purge_command(dry_run: bool) -> None:
     """Remove attempt answers, reflections and audit events past their retention period."""
-    from .services import purge, retention_policy
-
     policy = retention_policy()
     counts = purge(dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired
 
 from ..audit import AuditEvent, audit
 from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
+from ..content.services import get_catalog
 from ..extensions import db
 from ..users.access import require_admin
 from ..users.models import User
@@ -64,7 +65,6 @@ def my_data_page() -> str:
 
 def content_names() -> dict[str, str]:
     """Modules, lessons, quizzes, programmes and agreements by their title."""
-    from ..content.services import get_catalog
     catalog = get_catalog()
     names = {TRAINING_SLUG: TRAINING_TITLE}
     for module in catalog.modules.values():

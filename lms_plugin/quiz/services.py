@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
+from ..audit import audit
 from ..content.loader import QuizContent
 from ..content.schema import Question, Quiz
 from ..content.services import get_catalog, get_quiz_version
@@ -79,8 +80,6 @@ def grant_allowance(person: User, quiz: Quiz, kind: str, admin: User, reason: st
                     now: datetime | None = None) -> QuizAllowance:
     """An admin gives one more try beyond the limit (EXTRA_ATTEMPT) or lets the person
     retake now (LIFT_COOLDOWN). Audited with the reason; flushes, the caller commits."""
-    from ..audit import audit
-
     if kind not in (EXTRA_ATTEMPT, LIFT_COOLDOWN):
         raise ValueError(f"unknown allowance {kind!r}")
     allowance = get_allowance(person.id, quiz.id)

@@ -5,26 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, session
+from flask_login import current_user
+
+from ..users.models import ADMIN
+from .survey import due_phase
+from .views import bp
 
 
 def init_app(app: Flask) -> None:
     from . import models  # noqa: F401 - registers the tables
-    from .views import bp
 
     app.register_blueprint(bp)
 
     @app.context_processor
     def reporting_nav() -> dict[str, Any]:
-        from flask import session
-        from flask_login import current_user
-
-        from ..users.models import ADMIN
-
         def survey_invite(modules_done: int, modules_total: int) -> str | None:
             """The survey phase to invite the learner to on the overview, if any."""
-            from .survey import due_phase
-
             if not current_user.is_authenticated:
                 return None
             return due_phase(current_user, modules_done, modules_total, modules_done > 0)

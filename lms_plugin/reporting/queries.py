@@ -32,7 +32,7 @@ from ..certification.models import (
     LoggedHours,
     ProgrammeEnrolment,
 )
-from ..certification.schema import Programme
+from ..content.programme_schema import Programme
 from ..extensions import db
 from ..quiz.models import QuizAttempt
 from ..training.models import LearnerModule, LearnerProgress

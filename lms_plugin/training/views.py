@@ -23,6 +23,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
+from ..quiz.services import get_retake
 from ..users.models import Course
 from .help import help_resources
 from .rules import next_module
@@ -88,8 +89,6 @@ def module(slug: str) -> Any:
 
 def _retakes(modules: list[Module]) -> dict[str, Any]:
     """Module slug -> what to say about its quiz retake (a wait, a try in progress)."""
-    from ..quiz.services import get_retake
-
     quizzes = get_catalog().quizzes
     found = {}
     for mod in modules:

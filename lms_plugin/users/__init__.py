@@ -6,11 +6,10 @@ from flask import Flask, render_template
 
 from ..extensions import login_manager
 from .sessions import load_session_user
+from .views import bp
 
 
 def init_app(app: Flask) -> None:
-    from .views import bp
-
     app.register_blueprint(bp)
 
     login_manager.user_loader(load_session_user)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from .models import LocalCredential, User
@@ -51,8 +51,6 @@ def end_this_session() -> None:
 def current_organisation_id() -> int:
     """The organisation the signed-in person acts in: their own; an operator's choice
     (see users.views.choose_organisation) when they are an operator."""
-    from flask_login import current_user
-
     chosen = session.get("acting_organisation_id")
     if isinstance(chosen, int) and session.get("operator"):
         return chosen

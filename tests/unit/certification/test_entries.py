@@ -17,7 +17,7 @@ from lms_plugin.certification.entries import (
     zone_from_launch,
     zone_named,
 )
-from lms_plugin.certification.schema import Programme
+from lms_plugin.content.programme_schema import Programme
 from lms_plugin.lti.claims import LaunchClaims
 
 PROGRAMME = Programme.model_validate({

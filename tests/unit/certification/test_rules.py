@@ -29,7 +29,7 @@ from lms_plugin.certification.rules import (
     evaluate_programme,
     next_expiry,
 )
-from lms_plugin.certification.schema import Programme
+from lms_plugin.content.programme_schema import Programme
 
 ROOT = Path(__file__).parents[3] / "certifications"
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
