@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from .checks import bank_report, content_note_errors, validity_errors
+from .lesson_checks import citation_problems, lesson_reports, readability_errors, time_errors
 from .loader import load_content
 from .models import ContentVersion
 from .services import content_root, sync_content
@@ -26,21 +27,28 @@ content_cli = AppGroup("content", help="Training content: modules/, quizzes/.")
               "else the content shipped with the tool).")
 def validate(root: Path | None) -> None:
     """Check every content file; name the file, line and problem of each error. Then the
-    quality checks: content notes where the text mentions a sensitive topic, and, per quiz,
-    how often test-taking tricks pass simulated attempts (the figures are printed)."""
+    quality checks: content notes where the text mentions a sensitive topic; per lesson,
+    reading grade, honest minutes and citations; and, per quiz, how often test-taking
+    tricks pass simulated attempts (the figures are printed)."""
     bundle, errors = load_content(root or content_root())
+    lessons = lesson_reports(bundle)
+    for lesson in lessons:
+        click.echo(lesson.line())
     reports = [bank_report(content.quiz) for content in bundle.quizzes.values()]
     for report in reports:
         for line in report.lines():
             click.echo(line)
-    errors += content_note_errors(bundle) + validity_errors(reports)
+    cited, unused = citation_problems(bundle)
+    for warning in unused:
+        click.echo(str(warning), err=True)
+    errors += (content_note_errors(bundle) + readability_errors(lessons)
+               + time_errors(bundle, lessons) + cited + validity_errors(reports))
     for error in errors:
         click.echo(str(error), err=True)
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) found; nothing was changed.")
-    lessons = sum(len(m.lessons) for m in bundle.modules.values())
     questions = sum(len(q.quiz.questions) for q in bundle.quizzes.values())
-    click.echo(f"OK: {len(bundle.modules)} modules, {lessons} lessons, "
+    click.echo(f"OK: {len(bundle.modules)} modules, {len(lessons)} lessons, "
                f"{len(bundle.quizzes)} quizzes, {questions} questions.")
 
 
