@@ -39,12 +39,13 @@ def plain_text(markdown: str) -> str:
     sentence (a full stop added where the text has none, so a list is not read as one long
     sentence), without Markdown, links' addresses or citations."""
     sentences = []
-    for token in _parser().parse(CITATION.sub("", markdown)):
+    for token in _parser().parse(re.sub(r"\s*" + CITATION.pattern, "", markdown)):
         if token.type != "inline":
             continue
-        text = " ".join(child.content for child in token.children or []
-                        if child.type in ("text", "code_inline")).strip()
-        text = re.sub(r"\s+", " ", text)
+        text = "".join(child.content if child.type in ("text", "code_inline") else " "
+                       for child in token.children or []
+                       if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+        text = re.sub(r"\s+", " ", text).strip()
         if text:
             sentences.append(text if SENTENCE_END.search(text) else text + ".")
     return "\n".join(sentences)
