@@ -6,18 +6,27 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from .checks import bank_report, content_note_errors, validity_errors
-from .loader import load_content
+from .checks import content_note_errors
+from .lesson_checks import citation_problems, lesson_reports, readability_errors, time_errors
+from .loader import ContentBundle, ContentError, load_content
 from .models import ContentVersion
 from .services import content_root, sync_content
 
 content_cli = AppGroup("content", help="Training content: modules/, quizzes/.")
+CHECKS = "lms_plugin.content_checks"
+Check = Callable[[ContentBundle], tuple[list[str], list[ContentError]]]
+
+
+def register_check(app: Flask, check: Check) -> None:
+    """A quality check `content validate` runs too: `check(bundle)` returns the lines to
+    print and the errors found (quiz registers its bank-validity simulation)."""
+    app.extensions.setdefault(CHECKS, []).append(check)
 
 
 @content_cli.command("validate")
@@ -26,21 +35,29 @@ content_cli = AppGroup("content", help="Training content: modules/, quizzes/.")
               "else the content shipped with the tool).")
 def validate(root: Path | None) -> None:
     """Check every content file; name the file, line and problem of each error. Then the
-    quality checks: content notes where the text mentions a sensitive topic, and, per quiz,
-    how often test-taking tricks pass simulated attempts (the figures are printed)."""
+    quality checks: content notes where the text mentions a sensitive topic; per lesson,
+    reading grade, honest minutes and citations; and, per quiz, how often test-taking
+    tricks pass simulated attempts (the figures are printed)."""
     bundle, errors = load_content(root or content_root())
-    reports = [bank_report(content.quiz) for content in bundle.quizzes.values()]
-    for report in reports:
-        for line in report.lines():
+    lessons = lesson_reports(bundle)
+    for lesson in lessons:
+        click.echo(lesson.line())
+    for check in current_app.extensions.get(CHECKS, []):  # registered by features (quiz)
+        lines, found = check(bundle)
+        for line in lines:
             click.echo(line)
-    errors += content_note_errors(bundle) + validity_errors(reports)
+        errors += found
+    cited, unused = citation_problems(bundle)
+    for warning in unused:
+        click.echo(str(warning), err=True)
+    errors += (content_note_errors(bundle) + readability_errors(lessons)
+               + time_errors(bundle, lessons) + cited)
     for error in errors:
         click.echo(str(error), err=True)
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) found; nothing was changed.")
-    lessons = sum(len(m.lessons) for m in bundle.modules.values())
     questions = sum(len(q.quiz.questions) for q in bundle.quizzes.values())
-    click.echo(f"OK: {len(bundle.modules)} modules, {lessons} lessons, "
+    click.echo(f"OK: {len(bundle.modules)} modules, {len(lessons)} lessons, "
                f"{len(bundle.quizzes)} quizzes, {questions} questions.")
 
 

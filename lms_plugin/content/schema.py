@@ -21,8 +21,10 @@ class Strict(BaseModel):
 
 class Source(Strict):
     id: Slug
+    authors: Text | None = None  # "Dazzi T, Gribble R, Wessely S, Fear NT"
     title: Text
-    publisher: Text
+    edition: Text | None = None  # "4th edition"
+    publisher: Text  # or the journal, with volume and pages
     year: int = Field(ge=1900, le=2100)
     url: HttpUrl
 
@@ -50,6 +52,9 @@ class LessonFront(Strict):
     id: Slug
     title: Text
     minutes: int = Field(ge=1, le=240)
+    # Time the exercises take, on top of reading at 200 words a minute; without it, each
+    # "## Try it" section counts DEFAULT_EXERCISE_MINUTES (content/lesson_checks.py).
+    exercise_minutes: int | None = Field(default=None, ge=0, le=120)
     objectives: list[Text] = Field(min_length=1, max_length=6)
     content_note: Text | None = None
     sources: list[Slug] = Field(default_factory=list)

@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from ..content.loader import Module
-from ..content.render import render_markdown
+from ..content.render import render_lesson
 from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import parse_id
@@ -106,16 +106,16 @@ def lesson(slug: str, number: int) -> Any:
     if index is None:
         abort(404, description="There is no such lesson in this module.")
     current = mod.lessons[index]
-    sources = {s.id: s for s in mod.meta.sources}
+    body, sources = render_lesson(current.body, mod.meta.sources, current.meta.sources)
     return render_template(
         "training/lesson.html",
         module=mod,
         lesson=current,
-        body=render_markdown(current.body),
+        body=body,
         previous=mod.lessons[index - 1] if index > 0 else None,
         next=mod.lessons[index + 1] if index + 1 < len(mod.lessons) else None,
         completed=current.meta.id in query_completed_lesson_ids(current_user.id),
-        sources=[sources[s] for s in current.meta.sources if s in sources],
+        sources=sources,
         position=index + 1,
     )
 

@@ -3,6 +3,7 @@ names the file, the line where it can, and what is wrong. A broken sync changes 
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lms_plugin.content.checks import bank_report
+from lms_plugin.content.lesson_checks import MAX_GRADE, citation_problems, lesson_reports
 from lms_plugin.content.loader import load_content
 from lms_plugin.content.models import ContentVersion
 from lms_plugin.extensions import db
+from lms_plugin.quiz.validity import bank_report
 from tests.conftest import SAMPLE_CONTENT
 
 ROOT = Path(__file__).parents[2]
@@ -93,6 +95,25 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
             ('"Gently say you noticed and ask how they are.',
              " Somewhere private, with time to listen."))],
         f"{QUIZ}: test-taking tricks pass too often: longest option passes"),
+    "lesson above reading grade 9": (
+        edit(LESSON, "Open questions invite people to say more.",
+             "Open-ended interrogatives characteristically facilitate considerably more "
+             "comprehensive, self-determined elaboration of interpersonal circumstances by "
+             "individuals experiencing psychological difficulties."),
+        f"{LESSON}: reads at grade "),
+    "lesson minutes far from its words and exercises": (
+        edit(LESSON, "minutes: 5", "minutes: 15"),
+        f"{LESSON}: minutes: 15 is more than 25% away from the estimate of 5.2"),
+    "exercise minutes that do not add up": (
+        edit(LESSON, "minutes: 5", "minutes: 5\nexercise_minutes: 20"),
+        f"{LESSON}: minutes: 5 is more than 25% away from the estimate of 20.2"),
+    "module minutes far from its lessons'": (
+        edit(MODULE, "estimated_minutes: 10", "estimated_minutes: 60"),
+        f"{MODULE}: estimated_minutes: 60 is more than 25% away from its lessons' 10 minutes"),
+    "citation of a source the module does not list": (
+        edit(LESSON, "Open questions invite people to say more.",
+             "Open questions invite people to say more [@who-2099]."),
+        f"{LESSON}: cites [@who-2099], which modules/listening/module.yaml does not list"),
     "completion quiz missing": (
         lambda root: (root / QUIZ).unlink(),
         "completion.quiz 'listening' has no quizzes/listening.yaml"),
@@ -129,6 +150,47 @@ def test_sample_content_is_valid(runner):
 def test_shipped_content_is_valid(runner):
     result = runner.invoke(args=["content", "validate", "--root", str(ROOT)])
     assert result.exit_code == 0, result.output
+    # The reading grade and the time of every lesson are printed.
+    assert re.search(r"modules/skills/lessons/04-asking-about-suicide\.md: grade \d+\.\d, "
+                     r"\d+ words, [\d.]+ min reading \+ 8 min exercises = [\d.]+ min "
+                     r"\(declared 12\)", result.output), result.output
+
+
+def test_a_source_no_lesson_uses_is_a_warning_only(runner, broken_root):
+    edit(MODULE, "sources:\n", "sources:\n  - id: unused-guide\n    title: \"A guide\"\n"
+         "    publisher: \"Someone\"\n    year: 2024\n    url: \"https://example.org/\"\n")(
+        broken_root)
+    result = runner.invoke(args=["content", "validate", "--root", str(broken_root)])
+    assert result.exit_code == 0, result.output
+    assert f"{MODULE}: warning: source 'unused-guide' is not cited or listed" in result.output
+
+
+def test_every_lesson_reads_at_grade_9_or_below_and_states_honest_minutes():
+    bundle, _ = load_content(ROOT)
+    reports = lesson_reports(bundle)
+    assert len(reports) == sum(len(m.lessons) for m in bundle.modules.values())
+    for report in reports:
+        assert report.grade <= MAX_GRADE, report.line()
+        assert abs(report.declared - report.estimate) <= 0.25 * report.estimate, report.line()
+
+
+def test_shipped_citations_resolve_and_the_crisis_lessons_cite_their_facts():
+    bundle, _ = load_content(ROOT)
+    errors, warnings = citation_problems(bundle)
+    assert not errors and not warnings, (errors, warnings)
+    skills = {lesson.meta.id: lesson for lesson in bundle.modules["skills"].lessons}
+    for lesson_id in ("skills-self-harm", "skills-panic-attacks",
+                      "skills-unusual-beliefs-and-experiences",
+                      "skills-alcohol-drugs-and-overdose", "skills-aggression",
+                      "skills-domestic-abuse", "skills-after-a-suicide"):
+        lesson = skills[lesson_id]
+        assert "[@" in lesson.body and "**Scenario.**" in lesson.body, lesson_id
+    # Figures carry a citation, in the lessons that state them.
+    for module in bundle.modules.values():
+        for lesson in module.lessons:
+            for paragraph in lesson.body.split("\n\n"):
+                if re.search(r"\d+%|\bbillion\b|\btrillion\b|\b1 in \d", paragraph):
+                    assert "[@" in paragraph, (lesson.path, paragraph)
 
 
 def test_shipped_content_meets_the_programme_brief():
@@ -148,7 +210,12 @@ def test_shipped_content_meets_the_programme_brief():
         scenario_based = sum(1 for q in quiz.questions if q.scenario)
         assert scenario_based > len(quiz.questions) / 2, (slug, scenario_based)
         for lesson in module.lessons:
-            assert "committed suicide" not in lesson.body.lower(), lesson.path
+            body = lesson.body.lower()
+            assert "committed suicide" not in body.replace('not "committed suicide"', ""), (
+                lesson.path)
+            # One English: international plain words, not regional idioms.
+            for idiom in ("signpost", " rota", "fancy a", "tell them off", " gp"):
+                assert idiom not in body, (lesson.path, idiom)
 
 
 def test_shipped_banks_resist_test_taking_tricks():

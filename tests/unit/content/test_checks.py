@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 
-from lms_plugin.content.checks import (
-    MAX_STRATEGY_PASS,
-    STRATEGIES,
-    bank_report,
-    sensitive_words,
-    validity_errors,
-)
+from lms_plugin.content.checks import sensitive_words
 from lms_plugin.content.schema import Option, Question, Quiz
+from lms_plugin.quiz.validity import MAX_STRATEGY_PASS, STRATEGIES, bank_report, validity_errors
 
 ATTEMPTS = 400  # plenty to tell 0% from 100%, and quick
 

@@ -11,13 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from lms_plugin.training.help import (
-    HelpResources,
-    Line,
-    find_phone_numbers,
-    phone_links,
-    tel_uri,
-)
+from lms_plugin.phones import find_phone_numbers, phone_links, tel_uri
+from lms_plugin.training.help import HelpResources, Line
 
 LINK = re.compile(r'<a href="([^"]*)">([^<]*)</a>')
 
