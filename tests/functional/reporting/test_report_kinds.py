@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from lms_plugin.certification.models import AuditEvent
+from lms_plugin.audit import AuditEvent
 from lms_plugin.demo.seed import seed_demo
 from lms_plugin.demo.state import LIS
 from lms_plugin.extensions import db
