@@ -10,9 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwcrypto.jwk import JWK
+from ..lti.keys import new_rsa_key
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
 
@@ -69,17 +67,7 @@ COURSES: dict[str, dict[str, str]] = {
 
 
 def new_key_pair() -> dict[str, str]:
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
-    # lti1p3platform names a key by its RFC 7638 thumbprint; so do we.
-    kid = JWK.from_pem(public_pem.encode()).thumbprint()
+    kid, private_pem, public_pem = new_rsa_key()
     return {"kid": kid, "private": private_pem, "public": public_pem}
 
 

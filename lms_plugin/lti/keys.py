@@ -15,7 +15,9 @@ from ..extensions import db
 from .models import ToolKey
 
 
-def _new_key() -> ToolKey:
+def new_rsa_key() -> tuple[str, str, str]:
+    """A new 2048-bit RSA key pair: (kid, private PEM, public PEM). The kid is the RFC 7638
+    thumbprint, as lti1p3platform names its keys too."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = private.private_bytes(
         serialization.Encoding.PEM,
@@ -25,7 +27,11 @@ def _new_key() -> ToolKey:
     public_pem = private.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     ).decode()
-    kid = JWK.from_pem(public_pem.encode()).thumbprint()
+    return JWK.from_pem(public_pem.encode()).thumbprint(), private_pem, public_pem
+
+
+def _new_key() -> ToolKey:
+    kid, private_pem, public_pem = new_rsa_key()
     return ToolKey(kid=kid, private_key_pem=private_pem, public_key_pem=public_pem)
 
 
