@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from werkzeug.datastructures import MultiDict
 
 from ..audit import audit
@@ -247,6 +247,24 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     return Submission(attempt, result, True, quiz.module if completed else None)
 
 
+@dataclass(frozen=True)
+class QuizResult:
+    best: float | None  # the best submitted score
+    passed: bool  # passed at least once
+
+
+def quiz_results(user_id: int) -> dict[str, QuizResult]:
+    """Per quiz this person has submitted a try of: best score, and whether ever passed.
+    One query."""
+    rows = db.session.execute(
+        select(QuizAttempt.quiz_slug, func.max(QuizAttempt.score),
+               func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)))
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.submitted_at.is_not(None))
+        .group_by(QuizAttempt.quiz_slug))
+    return {slug: QuizResult(float(best) if best is not None else None, bool(passed))
+            for slug, best, passed in rows}
+
+
 def best_score(user_id: int, quiz_slug: str) -> float | None:
     """The person's best submitted score at this quiz, or None before any."""
     best = db.session.scalar(
@@ -257,14 +275,6 @@ def best_score(user_id: int, quiz_slug: str) -> float | None:
     )
     return float(best) if best is not None else None
 
-
-def has_passed(user_id: int, quiz_slug: str) -> bool:
-    return db.session.scalar(
-        select(QuizAttempt.id).where(
-            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
-            QuizAttempt.passed.is_(True),
-        ).limit(1)
-    ) is not None
 
 
 def _aware(value: datetime) -> datetime:

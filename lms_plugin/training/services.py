@@ -13,7 +13,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..lti.ags import enqueue_score
 from ..quiz.models import QuizAttempt
-from ..quiz.services import best_score, has_passed
+from ..quiz.services import quiz_results
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from .rules import ModuleStatus, module_status, training_complete
@@ -36,24 +36,28 @@ def query_completed_lesson_ids(user_id: int) -> set[str]:
 
 def get_module_progress(user: User, module: Module, done: set[str] | None = None
                         ) -> ModuleProgress:
+    """One module's progress for this person (the module page; completion checks)."""
+    return programme_progress(user, [module], done)[0]
+
+
+def programme_progress(user: User, modules: list[Module] | None = None,
+                       done: set[str] | None = None) -> list[ModuleProgress]:
+    """Progress through these modules (default: all, in order), in three queries whatever
+    their number: lessons done, completions, and the person's quiz results."""
+    modules = get_catalog().ordered_modules() if modules is None else modules
     done = query_completed_lesson_ids(user.id) if done is None else done
-    quiz = module.meta.completion.quiz
-    status = module_status(
-        [lesson.meta.id for lesson in module.lessons], done, bool(quiz),
-        has_passed(user.id, quiz) if quiz else False,
-    )
-    completion = db.session.scalars(
-        select(ModuleCompletion).where(
-            ModuleCompletion.user_id == user.id, ModuleCompletion.module_slug == module.slug
-        )
-    ).first()
-    return ModuleProgress(module, status, completion,
-                          best_score(user.id, quiz) if quiz else None)
+    completions = completed_modules(user.id)
+    results = quiz_results(user.id)
+    progress = []
+    for module in modules:
+        quiz = module.meta.completion.quiz
+        result = results.get(quiz) if quiz else None
+        status = module_status([lesson.meta.id for lesson in module.lessons], done,
+                               bool(quiz), bool(result and result.passed))
+        progress.append(ModuleProgress(module, status, completions.get(module.slug),
+                                       result.best if result else None))
+    return progress
 
-
-def query_programme(user: User) -> list[ModuleProgress]:
-    done = query_completed_lesson_ids(user.id)
-    return [get_module_progress(user, m, done) for m in get_catalog().ordered_modules()]
 
 def completed_modules(user_id: int) -> dict[str, ModuleCompletion]:
     return {c.module_slug: c for c in db.session.scalars(
@@ -66,7 +70,6 @@ def module_slugs() -> list[str]:
 
 def has_completed_training(user: User) -> bool:
     return training_complete(module_slugs(), completed_modules(user.id))
-
 
 
 def note_module_started(user_id: int, module_slug: str) -> None:

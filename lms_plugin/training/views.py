@@ -33,8 +33,8 @@ from .services import (
     has_completed_training,
     mark_lesson_complete,
     module_slugs,
+    programme_progress,
     query_completed_lesson_ids,
-    query_programme,
 )
 
 bp = Blueprint("training", __name__)
@@ -66,7 +66,7 @@ def _module_or_404(slug: str) -> Module:
 @bp.route("/")
 @login_required
 def overview() -> Any:
-    programme = query_programme(current_user)
+    programme = programme_progress(current_user)
     return render_template(
         "training/overview.html", programme=programme, course=_course(),
         retakes=_retakes([item.module for item in programme if not item.completion]),

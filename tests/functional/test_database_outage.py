@@ -55,8 +55,8 @@ def test_a_read_that_loses_its_connection_is_read_again(app, lti, sample_content
     lti.launch()
     from lms_plugin.training import views
 
-    flaky = Flaky(views.query_programme, failures=1)
-    monkeypatch.setattr(views, "query_programme", flaky)
+    flaky = Flaky(views.programme_progress, failures=1)
+    monkeypatch.setattr(views, "programme_progress", flaky)
     response = lti.client.get("/")
     assert response.status_code == 200
     assert "Listening well" in response.get_data(as_text=True)
@@ -68,7 +68,7 @@ def test_a_read_that_fails_again_is_a_calm_503(app, lti, sample_content, monkeyp
     from lms_plugin.training import views
     from lms_plugin.users import services
 
-    monkeypatch.setattr(views, "query_programme", Flaky(views.query_programme, failures=9))
+    monkeypatch.setattr(views, "programme_progress", Flaky(views.programme_progress, failures=9))
     # The page must render even when the database cannot load the person either.
     monkeypatch.setattr(services, "get_user", Flaky(services.get_user, failures=9))
     response = lti.client.get("/")
@@ -125,6 +125,6 @@ def test_a_database_error_that_is_a_bug_stays_a_500(app, lti, sample_content, mo
     def broken(*_args: Any) -> Any:
         raise IntegrityError("INSERT", {}, Exception("duplicate key"))
 
-    monkeypatch.setattr(views, "query_programme", broken)
+    monkeypatch.setattr(views, "programme_progress", broken)
     with pytest.raises(IntegrityError):  # TESTING propagates what no handler answers
         lti.client.get("/")
