@@ -77,7 +77,24 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     }
     config.update(extra)
     os.environ["LMS_PLUGIN_INSTANCE_PATH"] = str(tmp)
-    return create_app(config)
+    app = create_app(config)
+    _made.append(app)
+    return app
+
+
+_made: list[Flask] = []  # apps made during the running test
+
+
+@pytest.fixture(autouse=True)
+def _close_pools() -> Iterator[None]:
+    """Every app a test made has its connection pool closed when the test ends (a pool
+    left to the garbage collector warns on PostgreSQL, in whichever test runs then)."""
+    yield
+    while _made:
+        made = _made.pop()
+        with made.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
