@@ -16,10 +16,8 @@ from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.resilience import is_unavailable, may_retry
-from tests.functional.test_authorization import client_for, world
-from tests.functional.test_learning import RIGHT, answer, start_quiz
-
-__all__ = ["world"]
+from tests.support.authorization import client_for
+from tests.support.quiz import RIGHT, answer, start_quiz
 
 
 def lost() -> OperationalError:

@@ -8,9 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.functional.test_authorization import client_for, csrf_token, url_for_rule, world
-
-__all__ = ["world"]
+from tests.support.authorization import client_for, csrf_token, url_for_rule
 
 JUNK = st.one_of(
     st.text(max_size=300),

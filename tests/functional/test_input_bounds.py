@@ -16,9 +16,7 @@ from lms_plugin.certification.models import LoggedHours
 from lms_plugin.extensions import db
 from lms_plugin.inputs import MAX_ID, parse_id
 from lms_plugin.security import origin_of
-from tests.functional.test_authorization import client_for, csrf_token, url_for_rule, world
-
-__all__ = ["world"]
+from tests.support.authorization import client_for, csrf_token, url_for_rule
 
 # Beyond PostgreSQL's integer (2**31), SQLite's (2**63) and any 64-bit integer (2**64).
 OUT_OF_RANGE: list[int | str] = [0, -1, 2**31, 2**63, 2**64, "9" * 5000]

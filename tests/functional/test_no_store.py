@@ -12,13 +12,8 @@ from sqlalchemy import select
 
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
-from tests.functional.test_authorization import (  # noqa: F401 - `world` is a fixture
-    ROLES,
-    client_for,
-    url_for_rule,
-    world,
-)
 from tests.support import factories
+from tests.support.authorization import ROLES, client_for, url_for_rule
 from tests.support.browser import ClientBrowser
 
 TEMPLATES = Path(__file__).parents[2] / "lms_plugin" / "templates"
@@ -29,7 +24,7 @@ def no_store(response) -> bool:
     return "no-store" in response.headers.get("Cache-Control", "")
 
 
-def test_every_page_a_signed_in_person_can_get_is_no_store(app, world):  # noqa: F811
+def test_every_page_a_signed_in_person_can_get_is_no_store(app, world):
     """Every GET endpoint in the URL map, as every signed-in role: whatever it answers
     (a page, a file, a redirect or a refusal) is not stored."""
     rules = [r for r in app.url_map.iter_rules()
@@ -68,7 +63,7 @@ def test_public_static_files_and_public_pages_without_a_session_stay_cacheable(c
     assert not no_store(client.get("/verify/NOSUCHCODE"))
 
 
-def test_static_files_stay_cacheable_for_a_signed_in_person(app, world):  # noqa: F811
+def test_static_files_stay_cacheable_for_a_signed_in_person(app, world):
     assert not no_store(client_for(app, world, "admin").get("/static/style.css"))
 
 

@@ -67,7 +67,7 @@ def test_an_admin_erases_a_person_and_the_certificate_stays_verifiable(app, samp
         sign_attestation,
     )
     from lms_plugin.quiz.models import QuizAttempt
-    from tests.functional.test_authorization import client_for, csrf_token
+    from tests.support.authorization import client_for, csrf_token
 
     with app.app_context():
         sam = factories.user("Sam Okafor")

@@ -40,8 +40,8 @@ from lms_plugin.training.models import (
     LessonProgress,
 )
 from lms_plugin.users.models import LocalCredential, MentorScope, User
-from tests.functional.test_authorization import client_for
 from tests.support import factories
+from tests.support.authorization import client_for
 
 SECRET_HASH = "scrypt:32768:8:1$not-for-anyone$0123456789abcdef"
 THEIR_REFLECTION = "Talked through a hard week; used open questions."

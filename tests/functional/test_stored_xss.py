@@ -17,8 +17,8 @@ from lms_plugin.certification.services import (
     sign_attestation,
 )
 from lms_plugin.extensions import db
-from tests.functional.test_authorization import client_for
 from tests.support import factories
+from tests.support.authorization import client_for
 
 PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>',
             "<svg/onload=alert(1)>", "javascript:alert(1)//<a href='javascript:x'>x</a>"]
