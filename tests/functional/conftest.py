@@ -22,11 +22,11 @@ from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.users.models import Course
 from tests.support import factories
-from tests.support.authorization import OTHER_ISSUER, OTHER_ORG_ROLES
+from tests.support.authorization import OTHER_ISSUER, OTHER_ORG_ROLES, Person, World
 
 
 @pytest.fixture
-def world(app, sample_content):
+def world(app, sample_content) -> World:
     with app.app_context():
         trainee = factories.user("Sam Okafor")
         this_supervisor = factories.user("Jordan Lee", roles="mentor")
@@ -70,13 +70,18 @@ def world(app, sample_content):
                                           issuer=OTHER_ISSUER)
                      for role, tool_roles in OTHER_ORG_ROLES.items()}
         db.session.commit()
-        users = {"learner": learner, "trainee": trainee, "supervisor_other": other_supervisor,
-                 "supervisor_this": this_supervisor, "instructor_other": instructor,
-                 "admin": admin, **{f"other_org_{r}": u for r, u in other_org.items()}}
-        roles = {"learner": ["learner"], "trainee": ["learner"],
-                 "supervisor_other": ["mentor"], "supervisor_this": ["mentor"],
-                 "instructor_other": ["instructor"], "admin": ["admin", "instructor"],
-                 **{f"other_org_{r}": t.split() for r, t in OTHER_ORG_ROLES.items()}}
+        own = {"learner": Person(learner.id, ["learner"], learner.session_version),
+               "trainee": Person(trainee.id, ["learner"], trainee.session_version),
+               "supervisor_other": Person(other_supervisor.id, ["mentor"],
+                                          other_supervisor.session_version),
+               "supervisor_this": Person(this_supervisor.id, ["mentor"],
+                                         this_supervisor.session_version),
+               "instructor_other": Person(instructor.id, ["instructor"],
+                                          instructor.session_version),
+               "admin": Person(admin.id, ["admin", "instructor"], admin.session_version)}
+        other = {role: Person(other_org[role].id, tool_roles.split(),
+                              other_org[role].session_version)
+                 for role, tool_roles in OTHER_ORG_ROLES.items()}
         values = {
             "slug": "listener", "code": certificate.code, "certificate_id": certificate.id,
             "entry_id": pending.id, "attempt_id": attempt.id, "user_id": trainee.id,
@@ -84,5 +89,4 @@ def world(app, sample_content):
             "state": "certified", "attestation_id": "code-of-conduct", "number": 1,
             "launch_id": "not-a-launch", "phase": "pre",
         }
-        return ({uid: (users[uid].id, roles[uid], users[uid].session_version)
-                 for uid in users}, values, rejected.id)
+        return World(own, other, values, rejected.id)

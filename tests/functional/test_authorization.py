@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.authorization import OTHER_ORG_ROLES, ROLES, client_for, csrf_token, url_for_rule
+from tests.support.authorization import (
+    OTHER_ORG_ROLES,
+    ROLES,
+    Person,
+    World,
+    client_for,
+    csrf_token,
+    url_for_rule,
+)
 
 # Each role of the second organisation (OTHER_ORG_ROLES), against the first one's objects,
 # expects what this role of the first organisation gets without an id.
@@ -100,10 +108,11 @@ def outcome(status: int) -> str:
     return f"error {status}"
 
 
-def check_rule(app, world, rule, role: str, allowed: set[str], who: str) -> str | None:
-    """Open the rule's URL as `role`; a message if the outcome is not one allowed."""
-    client = client_for(app, world, role)
-    url = url_for_rule(rule, world[1], world[2])
+def check_rule(app, world: World, rule, person: Person | None, allowed: set[str],
+               who: str) -> str | None:
+    """Open the rule's URL as `person`; a message if the outcome is not one allowed."""
+    client = client_for(app, person)
+    url = url_for_rule(rule, world.values, world.rejected_id)
     method = "GET" if "GET" in rule.methods else "POST"
     data = {"csrf_token": csrf_token(app)} if method == "POST" else None
     response = client.open(url, method=method, data=data)
@@ -116,7 +125,7 @@ def test_every_endpoint_against_every_role(app, world):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
     assert len(rules) > 40
     failures = [failure for rule in rules for role in ROLES
-                if (failure := check_rule(app, world, rule, role,
+                if (failure := check_rule(app, world, rule, world.signed_in_as(role),
                                           expected(rule.endpoint, role), role))]
     assert not failures, "\n".join(failures)
 
@@ -125,7 +134,7 @@ def test_every_endpoint_against_every_role_of_another_organisation(app, world):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
     failures = [failure for rule in rules for role in OTHER_ORG_ROLES
                 if (failure := check_rule(
-                    app, world, rule, f"other_org_{role}",
+                    app, world, rule, world.other[role],
                     expected_from_other_org(rule.endpoint, set(rule.arguments), role),
                     f"{role} of another organisation"))]
     assert not failures, "\n".join(failures)

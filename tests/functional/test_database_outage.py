@@ -107,8 +107,8 @@ def test_a_read_that_already_committed_is_not_run_again(app, world, monkeypatch)
 
     flaky = Flaky(views.render_template, failures=9)
     monkeypatch.setattr(views, "render_template", flaky)
-    admin = client_for(app, world, "admin")
-    response = admin.get(f"/admin/people/{world[1]['user_id']}")
+    admin = client_for(app, world.own["admin"])
+    response = admin.get(f"/admin/people/{world.values['user_id']}")
     assert response.status_code == 503
     assert flaky.calls == 1  # the view audited and committed: running it again would not
     with app.app_context():  # be the same request

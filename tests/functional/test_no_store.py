@@ -33,11 +33,11 @@ def test_every_page_a_signed_in_person_can_get_is_no_store(app, world):
     failures = []
     reached = 0
     for rule in rules:
-        url = url_for_rule(rule, world[1], world[2])
+        url = url_for_rule(rule, world.values, world.rejected_id)
         for role in ROLES:
             if role == "anonymous":
                 continue
-            response = client_for(app, world, role).get(url)
+            response = client_for(app, world.own[role]).get(url)
             reached += response.status_code < 300
             if not no_store(response):
                 failures.append(f"GET {url} as {role}: {response.status_code}, "
@@ -64,7 +64,7 @@ def test_public_static_files_and_public_pages_without_a_session_stay_cacheable(c
 
 
 def test_static_files_stay_cacheable_for_a_signed_in_person(app, world):
-    assert not no_store(client_for(app, world, "admin").get("/static/style.css"))
+    assert not no_store(client_for(app, world.own["admin"]).get("/static/style.css"))
 
 
 def title_of(html: str) -> str:

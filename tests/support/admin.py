@@ -17,11 +17,11 @@ from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.users.models import User
 from tests.support import factories
-from tests.support.authorization import client_for, csrf_token
+from tests.support.authorization import Person, client_for, csrf_token
 
 
 def signed_in(app: Flask, person_id: int, roles: list[str]) -> Any:
-    return client_for(app, ({"me": (person_id, roles)}, {}, 0), "me")
+    return client_for(app, Person(person_id, roles))
 
 
 def post(app: Flask, client: Any, url: str, **data: str) -> Any:
