@@ -56,7 +56,7 @@ TRAINEE_ONLY = {"certification.pdf", "certification.badge", "certification.badge
 def expected(endpoint: str, role: str) -> set[str]:
     if endpoint in PUBLIC:
         return {"ok"}
-    if endpoint == "users.choose_organisation":  # operators only (tests/functional/
+    if endpoint == "users.choose_organisation":  # operators only (tests/functional/users/
         return {"no"}                            # test_sessions.py has one)
     if endpoint in ("lti.login", "lti.launch", "lti.register"):
         return {"bad"}  # without a platform's parameters: a clear 400, whoever asks
