@@ -71,7 +71,7 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
         "SECRET_KEY": SECRET,
         # Reports fresh on every request; the cache has its own test.
         "LMS_PLUGIN_REPORT_CACHE_SECONDS": 0,
-        # The test LMSs run on loopback addresses; tests/functional/test_outbound.py
+        # The test LMSs run on loopback addresses; tests/functional/lti/test_registration.py
         # checks the rule that refuses them in production.
         "LMS_PLUGIN_ALLOW_PRIVATE_URLS": True,
     }

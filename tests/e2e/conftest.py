@@ -1,4 +1,5 @@
-"""A live tool server (real HTTP) with the test platform pointed at it."""
+"""A live tool server (real HTTP) with the test platform pointed at it; `demo`, the demo
+LMS and tool in one app on a server thread: (its base URL on "localhost", the app)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ from lms_plugin.lti.registration import save_platform
 from tests.conftest import make_app
 from tests.support.platform import TestPlatform
 from tests.support.servers import ServerThread
+
+
+@pytest.fixture
+def demo(app, migrated, tmp_path, shipped_content):
+    demo_app = make_app(migrated, tmp_path / "demo", LMS_PLUGIN_DEMO=True)
+    server = ServerThread(demo_app).start()
+    yield server.url.replace("127.0.0.1", "localhost"), demo_app
+    server.stop()
 
 
 class LiveTool:

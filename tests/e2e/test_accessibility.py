@@ -5,34 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_app
 from tests.support.chromium import chromium, requires_chromium, screenshot
-from tests.support.servers import ServerThread
+from tests.support.e2e import serious
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.browser,
     requires_chromium,
 ]
-
-
-@pytest.fixture
-def demo(app, migrated, tmp_path, shipped_content):
-    demo_app = make_app(migrated, tmp_path / "demo", LMS_PLUGIN_DEMO=True)
-    server = ServerThread(demo_app).start()
-    yield server.url.replace("127.0.0.1", "localhost")
-    server.stop()
-
-
-def serious(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
-                                                   "wcag22aa", "best-practice"]})
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"] if v["impact"] in ("serious", "critical")
-    ]
 
 
 def launch(page, base: str, persona: str = "learner") -> None:
@@ -42,14 +22,15 @@ def launch(page, base: str, persona: str = "learner") -> None:
 
 
 def test_learner_pages_have_no_serious_violations(demo):
+    base, _ = demo
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 900})
-        launch(page, demo)
+        launch(page, base)
         checked: dict[str, list[str]] = {}
 
         def check(name: str, url: str | None = None) -> None:
             if url:
-                page.goto(demo + url)
+                page.goto(base + url)
             checked[name] = serious(page)
             screenshot(page, f"a11y-{name}")
 
@@ -57,7 +38,7 @@ def test_learner_pages_have_no_serious_violations(demo):
         check("module", "/modules/awareness")
         check("lesson", "/modules/awareness/lessons/1")
         check("help", "/help")
-        page.goto(demo + "/quiz/awareness")
+        page.goto(base + "/quiz/awareness")
         check("quiz-start")
         page.get_by_role("button", name="Start the quiz").click()
         page.wait_for_url("**/quiz/attempts/*")
@@ -93,18 +74,19 @@ def test_learner_pages_have_no_serious_violations(demo):
                  "/privacy/my-data"]),
 ])
 def test_admin_and_trainee_pages_have_no_serious_violations(demo, persona, paths):
+    base, _ = demo
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 1100, "height": 900})
-        launch(page, demo, persona)
+        launch(page, base, persona)
         found = {}
         for path in paths:
-            response = page.goto(demo + path)
+            response = page.goto(base + path)
             assert response is not None and response.status == 200, path
             found[path] = serious(page)
             screenshot(page, f"a11y-{persona}-{path.strip('/').replace('/', '-')}")
         assert not any(found.values()), found
         page.set_viewport_size({"width": 320, "height": 640})
-        page.goto(demo + paths[0])
+        page.goto(base + paths[0])
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{paths[0]} scrolls sideways at 320px ({width}px)"
 
@@ -112,10 +94,11 @@ def test_admin_and_trainee_pages_have_no_serious_violations(demo, persona, paths
 @pytest.mark.parametrize("path", ["/", "/modules/awareness/lessons/1", "/help",
                                   "/privacy/my-data"])
 def test_pages_fit_a_320px_screen(demo, path):
+    base, _ = demo
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 320, "height": 640})
-        launch(page, demo)
-        page.goto(demo + path)
+        launch(page, base)
+        page.goto(base + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 320, f"{path} scrolls sideways at 320px ({width}px)"
         assert not serious(page)

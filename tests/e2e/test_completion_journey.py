@@ -21,22 +21,12 @@ from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.training.services import mark_lesson_complete
 from lms_plugin.users.models import User
-from tests.conftest import make_app
-from tests.e2e.test_journeys import axe_check, open_tool
 from tests.support import factories
+from tests.support.badges import baked_itxt
 from tests.support.chromium import chromium, requires_chromium, screenshot
-from tests.support.servers import ServerThread
-from tests.unit.certification.test_documents import baked_itxt
+from tests.support.e2e import axe_check, open_tool
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
-
-
-@pytest.fixture
-def demo(app, migrated, tmp_path, shipped_content):
-    demo_app = make_app(migrated, tmp_path / "demo", LMS_PLUGIN_DEMO=True)
-    server = ServerThread(demo_app).start()
-    yield server.url.replace("127.0.0.1", "localhost"), demo_app
-    server.stop()
 
 
 def all_but_the_last_lesson(demo_app, name: str) -> str:

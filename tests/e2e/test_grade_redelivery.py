@@ -27,9 +27,9 @@ from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import SAMPLE_CONTENT, SECRET, make_app, sync
-from tests.e2e.test_first_contact import Tool, lms_launch, register, take_quiz
 from tests.support.lms import FakeCanvas, FakeMoodle
 from tests.support.lms.common import FakeLmsBase
+from tests.support.lms_browser import Tool, lms_launch, register, take_quiz
 from tests.support.servers import ServerThread, free_port
 
 pytestmark = pytest.mark.e2e

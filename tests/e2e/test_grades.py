@@ -18,12 +18,10 @@ from lms_plugin.lti.ags import LINEITEM_TAG, SCORE_KIND
 from lms_plugin.lti.models import Platform
 from tests.conftest import SAMPLE_CONTENT, sync
 from tests.support.browser import HttpBrowser, parse_form
+from tests.support.quiz import RIGHT
 from tests.support.servers import ServerThread
 
 pytestmark = pytest.mark.e2e
-
-RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
-         "q-q-case-p1": ["b"], "q-q-case-p2": ["true"]}
 
 
 @pytest.fixture(autouse=True)

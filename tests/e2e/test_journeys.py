@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from sqlalchemy import update
 
 from lms_plugin.content.loader import load_content
@@ -22,31 +21,11 @@ from lms_plugin.jobs.worker import new_worker_id, run_once
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import make_app
 from tests.support.chromium import BLOCK_THIRD_PARTY, chromium, requires_chromium, screenshot
+from tests.support.e2e import answer, axe_check, correct_answers, open_tool, serious
 from tests.support.servers import ServerThread, free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]
 ROOT = Path(__file__).parents[2]
-
-
-@pytest.fixture
-def demo(app, migrated, tmp_path, shipped_content):
-    demo_app = make_app(migrated, tmp_path / "demo", LMS_PLUGIN_DEMO=True)
-    server = ServerThread(demo_app).start()
-    yield server.url.replace("127.0.0.1", "localhost"), demo_app
-    server.stop()
-
-
-def axe_check(page, urls: list[str]) -> None:
-    """axe-core on every page a journey visited, opened at the top level with the same
-    session (the demo serves the LMS and the tool from one origin): no serious or critical
-    violation."""
-    from tests.e2e.test_accessibility import serious
-
-    found = {}
-    for url in dict.fromkeys(urls):
-        page.goto(url)
-        found[url] = serious(page)
-    assert not any(found.values()), found
 
 
 def lesson_numbers(slug: str) -> list[int]:
@@ -54,31 +33,6 @@ def lesson_numbers(slug: str) -> list[int]:
     bundle, errors = load_content(ROOT)
     assert not errors, errors
     return [lesson.number for lesson in bundle.modules[slug].lessons]
-
-
-def correct_answers(slug: str) -> dict[str, set[str]]:
-    quiz = yaml.safe_load((ROOT / "quizzes" / f"{slug}.yaml").read_text())
-    answers: dict[str, set[str]] = {}
-    for question in quiz["questions"]:
-        for part in question.get("parts") or [question]:
-            name = f"q-{question['id']}" + (f"-{part['id']}" if part is not question else "")
-            answers[name] = {o["id"] for o in part["options"] if o["correct"]}
-    return answers
-
-
-def answer(tool, right: bool, key: dict[str, set[str]]) -> None:
-    inputs = tool.eval_on_selector_all(
-        "form input[type=radio][name^='q-'], form input[type=checkbox][name^='q-']",
-        "els => els.map(e => [e.name, e.value, e.type])")
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for name, value, kind in inputs:
-        groups.setdefault(name, []).append((value, kind))
-    assert groups, "the quiz page shows no questions"
-    for name, options in groups.items():
-        wanted = key[name] if right else {next(v for v, _ in options if v not in key[name])}
-        for value, _kind in options:
-            if value in wanted:
-                tool.check(f'input[name="{name}"][value="{value}"]')
 
 
 def answer_all(tool, right: bool, key: dict[str, set[str]]) -> None:
@@ -165,18 +119,6 @@ def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
         gradebook = page.locator("details.gradebook").inner_text()
         assert "Alex Morgan" in gradebook and "100" in gradebook
         screenshot(page, "journey-learner-grade-in-lms")
-
-
-def open_tool(context, base: str, persona: str, course: str = "peer-support"):
-    page = context.new_page()
-    page.goto(f"{base}/demo/course/{course}?persona={persona}")
-    # A supervisor's launch lands on their queue; everyone else's on their programme.
-    heading = "Supervision" if persona == "supervisor" else "Your peer support programme"
-    page.frame_locator("iframe.lti-frame").get_by_role(
-        "heading", name=heading, exact=persona == "supervisor").wait_for(timeout=15000)
-    tool = next(f for f in page.frames if f.url.startswith(base + "/") and
-                "/demo" not in f.url)
-    return page, tool
 
 
 def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
@@ -329,8 +271,6 @@ def https_tool(app, migrated, tmp_path, platform, shipped_content):
     platform.app.config["DEMO_LMS_PLATFORM_STORAGE"] = storage
 
 
-
-
 def test_chromium_blocking_third_party_cookies_still_launches(https_tool, platform):
     """Chromium with third-party cookies blocked, the tool on https in a cross-site frame:
     the tool's cookies are SameSite=None; Secure; Partitioned (CHIPS), kept per LMS site,
@@ -423,7 +363,6 @@ def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
     from lms_plugin.content.services import get_catalog
     from lms_plugin.training.services import mark_lesson_complete
     from lms_plugin.users.models import User
-    from tests.e2e.test_accessibility import serious
     from tests.support import factories
 
     base, demo_app = demo

@@ -16,9 +16,8 @@ from sqlalchemy import update
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import make_app, sync
-from tests.e2e.test_accessibility import serious
-from tests.e2e.test_journeys import answer, correct_answers
 from tests.support.chromium import chromium, requires_chromium, screenshot
+from tests.support.e2e import answer, correct_answers, serious
 from tests.support.servers import ServerThread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from tests.conftest import make_app
-from tests.e2e.test_journeys import axe_check, open_tool
 from tests.support.chromium import chromium, requires_chromium, screenshot
+from tests.support.e2e import axe_check, open_tool
 from tests.support.servers import ServerThread
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser, requires_chromium]

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from lms_plugin.extensions import db
 from lms_plugin.lti.keys import get_signing_key
 from lms_plugin.lti.models import Deployment, Platform, ToolKey
-from tests.functional.test_bad_launch import login
+from tests.support.launches import login
 from tests.support.platform import stranger_key
 
 ISSUER = "https://lms.example.edu"

@@ -16,10 +16,8 @@ from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.resilience import is_unavailable, may_retry
-from tests.functional.test_authorization import client_for, world
-from tests.functional.test_learning import RIGHT, answer, start_quiz
-
-__all__ = ["world"]
+from tests.support.authorization import client_for
+from tests.support.quiz import RIGHT, answer, start_quiz
 
 
 def lost() -> OperationalError:
@@ -109,8 +107,8 @@ def test_a_read_that_already_committed_is_not_run_again(app, world, monkeypatch)
 
     flaky = Flaky(views.render_template, failures=9)
     monkeypatch.setattr(views, "render_template", flaky)
-    admin = client_for(app, world, "admin")
-    response = admin.get(f"/admin/people/{world[1]['user_id']}")
+    admin = client_for(app, world.own["admin"])
+    response = admin.get(f"/admin/people/{world.values['user_id']}")
     assert response.status_code == 503
     assert flaky.calls == 1  # the view audited and committed: running it again would not
     with app.app_context():  # be the same request

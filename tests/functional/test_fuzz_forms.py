@@ -8,9 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.functional.test_authorization import client_for, csrf_token, url_for_rule, world
-
-__all__ = ["world"]
+from tests.support.authorization import client_for, csrf_token, url_for_rule
 
 JUNK = st.one_of(
     st.text(max_size=300),
@@ -38,9 +36,9 @@ def test_garbage_posted_to_every_form_is_never_a_500(app, world, role):
                                      HealthCheck.too_slow])
     @given(st.dictionaries(st.sampled_from(FIELDS), JUNK, max_size=8))
     def fuzz(data):
-        client = client_for(app, world, role)
+        client = client_for(app, world.own[role])
         for rule in rules:
-            url = url_for_rule(rule, world[1], world[2])
+            url = url_for_rule(rule, world.values, world.rejected_id)
             response = client.post(url, data={**data, "csrf_token": csrf_token(app)})
             assert response.status_code < 500, (rule.rule, data, response.status_code)
             body = response.get_data(as_text=True)

@@ -16,9 +16,7 @@ from lms_plugin.certification.models import LoggedHours
 from lms_plugin.extensions import db
 from lms_plugin.inputs import MAX_ID, parse_id
 from lms_plugin.security import origin_of
-from tests.functional.test_authorization import client_for, csrf_token, url_for_rule, world
-
-__all__ = ["world"]
+from tests.support.authorization import client_for, csrf_token, url_for_rule
 
 # Beyond PostgreSQL's integer (2**31), SQLite's (2**63) and any 64-bit integer (2**64).
 OUT_OF_RANGE: list[int | str] = [0, -1, 2**31, 2**63, 2**64, "9" * 5000]
@@ -52,10 +50,10 @@ def test_ids_outside_an_integer_column_are_not_found_on_every_route(app, world, 
     @example(OUT_OF_RANGE[4]).via("beyond 64 bits")
     @example(OUT_OF_RANGE[5]).via("more digits than int() takes")
     def check(number):
-        client = client_for(app, world, role)
+        client = client_for(app, world.signed_in_as(role))
         for rule in rules:
             for arg in (a for a in rule.arguments if f"<int:{a}>" in rule.rule):
-                url = url_with(rule, world[1], world[2], arg, number)
+                url = url_with(rule, world.values, world.rejected_id, arg, number)
                 method = "GET" if "GET" in rule.methods else "POST"
                 response = client.open(url, method=method,
                                        data={"csrf_token": csrf_token(app)})
@@ -67,12 +65,12 @@ def test_ids_outside_an_integer_column_are_not_found_on_every_route(app, world, 
 
 
 def test_the_largest_id_is_an_ordinary_miss(app, world):
-    admin = client_for(app, world, "admin")
+    admin = client_for(app, world.own["admin"])
     assert admin.get(f"/admin/people/{MAX_ID}").status_code == 404
-    trainee = client_for(app, world, "trainee")
+    trainee = client_for(app, world.own["trainee"])
     assert trainee.get(f"/quiz/attempts/{MAX_ID}").status_code == 404
     # An id in range still works (nothing over-eager).
-    assert trainee.get(f"/quiz/attempts/{world[1]['attempt_id']}").status_code == 200
+    assert trainee.get(f"/quiz/attempts/{world.values['attempt_id']}").status_code == 200
 
 
 @pytest.mark.parametrize("text", ["1", "2147483647", "007"])
@@ -89,7 +87,7 @@ def test_parse_id_refuses_everything_else(text):
 @pytest.mark.parametrize("course", ["²", "١", "2147483648", str(2**63), str(2**64), "9" * 5000,
                                     "-1", "0", "x"])
 def test_a_course_filter_that_is_no_course_is_a_400(app, world, course):
-    admin = client_for(app, world, "admin")
+    admin = client_for(app, world.own["admin"])
     for path in ("/admin/reports", "/admin/reports/modules.csv", "/admin/reports/people.csv",
                  "/admin/reports/summary"):
         response = admin.get(path, query_string={"course": course})
@@ -99,25 +97,25 @@ def test_a_course_filter_that_is_no_course_is_a_400(app, world, course):
 
 @pytest.mark.parametrize("page", ["²", "2147483648", str(2**64), "0", "-1"])
 def test_an_audit_page_that_is_no_page_is_a_400(app, world, page):
-    response = client_for(app, world, "admin").get("/admin/audit",
+    response = client_for(app, world.own["admin"]).get("/admin/audit",
                                                     query_string={"page": page})
     assert response.status_code == 400
     assert "positive number" in response.get_data(as_text=True)
 
 
 def _decide(app, world, reason: str):
-    client = client_for(app, world, "supervisor_this")
-    return client.post(f"/supervision/hours/{world[1]['entry_id']}", data={
+    client = client_for(app, world.own["supervisor_this"])
+    return client.post(f"/supervision/hours/{world.values['entry_id']}", data={
         "csrf_token": csrf_token(app), "decision": "reject", "reason": reason})
 
 
 def _log(app, world, reflection: str):
-    client = client_for(app, world, "trainee")
+    client = client_for(app, world.own["trainee"])
     return client.post("/programmes/listener/hours", data={
         "csrf_token": csrf_token(app), "category": "practice", "kind": "peer-conversation",
         "hours": "1",  # yesterday, at test time: never in the future, in any time zone
         "activity_date": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
-        "supervisor": str(world[0]["supervisor_this"][0]), "reflection": reflection})
+        "supervisor": str(world.own["supervisor_this"].user_id), "reflection": reflection})
 
 
 def _hours(app) -> list[tuple[str, str | None, str | None]]:
@@ -148,7 +146,7 @@ def test_ordinary_text_with_line_breaks_and_tabs_is_kept(app, world):
 
 @pytest.mark.parametrize("where", ["query", "form", "path"])
 def test_a_nul_anywhere_in_a_request_is_a_400(app, world, where):
-    client = client_for(app, world, "trainee")
+    client = client_for(app, world.own["trainee"])
     if where == "query":
         response = client.get("/", query_string={"x": "a\x00b"})
     elif where == "form":
@@ -163,7 +161,7 @@ def test_a_nul_anywhere_in_a_request_is_a_400(app, world, where):
 @pytest.mark.parametrize("path", ["/verify/badge", "/lti/launch", "/programmes/listener/hours",
                                   "/admin/login"])
 def test_a_request_body_over_the_limit_is_a_413(app, world, path):
-    client = client_for(app, world, "trainee")
+    client = client_for(app, world.own["trainee"])
     with app.app_context():
         count = db.session.scalar(select(func.count()).select_from(LoggedHours))
     big = "x" * (2 * 1024 * 1024)

@@ -12,13 +12,8 @@ from sqlalchemy import select
 
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
-from tests.functional.test_authorization import (  # noqa: F401 - `world` is a fixture
-    ROLES,
-    client_for,
-    url_for_rule,
-    world,
-)
 from tests.support import factories
+from tests.support.authorization import ROLES, client_for, url_for_rule
 from tests.support.browser import ClientBrowser
 
 TEMPLATES = Path(__file__).parents[2] / "lms_plugin" / "templates"
@@ -29,7 +24,7 @@ def no_store(response) -> bool:
     return "no-store" in response.headers.get("Cache-Control", "")
 
 
-def test_every_page_a_signed_in_person_can_get_is_no_store(app, world):  # noqa: F811
+def test_every_page_a_signed_in_person_can_get_is_no_store(app, world):
     """Every GET endpoint in the URL map, as every signed-in role: whatever it answers
     (a page, a file, a redirect or a refusal) is not stored."""
     rules = [r for r in app.url_map.iter_rules()
@@ -38,11 +33,11 @@ def test_every_page_a_signed_in_person_can_get_is_no_store(app, world):  # noqa:
     failures = []
     reached = 0
     for rule in rules:
-        url = url_for_rule(rule, world[1], world[2])
+        url = url_for_rule(rule, world.values, world.rejected_id)
         for role in ROLES:
             if role == "anonymous":
                 continue
-            response = client_for(app, world, role).get(url)
+            response = client_for(app, world.own[role]).get(url)
             reached += response.status_code < 300
             if not no_store(response):
                 failures.append(f"GET {url} as {role}: {response.status_code}, "
@@ -68,8 +63,8 @@ def test_public_static_files_and_public_pages_without_a_session_stay_cacheable(c
     assert not no_store(client.get("/verify/NOSUCHCODE"))
 
 
-def test_static_files_stay_cacheable_for_a_signed_in_person(app, world):  # noqa: F811
-    assert not no_store(client_for(app, world, "admin").get("/static/style.css"))
+def test_static_files_stay_cacheable_for_a_signed_in_person(app, world):
+    assert not no_store(client_for(app, world.own["admin"]).get("/static/style.css"))
 
 
 def title_of(html: str) -> str:

@@ -10,8 +10,8 @@ import uuid
 
 from lms_plugin.extensions import db
 from lms_plugin.lti.registration import save_platform
-from tests.functional.test_bad_launch import NOTHING, stored
 from tests.support.browser import signed_launch
+from tests.support.launches import NOTHING, stored
 from tests.support.platform import stranger_key
 
 OFFICE = "203.0.113.10"

@@ -17,8 +17,8 @@ from lms_plugin.certification.services import (
     sign_attestation,
 )
 from lms_plugin.extensions import db
-from tests.functional.test_authorization import client_for
 from tests.support import factories
+from tests.support.authorization import Person, client_for
 
 PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>',
             "<svg/onload=alert(1)>", "javascript:alert(1)//<a href='javascript:x'>x</a>"]
@@ -51,9 +51,9 @@ def test_payloads_are_escaped_everywhere_they_are_shown(app, sample_content, pay
                      availability=payload)
         code, trainee_id, cert_id = certificate.code, trainee.id, certificate.id
         db.session.commit()
-        ids = {"trainee": (trainee.id, ["learner"]), "supervisor_this": (mentor.id, ["mentor"]),
-               "admin": (admin.id, ["admin"])}
-    world = (ids, {}, 0)
+        ids = {"trainee": Person(trainee.id, ["learner"]),
+               "supervisor_this": Person(mentor.id, ["mentor"]),
+               "admin": Person(admin.id, ["admin"])}
     pages = {
         "trainee": ["/programmes/listener", "/peer-supporters"],
         "supervisor_this": ["/supervision"],
@@ -63,11 +63,11 @@ def test_payloads_are_escaped_everywhere_they_are_shown(app, sample_content, pay
                   f"/verify/{code}"],
     }
     for role, paths in pages.items():
-        client = client_for(app, world, role)
+        client = client_for(app, ids[role])
         for path in paths:
             body = client.get(path).get_data(as_text=True)
             assert payload not in body, (role, path)
-    seen = client_for(app, world, "supervisor_this").get("/supervision").get_data(as_text=True)
+    seen = client_for(app, ids["supervisor_this"]).get("/supervision").get_data(as_text=True)
     assert "Reflection " in seen  # shown to the supervisor, escaped
     public = app.test_client().get(f"/verify/{code}").get_data(as_text=True)
     assert payload not in public and "Sam " in public
@@ -75,7 +75,7 @@ def test_payloads_are_escaped_everywhere_they_are_shown(app, sample_content, pay
         from lms_plugin.certification.models import Certificate
 
         cert = db.session.get(Certificate, cert_id)
-        revoke_certificate(cert, db.session.get(type(cert.user), ids["admin"][0]),
+        revoke_certificate(cert, db.session.get(type(cert.user), ids["admin"].user_id),
                            f"Revoked {payload}")
         db.session.commit()
     assert payload not in app.test_client().get(f"/verify/{code}").get_data(as_text=True)

@@ -18,8 +18,8 @@ from lms_plugin.dates import day
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support import factories
-
-from .support import OTHER_ISSUER, events, post, signed_in
+from tests.support.admin import events, post, signed_in
+from tests.support.authorization import OTHER_ISSUER
 
 
 def requested(person: User, days_ago: int) -> datetime:

@@ -10,8 +10,8 @@ import pytest
 
 from lms_plugin.extensions import db
 from tests.support import factories
-
-from .support import OTHER_ISSUER, events, signed_in
+from tests.support.admin import events, signed_in
+from tests.support.authorization import OTHER_ISSUER
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from lms_plugin.reporting.survey import record_answers
 from lms_plugin.users.models import User
 from tests.conftest import sync
 from tests.support import factories
-
-from .support import OTHER_ISSUER, certified, events, failed_tries, post, signed_in
+from tests.support.admin import certified, events, failed_tries, post, signed_in
+from tests.support.authorization import OTHER_ISSUER
 
 
 @pytest.fixture

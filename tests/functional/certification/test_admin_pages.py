@@ -15,8 +15,9 @@ from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support import factories
 from tests.support.browser import ClientBrowser, parse_form
-
-from .test_journey import finish_module, log, token
+from tests.support.certification import log
+from tests.support.quiz import csrf as token
+from tests.support.training import finish_module
 
 
 def launched(app, registered, persona: str) -> ClientBrowser:

@@ -8,8 +8,10 @@ from werkzeug.datastructures import MultiDict
 
 from lms_plugin.certification.models import Certificate, LoggedHours
 from lms_plugin.extensions import db
-from tests.functional.certification.test_journey import RIGHT, log, token
 from tests.support.browser import ClientBrowser
+from tests.support.certification import log
+from tests.support.quiz import RIGHT
+from tests.support.quiz import csrf as token
 
 
 def test_quiz_pass_last_issues_the_certificate_in_the_same_request(

@@ -4,48 +4,16 @@ admin in their own browsers; then public verification, the PDF, the badge, revoc
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import jwt
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from lms_plugin.certification.models import Certificate, LoggedHours
 from lms_plugin.extensions import db
-from tests.support.browser import ClientBrowser, parse_form
-
-RIGHT = {"q-q-open": ["b"], "q-q-signs": ["a", "c"], "q-q-tf": ["false"],
-         "q-q-case-p1": ["b"], "q-q-case-p2": ["true"]}
-
-
-def token(page: str) -> str:
-    return parse_form(page).fields["csrf_token"]
-
-
-def finish_module(client) -> None:
-    for number in (1, 2):
-        page = client.get(f"/modules/listening/lessons/{number}").get_data(as_text=True)
-        client.post(f"/modules/listening/lessons/{number}/complete",
-                    data={"csrf_token": token(page)})
-    page = client.get("/quiz/listening").get_data(as_text=True)
-    attempt = client.post("/quiz/listening/start", data={"csrf_token": token(page)})
-    url = attempt.headers["Location"]
-    page = client.get(url).get_data(as_text=True)
-    data = MultiDict([("csrf_token", token(page)), ("action", "save"), ("page", "1")])
-    for name, values in RIGHT.items():
-        for value in values:
-            data.add(name, value)
-    client.post(url, data=data)  # the paged quiz: save, then submit from the summary
-    client.post(url + "/submit", data={"csrf_token": token(page), "confirm": "yes"})
-
-
-def log(client, page: str, supervisor_id: str, hours: str, kind: str, reflection: str = ""):
-    return client.post("/programmes/listener/hours", data={
-        "csrf_token": token(page), "category": "practice", "kind": kind, "hours": hours,
-        # Today (UTC's): never in anyone's future, and not before the enrolment just made.
-        "activity_date": datetime.now(UTC).date().isoformat(),
-        "supervisor": supervisor_id, "reflection": reflection,
-    })
+from tests.support.browser import ClientBrowser
+from tests.support.certification import log
+from tests.support.quiz import csrf as token
+from tests.support.training import finish_module
 
 
 def test_trainee_to_certificate_and_back(app, registered, sample_content):

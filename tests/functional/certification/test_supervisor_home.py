@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from lms_plugin.certification.models import APPROVED, PENDING, LoggedHours
 from lms_plugin.extensions import db
-from tests.functional.certification.test_journey import finish_module, log, token
 from tests.support.browser import ClientBrowser
+from tests.support.certification import log
+from tests.support.quiz import csrf as token
+from tests.support.training import finish_module
 
 SECRET = "Used open questions and a summary."
 

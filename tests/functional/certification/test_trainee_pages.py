@@ -9,8 +9,10 @@ from lms_plugin.certification.models import Certificate
 from lms_plugin.certification.services import revoke_certificate
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
-from tests.functional.certification.test_journey import finish_module, log, token
 from tests.support.browser import ClientBrowser
+from tests.support.certification import log
+from tests.support.quiz import csrf as token
+from tests.support.training import finish_module
 
 
 def test_programme_in_plain_words_from_enrolment_to_revocation(

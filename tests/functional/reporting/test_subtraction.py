@@ -23,7 +23,7 @@ from lms_plugin.training.services import note_module_completed
 from lms_plugin.users.models import Course
 from tests.support import factories
 from tests.support.browser import ClientBrowser
-from tests.unit.reporting.test_family import K, World, attack
+from tests.support.suppression_attacks import K, World, attack
 
 HIDDEN = "hidden"
 DEPARTMENTS = {"Dept One": 6, "Dept Two": 5, "Dept Solo": 1}

@@ -3,8 +3,6 @@ baked PNG (the credential in an iTXt chunk with keyword `openbadgecredential`)."
 
 from __future__ import annotations
 
-import struct
-import zlib
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,30 +13,7 @@ from lms_plugin.certification.documents import (
     parse_signatory,
     unbake_png,
 )
-
-
-def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
-    """(type, payload) of every chunk, checking each CRC, read straight from the bytes."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    chunks, at = [], 8
-    while at < len(data):
-        (length,) = struct.unpack(">I", data[at:at + 4])
-        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
-        (crc,) = struct.unpack(">I", data[at + 8 + length:at + 12 + length])
-        assert crc == zlib.crc32(kind + body)
-        chunks.append((kind, body))
-        at += 12 + length
-    return chunks
-
-
-def baked_itxt(data: bytes) -> tuple[str, int, str]:
-    """(keyword, compression flag, text) of the baked iTXt chunk."""
-    (body,) = [b for k, b in png_chunks(data) if k == b"iTXt"]
-    keyword, rest = body.split(b"\0", 1)
-    compressed, _method = rest[0], rest[1]
-    _lang, rest = rest[2:].split(b"\0", 1)
-    _translated, text = rest.split(b"\0", 1)
-    return keyword.decode("latin-1"), compressed, text.decode("utf-8")
+from tests.support.badges import baked_itxt, png_chunks
 
 
 def test_baking_puts_the_credential_in_an_uncompressed_itxt_chunk_before_the_image_end():

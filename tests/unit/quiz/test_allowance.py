@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lms_plugin.quiz.rules import Allowance, PastAttempt, may_start, retake_status
-from tests.unit.quiz.test_rules import bank
+from tests.support.quiz import bank
 
 NOW = datetime(2026, 3, 5, 14, 0, tzinfo=UTC)
 

@@ -22,17 +22,7 @@ from lms_plugin.quiz.rules import (
     seconds_left,
     unanswered,
 )
-
-
-def bank(size: int, per_attempt: int, **settings) -> Quiz:
-    questions = [
-        Question(id=f"q{i}", type="single", prompt="?", options=[
-            Option(id="a", text="A", correct=True, feedback="yes"),
-            Option(id="b", text="B", correct=False, feedback="no"),
-        ]) for i in range(size)
-    ]
-    return Quiz(id="quiz", module="quiz", title="Quiz", questions_per_attempt=per_attempt,
-                questions=questions, **settings)
+from tests.support.quiz import bank
 
 
 @pytest.mark.parametrize(("after_fail", "passed", "left", "expected"), [

@@ -67,7 +67,7 @@ def test_an_admin_erases_a_person_and_the_certificate_stays_verifiable(app, samp
         sign_attestation,
     )
     from lms_plugin.quiz.models import QuizAttempt
-    from tests.functional.test_authorization import client_for, csrf_token
+    from tests.support.authorization import Person, client_for, csrf_token
 
     with app.app_context():
         sam = factories.user("Sam Okafor")
@@ -87,15 +87,14 @@ def test_an_admin_erases_a_person_and_the_certificate_stays_verifiable(app, samp
         db.session.add(QuizAttempt(user_id=sam.id, quiz_slug="listening", quiz_version="v",
                                    layout_json="[]", answers_json='{"a": ["b"]}'))
         db.session.commit()
-        ids = {"admin": (admin.id, ["admin"]), "learner": (mentor.id, ["mentor"])}
+        ids = {"admin": Person(admin.id, ["admin"]), "learner": Person(mentor.id, ["mentor"])}
         sam_id, code = sam.id, certificate.code
-    world = (ids, {}, 0)
-    admin_client = client_for(app, world, "admin")
+    admin_client = client_for(app, ids["admin"])
     token = csrf_token(app)
     unconfirmed = admin_client.post(f"/admin/people/{sam_id}/erase",
                                     data={"csrf_token": token, "confirm": "yes"})
     assert unconfirmed.status_code == 400
-    refused = client_for(app, world, "learner").post(
+    refused = client_for(app, ids["learner"]).post(
         f"/admin/people/{sam_id}/erase", data={"csrf_token": token, "confirm": "ERASE"})
     assert refused.status_code == 403
     done = admin_client.post(f"/admin/people/{sam_id}/erase",

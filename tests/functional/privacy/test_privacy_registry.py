@@ -40,8 +40,8 @@ from lms_plugin.training.models import (
     LessonProgress,
 )
 from lms_plugin.users.models import LocalCredential, MentorScope, User
-from tests.functional.test_authorization import client_for
 from tests.support import factories
+from tests.support.authorization import Person, client_for
 
 SECRET_HASH = "scrypt:32768:8:1$not-for-anyone$0123456789abcdef"
 THEIR_REFLECTION = "Talked through a hard week; used open questions."
@@ -189,8 +189,7 @@ def found(person: User) -> dict[str, set[tuple[type, Any]]]:
 
 def test_a_person_with_every_kind_of_record_gets_every_kind_back(app, people):
     sam_id, kim_id = people
-    world = ({"sam": (sam_id, ["learner"])}, {}, 0)
-    client = client_for(app, world, "sam")
+    client = client_for(app, Person(sam_id, ["learner"]))
     data = client.get("/privacy/my-data.json").get_json()
     for item in registry.REGISTRY:
         assert data[item.key], f"{item.key} missing from the export"
@@ -209,7 +208,7 @@ def test_a_person_with_every_kind_of_record_gets_every_kind_back(app, people):
 
 def test_the_export_is_a_page_that_says_what_each_item_is(app, people):
     sam_id, _ = people
-    client = client_for(app, ({"sam": (sam_id, ["learner"])}, {}, 0), "sam")
+    client = client_for(app, Person(sam_id, ["learner"]))
     response = client.get("/privacy/my-data")
     assert response.status_code == 200
     page = (response.get_data(as_text=True).replace("&#34;", '"').replace("&#39;", "'")

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.functional.test_bad_launch import NOTHING, login, stored
 from tests.support.browser import parse_form, query
+from tests.support.launches import NOTHING, login, stored
 
 OURS = "http://localhost"
 

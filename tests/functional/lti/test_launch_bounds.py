@@ -17,8 +17,8 @@ from lms_plugin.extensions import db
 from lms_plugin.lti.claims import check_claim_bounds
 from lms_plugin.lti.launch import LaunchError
 from lms_plugin.users.models import Course, MentorScope, User
-from tests.functional.test_bad_launch import stored
 from tests.support.browser import tool_login
+from tests.support.launches import stored
 from tests.support.platform import CLAIM
 
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"

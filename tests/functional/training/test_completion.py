@@ -20,8 +20,9 @@ from lms_plugin.certification.training_certificate import TRAINING_SLUG
 from lms_plugin.extensions import db
 from lms_plugin.users.models import Organisation, User
 from tests.conftest import sync
-from tests.functional.test_learning import RIGHT, answer, csrf, start_quiz
-from tests.unit.certification.test_documents import baked_itxt
+from tests.support.badges import baked_itxt
+from tests.support.quiz import RIGHT, answer, csrf, start_quiz
+from tests.support.training import complete_lesson, finish_listening
 
 PAUSING = """title: "Pausing well"
 order: 2
@@ -65,20 +66,6 @@ def training_certificates(app) -> list[Certificate]:
             Certificate.programme_slug == TRAINING_SLUG)))
         db.session.expunge_all()
         return found
-
-
-def complete_lesson(client, slug: str, number: int):
-    page = client.get(f"/modules/{slug}/lessons/{number}").get_data(as_text=True)
-    return client.post(f"/modules/{slug}/lessons/{number}/complete",
-                       data={"csrf_token": csrf(page)})
-
-
-def finish_listening(client):
-    """Pass the quiz, then the lessons: the last lesson completes the module."""
-    url, page = start_quiz(client)
-    assert answer(client, url, page, RIGHT).status_code == 302
-    complete_lesson(client, "listening", 1)
-    return complete_lesson(client, "listening", 2)
 
 
 def test_overview_no_longer_asks_for_an_order_it_does_not_enforce(lti, sample_content):

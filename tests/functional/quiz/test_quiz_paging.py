@@ -13,7 +13,7 @@ from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import sync
-from tests.functional.test_learning import RIGHT, csrf, start_quiz
+from tests.support.quiz import RIGHT, csrf, start_quiz
 
 
 def attempt_row(app) -> QuizAttempt:

@@ -3,7 +3,7 @@ answer key only after a pass or the last try."""
 
 from __future__ import annotations
 
-from tests.functional.test_learning import RIGHT, answer, start_quiz
+from tests.support.quiz import RIGHT, answer, start_quiz
 
 
 def review_of(client, answers: dict) -> str:

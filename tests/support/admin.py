@@ -1,5 +1,5 @@
 """Shared set-up for the admin area's tests: people of two organisations and a client
-signed in as any of them (tests/functional/test_authorization.py's session helper)."""
+signed in as any of them (tests/support/authorization.py's session helper)."""
 
 from __future__ import annotations
 
@@ -16,14 +16,12 @@ from lms_plugin.certification.services import decide_hours, log_hours, sign_atte
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.users.models import User
-from tests.functional.test_authorization import client_for, csrf_token
 from tests.support import factories
-
-OTHER_ISSUER = "https://other-lms.example.net"
+from tests.support.authorization import Person, client_for, csrf_token
 
 
 def signed_in(app: Flask, person_id: int, roles: list[str]) -> Any:
-    return client_for(app, ({"me": (person_id, roles)}, {}, 0), "me")
+    return client_for(app, Person(person_id, roles))
 
 
 def post(app: Flask, client: Any, url: str, **data: str) -> Any:

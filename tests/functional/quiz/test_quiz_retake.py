@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from tests.conftest import sync
-from tests.functional.test_learning import answer, start_quiz
+from tests.support.quiz import answer, start_quiz
 
 
 def with_cooldown(app, sample_content, tmp_path, minutes: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.training.models import ModuleCompletion
-from tests.functional.test_completion import finish_listening
+from tests.support.training import finish_listening
 
 
 def test_my_data_page_reads_in_plain_words(app, lti, sample_content):
