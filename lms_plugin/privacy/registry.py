@@ -1,7 +1,7 @@
 """The one list of the personal data this tool holds: for each kind, how a person's rows
 are found, what they are (in words the person reads) and what erasure does to them. The
 export ("everything we hold about you") and erasure both read it, so they cannot drift
-apart; tests/functional/test_privacy_registry.py fails when a table gains a column that
+apart; tests/functional/privacy/test_privacy_registry.py fails when a table gains a column that
 points at a person and no entry here covers it.
 
 Erasure: DELETE removes the rows. KEEP leaves rows that are someone else's record (hours
