@@ -47,6 +47,12 @@ ADMIN_ONLY = {
     "admin.home", "admin.people", "admin.person", "admin.quiz_allowance", "admin.revoke",
     "admin.programmes", "admin.erasure_requests", "admin.audit_log",
 }
+ADMIN_EMPTY_POSTS = {  # what an admin's empty post to each action gets
+    "admin.quiz_allowance": "bad", "admin.assign": "bad", "admin.waive": "bad",
+    "admin.extend": "bad", "certification.revoke": "bad",  # each needs its fields
+    # These need nothing but the token: the supervisor is removed, the roster requested.
+    "admin.unassign": "ok", "reporting.sync_roster_now": "ok",
+}
 TRAINEE_ONLY = {"certification.pdf", "certification.badge", "certification.badge_png",
                 "quiz.attempt", "quiz.review", "quiz.summary", "quiz.submit",
                 "certification.resubmit", "certification.withdraw",
@@ -75,7 +81,10 @@ def expected(endpoint: str, role: str) -> set[str]:
     if endpoint == "privacy.erase":  # the trainee's records; admins must confirm (400)
         return {"bad"} if role == "admin" else {"no"}
     if endpoint in ADMIN_ONLY:
-        return {"ok", "bad"} if role == "admin" else {"no"}
+        if role != "admin":
+            return {"no"}
+        # Pages open; actions posted empty (a CSRF token and nothing else) are refused.
+        return {ADMIN_EMPTY_POSTS.get(endpoint, "ok")}
     if endpoint in TRAINEE_ONLY:
         return {"ok", "bad"} if role == "trainee" else {"no"}
     if endpoint == "certification.decide":  # only this trainee's supervisor decides
