@@ -93,10 +93,27 @@ def test_partial_is_between_zero_and_one_and_never_below_all_or_nothing(correct,
     assert (strict == 1.0) == (chosen & set("abcdef") == correct)
 
 
-@given(st.lists(st.booleans(), min_size=1, max_size=30), st.integers(1, 100))
-def test_attempt_score_matches_share_right(rights, pass_mark):
+def _attempt(rights: list[bool], pass_mark: int):
     questions = [q(f"q{i}", "single", "a") for i in range(len(rights))]
     answers = {f"q{i}": {f"q{i}": ["a" if ok else "b"]} for i, ok in enumerate(rights)}
-    result = grade_attempt(questions, answers, pass_mark)
-    assert result.score == round(100 * sum(rights) / len(rights), 2)
-    assert result.passed == (result.score >= pass_mark)
+    return grade_attempt(questions, answers, pass_mark)
+
+
+def test_attempt_score_and_pass_on_known_tries():
+    three_of_four = [True, True, True, False]
+    assert _attempt(three_of_four, 75).score == 75.0
+    assert _attempt(three_of_four, 75).passed  # the pass mark itself passes
+    assert not _attempt(three_of_four, 76).passed
+    assert _attempt([True, False, False], 30).score == 33.33  # two decimals
+    assert _attempt([False] * 5, 1).score == 0.0 and not _attempt([False] * 5, 1).passed
+    assert _attempt([True] * 7, 100).score == 100.0 and _attempt([True] * 7, 100).passed
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=30), st.integers(1, 100),
+       st.integers(0, 29))
+def test_one_more_right_answer_never_lowers_the_score_or_unpasses(rights, pass_mark, i):
+    i %= len(rights)
+    before = _attempt(rights, pass_mark)
+    after = _attempt([*rights[:i], True, *rights[i + 1:]], pass_mark)
+    assert after.score >= before.score and (after.passed or not before.passed)
+    assert (before.score == 100.0) == all(rights) and (before.score == 0.0) == (not any(rights))
