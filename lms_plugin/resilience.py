@@ -51,7 +51,7 @@ def _committing(_connection: Any) -> None:
         g.database_committing = True
 
 
-def _rollback() -> None:
+def rollback_quietly() -> None:
     """Roll the request's session back; a connection that is already gone has nothing to
     roll back (the server did it), so losing it here is not an error."""
     try:
@@ -76,7 +76,7 @@ def init_app(app: Flask) -> None:
                 raise
             app.logger.warning("database connection lost (%s); reading again",
                                exc.__class__.__name__)
-            _rollback()
+            rollback_quietly()
             g.database_retried = True
             count_database_error("retried")
             return dispatch()
@@ -90,7 +90,7 @@ def init_app(app: Flask) -> None:
         if not is_unavailable(exc):
             raise exc  # an InterfaceError that is a bug, not an outage: the usual 500
         app.logger.error("database unavailable: %s", exc)
-        _rollback()
+        rollback_quietly()
         count_database_error("unavailable")
         page = render_template(
             "errors/unavailable.html", bare=True,

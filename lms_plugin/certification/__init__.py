@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..jobs import register_periodic
 from ..lti.landing import register_landing
+from ..resilience import rollback_quietly
 from ..training.signals import module_completed
 from ..users.models import ADMIN, MENTOR
 from .reminders import send_due_reminders
@@ -42,7 +43,10 @@ def init_app(app: Flask) -> None:
             pending = count_pending(current_user) if signed_in else 0
             supervisor = bool(roles & {ADMIN}) or bool(pending) or (
                 signed_in and lands_on_supervision(current_user, roles))
-        except SQLAlchemyError:  # an error page after a failed transaction
+        except SQLAlchemyError:  # an error page after a failed transaction, or a lost
+            # connection: the header does without the count, and the session is rolled
+            # back so the rest of the page may still query (else PendingRollbackError, a 500)
+            rollback_quietly()
             pending, supervisor = 0, bool(roles & {ADMIN, MENTOR})
         return {"nav_supervisor": supervisor, "nav_pending": pending,
                 "nav_admin": ADMIN in roles}

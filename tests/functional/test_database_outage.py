@@ -126,3 +126,26 @@ def test_a_database_error_that_is_a_bug_stays_a_500(app, lti, sample_content, mo
     monkeypatch.setattr(views, "programme_progress", broken)
     with pytest.raises(IntegrityError):  # TESTING propagates what no handler answers
         lti.client.get("/")
+
+
+def test_a_header_query_that_fails_leaves_the_page_able_to_query(app, lti, sample_content,
+                                                                  monkeypatch):
+    """The header's supervision count fails (here a broken statement; in production a
+    dropped connection, as tests/e2e/test_database_chaos.py found): the header does
+    without it, the session is rolled back, and the page's own later queries still run.
+    On PostgreSQL the failed statement aborts the transaction, so without the rollback
+    the next query raised and the page was a 500."""
+    from sqlalchemy import text
+
+    import lms_plugin.certification as certification
+
+    lti.launch()
+
+    def broken_count(_user: Any) -> int:
+        db.session.execute(text("SELECT no_such_column FROM no_such_table"))
+        return 0
+
+    monkeypatch.setattr(certification, "count_pending", broken_count)
+    page = lti.client.get("/")
+    assert page.status_code == 200, page.get_data(as_text=True)[-500:]
+    assert "Your peer support programme" in page.get_data(as_text=True)
