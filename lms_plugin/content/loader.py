@@ -243,6 +243,13 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
         if wanted and not (root / "quizzes" / f"{wanted}.yaml").exists():
             errors.append(ContentError(f"modules/{module.slug}/module.yaml", None,
                                        f"completion.quiz {wanted!r} has no quizzes/{wanted}.yaml"))
+        elif wanted and wanted in bundle.quizzes and \
+                bundle.quizzes[wanted].quiz.module != module.slug:
+            # The link both ways: grades go to the line item of the quiz's module.
+            errors.append(ContentError(
+                f"modules/{module.slug}/module.yaml", None,
+                f"completion.quiz {wanted!r} is the quiz of module "
+                f"{bundle.quizzes[wanted].quiz.module!r} (its `module:`), not of this one"))
         for lesson in module.lessons:
             if lesson.meta.id in lesson_ids:
                 errors.append(ContentError(lesson.path, 2,

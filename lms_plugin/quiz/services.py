@@ -240,7 +240,7 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     after = get_eligibility(user, quiz, now)
     ever_passed = result.passed or any(a.passed for a in query_submitted(user.id, quiz.id))
     progress, _grading = score_progress(ever_passed, after.attempts_left)
-    enqueue_score(user, quiz.id, label, best if best is not None else result.score, now,
+    enqueue_score(user, quiz.module, label, best if best is not None else result.score, now,
                   activity_progress=progress)
     completed = any(done is not None for _receiver, done in
                     attempt_submitted.send(user, module_slug=quiz.module))

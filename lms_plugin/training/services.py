@@ -156,7 +156,7 @@ def complete_module_if_due(user: User, module: Module) -> ModuleCompletion | Non
     note_module_completed(user.id, module.slug, completion.completed_at)
     module_completed.send(user, module_slug=module.slug)
     if quiz_slug and progress.best_score is not None:
-        enqueue_score(user, quiz_slug, f"{module.meta.title} quiz", progress.best_score,
+        enqueue_score(user, module.slug, f"{module.meta.title} quiz", progress.best_score,
                       completion.completed_at, comment="Module complete")
     return completion
 

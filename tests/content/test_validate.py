@@ -114,6 +114,16 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
         edit(LESSON, "Open questions invite people to say more.",
              "Open questions invite people to say more [@who-2099]."),
         f"{LESSON}: cites [@who-2099], which modules/listening/module.yaml does not list"),
+    "a module whose completion quiz belongs to another module": (
+        lambda root: (
+            (root / "modules" / "pausing" / "lessons").mkdir(parents=True),
+            (root / "modules" / "pausing" / "module.yaml").write_text(
+                (root / MODULE).read_text().replace("order: 1", "order: 2")),
+            (root / "modules" / "pausing" / "lessons" / "01-only.md").write_text(
+                (root / LESSON).read_text().replace("id: listening-", "id: pausing-")),
+        ),
+        "modules/pausing/module.yaml: completion.quiz 'listening' is the quiz of module "
+        "'listening' (its `module:`), not of this one"),
     "completion quiz missing": (
         lambda root: (root / QUIZ).unlink(),
         "completion.quiz 'listening' has no quizzes/listening.yaml"),
