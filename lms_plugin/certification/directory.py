@@ -18,9 +18,9 @@ from .training_certificate import TRAINING_SLUG
 
 def _certified(user_id: Any) -> ColumnElement[bool]:
     return exists().where(
-        Certificate.user_id == user_id, Certificate.current_key.is_not(None),
+        Certificate.user_id == user_id, Certificate.in_force(),
         Certificate.programme_slug != TRAINING_SLUG,  # completing training is not certification
-        Certificate.revoked_at.is_(None), Certificate.expires_at > now())
+        Certificate.expires_at > now())
 
 
 def may_list(user: User) -> bool:

@@ -7,7 +7,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..dates import utcnow
@@ -115,6 +126,12 @@ class Certificate(db.Model):  # type: ignore[name-defined]
     @property
     def evidence(self) -> dict[str, Any]:
         return json.loads(self.evidence_json)
+
+    @classmethod
+    def in_force(cls) -> ColumnElement[bool]:
+        """The condition for a person's current, unrevoked certificate of a programme
+        (whether it has expired is `state_at`'s to say)."""
+        return and_(cls.current_key.is_not(None), cls.revoked_at.is_(None))
 
     def state_at(self, now: datetime) -> str:
         if self.revoked_at is not None and _aware(self.revoked_at) <= now:

@@ -21,7 +21,7 @@ from .services import now
 
 def current_certificates() -> list[Certificate]:
     return list(db.session.scalars(select(Certificate).where(
-        Certificate.current_key.is_not(None), Certificate.revoked_at.is_(None))))
+        Certificate.in_force())))
 
 
 def send_due_reminders(at: datetime | None = None) -> int:
@@ -63,7 +63,7 @@ def reminder_for(user: User, slug: str) -> Reminder | None:
     return db.session.scalars(
         select(Reminder).join(Certificate, Certificate.id == Reminder.certificate_id)
         .where(Certificate.user_id == user.id, Certificate.programme_slug == slug,
-               Certificate.current_key.is_not(None), Certificate.revoked_at.is_(None))
+               Certificate.in_force())
         .order_by(Reminder.days_before.asc())).first()
 
 

@@ -162,7 +162,9 @@ class Standing:
     certificate: Certificate | None
 
 
-def get_current_certificate(user: User, slug: str) -> Certificate | None:
+def latest_certificate(user: User, slug: str) -> Certificate | None:
+    """The person's latest certificate of this programme, whatever its state (revoked or
+    expired included): the programme page shows it with its state."""
     return db.session.scalars(select(Certificate).where(
         Certificate.user_id == user.id, Certificate.programme_slug == slug)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())).first()
@@ -177,7 +179,7 @@ def get_standing(user: User, slug: str, at: datetime | None = None) -> Standing 
     titles = {slug: m.meta.title for slug, m in get_catalog().modules.items()}
     evaluation = evaluate_programme(programme.programme, evidence, at or now(), titles)
     return Standing(programme, enrolment, evidence, evaluation,
-                    get_current_certificate(user, slug))
+                    latest_certificate(user, slug))
 
 
 # --- certificates -------------------------------------------------------------------------
@@ -356,7 +358,7 @@ def is_qualified_supervisor(user: User, slug: str) -> bool:
     if _roles_of(user) & set(rule.roles):
         return True
     if rule.certified_in:
-        certificate = get_current_certificate(user, rule.certified_in)
+        certificate = latest_certificate(user, rule.certified_in)
         return certificate is not None and certificate.state_at(now()) == "current"
     return False
 
@@ -581,7 +583,7 @@ def supervisor_candidates(trainee: User, slug: str) -> list[User]:
         or_(*[Enrollment.roles.contains(role) for role in rule.roles]))
     certified = select(Certificate.user_id).where(
         Certificate.programme_slug == (rule.certified_in or ""),
-        Certificate.current_key.is_not(None), Certificate.revoked_at.is_(None))
+        Certificate.in_force())
     rows = db.session.scalars(select(User).where(
         User.organisation_id == trainee.organisation_id, User.id != trainee.id,
         or_(User.id.in_(by_role), User.id.in_(certified))).order_by(User.name).limit(500))
