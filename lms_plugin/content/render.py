@@ -156,10 +156,6 @@ def _md() -> MarkdownIt:
     return md
 
 
-def render_markdown(text: str) -> Markup:
-    return Markup(_render(text))  # noqa: S704 - sanitised by nh3 in _render
-
-
 def render_lesson(text: str, sources: Sequence[Source],
                   listed: Sequence[str] = ()) -> tuple[Markup, list[Source]]:
     """A lesson's HTML with its [@id] citations numbered, and its sources in that order:

@@ -157,16 +157,6 @@ def forget_catalog() -> None:
     _cache().update(key=None, catalog=None, checked=-CACHE_SECONDS)
 
 
-def get_programme_version(slug: str, version: str) -> Programme | None:
-    row = db.session.scalars(
-        select(ContentVersion).where(
-            ContentVersion.kind == "programme", ContentVersion.slug == slug,
-            ContentVersion.version == version,
-        )
-    ).first()
-    return Programme.model_validate_json(row.payload) if row else None
-
-
 def get_quiz_version(slug: str, version: str) -> Quiz | None:
     """Any version ever synced: past attempts are graded and reviewed against theirs."""
     row = db.session.scalars(
