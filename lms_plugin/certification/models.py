@@ -1,4 +1,5 @@
-"""Enrolments, logged hours, attestations, waivers, certificates and the audit log."""
+"""Enrolments, logged hours, attestations, waivers and certificates (the audit log is
+lms_plugin/audit.py)."""
 
 from __future__ import annotations
 

@@ -236,12 +236,11 @@ def submit_attempt(user: User, attempt: QuizAttempt,
     module = get_catalog().modules.get(quiz.module)
     label = f"{module.meta.title} quiz" if module else quiz.title
     # The gradebook shows the best score so far: a practice run after a pass never lowers it.
-    best = best_score(user.id, quiz.id)
+    so_far = quiz_results(user.id, quiz.id).get(quiz.id, QuizResult(result.score, result.passed))
     after = get_eligibility(user, quiz, now)
-    ever_passed = result.passed or any(a.passed for a in query_submitted(user.id, quiz.id))
-    progress, _grading = score_progress(ever_passed, after.attempts_left)
-    enqueue_score(user, quiz.module, label, best if best is not None else result.score, now,
-                  activity_progress=progress)
+    progress, _grading = score_progress(so_far.passed, after.attempts_left)
+    enqueue_score(user, quiz.module, label, so_far.best if so_far.best is not None
+                  else result.score, now, activity_progress=progress)
     completed = any(done is not None for _receiver, done in
                     attempt_submitted.send(user, module_slug=quiz.module))
     return Submission(attempt, result, True, quiz.module if completed else None)
@@ -253,27 +252,18 @@ class QuizResult:
     passed: bool  # passed at least once
 
 
-def quiz_results(user_id: int) -> dict[str, QuizResult]:
-    """Per quiz this person has submitted a try of: best score, and whether ever passed.
-    One query."""
-    rows = db.session.execute(
-        select(QuizAttempt.quiz_slug, func.max(QuizAttempt.score),
-               func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)))
-        .where(QuizAttempt.user_id == user_id, QuizAttempt.submitted_at.is_not(None))
-        .group_by(QuizAttempt.quiz_slug))
+def quiz_results(user_id: int, quiz_slug: str | None = None) -> dict[str, QuizResult]:
+    """Per quiz this person has submitted a try of (or only `quiz_slug`): best score, and
+    whether ever passed. One query."""
+    query = (select(QuizAttempt.quiz_slug, func.max(QuizAttempt.score),
+                    func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)))
+             .where(QuizAttempt.user_id == user_id, QuizAttempt.submitted_at.is_not(None))
+             .group_by(QuizAttempt.quiz_slug))
+    if quiz_slug is not None:
+        query = query.where(QuizAttempt.quiz_slug == quiz_slug)
+    rows = db.session.execute(query)
     return {slug: QuizResult(float(best) if best is not None else None, bool(passed))
             for slug, best, passed in rows}
-
-
-def best_score(user_id: int, quiz_slug: str) -> float | None:
-    """The person's best submitted score at this quiz, or None before any."""
-    best = db.session.scalar(
-        select(func.max(QuizAttempt.score)).where(
-            QuizAttempt.user_id == user_id, QuizAttempt.quiz_slug == quiz_slug,
-            QuizAttempt.submitted_at.is_not(None),
-        )
-    )
-    return float(best) if best is not None else None
 
 
 
