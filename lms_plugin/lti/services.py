@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import select
 
 from ..extensions import db
 from ..upsert import upsert
@@ -57,30 +56,17 @@ def record_launch(claims: LaunchClaims, organisation_id: int) -> LaunchIdentity:
 
 def record_ags_endpoint(user: User, platform_id: int, course: Course | None,
                         claims: LaunchClaims) -> AgsEndpoint | None:
-    """Keep the AGS claim of this person's latest launch from this resource link."""
+    """Keep the AGS claim of this person's latest launch from this resource link (one
+    upsert, like the person's: the same person launching twice at once is one row)."""
     if not claims.has_ags or claims.resource_link_id is None:
         return None
-    endpoint = db.session.scalars(
-        select(AgsEndpoint).where(
-            AgsEndpoint.user_id == user.id,
-            AgsEndpoint.platform_id == platform_id,
-            AgsEndpoint.resource_link_id == claims.resource_link_id,
-        )
-    ).first()
-    if endpoint is None:
-        endpoint = AgsEndpoint(user_id=user.id, platform_id=platform_id,
-                               resource_link_id=claims.resource_link_id)
-        db.session.add(endpoint)
     module = claims.custom.get("module")
-    endpoint.course_id = course.id if course else None
-    endpoint.module_slug = module[:80] if module else None
-    endpoint.lineitems_url = _cut(claims.lineitems_url)
-    endpoint.lineitem_url = _cut(claims.lineitem_url)
-    endpoint.scopes = " ".join(claims.ags_scopes)
-    endpoint.updated_at = datetime.now(UTC)
-    db.session.flush()
+    endpoint = upsert(AgsEndpoint, {"user_id": user.id, "platform_id": platform_id,
+                                    "resource_link_id": claims.resource_link_id},
+                      {"course_id": course.id if course else None,
+                       "module_slug": module[:80] if module else None,
+                       "lineitems_url": claims.lineitems_url,
+                       "lineitem_url": claims.lineitem_url,
+                       "scopes": " ".join(claims.ags_scopes),
+                       "updated_at": datetime.now(UTC)})
     return endpoint
-
-
-def _cut(url: str | None) -> str | None:
-    return url[:1000] if url else None

@@ -12,11 +12,14 @@ from sqlalchemy import func, select
 
 from lms_plugin.extensions import db
 from lms_plugin.lti.claims import LaunchClaims
-from lms_plugin.lti.services import record_launch
+from lms_plugin.lti.models import AgsEndpoint, Platform
+from lms_plugin.lti.services import record_ags_endpoint, record_launch
 from lms_plugin.users.models import Course, Enrollment, User
 from tests.support.factories import organisation_of
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 ISSUER, OTHER = "https://lms.example.org", "https://other-lms.example.org"
 
 
@@ -33,7 +36,10 @@ def claims(sub: str, **extra: Any) -> dict[str, Any]:
             CLAIM + "context": {"id": "new-course", "title": "Wellbeing 101"}, **extra}
 
 
-def launch_together(app: Any, organisation_id: int, subs: list[str]) -> list[object]:
+def launch_together(app: Any, organisation_id: int, subs: list[str],
+                    platform_id: int | None = None) -> list[object]:
+    """Launch every sub at once; with `platform_id`, each launch carries an AGS claim
+    that is recorded too."""
     barrier = threading.Barrier(len(subs))
     outcomes: list[object] = []
 
@@ -41,7 +47,12 @@ def launch_together(app: Any, organisation_id: int, subs: list[str]) -> list[obj
         with app.app_context():
             barrier.wait()
             try:
-                identity = record_launch(LaunchClaims.parse(claims(sub)), organisation_id)
+                extra = {AGS: {"scope": [SCORE], "lineitem": "https://lms.example.org/li/1"},
+                         CLAIM + "resource_link": {"id": "link-1"}} if platform_id else {}
+                parsed = LaunchClaims.parse(claims(sub, **extra))
+                identity = record_launch(parsed, organisation_id)
+                if platform_id is not None:
+                    record_ags_endpoint(identity.user, platform_id, identity.course, parsed)
                 db.session.commit()
                 outcomes.append(identity.user.sub)
             except Exception as exc:  # noqa: BLE001 - any failure is what this test reports
@@ -79,7 +90,16 @@ def test_first_launches_into_a_new_course_at_once_make_one_course(app):
 
 def test_one_person_launching_twice_at_once_is_one_person_with_one_enrolment(app):
     organisation_id = organisation(app, ISSUER)
-    outcomes = launch_together(app, organisation_id, ["same", "same", "same"])
+    with app.app_context():
+        platform = Platform(issuer=ISSUER, client_id="c", auth_login_url=ISSUER + "/auth",
+                            auth_token_url=ISSUER + "/token", keyset_url=ISSUER + "/jwks",
+                            organisation_id=organisation_id)
+        db.session.add(platform)
+        db.session.commit()
+        platform_id = platform.id
+    outcomes = launch_together(app, organisation_id, ["same", "same", "same"], platform_id)
     assert outcomes == ["same", "same", "same"], outcomes
     with app.app_context():
         assert count(User) == 1 and count(Enrollment) == 1 and count(Course) == 1
+        endpoint = db.session.scalars(select(AgsEndpoint)).one()  # one grade route, too
+        assert endpoint.lineitem_url == "https://lms.example.org/li/1"
