@@ -120,9 +120,7 @@ def _clean(app: Flask) -> None:
 def app(migrated: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(migrated, tmp_path)
     yield app
-    _clean(app)
-    with app.app_context():
-        db.engine.dispose()
+    _clean(app)  # then `_close_pools` closes its pool
 
 
 @pytest.fixture
