@@ -8,6 +8,8 @@
   would fail at the first query that carries it (a 400 here instead).
 - Request bodies are capped (`MAX_CONTENT_LENGTH`, 413): nothing the tool takes is large.
 - `control_characters` tells forms which text to refuse (see certification/forms.py).
+- `require_form_token`: a one-button form (enrol, sign, withdraw, ...) carries this
+  session's CSRF token, else a 400 that says to reload (`FORM_EXPIRED`).
 
 The rules are pure functions; `init_app` wires them in.
 """
@@ -18,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask import Flask, abort, request
+from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**31 - 1  # every id column is an integer (PostgreSQL int4)
@@ -34,6 +37,15 @@ class IdConverter(IntegerConverter):
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = 1,
                  max: int | None = MAX_ID, signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=False)
+
+
+FORM_EXPIRED = "The form has expired; reload the page and try again."
+
+
+def require_form_token() -> None:
+    """A POST whose only field is the session's CSRF token: without a valid one, a 400."""
+    if not FlaskForm().validate_on_submit():
+        abort(400, description=FORM_EXPIRED)
 
 
 def parse_id(text: str) -> int | None:

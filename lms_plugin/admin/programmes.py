@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
-from ..certification.forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
+from ..certification.forms import AssignSupervisorForm, ReasonForm, WaiverForm
 from ..certification.models import (
     PENDING,
     LoggedHours,
@@ -34,6 +34,7 @@ from ..certification.services import (
     unassign_supervisor,
 )
 from ..extensions import db
+from ..inputs import require_form_token
 from ..users.access import require_admin
 from ..users.models import User
 from ..users.sessions import current_organisation_id
@@ -117,8 +118,7 @@ def unassign(slug: str, user_id: int, assignment_id: int) -> Any:
     assignment = db.session.get(SupervisorAssignment, assignment_id)
     if assignment is None or assignment.trainee_id != trainee.id:
         abort(404, description="There is no such assignment.")
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     unassign_supervisor(assignment, current_user)
     db.session.commit()
     flash("The supervisor was removed. Hours already approved stay approved.", "success")

@@ -28,7 +28,7 @@ from ..certification.services import (
 )
 from ..content.services import get_catalog
 from ..extensions import db
-from ..inputs import parse_id
+from ..inputs import FORM_EXPIRED, parse_id
 from ..privacy.views import EraseForm, content_names
 from ..quiz.services import EXTRA_ATTEMPT, LIFT_COOLDOWN, get_eligibility, grant_allowance
 from ..users.access import require_admin
@@ -195,7 +195,7 @@ def quiz_allowance(user_id: int) -> Any:
         abort(400, description="Choose one more try or lifting the wait.")
     if not form.validate_on_submit():
         if form.csrf_token.errors:
-            abort(400, description="The form has expired; reload the page and try again.")
+            abort(400, description=FORM_EXPIRED)
         return person_page(person, allowance=(form.quiz.data, form)), 422
     content = quizzes[form.quiz.data]
 
@@ -234,7 +234,7 @@ def revoke(user_id: int, certificate_id: int) -> Any:
         return render_template("admin/revoke.html", **context)
     if not form.validate_on_submit():
         if form.csrf_token.errors:
-            abort(400, description="The form has expired; reload the page and try again.")
+            abort(400, description=FORM_EXPIRED)
         return render_template("admin/revoke.html", **context), 422
     revoke_certificate(certificate, current_user, form.reason.data or "")
     db.session.commit()

@@ -26,6 +26,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
+from ..inputs import require_form_token
 from ..lti.launch import LaunchError, restore_launch
 from ..training.services import has_completed_training
 from ..urls import base_url
@@ -143,8 +144,7 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
 @bp.route("/programmes/<slug>/enrol", methods=["POST"])
 @login_required
 def enrol_view(slug: str) -> Any:
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     try:
         enrol(current_user, slug)
     except CertificationError as exc:
@@ -210,8 +210,7 @@ def _programme_with_errors(slug: str, form: LogHoursForm,
 @bp.route("/programmes/<slug>/attestations/<attestation_id>", methods=["POST"])
 @login_required
 def sign(slug: str, attestation_id: str) -> Any:
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     try:
         certificate = sign_attestation(current_user, slug, attestation_id)
     except CertificationError as exc:
@@ -280,8 +279,7 @@ def decide(entry_id: int) -> Any:
 def bulk_approve() -> Any:
     """Approve several entries at once, after one confirmation step: the first post shows
     what was chosen; the second (confirm=yes) approves them."""
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     wanted = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
     chosen = [e for e in pending_for(current_user) if e.id in wanted]
     if not chosen:
@@ -356,8 +354,7 @@ def _change_own_entry(slug: str, entry_id: int, change: Callable[[LoggedHours, U
     """A trainee's one-button change to their own entry: checked form, the service's
     refusal as a 409, one commit, back to the programme page."""
     entry = _own_entry(slug, entry_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     try:
         change(entry, current_user)
     except CertificationError as exc:
@@ -413,8 +410,7 @@ def listing(slug: str) -> Any:
 @bp.route("/programmes/<slug>/listing/remove", methods=["POST"])
 @login_required
 def unlist(slug: str) -> Any:
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     remove_listing(current_user)
     db.session.commit()
     flash("You are no longer listed. Colleagues cannot find you in the directory.", "success")

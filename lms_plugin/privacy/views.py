@@ -25,6 +25,7 @@ from ..audit import AuditEvent, audit
 from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
 from ..content.services import get_catalog
 from ..extensions import db
+from ..inputs import require_form_token
 from ..users.access import require_admin
 from ..users.models import User
 from ..users.services import end_sessions
@@ -112,8 +113,7 @@ class EraseForm(FlaskForm):
 def erasure_request() -> Response:
     """A person asks for their records to be erased: recorded for the L&D admins (in the
     audit log they read), who carry it out."""
-    if not FlaskForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     audit("privacy.erasure_request", current_user, current_user, None)
     db.session.commit()
     flash("Your request is recorded. Your L&D team will erase your records and tell you "

@@ -26,9 +26,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..audit import audit
+from ..certification.forms import EmptyForm
 from ..content.services import get_catalog
 from ..extensions import db
-from ..inputs import parse_id
+from ..inputs import parse_id, require_form_token
 from ..lti.models import Platform
 from ..lti.nrps import request_roster_sync
 from ..quiz.models import QuizAttempt
@@ -62,10 +63,6 @@ from .survey import SCALE, answered, record_answers, survey_config
 
 bp = Blueprint("reporting", __name__)
 HIDDEN = "hidden"
-
-
-class EmptyForm(FlaskForm):
-    pass
 
 
 
@@ -277,8 +274,7 @@ def people_csv() -> Response:
 @login_required
 def sync_roster_now(course_id: int) -> Any:
     require_admin()
-    if not EmptyForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     course = db.session.get(Course, course_id)
     if course is None or course.organisation_id != current_organisation_id():
         abort(404, description="There is no such course.")

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..audit import audit
 from ..extensions import db, limiter
+from ..inputs import require_form_token
 from .local import check_login
 from .models import ADMIN, Organisation
 from .sessions import end_this_session, start_session
@@ -54,8 +55,7 @@ class SignOutForm(FlaskForm):
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     """End this browser's session (the LMS launch or the local admin sign-in)."""
-    if not SignOutForm().validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+    require_form_token()
     end_this_session()
     return render_template("users/signed_out.html")
 
