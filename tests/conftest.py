@@ -17,8 +17,11 @@ from flask import Flask
 
 from lms_plugin import create_app
 from lms_plugin.extensions import db
+from tests.support import fast_routes
 from tests.support.browser import ClientBrowser
 from tests.support.platform import TestPlatform
+
+fast_routes.install()  # each test makes its own app; werkzeug's builders are shared
 
 SECRET = "test-secret-key"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

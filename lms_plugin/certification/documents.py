@@ -24,7 +24,6 @@ from flask import current_app, render_template
 from markupsafe import Markup
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
-from weasyprint import HTML
 
 from ..content.services import get_catalog
 from ..extensions import db
@@ -131,6 +130,11 @@ def certificate_pdf_html(certificate: Certificate, verify_url: str) -> str:
 
 
 def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    # Imported here, not at the top: weasyprint loads Pango through cffi, about a second of
+    # start-up that every process (web workers, the worker, each CLI command) would pay
+    # for a PDF most of them never render.
+    from weasyprint import HTML
+
     return HTML(string=certificate_pdf_html(certificate, verify_url)).write_pdf()
 
 

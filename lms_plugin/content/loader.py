@@ -68,6 +68,11 @@ class ContentBundle:
     programmes: dict[str, ProgrammeContent] = field(default_factory=dict)
 
 
+# libyaml's safe loader where PyYAML was built with it (the wheels are): the same documents
+# and errors as the pure-Python one, about ten times faster on the shipped content.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _node_line(root: yaml.Node | None, loc: tuple[Any, ...], offset: int) -> int | None:
     node = root
     if node is None:
@@ -100,8 +105,7 @@ def _validate(
     model: type[BaseModel], text: str, path: str, errors: list[ContentError], offset: int = 0
 ) -> Any:
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text)
+        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 + offset if mark is not None else None
@@ -114,6 +118,8 @@ def _validate(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        # The node tree, for the line of each error, only when there is an error.
+        node = yaml.compose(text, Loader=_SafeLoader)
         for err in exc.errors():
             loc = tuple(err["loc"])
             message = err["msg"].removeprefix("Value error, ")
