@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from ..schema import Option, Question, Quiz
 from .items import (
     Item,
+    category_path,
     check_exportable,
     fractions,
     option_ids,
@@ -65,15 +66,10 @@ def write_gift(quiz: Quiz) -> str:
         f"// {quiz.title}: {len(quiz.questions)} questions exported by lms-plugin.\n"
         "// In Moodle: Question bank > Import > GIFT format.\n"
         f"// {QUIZ_COMMENT} {json.dumps(settings, ensure_ascii=False)}",
-        f"$CATEGORY: $course$/top/{_category(quiz.title)}",
+        f"$CATEGORY: {category_path(quiz.title)}",
     ]
     blocks += [_write_item(quiz, item) for item in items]
     return "\n\n".join(blocks) + "\n"
-
-
-def _category(title: str) -> str:
-    # Moodle reads the path as it is (no GIFT escapes); a single / starts a subcategory.
-    return " ".join(title.split()).replace("/", "//")
 
 
 def _escape(text: str) -> str:

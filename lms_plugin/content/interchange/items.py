@@ -149,6 +149,12 @@ def _text(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
 
 
+def category_path(title: str) -> str:
+    """The Moodle question category of a quiz. Moodle reads the path as it is (no GIFT
+    escapes); a single / would start a subcategory, so the title's are doubled."""
+    return "$course$/top/" + " ".join(title.split()).replace("/", "//")
+
+
 def fractions(item: Item) -> list[float]:
     """Each option's fraction of the mark, Moodle's way (-1..1)."""
     if item.kind != "multiple":
