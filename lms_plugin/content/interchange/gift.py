@@ -88,7 +88,8 @@ def _write_item(quiz: Quiz, item: Item) -> str:
     lines = []
     for option, fraction in zip(item.options, fractions(item), strict=True):
         if item.kind == "single":
-            mark = "=" if option.correct else "~"
+            # A wrong answer starting with %...% would be read as a weight: give it one.
+            mark = "=" if option.correct else "~%0%" if option.text.startswith("%") else "~"
         else:
             mark = f"~%{percent(fraction)}%"
         lines.append(f"\t{mark}{_escape(option.text)}#{_escape(option.feedback)}")

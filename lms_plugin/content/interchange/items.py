@@ -13,10 +13,10 @@ scenario's prompt, then the prompt. Multiple choice becomes Moodle fractions: ea
 option 1/k of the mark (k right options) and each wrong one -1/k, which is exactly our
 `partial` scoring (Moodle adds the fractions of the ticked options and keeps the total
 within 0..1; Canvas Classic Quizzes grade multiple answers the same way).
-`all_or_nothing` has no equivalent in Moodle's or Canvas's core question types: it goes
+`all_or_nothing` (the default) has no equivalent in Moodle's or Canvas's core question types: it goes
 out as right 1/k and wrong -100% (any wrong tick scores nothing; missing a right option
 still earns part of the mark there) with the tag `scoring:all-or-nothing`, and `warnings`
-says so when exporting.
+says so when exporting; it comes back as the default (no `scoring`).
 """
 
 from __future__ import annotations
@@ -160,13 +160,13 @@ def fractions(item: Item) -> list[float]:
     if item.kind != "multiple":
         return [1.0 if o.correct else 0.0 for o in item.options]
     right = sum(o.correct for o in item.options)
-    wrong = -1.0 if item.scoring == "all_or_nothing" else -1 / right
+    wrong = -1 / right if item.scoring == "partial" else -1.0
     return [1 / right if o.correct else wrong for o in item.options]
 
 
-def scoring_for(weights: Sequence[float], tags: Iterable[str]) -> Scoring:
-    """A multiple-choice item's scoring from its options' fractions; ValueError, saying
-    why, when neither of ours gives the same grades."""
+def scoring_for(weights: Sequence[float], tags: Iterable[str]) -> Scoring | None:
+    """A multiple-choice item's scoring from its options' fractions (None: all or nothing,
+    the default); ValueError, saying why, when neither of ours gives the same grades."""
     right = [w for w in weights if w > 0]
     wrong = [w for w in weights if w <= 0]
     if not right:
@@ -180,7 +180,7 @@ def scoring_for(weights: Sequence[float], tags: Iterable[str]) -> Scoring:
     if ALL_OR_NOTHING_TAG in tags:
         if any(abs(w + 1) > TOLERANCE for w in wrong):
             raise ValueError("an all-or-nothing question's wrong options are worth -100%")
-        return "all_or_nothing"
+        return None
     if any(abs(w + share) > TOLERANCE for w in wrong):
         raise ValueError(
             f"each wrong option must take away what a right one earns (-{percent(share)}%); "
@@ -221,7 +221,7 @@ def option_ids(kind: str, count: int, tags: Iterable[str]) -> list[str]:
 
 def tags_for(quiz: Quiz, item: Item) -> list[str]:
     tags = [f"quiz:{quiz.id}", f"module:{quiz.module}"]
-    if item.kind == "multiple" and item.scoring == "all_or_nothing":
+    if item.kind == "multiple" and item.scoring != "partial":
         tags.append(ALL_OR_NOTHING_TAG)
     option = option_tag(item)
     if option:
@@ -253,4 +253,4 @@ def warnings(quiz: Quiz, platform: str) -> list[str]:
     return [f"{item.id}: {platform} gives part marks on this multiple-choice question (right "
             "options earn a share, any wrong tick scores nothing); we mark it all or nothing"
             for item in flatten(quiz)
-            if item.kind == "multiple" and item.scoring == "all_or_nothing"]
+            if item.kind == "multiple" and item.scoring != "partial"]

@@ -236,7 +236,7 @@ def read_qti_zip(data: bytes) -> tuple[str, list[dict[str, Any]]]:
         # Canvas grades multiple answers with part marks, as our partial scoring does.
         scoring: Any = None
         if kind == "multiple":
-            scoring = "all_or_nothing" if ALL_OR_NOTHING_TAG in tags else "partial"
+            scoring = None if ALL_OR_NOTHING_TAG in tags else "partial"
         note, scenario, lead, prompt = split_stem(stem, "/" in item_id)
         items.append(Item(item_id, kind, scoring, note, scenario, lead, prompt, options, 1.0))
     return assessment.get("title", ""), regroup(items)
