@@ -149,7 +149,7 @@ def read_gift(text: str, quiz_slug: str) -> GiftBank:
                 path = block.lines[0][1].partition(":")[2].strip()
                 bank.category = re.split(r"(?<!/)/(?!/)", path)[-1].replace("//", "/") or None
                 continue
-            items.append((block.line, item))
+            items.append((block.lines[0][0], item))
         except _Refused as refused:
             errors.append(GiftError(refused.line, str(refused)))
     errors += _group(items, bank)
@@ -358,17 +358,21 @@ def _true_false(verdict: str, feedback: str, line: int) -> list[Option]:
 def _group(items: list[tuple[int, Item]], bank: GiftBank) -> list[GiftError]:
     """Parts back into scenarios, each question checked by our schema."""
     errors: list[GiftError] = []
-    starts: dict[str, int] = {}
+    starts: list[int] = []  # the line of each question, as regroup groups the items
+    previous: Item | None = None
     for line, item in items:
-        starts.setdefault(item.id.split("/")[0], line)
+        group = item.id.split("/")[0]
+        if not (item.is_part and previous is not None and previous.is_part
+                and previous.id.split("/")[0] == group):
+            starts.append(line)
+        previous = item
     try:
         grouped = regroup(item for _, item in items)
     except ValueError as exc:
         return [GiftError(items[0][0] if items else 1, str(exc))]
     seen: set[str] = set()
-    for data in grouped:
+    for data, line in zip(grouped, starts, strict=True):
         question_id = str(data["id"])
-        line = starts[question_id]
         if question_id in seen:
             errors.append(GiftError(line, f"question id {question_id!r} is used twice"))
             continue
