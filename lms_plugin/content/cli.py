@@ -13,8 +13,8 @@ import click
 import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db

@@ -191,7 +191,8 @@ def _read_comments(block: _Block, bank: GiftBank) -> None:
             try:
                 settings = json.loads(comment.removeprefix(QUIZ_COMMENT))
             except json.JSONDecodeError as exc:
-                raise _Refused(number, f"the quiz settings comment is not valid JSON: {exc}")
+                raise _Refused(number, f"the quiz settings comment is not valid JSON: {exc}"
+                               ) from None
             if not isinstance(settings, dict) or set(settings) - set(SETTINGS):
                 raise _Refused(number, "the quiz settings comment holds "
                                        f"{', '.join(sorted(set(settings) - set(SETTINGS)))}"

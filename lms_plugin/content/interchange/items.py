@@ -13,10 +13,10 @@ scenario's prompt, then the prompt. Multiple choice becomes Moodle fractions: ea
 option 1/k of the mark (k right options) and each wrong one -1/k, which is exactly our
 `partial` scoring (Moodle adds the fractions of the ticked options and keeps the total
 within 0..1; Canvas Classic Quizzes grade multiple answers the same way).
-`all_or_nothing` (the default) has no equivalent in Moodle's or Canvas's core question types: it goes
-out as right 1/k and wrong -100% (any wrong tick scores nothing; missing a right option
-still earns part of the mark there) with the tag `scoring:all-or-nothing`, and `warnings`
-says so when exporting; it comes back as the default (no `scoring`).
+`all_or_nothing` (the default) has no equivalent in Moodle's or Canvas's core question
+types: it goes out as right 1/k and wrong -100% (any wrong tick scores nothing; missing a
+right option still earns part of the mark there) with the tag `scoring:all-or-nothing`;
+`warnings` says so when exporting, and it comes back as the default (no `scoring`).
 """
 
 from __future__ import annotations
@@ -234,11 +234,11 @@ def check_exportable(quiz: Quiz) -> list[Item]:
     items = flatten(quiz)
     for item in items:
         if item.kind == "true_false":
-            texts = {o.id: o.text for o in item.options}
-            if texts != {"true": "True", "false": "False"}:
+            labels = {o.id: o.text for o in item.options}
+            if labels != {"true": "True", "false": "False"}:
                 raise CannotExport(
                     f"question {item.id}: Moodle and Canvas show true/false options as "
-                    f"True and False, not {texts['true']!r} and {texts['false']!r}")
+                    f"True and False, not {labels['true']!r} and {labels['false']!r}")
         texts = [item.note, item.scenario, item.lead, item.prompt]
         texts += [t for o in item.options for t in (o.text, o.feedback)]
         for text in texts:

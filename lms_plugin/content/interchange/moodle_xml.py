@@ -11,7 +11,7 @@ Moodle comes back with its ids.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - we write; reading: see read_moodle_xml
+import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..schema import Option, Quiz

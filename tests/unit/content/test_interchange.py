@@ -22,8 +22,8 @@ from lms_plugin.content.interchange.gift import quiz_from_gift, read_gift, write
 from lms_plugin.content.interchange.items import (
     CannotExport,
     check_exportable,
-    fractions,
     flatten,
+    fractions,
     scoring_for,
 )
 from lms_plugin.content.interchange.moodle_xml import read_moodle_xml, write_moodle_xml
@@ -179,7 +179,7 @@ def test_partial_credit_fractions_grade_every_choice_as_we_do(right: int, wrong:
                 questions=[item_question])
     [item] = flatten(quiz)
     written = [float(a.get("fraction", "")) / 100
-               for a in ET.fromstring(write_moodle_xml(quiz)).iter("answer")]
+               for a in ET.fromstring(write_moodle_xml(quiz)).iter("answer")]  # noqa: S314
     assert written == pytest.approx(fractions(item), abs=1e-7)
     ids = [o.id for o in item.options]
     for size in range(len(ids) + 1):
@@ -226,7 +226,7 @@ def test_weights_we_cannot_grade_the_same_are_refused(weights: list[float],
 
 def test_moodle_xml_has_what_moodle_reads() -> None:
     quiz = load(ROOT / "quizzes" / "awareness.yaml")
-    root = ET.fromstring(write_moodle_xml(quiz))
+    root = ET.fromstring(write_moodle_xml(quiz))  # noqa: S314 - our own output
     questions = root.findall("question")
     assert questions[0].get("type") == "category"
     assert questions[0].findtext("category/text") == "$course$/top/Awareness quiz"
@@ -254,7 +254,7 @@ def test_qti_package_is_what_canvas_imports() -> None:
     with zipfile.ZipFile(io.BytesIO(write_qti_zip(quiz))) as archive:
         names = set(archive.namelist())
         manifest = archive.read("imsmanifest.xml").decode()
-        assessment = ET.fromstring(archive.read("boundaries/boundaries.xml"))
+        assessment = ET.fromstring(archive.read("boundaries/boundaries.xml"))  # noqa: S314
     assert names == {"imsmanifest.xml", "boundaries/boundaries.xml",
                      "boundaries/assessment_meta.xml"}
     assert 'type="imsqti_xmlv1p2"' in manifest and 'href="boundaries/boundaries.xml"' in manifest

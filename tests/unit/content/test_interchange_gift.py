@@ -18,7 +18,7 @@ $CATEGORY: $course$/top/Peer support//listening
 }
 
 // [id:tf-1]
-Everyone who is struggling shows it at work.{FALSE#Many people hide it well.#Right: many people hide it.}
+Everyone who is struggling shows it at work.{FALSE#Many hide it well.#Right: many hide it.}
 
 ::Signs::Which can be signs that someone is struggling?{
 ~%50%Withdrawing from the team#Yes.
@@ -43,8 +43,8 @@ def test_a_bank_written_by_hand_comes_in() -> None:
     assert second.id == "tf-1" and second.type == "true_false" and second.options
     by_id = {o.id: o for o in second.options}
     assert not by_id["true"].correct and by_id["false"].correct
-    assert by_id["true"].feedback == "Many people hide it well."  # shown when wrong
-    assert by_id["false"].feedback == "Right: many people hide it."
+    assert by_id["true"].feedback == "Many hide it well."  # shown when wrong
+    assert by_id["false"].feedback == "Right: many hide it."
     assert third.type == "multiple" and third.scoring == "partial"
     assert bank.lines == [4, 11, 13]
 
@@ -106,7 +106,8 @@ def test_an_empty_file_has_no_questions() -> None:
 
 
 def test_escapes_and_windows_line_ends() -> None:
-    text = "::q::Is 2\\=2 \\{really\\}?\\nSay\\: yes{\r\n=Yes \\~ sure#Right\\#1\r\n~No#Wrong\r\n}\r\n"
+    text = ("::q::Is 2\\=2 \\{really\\}?\\nSay\\: yes{\r\n=Yes \\~ sure#Right\\#1\r\n"
+            "~No#Wrong\r\n}\r\n")
     [question] = read_gift(text, "quiz").questions
     assert question.prompt == "Is 2=2 {really}?\nSay: yes"
     assert question.options is not None
