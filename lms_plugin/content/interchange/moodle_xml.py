@@ -105,7 +105,7 @@ def read_moodle_xml(data: bytes) -> list[dict[str, Any]]:
             continue
         name = question.findtext("name/text") or f"question {number}"
         if qtype not in ("multichoice", "truefalse"):
-            raise ValueError(f"{name}: a {qtype} question cannot be represented")
+            raise ValueError(f"{name}: its type, {qtype}, cannot be represented")
         item_id = (question.findtext("idnumber") or "").strip()
         if not item_id:
             raise ValueError(f"{name}: no idnumber")

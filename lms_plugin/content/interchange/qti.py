@@ -220,7 +220,8 @@ def read_qti_zip(data: bytes) -> tuple[str, list[dict[str, Any]]]:
                                             ns)}
         kind: Any = KINDS.get(fields.get("question_type", ""))
         if kind is None:
-            raise ValueError(f"{item_id}: a {fields.get('question_type')} cannot be represented")
+            raise ValueError(
+                f"{item_id}: its type, {fields.get('question_type')}, cannot be represented")
         tags = fields.get(TAGS_FIELD, "").split()
         stem = _plain(element.findtext("q:presentation/q:material/q:mattext", "", ns))
         labels = element.findall("q:presentation/q:response_lid/q:render_choice/"

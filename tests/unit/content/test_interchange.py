@@ -303,3 +303,18 @@ def test_what_no_format_can_carry_is_refused_before_writing(change: dict[str, st
     for writer in (write_gift, write_moodle_xml, write_qti_zip):
         with pytest.raises(CannotExport):
             writer(quiz)
+
+
+def test_other_moodle_question_types_are_refused_by_name() -> None:
+    xml = (b"<quiz><question type='essay'><name><text>Reflect</text></name>"
+           b"<questiontext format='html'><text>Write</text></questiontext></question></quiz>")
+    with pytest.raises(ValueError, match="Reflect: its type, essay, cannot be represented"):
+        read_moodle_xml(xml)
+
+
+def test_moodle_weights_we_cannot_grade_the_same_are_refused() -> None:
+    quiz = Quiz(id="x", module="x", title="X", questions_per_attempt=1,
+                questions=[multiple(2, 1, "partial")])
+    xml = write_moodle_xml(quiz).replace(b'fraction="-50"', b'fraction="0"')
+    with pytest.raises(ValueError, match="q: each wrong option must take away"):
+        read_moodle_xml(xml)
