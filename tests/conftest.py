@@ -27,42 +27,79 @@ SECRET = "test-secret-key"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+POSTGRES = os.environ.get("TEST_DATABASE_URL")  # e.g. postgresql://postgres@127.0.0.1/test
+# Every test that uses a database runs on SQLite, the embedded default, and, when
+# TEST_DATABASE_URL names a PostgreSQL server (./dev test does), on PostgreSQL too: one
+# session, so a test that uses no database runs once. Browser tests run on one of them
+# (see pytest_collection_modifyitems).
+DATABASES = ["sqlite", "postgresql"] if POSTGRES else ["sqlite"]
+
+
 def _pg_url(base: str, schema: str) -> str:
     sep = "&" if "?" in base else "?"
     return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
 @contextmanager
-def fresh_database(tmp: Path, name: str) -> Iterator[str]:
-    """A database of its own with no tables: a SQLite file, or (TEST_DATABASE_URL) a fresh
-    PostgreSQL schema, dropped afterwards: runs and tests never see each other's rows."""
-    pg = os.environ.get("TEST_DATABASE_URL")
-    if not pg:
+def fresh_database(tmp: Path, name: str, kind: str) -> Iterator[str]:
+    """A database of its own with no tables: a SQLite file, or a fresh PostgreSQL schema
+    (on TEST_DATABASE_URL's server), dropped afterwards: runs and tests never see each
+    other's rows."""
+    if kind == "sqlite":
         yield "sqlite:///" + str(tmp / f"{name}.db")
         return
+    assert POSTGRES, "PostgreSQL tests need TEST_DATABASE_URL"
     schema = f"lp_{name}_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield _pg_url(pg, schema)
+        yield _pg_url(POSTGRES, schema)
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 
 
+@pytest.fixture(scope="session", params=DATABASES)
+def database(request: pytest.FixtureRequest) -> str:
+    """The database this test runs on: "sqlite" or "postgresql"."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(tmp_path_factory.mktemp("db"), "test") as url:
+def database_url(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(tmp_path_factory.mktemp("db"), "test", database) as url:
         yield url
 
 
 @pytest.fixture
-def empty_database(tmp_path: Path) -> Iterator[str]:
+def empty_database(database: str, tmp_path: Path) -> Iterator[str]:
     """A database of its own with no tables (see fresh_database)."""
-    with fresh_database(tmp_path, "fresh") as url:
+    with fresh_database(tmp_path, "fresh", database) as url:
         yield url
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A browser test checks what a browser does (frames, cookies, accessibility), which
+    no database changes: it runs once, on PostgreSQL (the production path) when there is
+    one. A test marked `postgresql` needs a server (e.g. connections to drop): it runs
+    only there, and is skipped with the reason when there is no PostgreSQL at all."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on = params.params.get("database") if params else None
+        if on == "sqlite" and POSTGRES and (item.get_closest_marker("browser")
+                                            or item.get_closest_marker("postgresql")):
+            drop.append(item)
+            continue
+        if on == "sqlite" and item.get_closest_marker("postgresql"):
+            item.add_marker(pytest.mark.skip(
+                reason="needs PostgreSQL: set TEST_DATABASE_URL (./dev test does)"))
+        keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:

@@ -7,7 +7,6 @@ is half-written."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -24,16 +23,12 @@ from sqlalchemy import select
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.users.models import Enrollment, User
-from tests.conftest import SECRET
+from tests.conftest import POSTGRES, SECRET
 from tests.support.browser import parse_form
 from tests.support.servers import ServerProcess
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason=(
-        "needs PostgreSQL (TEST_DATABASE_URL): SQLite has no server whose connections "
-        "could be dropped")),
-]
+# SQLite has no server whose connections could be dropped.
+pytestmark = [pytest.mark.e2e, pytest.mark.postgresql]
 
 MIN_SECONDS, MAX_SECONDS = 6.0, 15.0
 OK = {200, 302}
@@ -151,7 +146,8 @@ def database_errors(tool: str) -> int:
 
 def test_dropped_connections_never_give_a_500_nor_half_written_data(
         app, migrated, platform, shipped_content: Path, tmp_path: Path):
-    base = os.environ["TEST_DATABASE_URL"]
+    base = POSTGRES
+    assert base
     from lms_plugin.lti.registration import save_platform
 
     with app.app_context():
