@@ -17,11 +17,12 @@ from flask import Flask
 
 from lms_plugin import create_app
 from lms_plugin.extensions import db
-from tests.support import fast_routes
+from tests.support import fast_routes, key_pool
 from tests.support.browser import ClientBrowser
 from tests.support.platform import TestPlatform
 
 fast_routes.install()  # each test makes its own app; werkzeug's builders are shared
+key_pool.install()  # within a test every RSA key differs; across tests they come back
 
 SECRET = "test-secret-key"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -129,6 +130,7 @@ _made: list[Flask] = []  # apps made during the running test
 def _close_pools() -> Iterator[None]:
     """Every app a test made has its connection pool closed when the test ends (a pool
     left to the garbage collector warns on PostgreSQL, in whichever test runs then)."""
+    key_pool.new_test()
     yield
     while _made:
         made = _made.pop()
@@ -149,11 +151,20 @@ def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str
 
 
 def _clean(app: Flask) -> None:
+    """Empty every table a test wrote to: one query finds them, children are emptied
+    before their parents."""
     with app.app_context():
         db.session.remove()
+        tables = db.metadata.sorted_tables
+        written = sa.union_all(*(
+            sa.select(sa.literal(table.name)).where(sa.exists(sa.select(sa.literal(1))
+                                                              .select_from(table)))
+            for table in tables))
         with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+            names = set(conn.scalars(written))
+            for table in reversed(tables):
+                if table.name in names:
+                    conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -175,7 +186,8 @@ def runner(app: Flask) -> Any:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPlatform]:
-    p = TestPlatform(tmp_path_factory.mktemp("platform"))
+    with key_pool.unpooled():  # it outlives every test
+        p = TestPlatform(tmp_path_factory.mktemp("platform"))
     yield p
     p.stop()
 

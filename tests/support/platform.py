@@ -42,6 +42,7 @@ class TestPlatform:
 
         self.server = ServerThread(self.app, port=port)
         self.state = DemoState(self.state_path)
+        self.state.signing_key()  # its key is made now, not at its first launch
         self.client_id = CLIENT_ID
         self.deployment_id = DEPLOYMENT_ID
         self.server.start()
