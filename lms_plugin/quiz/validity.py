@@ -21,6 +21,7 @@ from ..content.loader import ContentBundle, ContentError
 from ..content.schema import Option, Question, QuestionPart, Quiz
 from .grading import grade_attempt
 from .rules import draw_layout
+from .types import slots
 
 ATTEMPTS = 2000
 SEED = 13
@@ -132,12 +133,10 @@ def draw_tries(quiz: Quiz, attempts: int = ATTEMPTS, seed: int = SEED,
         shown: Shown = []
         for entry in draw(quiz, rng):
             question = by_id[entry["id"]]
-            groups: list[tuple[str, Item, list[str]]] = (
-                [(p.id, p, entry["parts"][p.id]) for p in question.parts] if question.parts
-                else [(question.id, question, entry["options"])])
             shown.append((question, [
-                (key, item, [next(o for o in item.options or [] if o.id == oid) for oid in order])
-                for key, item, order in groups]))
+                (slot.key, slot.item, [next(o for o in slot.item.options or [] if o.id == oid)
+                                       for oid in slot.shown(entry)])
+                for slot in slots(question)]))
         tries.append(shown)
     return tries
 
