@@ -72,6 +72,11 @@ def review_level(quiz: Quiz, passed: bool, tries_left: int | None) -> str:
     return quiz.review.after_fail
 
 
+# Which version of a quiz a learner chose on its start page: every question, or none of
+# those with a content note.
+ALL_QUESTIONS, WITHOUT_NOTES = "all", "without_notes"
+
+
 def without_notes(quiz: Quiz) -> list[Question]:
     """The questions of the version without sensitive items: those without a content
     note."""

@@ -15,8 +15,11 @@ from ..extensions import db
 from ..observability import count_submission
 from .models import QuizAttempt
 from .rules import (
+    ALL_QUESTIONS,
+    WITHOUT_NOTES,
     clamp_page,
     next_page,
+    offers_without_notes,
     page_states,
     review_level,
     seconds_left,
@@ -64,6 +67,7 @@ def start_page(slug: str) -> Any:
         "quiz/start.html", quiz=content.quiz, module=module,
         content_notes=list(dict.fromkeys(
             q.content_note for q in content.quiz.questions if q.content_note)),
+        without_notes=offers_without_notes(content.quiz),
         eligibility=get_eligibility(current_user, content.quiz),
         open_attempt=open_attempt,
         past=query_submitted(current_user.id, slug),
@@ -76,8 +80,18 @@ def start(slug: str) -> Any:
     content = get_catalog().quizzes.get(slug)
     if content is None:
         abort(404, description=f"There is no quiz called {slug!r}.")
+    version = request.form.get("version", ALL_QUESTIONS)
+    if version not in (ALL_QUESTIONS, WITHOUT_NOTES):
+        abort(400, description="Choose which version of the quiz to take.")
+    leave_out = version == WITHOUT_NOTES
+    if leave_out and not offers_without_notes(content.quiz):
+        abort(400, description="This quiz has no version without the questions that have a "
+                               "content note. Go back to the quiz page to start it.")
     try:
-        attempt = start_attempt(current_user, content, session.get("course_id"))
+        # The choice is private: it is not stored, audited or reported (only the
+        # questions drawn are), and the score counts the same.
+        attempt = start_attempt(current_user, content, session.get("course_id"),
+                                leave_out_notes=leave_out)
     except QuizUnavailable:
         return redirect(url_for("quiz.start_page", slug=slug))
     db.session.commit()
