@@ -1,6 +1,7 @@
 """Question types as classes (`base.QuestionType`), by `type:` in `registry.TYPES`; the
 built-in ones are in `choice.py`. A new type is one file here (a `QuestionType`,
-registered) and its template partials in templates/quiz/types/.
+registered; every module of this package is loaded) and its template partials in
+templates/quiz/types/.
 
 Below: what every question is made of, whatever its types. A question has one or more
 *slots*, each an item that gets an answer: the question itself, or each part of a
@@ -10,6 +11,8 @@ in the layout (`entry["options"]`, or `entry["parts"][key]`) and its form field.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,13 +21,23 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ...content.schema import Question
-from . import choice  # noqa: F401 - registers the built-in types
 from .base import Item, QuestionType
 from .registry import TYPES, register, type_of, unregister
 
 __all__ = ["TYPES", "Answer", "Item", "Layout", "QuestionType", "Slot", "draw_entry",
            "parse_question", "register", "review_parts", "slots", "take_parts", "type_of",
            "unregister"]
+
+
+def _load_types() -> None:
+    """Each other module of this package defines and registers question types: a new type
+    is a new file, found here (the built-in ones are choice.py)."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name not in ("base", "registry"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_load_types()
 
 Layout = Mapping[str, Any]  # one entry of an attempt's layout
 Answer = Mapping[str, Sequence[str]]  # slot key -> the answer
