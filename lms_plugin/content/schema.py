@@ -7,6 +7,8 @@ is a validator here. See docs/content-format.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
@@ -67,12 +69,29 @@ class Option(Strict):
     feedback: Text
 
 
+# The built-in types. `Question.type` and `QuestionPart.type` take any type registered in
+# ITEM_SHAPES: quiz/types registers each of its question types there (a new type is one
+# file in quiz/types and its templates), and the shape rules of the built-in types are
+# kept here, with the YAML format they belong to.
 QuestionType = Literal["single", "multiple", "true_false", "scenario"]
 PartType = Literal["single", "multiple", "true_false"]
 Scoring = Literal["all_or_nothing", "partial"]
+SCENARIO = "scenario"  # a case with parts: each part is an item of a registered type
+
+ShapeCheck = Callable[[list[Option], "Scoring | None"], None]
 
 
-def _check_options(kind: str, options: list[Option], scoring: Scoring | None) -> None:
+@dataclass(frozen=True)
+class ItemShape:
+    """The YAML rules of one question type: `check(options, scoring)` raises ValueError
+    with a message for the author; `in_parts`: a scenario's part may have this type."""
+
+    check: ShapeCheck
+    in_parts: bool = True
+
+
+def check_options(kind: str, options: list[Option], scoring: Scoring | None) -> None:
+    """The shape rules of the built-in option types (single, multiple, true_false)."""
     _unique([o.id for o in options], "option id")
     correct = sum(o.correct for o in options)
     if kind == "single":
@@ -98,24 +117,55 @@ def _check_options(kind: str, options: list[Option], scoring: Scoring | None) ->
         raise ValueError("scoring applies to multiple-choice questions only")
 
 
+def _builtin(kind: str) -> ShapeCheck:
+    return lambda options, scoring: check_options(kind, options, scoring)
+
+
+ITEM_SHAPES: dict[str, ItemShape] = {
+    kind: ItemShape(_builtin(kind)) for kind in ("single", "multiple", "true_false")
+}
+
+
+def register_item_shape(name: str, shape: ItemShape) -> None:
+    """Let quiz files use question type `name` (quiz/types registers every type it has)."""
+    if name == SCENARIO:
+        raise ValueError("scenario is the container of parts, not an item type")
+    ITEM_SHAPES[name] = shape
+
+
+def unregister_item_shape(name: str) -> None:
+    ITEM_SHAPES.pop(name, None)
+
+
+def _item_shape(kind: str, part: bool) -> ItemShape:
+    shape = ITEM_SHAPES.get(kind)
+    if shape is None or (part and not shape.in_parts):
+        known = sorted(k for k, s in ITEM_SHAPES.items() if s.in_parts or not part)
+        where = "a scenario part" if part else "a question"
+        raise ValueError(f"unknown type {kind!r} for {where}; use one of: "
+                         + ", ".join(known + ([] if part else [SCENARIO])))
+    return shape
+
+
 class QuestionPart(Strict):
     id: Slug
-    type: PartType
+    type: str
     prompt: Text
     scoring: Scoring | None = None
     options: list[Option]
 
     @model_validator(mode="after")
     def _options(self) -> QuestionPart:
-        _check_options(self.type, self.options, self.scoring)
+        _item_shape(self.type, part=True).check(self.options, self.scoring)
         return self
 
 
 class Question(Strict):
     id: Slug
-    type: QuestionType
+    type: str
     # Shown above the question, e.g. "This question describes a colleague thinking about
     # suicide."; required when the text mentions a sensitive topic (content/checks.py).
+    # A learner may choose a version of the quiz without the questions that have one.
     content_note: Text | None = None
     scenario: Text | None = None
     prompt: Text
@@ -125,7 +175,7 @@ class Question(Strict):
 
     @model_validator(mode="after")
     def _shape(self) -> Question:
-        if self.type == "scenario":
+        if self.type == SCENARIO:
             if self.options is not None:
                 raise ValueError("a scenario question has parts, not options")
             if not self.parts or not 2 <= len(self.parts) <= 5:
@@ -136,11 +186,12 @@ class Question(Strict):
                 raise ValueError("set scoring on a scenario's parts, not on the scenario")
             _unique([p.id for p in self.parts], "part id")
         else:
+            shape = _item_shape(self.type, part=False)
             if self.parts is not None:
                 raise ValueError(f"a {self.type} question has options, not parts")
             if self.options is None:
                 raise ValueError(f"a {self.type} question needs options")
-            _check_options(self.type, self.options, self.scoring)
+            shape.check(self.options, self.scoring)
         return self
 
 

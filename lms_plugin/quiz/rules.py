@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..content.schema import Quiz
+from ..content.schema import Question, Quiz
+from .types import draw_entry
 
 
 @dataclass(frozen=True)
@@ -71,30 +72,43 @@ def review_level(quiz: Quiz, passed: bool, tries_left: int | None) -> str:
     return quiz.review.after_fail
 
 
-def draw_layout(quiz: Quiz, rng: random.Random,
-                avoid: Collection[str] = ()) -> list[dict[str, Any]]:
+# Which version of a quiz a learner chose on its start page: every question, or none of
+# those with a content note.
+ALL_QUESTIONS, WITHOUT_NOTES = "all", "without_notes"
+
+
+def without_notes(quiz: Quiz) -> list[Question]:
+    """The questions of the version without sensitive items: those without a content
+    note."""
+    return [q for q in quiz.questions if not q.content_note]
+
+
+def offers_without_notes(quiz: Quiz) -> bool:
+    """A learner may choose the version without sensitive items: the bank has questions
+    with a content note, and enough without one to fill a whole attempt."""
+    clear = len(without_notes(quiz))
+    return clear < len(quiz.questions) and clear >= quiz.questions_per_attempt
+
+
+def draw_layout(quiz: Quiz, rng: random.Random, avoid: Collection[str] = (),
+                leave_out_notes: bool = False) -> list[dict[str, Any]]:
     """Questions drawn at random from the bank, and options shuffled (true/false too), for
     one attempt.
     Questions in `avoid` (those of the last try) are drawn only when the rest of the bank
-    is too small to fill the attempt."""
-    fresh = [q for q in quiz.questions if q.id not in avoid]
-    seen = [q for q in quiz.questions if q.id in avoid]
+    is too small to fill the attempt. `leave_out_notes`: the version without sensitive
+    items, drawn from the questions without a content note only (as many as ever)."""
+    bank = without_notes(quiz) if leave_out_notes else quiz.questions
+    if len(bank) < quiz.questions_per_attempt:
+        raise ValueError(f"quiz {quiz.id} has {len(bank)} questions without a content note; "
+                         f"an attempt needs {quiz.questions_per_attempt}")
+    fresh = [q for q in bank if q.id not in avoid]
+    seen = [q for q in bank if q.id in avoid]
     take = min(len(fresh), quiz.questions_per_attempt)
     chosen = rng.sample(fresh, take) + rng.sample(seen, quiz.questions_per_attempt - take)
     rng.shuffle(chosen)
-    layout = []
-    for question in chosen:
-        entry: dict[str, Any] = {"id": question.id}
-        if question.parts:
-            entry["parts"] = {
-                part.id: rng.sample([o.id for o in part.options], len(part.options))
-                for part in question.parts
-            }
-        else:  # true/false too: a fixed True-then-False order is a pattern to game
-            assert question.options is not None
-            entry["options"] = rng.sample([o.id for o in question.options], len(question.options))
-        layout.append(entry)
-    return layout
+    # Each type orders its options (true/false too: a fixed True-then-False order is a
+    # pattern to game).
+    return [draw_entry(question, rng) for question in chosen]
 
 
 # Paging: one question (a scenario with its parts is one) per page.

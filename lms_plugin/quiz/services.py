@@ -33,6 +33,7 @@ from .rules import (
     retake_status,
 )
 from .signals import attempt_started, attempt_submitted
+from .types import parse_question, slots
 
 
 class QuizUnavailable(Exception):
@@ -99,8 +100,12 @@ def grant_allowance(person: User, quiz: Quiz, kind: str, admin: User, reason: st
 
 
 def start_attempt(user: User, content: QuizContent, course_id: int | None,
-                  rng: random.Random | None = None) -> QuizAttempt:
-    """The open attempt if there is one (a reload resumes it), else a new draw."""
+                  rng: random.Random | None = None, leave_out_notes: bool = False
+                  ) -> QuizAttempt:
+    """The open attempt if there is one (a reload resumes it), else a new draw.
+    `leave_out_notes`: the learner chose the version without sensitive items (questions
+    with a content note). The choice is not stored: it is in no record but the questions
+    drawn, so no report can show it."""
     attempt = get_open_attempt(user.id, content.slug)
     if attempt is not None and finish_if_over(user, attempt) is None:
         return attempt
@@ -115,7 +120,7 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
         quiz_version=content.version, started_at=started,
         deadline_at=deadline_for(content.quiz, started),
         layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom(),
-                                           avoid=last_drawn)),
+                                           avoid=last_drawn, leave_out_notes=leave_out_notes)),
     )
     db.session.add(attempt)
     db.session.flush()
@@ -138,27 +143,11 @@ def attempt_questions(attempt: QuizAttempt, quiz: Quiz) -> list[Question]:
 
 def parse_answers(attempt: QuizAttempt, quiz: Quiz, form: MultiDict[str, str]
                   ) -> dict[str, dict[str, list[str]]]:
-    """Form fields q-<question> or q-<question>-<part> -> option ids. Anything that is not
-    a question of this attempt or an option of that question is dropped."""
-    answers: dict[str, dict[str, list[str]]] = {}
-    for question in attempt_questions(attempt, quiz):
-        if question.parts:
-            answers[question.id] = {
-                part.id: _valid(form.getlist(f"q-{question.id}-{part.id}"),
-                                {o.id for o in part.options})
-                for part in question.parts
-            }
-        else:
-            assert question.options is not None
-            answers[question.id] = {
-                question.id: _valid(form.getlist(f"q-{question.id}"),
-                                    {o.id for o in question.options})
-            }
-    return answers
-
-
-def _valid(values: list[str], allowed: set[str]) -> list[str]:
-    return [v for v in dict.fromkeys(values) if v in allowed]
+    """Form fields q-<question> or q-<question>-<part> -> each type's answer (option ids).
+    Anything that is not a question of this attempt or an answer its type accepts is
+    dropped."""
+    return {question.id: parse_question(question, form)
+            for question in attempt_questions(attempt, quiz)}
 
 
 def save_draft(attempt: QuizAttempt, answers: dict[str, dict[str, list[str]]]) -> None:
@@ -177,9 +166,7 @@ def save_page(attempt: QuizAttempt, quiz: Quiz, form: MultiDict[str, str],
     posted = parse_answers(attempt, quiz, form)
     answers = attempt.answers
     for question in attempt_questions(attempt, quiz):
-        names = ([f"q-{question.id}-{p.id}" for p in question.parts] if question.parts
-                 else [f"q-{question.id}"])
-        if question.id == page_id or any(name in form for name in names):
+        if question.id == page_id or any(slot.field in form for slot in slots(question)):
             answers[question.id] = posted[question.id]
     attempt.answers_json = json.dumps(answers)
     if page_id is not None and page_id in posted:

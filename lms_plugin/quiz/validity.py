@@ -14,13 +14,14 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..content.loader import ContentBundle, ContentError
 from ..content.schema import Option, Question, QuestionPart, Quiz
 from .grading import grade_attempt
-from .rules import draw_layout
+from .rules import draw_layout, offers_without_notes, without_notes
+from .types import slots
 
 ATTEMPTS = 2000
 SEED = 13
@@ -132,12 +133,10 @@ def draw_tries(quiz: Quiz, attempts: int = ATTEMPTS, seed: int = SEED,
         shown: Shown = []
         for entry in draw(quiz, rng):
             question = by_id[entry["id"]]
-            groups: list[tuple[str, Item, list[str]]] = (
-                [(p.id, p, entry["parts"][p.id]) for p in question.parts] if question.parts
-                else [(question.id, question, entry["options"])])
             shown.append((question, [
-                (key, item, [next(o for o in item.options or [] if o.id == oid) for oid in order])
-                for key, item, order in groups]))
+                (slot.key, slot.item, [next(o for o in slot.item.options or [] if o.id == oid)
+                                       for oid in slot.shown(entry)])
+                for slot in slots(question)]))
         tries.append(shown)
     return tries
 
@@ -190,6 +189,11 @@ class BankReport:
     multiple_items: int
     longer_options_right: int  # multiple-choice items the longer-options trick gets exactly
     shorter_options_right: int
+    version: str = ""  # "": the whole bank; else which version of it, in words
+
+    @property
+    def name(self) -> str:
+        return f"{self.quiz} ({self.version})" if self.version else self.quiz
 
     @property
     def failing(self) -> dict[str, float]:
@@ -198,9 +202,9 @@ class BankReport:
     def lines(self) -> list[str]:
         rates = ", ".join(f"{name} {rate:.1%}" for name, rate in self.pass_rates.items())
         return [
-            f"quiz {self.quiz}: simulated passes ({ATTEMPTS} tries each, limit "
+            f"quiz {self.name}: simulated passes ({ATTEMPTS} tries each, limit "
             f"{MAX_STRATEGY_PASS:.0%}): {rates}; guessing {self.guessing:.1%}",
-            f"quiz {self.quiz}: single-choice keys that are the longest option "
+            f"quiz {self.name}: single-choice keys that are the longest option "
             f"{self.key_longest}/{self.single_items} (chance {self.chance_longest:.1f}), "
             f"the shortest {self.key_shortest}/{self.single_items}; true/false keys "
             f"{self.true_keys} True, {self.false_keys} False; multiple-choice answered "
@@ -244,10 +248,32 @@ def bank_report(quiz: Quiz, attempts: int = ATTEMPTS, draw: Draw = draw_layout) 
     )
 
 
+def alternate_report(quiz: Quiz, attempts: int = ATTEMPTS) -> BankReport | None:
+    """The same simulation on the version without sensitive items (the questions without a
+    content note, drawn as many per attempt as ever), when the quiz offers it."""
+    if not offers_without_notes(quiz):
+        return None
+    clear = quiz.model_copy(update={"questions": without_notes(quiz)})
+    return replace(bank_report(clear, attempts), version="without content notes")
+
+
+def alternate_warnings(quiz: Quiz) -> list[str]:
+    """A bank with content notes but too few questions without one to fill an attempt: no
+    version without sensitive items can be offered to its learners."""
+    noted = sum(1 for q in quiz.questions if q.content_note)
+    clear = len(quiz.questions) - noted
+    if not noted or clear >= quiz.questions_per_attempt:
+        return []
+    return [f"quizzes/{quiz.id}.yaml: warning: {clear} questions have no content note and an "
+            f"attempt needs {quiz.questions_per_attempt}, so learners cannot choose a version "
+            "without sensitive items; add questions without a content note."]
+
+
 def validity_errors(reports: Sequence[BankReport]) -> list[ContentError]:
     return [
         ContentError(f"quizzes/{report.quiz}.yaml", None,
-                     "test-taking tricks pass too often: " + ", ".join(
+                     (f"{report.version}: " if report.version else "")
+                     + "test-taking tricks pass too often: " + ", ".join(
                          f"{name} passes {rate:.1%} of simulated tries"
                          for name, rate in report.failing.items())
                      + f" (limit {MAX_STRATEGY_PASS:.0%}). Vary which option is longest, "
@@ -260,5 +286,9 @@ def validity_errors(reports: Sequence[BankReport]) -> list[ContentError]:
 def bank_check(bundle: ContentBundle) -> tuple[list[str], list[ContentError]]:
     """`content validate`'s check of every quiz bank (registered by quiz's init_app): the
     figures to print, and the banks that fail."""
-    reports = [bank_report(content.quiz) for content in bundle.quizzes.values()]
-    return [line for report in reports for line in report.lines()], validity_errors(reports)
+    quizzes = [content.quiz for content in bundle.quizzes.values()]
+    reports = [bank_report(quiz) for quiz in quizzes]
+    reports += [r for r in (alternate_report(quiz) for quiz in quizzes) if r is not None]
+    lines = [line for report in reports for line in report.lines()]
+    lines += [line for quiz in quizzes for line in alternate_warnings(quiz)]
+    return lines, validity_errors(reports)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from ..content.schema import Question, Quiz
 from ..content.services import get_catalog
 from ..extensions import db
 from ..observability import count_submission
 from .models import QuizAttempt
 from .rules import (
+    ALL_QUESTIONS,
+    WITHOUT_NOTES,
     clamp_page,
     next_page,
+    offers_without_notes,
     page_states,
     review_level,
     seconds_left,
@@ -34,6 +39,7 @@ from .services import (
     start_attempt,
     submit_attempt,
 )
+from .types import Answer, Layout, review_parts, take_parts
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
 
@@ -61,6 +67,7 @@ def start_page(slug: str) -> Any:
         "quiz/start.html", quiz=content.quiz, module=module,
         content_notes=list(dict.fromkeys(
             q.content_note for q in content.quiz.questions if q.content_note)),
+        without_notes=offers_without_notes(content.quiz),
         eligibility=get_eligibility(current_user, content.quiz),
         open_attempt=open_attempt,
         past=query_submitted(current_user.id, slug),
@@ -73,8 +80,18 @@ def start(slug: str) -> Any:
     content = get_catalog().quizzes.get(slug)
     if content is None:
         abort(404, description=f"There is no quiz called {slug!r}.")
+    version = request.form.get("version", ALL_QUESTIONS)
+    if version not in (ALL_QUESTIONS, WITHOUT_NOTES):
+        abort(400, description="Choose which version of the quiz to take.")
+    leave_out = version == WITHOUT_NOTES
+    if leave_out and not offers_without_notes(content.quiz):
+        abort(400, description="This quiz has no version without the questions that have a "
+                               "content note. Go back to the quiz page to start it.")
     try:
-        attempt = start_attempt(current_user, content, session.get("course_id"))
+        # The choice is private: it is not stored, audited or reported (only the
+        # questions drawn are), and the score counts the same.
+        attempt = start_attempt(current_user, content, session.get("course_id"),
+                                leave_out_notes=leave_out)
     except QuizUnavailable:
         return redirect(url_for("quiz.start_page", slug=slug))
     db.session.commit()
@@ -185,42 +202,24 @@ def _seconds_left(attempt: QuizAttempt) -> int | None:
     return seconds_left(deadline, datetime.now(UTC))
 
 
-def _items(attempt: QuizAttempt, quiz: Any) -> list[dict[str, Any]]:
+def _items(attempt: QuizAttempt, quiz: Quiz) -> list[dict[str, Any]]:
     """What the form shows: only ids and texts, in this attempt's order. No `correct`,
     no feedback: those never reach the browser before submission."""
+    return _pages(attempt, quiz, take_parts)
+
+
+def _pages(attempt: QuizAttempt, quiz: Quiz,
+           parts: Callable[[Question, Layout, Answer], list[dict[str, Any]]]
+           ) -> list[dict[str, Any]]:
+    """Each question of the attempt, in its order, with `parts(question, layout entry,
+    answer)`: one per slot, each drawn by its type's template partial."""
     questions = {q.id: q for q in attempt_questions(attempt, quiz)}
     answers = attempt.answers
-    items = []
-    for number, entry in enumerate(attempt.layout, start=1):
-        question = questions[entry["id"]]
-        chosen = answers.get(question.id, {})
-        if question.parts:
-            parts = []
-            for part in question.parts:
-                options = {o.id: o for o in part.options}
-                parts.append({
-                    "name": f"q-{question.id}-{part.id}", "prompt": part.prompt,
-                    "multiple": part.type == "multiple",
-                    "options": [(oid, options[oid].text, oid in chosen.get(part.id, []))
-                                for oid in entry["parts"][part.id]],
-                })
-            items.append({"number": number, "scenario": question.scenario,
-                          "content_note": question.content_note,
-                          "prompt": question.prompt, "parts": parts})
-        else:
-            assert question.options is not None
-            options = {o.id: o for o in question.options}
-            items.append({
-                "number": number, "scenario": question.scenario, "prompt": question.prompt,
-                "content_note": question.content_note,
-                "parts": [{
-                    "name": f"q-{question.id}", "prompt": None,
-                    "multiple": question.type == "multiple",
-                    "options": [(oid, options[oid].text, oid in chosen.get(question.id, []))
-                                for oid in entry["options"]],
-                }],
-            })
-    return items
+    return [{"number": number, "scenario": questions[entry["id"]].scenario,
+             "content_note": questions[entry["id"]].content_note,
+             "prompt": questions[entry["id"]].prompt,
+             "parts": parts(questions[entry["id"]], entry, answers.get(entry["id"], {}))}
+            for number, entry in enumerate(attempt.layout, start=1)]
 
 
 @bp.route("/attempts/<int:attempt_id>/review")
@@ -234,39 +233,8 @@ def review(attempt_id: int) -> Any:
     ever_passed = any(a.passed for a in query_submitted(current_user.id, quiz.id))
     level = review_level(quiz, ever_passed, eligibility.attempts_left)
     full = level == "full"
-    questions = {q.id: q for q in attempt_questions(attempt, quiz)}
-    answers = attempt.answers
-    review_items = []
-    for number, entry in enumerate(attempt.layout, start=1):
-        question = questions[entry["id"]]
-        chosen = answers.get(question.id, {})
-        groups = (
-            [(p.id, p.prompt, p.options, entry["parts"][p.id], p.type) for p in question.parts]
-            if question.parts
-            else [(question.id, None, question.options or [], entry["options"], question.type)]
-        )
-        parts = []
-        for key, prompt, options, order, kind in groups:
-            if kind == "true_false":
-                order = ["true", "false"]  # shown shuffled; reviewed in the order that reads
-
-            by_id = {o.id: o for o in options}
-            picked = set(chosen.get(key, []))
-            parts.append({
-                "prompt": prompt,
-                "right": {o.id for o in options if o.correct} == picked,
-                # Before the last try, `which_wrong` keeps the key off the page: whether
-                # an option is right, and the feedback of options not chosen.
-                "options": [
-                    {"text": by_id[oid].text, "correct": full and by_id[oid].correct,
-                     "chosen": oid in picked,
-                     "feedback": by_id[oid].feedback if full or oid in picked else ""}
-                    for oid in order
-                ],
-            })
-        review_items.append({"number": number, "scenario": question.scenario,
-                             "content_note": question.content_note,
-                             "prompt": question.prompt, "parts": parts})
+    review_items = _pages(attempt, quiz, lambda question, entry, answer: review_parts(
+        question, entry, answer, full))
     module = get_catalog().modules.get(quiz.module)
     return render_template(
         "quiz/review.html", attempt=attempt, quiz=quiz, module=module, level=level,
