@@ -13,6 +13,14 @@ from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
+from ..certification.certificates import issue_certificate_if_due
+from ..certification.enrolments import (
+    CertificationError,
+    extend_deadline,
+    get_enrolment,
+    get_programme,
+    grant_waiver,
+)
 from ..certification.forms import AssignSupervisorForm, ReasonForm, WaiverForm
 from ..certification.models import (
     PENDING,
@@ -22,17 +30,8 @@ from ..certification.models import (
 )
 from ..certification.reminders import reminders_for_admins
 from ..certification.rules import STATUS_LABELS
-from ..certification.services import (
-    CertificationError,
-    assign_supervisor,
-    extend_deadline,
-    get_enrolment,
-    get_programme,
-    get_standing,
-    grant_waiver,
-    issue_certificate_if_due,
-    unassign_supervisor,
-)
+from ..certification.standing import get_standing
+from ..certification.supervisors import assign_supervisor, unassign_supervisor
 from ..extensions import db
 from ..inputs import require_form_token
 from ..users.access import require_admin
