@@ -14,6 +14,7 @@ from ..resilience import rollback_quietly
 from ..training.signals import module_completed
 from ..users.models import ADMIN, MENTOR
 from .certificates import reevaluate_after_module
+from .cli import programme_cli
 from .hours import count_hours_awaiting
 from .reminders import send_due_reminders
 from .supervisors import lands_on_supervision
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(bp)
+    app.cli.add_command(programme_cli)
     register_periodic(app, send_due_reminders)
     register_landing(app, lambda user, roles: url_for("certification.supervision")
                      if lands_on_supervision(user, roles) else None)  # a supervisor's home

@@ -16,7 +16,7 @@ from ..users.models import User
 from .clock import now
 from .enrolments import CertificationError
 from .models import Certificate, ProgrammeEnrolment
-from .rules import next_expiry
+from .rules import may_reenrol, next_expiry
 from .standing import Standing, get_standing
 
 # Verification codes: 20 characters from an alphabet without look-alikes (~100 bits).
@@ -114,3 +114,27 @@ def get_certificate_by_code(code: str) -> Certificate | None:
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return None
     return db.session.scalars(select(Certificate).where(Certificate.code == code)).first()
+
+
+def reenrol(user: User, slug: str) -> ProgrammeEnrolment:
+    """Enrol afresh after a lapse. The old certificate stays, as history: it is no longer
+    the person's current one (so a new one can be issued), its code still verifies with
+    its dates. What counts again is the programme's `reenrolment` rule (rules.py,
+    `counted_evidence`); if that already meets every requirement, the new certificate is
+    issued at once."""
+    standing = get_standing(user, slug)
+    if standing is None:
+        raise CertificationError("Enrol in the programme first.")
+    if not may_reenrol(standing.evaluation):
+        raise CertificationError("Only someone whose certification has lapsed can enrol again.")
+    old = Certificate.current(user.id, slug)
+    if old is not None:
+        old.current_key = None
+    enrolment = standing.enrolment
+    enrolment.reenrolled_at = now()
+    enrolment.extensions = 0
+    db.session.flush()
+    audit("programme.reenrol", user, user, enrolment, programme=slug,
+          previous_certificate=old.id if old else None)
+    issue_certificate_if_due(user, slug)
+    return enrolment

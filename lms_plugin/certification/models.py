@@ -40,6 +40,9 @@ class ProgrammeEnrolment(db.Model):  # type: ignore[name-defined]
     programme_slug: Mapped[str] = mapped_column(String(80))
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
+    # Enrolled afresh after a lapse: earlier certificates become history, and the
+    # programme's `reenrolment` rule says which earlier hours count again.
+    reenrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
 

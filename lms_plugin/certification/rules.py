@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..content.programme_schema import Programme
@@ -65,6 +65,7 @@ class Evidence:
     continuing_education: Sequence[HoursEntry] = ()
     certificates: Sequence[CertificateRecord] = ()
     extensions: int = 0
+    reenrolled_at: datetime | None = None  # enrolled afresh after a lapse
 
 
 @dataclass(frozen=True)
@@ -224,9 +225,30 @@ def renewal_requirements(programme: Programme, evidence: Evidence, period_start:
     return reqs
 
 
+def counted_evidence(programme: Programme, evidence: Evidence) -> Evidence:
+    """The evidence that counts in the person's present cycle. After a re-enrolment the
+    programme's `reenrolment` rule decides: approved hours count only from
+    `hours_within_days` before re-enrolling; modules, attestations and waivers carry over;
+    earlier certificates are history (they no longer decide the status), and the
+    deadline runs from re-enrolling (whose service counts extensions afresh)."""
+    since = evidence.reenrolled_at
+    if since is None:
+        return evidence
+    hours_from = since - timedelta(days=programme.reenrolment.hours_within_days)
+
+    def recent(entries: Sequence[HoursEntry]) -> tuple[HoursEntry, ...]:
+        return tuple(e for e in entries if e.on >= hours_from)
+
+    return replace(
+        evidence, training=recent(evidence.training), practice=recent(evidence.practice),
+        continuing_education=recent(evidence.continuing_education),
+        certificates=tuple(c for c in evidence.certificates if c.issued_at >= since))
+
+
 def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime,
                        titles: Mapping[str, str] | None = None) -> Evaluation:
     """`titles`: module titles by slug, for the requirements' wording only."""
+    evidence = counted_evidence(programme, evidence)
     requirements = tuple(training_requirements(programme, evidence, now, titles)
                          + practice_requirements(programme, evidence, now))
     issued = [c for c in evidence.certificates if c.issued_at <= now]
@@ -250,7 +272,7 @@ def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime,
         return Evaluation(status, requirements, renewal, **dates)
 
     extensions = min(evidence.extensions, programme.provisional.max_extensions)
-    deadline = evidence.enrolled_at + timedelta(
+    deadline = (evidence.reenrolled_at or evidence.enrolled_at) + timedelta(
         days=programme.provisional.deadline_days
         + extensions * programme.provisional.extension_days)
     # Provisional once the training itself is done; attestations may be signed any time.
@@ -312,3 +334,9 @@ def due_reminders(programme: Programme, expires_at: datetime, now: datetime) -> 
     """The reminder offsets (days before expiry) that have come due by now."""
     return [d for d in sorted(programme.reminder_days, reverse=True)
             if now >= expires_at - timedelta(days=d)]
+
+
+def may_reenrol(evaluation: Evaluation) -> bool:
+    """Lapsed (a certificate past its grace period, or the deadline to certify missed):
+    the person may enrol afresh. A revoked certificate never (an admin decided that)."""
+    return evaluation.status == LAPSED

@@ -67,6 +67,7 @@ def gather_evidence(user: User, enrolment: ProgrammeEnrolment) -> Evidence:
         training=entries(TRAINING), practice=entries(PRACTICE),
         continuing_education=entries(CONTINUING), attestations=signed, waivers=waivers,
         certificates=certificates, extensions=enrolment.extensions,
+        reenrolled_at=aware(enrolment.reenrolled_at) if enrolment.reenrolled_at else None,
     )
 
 

@@ -34,7 +34,7 @@ from ..users.access import is_admin
 from ..users.models import User
 from ..users.sessions import current_organisation_id
 from .attestations import sign_attestation
-from .certificates import get_certificate_by_code, revoke_certificate
+from .certificates import get_certificate_by_code, reenrol, revoke_certificate
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import (
     BadgeRejected,
@@ -149,6 +149,20 @@ def enrol_view(slug: str) -> Any:
         abort(404, description=str(exc))
     db.session.commit()
     flash("You are enrolled. The checklist below shows what is left to do.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+@bp.route("/programmes/<slug>/reenrol", methods=["POST"])
+@login_required
+def reenrol_view(slug: str) -> Any:
+    """A lapsed supporter starts again; the old certificate stays as history."""
+    require_form_token()
+    try:
+        reenrol(current_user, slug)
+    except CertificationError as exc:
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash("You are enrolled again. The checklist below shows what is left to do.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
