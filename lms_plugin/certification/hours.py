@@ -3,19 +3,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from ..audit import audit
+from ..content.programme_schema import Programme
 from ..extensions import db
 from ..users.models import User
 from .certificates import issue_certificate_if_due
 from .clock import aware, now
 from .enrolments import CertificationError, get_enrolment, get_programme
 from .entries import earliest_day, entry_problem, latest_day
-from .models import APPROVED, PENDING, REJECTED, Certificate, LoggedHours
+from .models import APPROVED, PENDING, REJECTED, Certificate, LoggedHours, ProgrammeEnrolment
 from .privacy import ADVICE, find_identifiers
 from .supervisors import may_supervise
 
@@ -33,6 +34,15 @@ def count_hours_awaiting(supervisor: User) -> int:
         LoggedHours.supervisor_id == supervisor.id, LoggedHours.status == PENDING)) or 0
 
 
+def counts_from(programme: Programme, enrolment: ProgrammeEnrolment) -> datetime:
+    """The earliest moment an entry may be dated: enrolling, or after a re-enrolment the
+    first day the programme's `reenrolment` rule still counts (rules.counted_evidence)."""
+    if enrolment.reenrolled_at is None:
+        return aware(enrolment.enrolled_at)
+    return aware(enrolment.reenrolled_at) - timedelta(
+        days=programme.reenrolment.hours_within_days)
+
+
 def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: Decimal | None,
                  activity_date: date, zone: tzinfo | None, supervisor: User | None,
                  reflection: str | None) -> datetime:
@@ -48,7 +58,7 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
     moment = now()
     problem = entry_problem(
         programme, category=category, kind=kind, hours=hours, day=activity_date,
-        earliest=earliest_day(aware(enrolment.enrolled_at), zone),
+        earliest=earliest_day(counts_from(programme, enrolment), zone),
         latest=latest_day(moment, zone))
     if problem is not None:
         raise CertificationError(problem.message, problem.field)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from ..content.programme_schema import Programme
 
@@ -22,6 +22,8 @@ EXPIRING = "expiring"  # certified, inside the renewal window
 IN_GRACE = "in_grace"  # expired, inside the grace period: renewal still possible
 LAPSED = "lapsed"
 REVOKED = "revoked"
+
+FIRST_DAY_BEGINS = timezone(timedelta(hours=14))  # where a calendar day starts first
 
 STATUS_LABELS = {
     ENROLLED: "Enrolled", PROVISIONAL: "Provisional", READY: "Ready to certify",
@@ -227,14 +229,18 @@ def renewal_requirements(programme: Programme, evidence: Evidence, period_start:
 
 def counted_evidence(programme: Programme, evidence: Evidence) -> Evidence:
     """The evidence that counts in the person's present cycle. After a re-enrolment the
-    programme's `reenrolment` rule decides: approved hours count only from
-    `hours_within_days` before re-enrolling; modules, attestations and waivers carry over;
-    earlier certificates are history (they no longer decide the status), and the
-    deadline runs from re-enrolling (whose service counts extensions afresh)."""
+    programme's `reenrolment` rule decides: approved hours count only from the day
+    `hours_within_days` before the day of re-enrolling; modules, attestations and
+    waivers carry over; earlier certificates are history (they no longer decide the
+    status), and the deadline runs from re-enrolling (whose service counts extensions
+    afresh)."""
     since = evidence.reenrolled_at
     if since is None:
         return evidence
-    hours_from = since - timedelta(days=programme.reenrolment.hours_within_days)
+    # Hours are logged by calendar day: every entry dated on the first counted day, in any
+    # time zone, counts (its moment is never before that day began at UTC+14).
+    first_day = (since - timedelta(days=programme.reenrolment.hours_within_days)).date()
+    hours_from = datetime.combine(first_day, time(0), FIRST_DAY_BEGINS)
 
     def recent(entries: Sequence[HoursEntry]) -> tuple[HoursEntry, ...]:
         return tuple(e for e in entries if e.on >= hours_from)
