@@ -154,7 +154,8 @@ def test_the_command_line_prints_counts_without_names(app, sample_content, runne
     path.write_bytes(b"id: listener\ntitle: [unclosed\n")
     broken = runner.invoke(args=["programme", "simulate", str(path)])
     assert broken.exit_code != 0
-    assert "listener.yaml:3" in broken.output  # where the list runs out and "not valid YAML" in broken.output
+    assert "listener.yaml:3" in broken.output  # where the list runs out
+    assert "not valid YAML" in broken.output
 
 
 def test_publishing_a_new_version_keeps_earned_certificates_on_their_version(
