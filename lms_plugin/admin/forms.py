@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField, SelectField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -26,3 +27,14 @@ class RevokeForm(TextForm):
     reason = TextAreaField("Reason for revoking", description=(
         "The holder sees this reason on their programme page."), validators=[
         DataRequired("Give a reason: the holder will see it."), Length(min=3, max=2000)])
+
+
+class RehearseForm(TextForm):
+    """A draft programme to rehearse: a file, or its text pasted (the results page posts
+    the text back to list names)."""
+
+    draft = FileField("Draft programme file (YAML)", description=(
+        "A new version of one of the programmes in use, as certifications/<id>.yaml."))
+    text = TextAreaField("Or paste the draft", validators=[Length(max=200_000)])
+    names = BooleanField("List the people who would change status (recorded in the audit "
+                         "log)")

@@ -20,6 +20,8 @@ EVENT_LABELS: dict[str, str] = {
     "report.list.view": "Opened a named list from the reports",
     "programme.people.view": "Opened a programme's list of people",
     "programme.enrol": "Enrolled in a programme",
+    "programme.reenrol": "Enrolled again after a lapse",
+    "programme.rehearsal.names": "Listed who a draft programme would move",
     "attestation.sign": "Signed a programme agreement",
     "hours.log": "Logged hours",
     "hours.approve": "Approved logged hours",
@@ -48,6 +50,8 @@ DETAIL_LABELS: dict[str, str] = {
     "format": "As", "page": "Page", "removed": "Removed", "sort": "Sorted by",
     "requirement": "Requirement", "evidence": "Evidence", "hours": "Hours",
     "kind": "Activity", "organisation": "Organisation", "days_before": "Days before expiry",
+    "previous_certificate": "Earlier certificate", "draft_version": "Draft version",
+    "moved": "People moved",
 }
 
 

@@ -6,13 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
+from ..certification.certificates import issue_certificate_if_due
+from ..certification.drafts import DraftError, read_draft, rehearse_draft
+from ..certification.enrolments import (
+    CertificationError,
+    extend_deadline,
+    get_enrolment,
+    get_programme,
+    grant_waiver,
+)
 from ..certification.forms import AssignSupervisorForm, ReasonForm, WaiverForm
 from ..certification.models import (
     PENDING,
@@ -22,22 +32,14 @@ from ..certification.models import (
 )
 from ..certification.reminders import reminders_for_admins
 from ..certification.rules import STATUS_LABELS
-from ..certification.services import (
-    CertificationError,
-    assign_supervisor,
-    extend_deadline,
-    get_enrolment,
-    get_programme,
-    get_standing,
-    grant_waiver,
-    issue_certificate_if_due,
-    unassign_supervisor,
-)
+from ..certification.standing import get_standing
+from ..certification.supervisors import assign_supervisor, unassign_supervisor
 from ..extensions import db
 from ..inputs import require_form_token
 from ..users.access import require_admin
 from ..users.models import User
 from ..users.sessions import current_organisation_id
+from .forms import RehearseForm
 from .views import bp, person_page, supervisor_choices
 
 
@@ -167,3 +169,45 @@ def extend(slug: str, user_id: int) -> Any:
     db.session.commit()
     flash("The deadline is extended.", "success")
     return _back(slug, user_id)
+
+
+def _draft_of(form: RehearseForm) -> tuple[bytes, str] | None:
+    upload = form.draft.data
+    if isinstance(upload, FileStorage) and upload.filename:
+        return upload.read(), upload.filename
+    if form.text.data and form.text.data.strip():
+        return form.text.data.encode(), "the pasted draft"
+    return None
+
+
+@bp.route("/admin/programmes/rehearse", methods=["GET", "POST"])
+@login_required
+def rehearse() -> Any:
+    """Rehearse a rule change: a draft programme's rules over this organisation's people,
+    counts by status move, names only when asked (audited). Nothing is stored."""
+    require_admin()
+    form = RehearseForm()
+    if request.method == "GET":
+        return render_template("admin/rehearse.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("admin/rehearse.html", form=form), 400
+    given = _draft_of(form)
+    if given is None:
+        form.draft.errors = ["Choose a draft programme file (YAML), or paste its text."]
+        return render_template("admin/rehearse.html", form=form), 400
+    data, name = given
+    try:
+        draft = read_draft(data, name)
+        result = rehearse_draft(draft, current_organisation_id())
+    except DraftError as exc:
+        return render_template("admin/rehearse.html", form=form, problems=exc.problems), 422
+    names = bool(form.names.data)
+    if names:
+        audit("programme.rehearsal.names", current_user, None, None,
+              organisation_id=current_organisation_id(), programme=draft.slug,
+              draft_version=draft.version, moved=result.moved)
+        db.session.commit()
+    again = RehearseForm(formdata=None, text=data.decode(), names=True)
+    return render_template("admin/rehearse.html", form=again, draft=draft, result=result,
+                           names=names, labels=STATUS_LABELS,
+                           current=get_programme(draft.slug))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from ..audit import AuditEvent
 from ..certification.models import ProgrammeEnrolment
 from ..certification.rules import STATUS_LABELS
-from ..certification.services import get_standing
+from ..certification.standing import get_standing
 from ..content.services import get_catalog
 from ..extensions import db
 from ..quiz.models import QuizAttempt

@@ -15,17 +15,13 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
+from ..certification.certificates import revoke_certificate
 from ..certification.documents import describe, expires
 from ..certification.forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
 from ..certification.models import Certificate, LoggedHours, SupervisorAssignment
 from ..certification.rules import STATUS_LABELS
-from ..certification.services import (
-    Standing,
-    get_standing,
-    revoke_certificate,
-    supervisor_candidates,
-    supervisors_of,
-)
+from ..certification.standing import Standing, get_standing
+from ..certification.supervisors import supervisor_candidates, supervisors_of
 from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import FORM_EXPIRED, parse_id

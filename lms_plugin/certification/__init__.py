@@ -13,8 +13,11 @@ from ..lti.landing import register_landing
 from ..resilience import rollback_quietly
 from ..training.signals import module_completed
 from ..users.models import ADMIN, MENTOR
+from .certificates import reevaluate_after_module
+from .cli import programme_cli
+from .hours import count_hours_awaiting
 from .reminders import send_due_reminders
-from .services import count_pending, lands_on_supervision, reevaluate_after_module
+from .supervisors import lands_on_supervision
 from .training_certificate import on_module_completed
 from .views import bp
 
@@ -25,6 +28,7 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(bp)
+    app.cli.add_command(programme_cli)
     register_periodic(app, send_due_reminders)
     register_landing(app, lambda user, roles: url_for("certification.supervision")
                      if lands_on_supervision(user, roles) else None)  # a supervisor's home
@@ -40,7 +44,7 @@ def init_app(app: Flask) -> None:
         roles = set(session.get("roles", []))
         try:
             signed_in = current_user.is_authenticated  # may load the person: the database
-            pending = count_pending(current_user) if signed_in else 0
+            pending = count_hours_awaiting(current_user) if signed_in else 0
             supervisor = bool(roles & {ADMIN}) or bool(pending) or (
                 signed_in and lands_on_supervision(current_user, roles))
         except SQLAlchemyError:  # an error page after a failed transaction, or a lost

@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, exists, select
 from ..audit import audit
 from ..extensions import db
 from ..users.models import User
+from .clock import now
 from .models import Certificate, DirectoryListing
-from .services import now
 from .training_certificate import TRAINING_SLUG
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +40,9 @@ class ProgrammeEnrolment(db.Model):  # type: ignore[name-defined]
     programme_slug: Mapped[str] = mapped_column(String(80))
     enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
+    # Enrolled afresh after a lapse: earlier certificates become history, and the
+    # programme's `reenrolment` rule says which earlier hours count again.
+    reenrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
 
@@ -133,6 +137,13 @@ class Certificate(db.Model):  # type: ignore[name-defined]
         """The condition for a person's current, unrevoked certificate of a programme
         (whether it has expired is `state_at`'s to say)."""
         return and_(cls.current_key.is_not(None), cls.revoked_at.is_(None))
+
+    @classmethod
+    def current(cls, user_id: int, slug: str) -> Certificate | None:
+        """The person's current, unrevoked certificate of a programme, if any: the one
+        query for it (whether it has expired is `state_at`'s to say)."""
+        return db.session.scalars(select(cls).where(
+            cls.user_id == user_id, cls.programme_slug == slug, cls.in_force())).first()
 
     def state_at(self, now: datetime) -> str:
         if self.revoked_at is not None and _aware(self.revoked_at) <= now:

@@ -14,9 +14,9 @@ from ..audit import audit
 from ..content.services import get_catalog
 from ..extensions import db
 from ..users.models import User
+from .clock import now
 from .models import Certificate, Reminder
 from .rules import due_reminders
-from .services import now
 
 
 def current_certificates() -> list[Certificate]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, time, timedelta, timezone
 
 from ..content.programme_schema import Programme
 
@@ -22,6 +22,8 @@ EXPIRING = "expiring"  # certified, inside the renewal window
 IN_GRACE = "in_grace"  # expired, inside the grace period: renewal still possible
 LAPSED = "lapsed"
 REVOKED = "revoked"
+
+FIRST_DAY_BEGINS = timezone(timedelta(hours=14))  # where a calendar day starts first
 
 STATUS_LABELS = {
     ENROLLED: "Enrolled", PROVISIONAL: "Provisional", READY: "Ready to certify",
@@ -65,6 +67,7 @@ class Evidence:
     continuing_education: Sequence[HoursEntry] = ()
     certificates: Sequence[CertificateRecord] = ()
     extensions: int = 0
+    reenrolled_at: datetime | None = None  # enrolled afresh after a lapse
 
 
 @dataclass(frozen=True)
@@ -224,9 +227,34 @@ def renewal_requirements(programme: Programme, evidence: Evidence, period_start:
     return reqs
 
 
+def counted_evidence(programme: Programme, evidence: Evidence) -> Evidence:
+    """The evidence that counts in the person's present cycle. After a re-enrolment the
+    programme's `reenrolment` rule decides: approved hours count only from the day
+    `hours_within_days` before the day of re-enrolling; modules, attestations and
+    waivers carry over; earlier certificates are history (they no longer decide the
+    status), and the deadline runs from re-enrolling (whose service counts extensions
+    afresh)."""
+    since = evidence.reenrolled_at
+    if since is None:
+        return evidence
+    # Hours are logged by calendar day: every entry dated on the first counted day, in any
+    # time zone, counts (its moment is never before that day began at UTC+14).
+    first_day = (since - timedelta(days=programme.reenrolment.hours_within_days)).date()
+    hours_from = datetime.combine(first_day, time(0), FIRST_DAY_BEGINS)
+
+    def recent(entries: Sequence[HoursEntry]) -> tuple[HoursEntry, ...]:
+        return tuple(e for e in entries if e.on >= hours_from)
+
+    return replace(
+        evidence, training=recent(evidence.training), practice=recent(evidence.practice),
+        continuing_education=recent(evidence.continuing_education),
+        certificates=tuple(c for c in evidence.certificates if c.issued_at >= since))
+
+
 def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime,
                        titles: Mapping[str, str] | None = None) -> Evaluation:
     """`titles`: module titles by slug, for the requirements' wording only."""
+    evidence = counted_evidence(programme, evidence)
     requirements = tuple(training_requirements(programme, evidence, now, titles)
                          + practice_requirements(programme, evidence, now))
     issued = [c for c in evidence.certificates if c.issued_at <= now]
@@ -250,7 +278,7 @@ def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime,
         return Evaluation(status, requirements, renewal, **dates)
 
     extensions = min(evidence.extensions, programme.provisional.max_extensions)
-    deadline = evidence.enrolled_at + timedelta(
+    deadline = (evidence.reenrolled_at or evidence.enrolled_at) + timedelta(
         days=programme.provisional.deadline_days
         + extensions * programme.provisional.extension_days)
     # Provisional once the training itself is done; attestations may be signed any time.
@@ -312,3 +340,9 @@ def due_reminders(programme: Programme, expires_at: datetime, now: datetime) -> 
     """The reminder offsets (days before expiry) that have come due by now."""
     return [d for d in sorted(programme.reminder_days, reverse=True)
             if now >= expires_at - timedelta(days=d)]
+
+
+def may_reenrol(evaluation: Evaluation) -> bool:
+    """Lapsed (a certificate past its grace period, or the deadline to certify missed):
+    the person may enrol afresh. A revoked certificate never (an admin decided that)."""
+    return evaluation.status == LAPSED

@@ -18,8 +18,9 @@ from ..extensions import db
 from ..training.rules import training_complete
 from ..training.services import completed_modules, module_slugs
 from ..users.models import User
+from .certificates import new_code
+from .clock import now
 from .models import Certificate
-from .services import new_code, now
 
 TRAINING_SLUG = "training-complete"
 TRAINING_TITLE = "Mental health at work: training completed"

@@ -33,6 +33,8 @@ from ..urls import base_url
 from ..users.access import is_admin
 from ..users.models import User
 from ..users.sessions import current_organisation_id
+from .attestations import sign_attestation
+from .certificates import get_certificate_by_code, reenrol, revoke_certificate
 from .directory import get_listing, listed_supporters, may_list, remove_listing, save_listing
 from .documents import (
     BadgeRejected,
@@ -46,8 +48,23 @@ from .documents import (
     open_badge,
     read_badge,
 )
+from .enrolments import (
+    CertificationError,
+    continuing_domains,
+    enrol,
+    get_programme,
+    training_domains,
+)
 from .entries import zone_from_launch, zone_named
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
+from .hours import (
+    decide_hours,
+    delete_reflection,
+    hours_awaiting,
+    log_hours,
+    resubmit_hours,
+    withdraw_hours,
+)
 from .models import (
     CONTINUING,
     PENDING,
@@ -59,27 +76,8 @@ from .models import (
 )
 from .reminders import reminder_for
 from .rules import describe_requirements
-from .services import (
-    CertificationError,
-    continuing_domains,
-    decide_hours,
-    delete_reflection,
-    enrol,
-    get_certificate_by_code,
-    get_programme,
-    get_standing,
-    is_qualified_supervisor,
-    log_hours,
-    may_supervise,
-    pending_for,
-    resubmit_hours,
-    revoke_certificate,
-    sign_attestation,
-    supervisors_of,
-    trainees_of,
-    training_domains,
-    withdraw_hours,
-)
+from .standing import get_standing
+from .supervisors import is_qualified_supervisor, may_supervise, supervisors_of, trainees_of
 from .training_certificate import get_training_certificate, issue_training_certificate_if_due
 
 bp = Blueprint("certification", __name__)
@@ -151,6 +149,20 @@ def enrol_view(slug: str) -> Any:
         abort(404, description=str(exc))
     db.session.commit()
     flash("You are enrolled. The checklist below shows what is left to do.", "success")
+    return redirect(url_for("certification.programme", slug=slug))
+
+
+@bp.route("/programmes/<slug>/reenrol", methods=["POST"])
+@login_required
+def reenrol_view(slug: str) -> Any:
+    """A lapsed supporter starts again; the old certificate stays as history."""
+    require_form_token()
+    try:
+        reenrol(current_user, slug)
+    except CertificationError as exc:
+        abort(409, description=str(exc))
+    db.session.commit()
+    flash("You are enrolled again. The checklist below shows what is left to do.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -243,7 +255,7 @@ def _supervision_page(failed: tuple[int, DecisionForm] | None = None,
         LoggedHours.supervisor_id == current_user.id, LoggedHours.status != PENDING)
         .order_by(LoggedHours.decided_at.desc()).limit(50)))
     return render_template("certification/supervision.html", trainees=trainees, names=names,
-                           pending=pending_for(current_user), decided=decided,
+                           pending=hours_awaiting(current_user), decided=decided,
                            form=DecisionForm(formdata=None), failed=failed, confirm=confirm,
                            bulk=EmptyForm())
 
@@ -281,7 +293,7 @@ def bulk_approve() -> Any:
     what was chosen; the second (confirm=yes) approves them."""
     require_form_token()
     wanted = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
-    chosen = [e for e in pending_for(current_user) if e.id in wanted]
+    chosen = [e for e in hours_awaiting(current_user) if e.id in wanted]
     if not chosen:
         flash("Choose at least one entry to approve.", "error")
         return _supervision_page(), 422

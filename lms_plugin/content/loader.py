@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,27 @@ def _load_lesson(path: Path, rel: str, errors: list[ContentError]) -> Lesson | N
     if "## Try it" not in body:
         errors.append(ContentError(rel, None, 'every lesson ends with a "## Try it" exercise'))
     return Lesson(int(match.group(1)), match.group(2), meta, body, rel)
+
+
+def load_programme_draft(data: bytes, name: str, modules: Iterable[str]
+                         ) -> tuple[ProgrammeContent | None, list[ContentError]]:
+    """A programme file that is not (yet) content, e.g. a draft an admin uploads to
+    rehearse: checked as `load_content` checks `certifications/<name>` (YAML, schema,
+    required modules among `modules`), with its version. Nothing is stored."""
+    errors: list[ContentError] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, [ContentError(name, None, "not UTF-8 text: save the file as UTF-8")]
+    programme = _validate(Programme, text, name, errors)
+    if programme is None:
+        return None, errors
+    known = set(modules)
+    errors += [ContentError(name, None, f"required module {r.module!r} does not exist")
+               for r in programme.required_modules if r.module not in known]
+    if errors:
+        return None, errors
+    return ProgrammeContent(programme.id, programme, _version(data)), []
 
 
 def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:

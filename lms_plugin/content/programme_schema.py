@@ -83,6 +83,14 @@ class Provisional(Strict):
     max_extensions: int = Field(default=1, ge=0, le=1)
 
 
+class Reenrolment(Strict):
+    """What counts again when someone whose certification lapsed enrols afresh. Completed
+    modules, signed attestations and waivers carry over; approved hours count only if
+    they were done at most `hours_within_days` before re-enrolling (0: none do)."""
+
+    hours_within_days: int = Field(default=0, ge=0, le=3650)
+
+
 class Programme(Strict):
     id: Slug
     title: Text
@@ -97,6 +105,7 @@ class Programme(Strict):
     provisional: Provisional = Provisional()
     reminder_days: list[int] = Field(default_factory=lambda: [90, 30, 7])
     waivable: list[Slug] = Field(default_factory=list)  # requirement ids an admin may waive
+    reenrolment: Reenrolment = Reenrolment()
 
     @model_validator(mode="after")
     def _ids(self) -> Programme:

@@ -24,7 +24,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from ..certification import services as certification
+from ..certification import clock as certification_clock
+from ..certification.certificates import issue_certificate_if_due, revoke_certificate
 from ..certification.models import (
     APPROVED,
     PENDING,
@@ -99,14 +100,14 @@ def is_seeded(organisation_id: int) -> bool:
 
 @contextmanager
 def _clock(moment: datetime) -> Iterator[None]:
-    """The certification services' clock at `moment`, so certificates are issued (and
+    """Certification's clock at `moment`, so certificates are issued (and
     revoked) by the real rules as of that day."""
-    saved: Callable[[], datetime] = certification.clock
-    certification.clock = lambda: moment
+    saved: Callable[[], datetime] = certification_clock.clock
+    certification_clock.clock = lambda: moment
     try:
         yield
     finally:
-        certification.clock = saved
+        certification_clock.clock = saved
 
 
 class _Seeder:
@@ -355,12 +356,12 @@ class _Seeder:
             if stage in EXPIRY_IN:
                 moment = add_months(self.now + timedelta(days=EXPIRY_IN[stage]), -24)
             with _clock(moment):
-                certificate = certification.issue_certificate_if_due(person, PROGRAMME)
+                certificate = issue_certificate_if_due(person, PROGRAMME)
             if certificate is None:
                 raise RuntimeError(f"the demo seed's trainee {uid} ({stage}) is not ready")
             if stage == "revoked":
                 with _clock(self.ago(20)):
-                    certification.revoke_certificate(
+                    revoke_certificate(
                         certificate, admin, "Left the peer-supporter role at their request.")
 
     # --- the survey ---------------------------------------------------------------------

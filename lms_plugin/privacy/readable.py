@@ -40,6 +40,7 @@ LABELS = {
     "passed": "Passed", "phase": "Survey", "on": "Answered", "kind": "Kind",
     "payload_json": "What was sent", "sent_at": "Sent", "programme_slug": "Programme",
     "enrolled_at": "Enrolled", "extensions": "Deadline extensions", "category": "Category",
+    "reenrolled_at": "Enrolled again",
     "hours": "Hours", "activity_date": "Date", "supervisor_id": "Supervisor",
     "reflection": "Your reflection", "status": "Status", "decided_by_id": "Decided by",
     "decided_at": "Decided", "decision_reason": "Reason given", "submissions": "Times sent",

@@ -187,7 +187,8 @@ REGISTRY: tuple[Item, ...] = (
          "your LMS id.", (), _grades_for, DELETE,
          "Removed; a score not yet sent to your LMS is then not sent."),
     Item("programme_enrolments", ProgrammeEnrolment, "Peer-supporter programmes",
-         "The certification programmes you enrolled in, when, and deadline extensions.",
+         "The certification programmes you enrolled in, when (and when again, after a "
+         "lapse), and deadline extensions.",
          ("user_id",), lambda p: ProgrammeEnrolment.user_id == p.id, DELETE, "Removed."),
     Item("logged_hours", LoggedHours, "Hours you logged",
          "Your supervised practice, training and continuing education: date, hours, kind, "

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from lms_plugin.audit import AuditEvent, audit
+from lms_plugin.certification.certificates import new_code
 from lms_plugin.certification.models import Certificate
-from lms_plugin.certification.services import new_code
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.users.models import User

@@ -9,14 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from lms_plugin.certification.attestations import sign_attestation
+from lms_plugin.certification.enrolments import enrol
+from lms_plugin.certification.hours import decide_hours, log_hours
 from lms_plugin.certification.models import LoggedHours
-from lms_plugin.certification.services import (
-    assign_supervisor,
-    decide_hours,
-    enrol,
-    log_hours,
-    sign_attestation,
-)
+from lms_plugin.certification.supervisors import assign_supervisor
 from lms_plugin.content.models import ContentVersion
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt

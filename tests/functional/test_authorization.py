@@ -45,7 +45,7 @@ ADMIN_ONLY = {
     "admin.unassign", "admin.waive", "certification.revoke",
     # the admin area (lms_plugin/admin); the person page's actions refuse an empty form
     "admin.home", "admin.people", "admin.person", "admin.quiz_allowance", "admin.revoke",
-    "admin.programmes", "admin.erasure_requests", "admin.audit_log",
+    "admin.programmes", "admin.erasure_requests", "admin.audit_log", "admin.rehearse",
 }
 ADMIN_EMPTY_POSTS = {  # what an admin's empty post to each action gets
     "admin.quiz_allowance": "bad", "admin.assign": "bad", "admin.waive": "bad",
@@ -72,6 +72,8 @@ def expected(endpoint: str, role: str) -> set[str]:
         return {"no"}
     if endpoint in EVERYONE_SIGNED_IN:
         return {"ok"}
+    if endpoint == "certification.reenrol_view":  # only after a lapse; nobody here lapsed
+        return {"bad"}
     if endpoint == "certification.sign":  # one's own signature (enrolling is self-service)
         return {"ok", "bad"}
     if endpoint == "certification.log_hours_view":  # an empty form: refused, nothing stored

@@ -8,14 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from lms_plugin.certification.attestations import sign_attestation
+from lms_plugin.certification.certificates import revoke_certificate
 from lms_plugin.certification.directory import save_listing
-from lms_plugin.certification.services import (
-    decide_hours,
-    enrol,
-    log_hours,
-    revoke_certificate,
-    sign_attestation,
-)
+from lms_plugin.certification.enrolments import enrol
+from lms_plugin.certification.hours import decide_hours, log_hours
 from lms_plugin.extensions import db
 from tests.support import factories
 from tests.support.authorization import Person, client_for

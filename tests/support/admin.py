@@ -11,8 +11,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from lms_plugin.audit import AuditEvent
+from lms_plugin.certification.attestations import sign_attestation
+from lms_plugin.certification.hours import decide_hours, log_hours
 from lms_plugin.certification.models import Certificate
-from lms_plugin.certification.services import decide_hours, log_hours, sign_attestation
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.users.models import User

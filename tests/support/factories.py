@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from lms_plugin.certification.enrolments import enrol
 from lms_plugin.certification.models import ProgrammeEnrolment
-from lms_plugin.certification.services import enrol
 from lms_plugin.extensions import db
 from lms_plugin.training.models import ModuleCompletion
 from lms_plugin.users.models import Course, Enrollment, MentorScope, Organisation, User

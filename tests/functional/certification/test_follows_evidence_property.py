@@ -12,18 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from lms_plugin.certification.attestations import sign_attestation
+from lms_plugin.certification.certificates import issue_certificate_if_due
+from lms_plugin.certification.enrolments import get_enrolment, get_programme, grant_waiver
+from lms_plugin.certification.hours import decide_hours, log_hours
 from lms_plugin.certification.models import Certificate
 from lms_plugin.certification.rules import READY, evaluate_programme
-from lms_plugin.certification.services import (
-    decide_hours,
-    gather_evidence,
-    get_enrolment,
-    get_programme,
-    grant_waiver,
-    issue_certificate_if_due,
-    log_hours,
-    sign_attestation,
-)
+from lms_plugin.certification.standing import gather_evidence
 from lms_plugin.content.services import get_catalog
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt

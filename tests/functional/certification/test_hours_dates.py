@@ -1,7 +1,7 @@
 """Logging and correcting hours through the real forms: one check for new and corrected
 entries, dates read as the person's own calendar days (their browser's time zone, else
 their LMS's, else the most permissive one), never before their enrolment and never after
-their today. The clock is set (services.clock), never waited for."""
+their today. The clock is set (clock.clock), never waited for."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from lms_plugin.certification import services
+from lms_plugin.certification import clock
+from lms_plugin.certification.enrolments import CertificationError, enrol
+from lms_plugin.certification.hours import decide_hours, log_hours
 from lms_plugin.certification.models import LoggedHours
-from lms_plugin.certification.services import decide_hours, enrol, get_standing, log_hours
+from lms_plugin.certification.standing import get_standing
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support import factories
@@ -55,7 +57,7 @@ def trainee(app, client, registered, shipped_content, monkeypatch) -> Callable[.
     done, and enrolment at the moment the clock is set to."""
 
     def make(at: datetime, **claims: Any) -> Trainee:
-        monkeypatch.setattr(services, "clock", lambda: at, raising=False)
+        monkeypatch.setattr(clock, "clock", lambda: at, raising=False)
         assert signed_launch(client, registered, sub="sam", name="Sam Okafor",
                              **claims).status_code == 302
         with app.app_context():
@@ -69,7 +71,7 @@ def trainee(app, client, registered, shipped_content, monkeypatch) -> Callable[.
             ids = sam.id, mentor.id
 
         def set_clock(moment: datetime) -> None:
-            monkeypatch.setattr(services, "clock", lambda: moment, raising=False)
+            monkeypatch.setattr(clock, "clock", lambda: moment, raising=False)
 
         return Trainee(client, *ids, set_clock)
 
@@ -253,7 +255,7 @@ def test_the_services_check_every_entry_the_same_way(app, trainee):
     sam = trainee(at(datetime.now(UTC).date(), 15))
     with app.app_context():
         person, mentor = db.session.get(User, sam.user_id), db.session.get(User, sam.mentor_id)
-        with pytest.raises(services.CertificationError, match="before you enrolled") as info:
+        with pytest.raises(CertificationError, match="before you enrolled") as info:
             log_hours(person, SLUG, category="practice", kind="check-in", hours=Decimal(1),
                       activity_date=date(1, 1, 1), supervisor=mentor, reflection=None)
         assert info.value.field == "activity_date"

@@ -10,28 +10,21 @@ import pytest
 from sqlalchemy import func, select
 
 from lms_plugin.audit import AuditEvent
+from lms_plugin.certification.attestations import sign_attestation
+from lms_plugin.certification.certificates import revoke_certificate
 from lms_plugin.certification.directory import (
     listed_supporters,
     may_list,
     remove_listing,
     save_listing,
 )
+from lms_plugin.certification.enrolments import CertificationError, extend_deadline, get_enrolment
+from lms_plugin.certification.hours import decide_hours, log_hours
 from lms_plugin.certification.models import Certificate, Reminder
 from lms_plugin.certification.reminders import reminder_for, send_due_reminders
 from lms_plugin.certification.rules import CERTIFIED, EXPIRING, LAPSED
-from lms_plugin.certification.services import (
-    CertificationError,
-    assign_supervisor,
-    decide_hours,
-    extend_deadline,
-    get_enrolment,
-    get_standing,
-    log_hours,
-    may_supervise,
-    revoke_certificate,
-    sign_attestation,
-    supervisors_of,
-)
+from lms_plugin.certification.standing import get_standing
+from lms_plugin.certification.supervisors import assign_supervisor, may_supervise, supervisors_of
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support import factories

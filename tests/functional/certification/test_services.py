@@ -11,18 +11,13 @@ import pytest
 from sqlalchemy import func, select
 
 from lms_plugin.audit import AuditEvent
+from lms_plugin.certification.attestations import sign_attestation
+from lms_plugin.certification.certificates import get_certificate_by_code, revoke_certificate
+from lms_plugin.certification.enrolments import CertificationError
+from lms_plugin.certification.hours import decide_hours, log_hours, resubmit_hours
 from lms_plugin.certification.models import Certificate, LoggedHours
 from lms_plugin.certification.rules import PROVISIONAL
-from lms_plugin.certification.services import (
-    CertificationError,
-    decide_hours,
-    get_certificate_by_code,
-    get_standing,
-    log_hours,
-    resubmit_hours,
-    revoke_certificate,
-    sign_attestation,
-)
+from lms_plugin.certification.standing import get_standing
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support import factories

@@ -85,7 +85,7 @@ def test_supervisor_home(app, registered, sample_content):
 
 
 def test_who_lands_on_the_supervision_queue(app, sample_content):
-    from lms_plugin.certification.services import assign_supervisor, lands_on_supervision
+    from lms_plugin.certification.supervisors import assign_supervisor, lands_on_supervision
     from lms_plugin.users.models import MENTOR
     from tests.support import factories
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from lms_plugin.certification.certificates import revoke_certificate
 from lms_plugin.certification.models import Certificate
-from lms_plugin.certification.services import revoke_certificate
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support.browser import ClientBrowser

@@ -59,13 +59,10 @@ def test_an_admin_erases_a_person_and_the_certificate_stays_verifiable(app, samp
 
     from sqlalchemy import func
 
+    from lms_plugin.certification.attestations import sign_attestation
+    from lms_plugin.certification.enrolments import enrol
+    from lms_plugin.certification.hours import decide_hours, log_hours
     from lms_plugin.certification.models import Certificate, LoggedHours
-    from lms_plugin.certification.services import (
-        decide_hours,
-        enrol,
-        log_hours,
-        sign_attestation,
-    )
     from lms_plugin.quiz.models import QuizAttempt
     from tests.support.authorization import Person, client_for, csrf_token
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
+from lms_plugin.certification.certificates import get_certificate_by_code
 from lms_plugin.certification.models import Certificate, LoggedHours, ProgrammeEnrolment
-from lms_plugin.certification.services import get_certificate_by_code
 from lms_plugin.content.services import get_catalog
 from lms_plugin.demo.seed import SUB_PREFIX, demo_organisation_id, seed_demo
 from lms_plugin.demo.setup import prepare_demo
