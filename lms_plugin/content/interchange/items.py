@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast, get_args
 
 from ..schema import Option, PartType, Quiz, Scoring
 
@@ -61,18 +62,28 @@ class Item:
         return PART_SEPARATOR in self.id
 
 
+def _kind(question_id: str, kind: str) -> PartType:
+    """The formats carry single, multiple and true/false; a question type added to the
+    quiz package since (quiz/types) cannot travel until its format mapping is written."""
+    if kind not in get_args(PartType):
+        raise CannotExport(f"{question_id}: a {kind!r} question has no form in Moodle or "
+                           "Canvas quizzes")
+    return cast(PartType, kind)
+
+
 def flatten(quiz: Quiz) -> list[Item]:
     items: list[Item] = []
     for question in quiz.questions:
         if question.parts:
             weight = 1 / len(question.parts)
             for part in question.parts:
-                items.append(Item(f"{question.id}{PART_SEPARATOR}{part.id}", part.type,
+                part_id = f"{question.id}{PART_SEPARATOR}{part.id}"
+                items.append(Item(part_id, _kind(part_id, part.type),
                                   part.scoring, question.content_note, question.scenario,
                                   question.prompt, part.prompt, tuple(part.options), weight))
         else:
             assert question.options is not None and question.type != "scenario"
-            items.append(Item(question.id, question.type, question.scoring,
+            items.append(Item(question.id, _kind(question.id, question.type), question.scoring,
                               question.content_note, question.scenario, None, question.prompt,
                               tuple(question.options), 1.0))
     return items

@@ -28,7 +28,14 @@ from lms_plugin.content.interchange.items import (
 )
 from lms_plugin.content.interchange.moodle_xml import read_moodle_xml, write_moodle_xml
 from lms_plugin.content.interchange.qti import QTI_NS, read_qti_zip, write_qti_zip
-from lms_plugin.content.schema import Option, Question, Quiz
+from lms_plugin.content.schema import (
+    ItemShape,
+    Option,
+    Question,
+    Quiz,
+    register_item_shape,
+    unregister_item_shape,
+)
 from lms_plugin.quiz.grading import grade_question
 
 ROOT = Path(__file__).parents[3]
@@ -318,3 +325,18 @@ def test_moodle_weights_we_cannot_grade_the_same_are_refused() -> None:
     xml = write_moodle_xml(quiz).replace(b'fraction="-50"', b'fraction="0"')
     with pytest.raises(ValueError, match="q: each wrong option must take away"):
         read_moodle_xml(xml)
+
+
+def test_a_question_type_the_formats_cannot_carry_is_refused_by_name() -> None:
+    """A type added to the quiz package (quiz/types) has no Moodle or Canvas form until
+    someone writes one: export names the question instead of sending it as another type."""
+    register_item_shape("ordering", ItemShape(lambda options, scoring: None))
+    try:
+        bank = load(SHIPPED[0])
+        question = next(q for q in bank.questions if not q.parts)
+        quiz = bank.model_copy(update={"questions": [
+            question.model_copy(update={"id": "or-1", "type": "ordering"})]})
+        with pytest.raises(CannotExport, match="or-1.*'ordering'"):
+            flatten(quiz)
+    finally:
+        unregister_item_shape("ordering")
