@@ -6,8 +6,9 @@ the exports' peak memory at two lengths (it must not grow with the length).
     .venv/bin/python bench/reports.py                 # SQLite and PostgreSQL
     .venv/bin/python bench/reports.py --db sqlite --learners 20000
 
-PostgreSQL: a database `lms_plugin_bench` on 127.0.0.1:5432 (trust auth) is created and
-emptied; set BENCH_PG_URL to use another. Figures are printed; the README keeps the latest.
+PostgreSQL: the schema `reports_bench` of the database `test` on 127.0.0.1:5432 (trust
+auth) is dropped and created (set BENCH_PG_URL and BENCH_PG_SCHEMA to use others);
+`--reuse` keeps what an earlier run seeded. Figures are printed; the README keeps the latest.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/lms_plugin_bench")
+PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_SCHEMA = os.environ.get("BENCH_PG_SCHEMA", "reports_bench")
+PG_URL = f"{PG_BASE}?options=-csearch_path%3D{PG_SCHEMA}"
 ISSUER = "https://lms.bench.example"
 MODULES = {"awareness": 6, "skills": 6, "boundaries": 6}
 CHUNK = 5000
@@ -49,11 +52,11 @@ def make_app(url: str) -> Any:
 
 
 def reset_postgres() -> None:
-    admin = create_engine(PG_URL.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-    name = PG_URL.rsplit("/", 1)[1]
+    """An empty schema of our own (other people use the same database)."""
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
     admin.dispose()
 
 
@@ -236,13 +239,16 @@ def export_memory(client: Any, url: str) -> tuple[float, int]:
     return peak / 1024 / 1024, lines
 
 
-def run(kind: str, url: str, learners: int) -> None:
+def run(kind: str, url: str, learners: int, reuse: bool = False) -> None:
     rng = random.Random(42)
     app = make_app(url)
-    start = time.perf_counter()
-    counts = seed(app, learners, rng)
-    print(f"\n== {kind}: seeded {learners:,} learners in {time.perf_counter() - start:.0f}s "
-          f"({', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))})")
+    if reuse:
+        print(f"\n== {kind}: reusing the data an earlier run seeded")
+    else:
+        start = time.perf_counter()
+        counts = seed(app, learners, rng)
+        print(f"\n== {kind}: seeded {learners:,} learners in {time.perf_counter() - start:.0f}s "
+              f"({', '.join(f'{k} {v:,}' for k, v in sorted(counts.items()))})")
     client = signed_in_client(app)
     with app.app_context():
         from lms_plugin.extensions import db
@@ -294,6 +300,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--reuse", action="store_true",
+                        help="PostgreSQL: keep the data an earlier run seeded")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, {platform.platform()}")
@@ -301,8 +309,9 @@ def main() -> None:
         path = Path(tempfile.mkdtemp(prefix="bench-sqlite-")) / "bench.db"
         run("SQLite", f"sqlite:///{path}", args.learners)
     if args.db in ("postgresql", "both"):
-        reset_postgres()
-        run("PostgreSQL", PG_URL, args.learners)
+        if not args.reuse:
+            reset_postgres()
+        run("PostgreSQL", PG_URL, args.learners, args.reuse)
 
 
 if __name__ == "__main__":

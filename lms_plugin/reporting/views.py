@@ -53,10 +53,10 @@ from .services import (
     Report,
     agree_share,
     build_report,
+    build_reports,
     members,
     min_size,
     module_titles,
-    report_keys,
 )
 from .suppression import TOTAL
 from .survey import SCALE, answered, record_answers, survey_config
@@ -111,7 +111,7 @@ def _charts(report: Report) -> dict[str, Any]:
 def dashboard() -> Any:
     require_admin()
     filters = _filters()
-    reports = [build_report(key, filters) for key in report_keys()]
+    reports = build_reports(filters)
 
     def list_url(report: Report, row: str, column: str) -> str | None:
         """Where a count of an administration report opens its named list (none for a
@@ -137,7 +137,7 @@ def dashboard() -> Any:
 def summary() -> Any:
     require_admin()
     filters = _filters()
-    reports = [build_report(key, filters) for key in report_keys()]
+    reports = build_reports(filters)
     return render_template("reporting/summary.html", reports=reports, filters=filters,
                            min_size=min_size(), hidden=HIDDEN,
                            course_options=courses(current_organisation_id()))
@@ -216,13 +216,7 @@ def report_people(key: str) -> Any:
     return render_template("reporting/report_people.html", report=report, people=people,
                            label=label or "Everyone counted", query=_query(filters),
                            filters=filters, course_options=courses(current_organisation_id()),
-                           detail=_detail_heading(key))
-
-
-def _detail_heading(key: str) -> str | None:
-    if key.startswith("pipeline-"):
-        return "Stage"
-    return {"modules": "Module", "courses": "LMS course", "weekly": "Module completed"}.get(key)
+                           detail=report.definition.detail)
 
 
 @bp.route("/admin/reports/people.csv")
