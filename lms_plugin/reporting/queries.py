@@ -35,7 +35,7 @@ from ..certification.models import (
 from ..content.programme_schema import Programme
 from ..extensions import db
 from ..quiz.models import QuizAttempt
-from ..training.models import LearnerModule, LearnerProgress
+from ..training.models import LearnerModule, LearnerProgress, ModuleCompletion
 from ..users.models import LEARNER, Course, Enrollment, User
 from .suppression import TOTAL, Box, Cube, build_cube
 
@@ -281,6 +281,31 @@ def learner_search(filters: Filters, text: str, limit: int = 50) -> list[User]:
         select(User).where(*in_scope(filters))
         .where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
         .order_by(User.name).limit(limit)))
+
+
+def people_query(filters: Filters, modules: list[str]) -> Select[Any]:
+    """Everyone in scope (id, name, department, then per module: completed at, best
+    score), by id, streamed: one statement joining each person to their completions and
+    best scores pivoted per module (not a subquery per person and module), read through
+    a server-side cursor a thousand rows at a time."""
+    done = (select(ModuleCompletion.user_id, *[
+        func.max(case((ModuleCompletion.module_slug == m, ModuleCompletion.completed_at)))
+        .label(f"done_{i}") for i, m in enumerate(modules)])
+        .where(ModuleCompletion.module_slug.in_(modules))
+        .group_by(ModuleCompletion.user_id).subquery("done"))
+    best = (select(QuizAttempt.user_id, *[
+        func.max(case((QuizAttempt.quiz_slug == m, QuizAttempt.score)))
+        .label(f"best_{i}") for i, m in enumerate(modules)])
+        .where(QuizAttempt.submitted_at.is_not(None), QuizAttempt.quiz_slug.in_(modules))
+        .group_by(QuizAttempt.user_id).subquery("best"))
+    columns: list[Any] = [User.id, User.name, User.department]
+    for i in range(len(modules)):
+        columns += [done.c[f"done_{i}"], best.c[f"best_{i}"]]
+    return (select(*columns).select_from(User)
+            .outerjoin(done, done.c.user_id == User.id)
+            .outerjoin(best, best.c.user_id == User.id)
+            .where(*in_scope(filters)).order_by(User.id)
+            .execution_options(yield_per=1000, stream_results=True))
 
 
 # --- quiz results (evaluation: aggregate only) --------------------------------------------

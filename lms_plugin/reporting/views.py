@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -32,10 +32,8 @@ from ..extensions import db
 from ..inputs import parse_id, require_form_token
 from ..lti.models import Platform
 from ..lti.nrps import request_roster_sync
-from ..quiz.models import QuizAttempt
-from ..training.models import ModuleCompletion
 from ..users.access import require_admin
-from ..users.models import Course, User
+from ..users.models import Course
 from ..users.sessions import current_organisation_id
 from . import charts
 from .exports import csv_lines
@@ -45,7 +43,7 @@ from .queries import (
     Filters,
     courses,
     departments,
-    in_scope,
+    people_query,
 )
 from .services import (
     ADMINISTRATION,
@@ -223,7 +221,8 @@ def report_people(key: str) -> Any:
 @login_required
 def people_csv() -> Response:
     """Everyone in scope with their progress and best scores: streamed from the database
-    a page at a time, so memory does not grow with the number of people."""
+    a page at a time (one query, a server-side cursor), so memory does not grow with
+    the number of people."""
     require_admin()
     filters = _filters()
     audit("report.people.export", current_user, None, None,
@@ -231,22 +230,7 @@ def people_csv() -> Response:
     db.session.commit()
     titles = module_titles()
     modules = list(titles)
-    best = (select(QuizAttempt.user_id, QuizAttempt.quiz_slug,
-                   func.max(QuizAttempt.score).label("best"))
-            .where(QuizAttempt.submitted_at.is_not(None))
-            .group_by(QuizAttempt.user_id, QuizAttempt.quiz_slug).subquery())
-    columns: list[Any] = [User.id, User.name, User.department]
-    for module in modules:
-        done = (select(ModuleCompletion.completed_at)
-                .where(ModuleCompletion.user_id == User.id,
-                       ModuleCompletion.module_slug == module)
-                .correlate(User).scalar_subquery())
-        score = (select(best.c.best).where(and_(best.c.user_id == User.id,
-                                                best.c.quiz_slug == module))
-                 .correlate(User).scalar_subquery())
-        columns += [done.label(f"done_{module}"), score.label(f"best_{module}")]
-    query = (select(*columns).where(*in_scope(filters)).order_by(User.id)
-             .execution_options(yield_per=1000))
+    query = people_query(filters, modules)
 
     def rows() -> Iterator[list[Any]]:
         header = ["Name", "Department"]
