@@ -306,10 +306,11 @@ def _cache_seconds() -> int:
 
 
 def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
-    """The organisation's pass, from the shared cache when it was counted in the last
-    LMS_PLUGIN_REPORT_CACHE_SECONDS (every filter of every report is cut from it, so one
-    entry serves them all); `refresh` counts it again and stores it (the worker's
-    `warm_reports`)."""
+    """The organisation's pass: the one the worker counted (`warm_reports`) if it did in
+    the last LMS_PLUGIN_REPORT_CACHE_SECONDS, so every filter of every report is cut
+    from it with no query at all; else counted now, once for the whole dashboard (and
+    not stored: a report is never older than the cache's seconds plus the worker's).
+    `refresh`: count it and store it."""
     seconds = _cache_seconds()
     if seconds <= 0:
         return _count(organisation_id)
@@ -317,13 +318,13 @@ def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
         [organisation_id, _content_version(), datetime.now(UTC).date().isoformat()]
     ).encode()).hexdigest()
     store = get_store()
-    cached = None if refresh else store.get(cache_key)
-    if isinstance(cached, dict):
-        return ScopeCounts.from_json(cached)
+    if not refresh:
+        cached = store.get(cache_key)
+        if isinstance(cached, dict):
+            return ScopeCounts.from_json(cached)
+        return _count(organisation_id)
     counts = _count(organisation_id)
-    # Kept a little longer than the reports cut from it, so the worker (which refreshes
-    # it every LMS_PLUGIN_REPORT_CACHE_SECONDS at most) keeps it warm.
-    store.set(cache_key, counts.to_json(), 2 * seconds)
+    store.set(cache_key, counts.to_json(), seconds)
     return counts
 
 
@@ -336,7 +337,10 @@ def _count(organisation_id: int) -> ScopeCounts:
 
 def warm_reports() -> int:
     """Periodic work (jobs.register_periodic): count every organisation's pass again
-    and store it, so no admin waits on a cold dashboard. Returns how many it counted."""
+    and store it for LMS_PLUGIN_REPORT_CACHE_SECONDS, so no admin waits on a cold
+    dashboard while it lasts (the worker runs it every LMS_PLUGIN_PERIODIC_SECONDS: set
+    that no longer than the cache's seconds to keep dashboards warm all the time).
+    Returns how many organisations it counted."""
     if _cache_seconds() <= 0:
         return 0
     warmed = 0

@@ -11,6 +11,7 @@ import pytest
 from lms_plugin.content.services import get_catalog
 from lms_plugin.demo.seed import seed_demo
 from lms_plugin.extensions import db
+from lms_plugin.jobs import registry
 from lms_plugin.reporting.queries import (
     Filters,
     certification_pipeline,
@@ -21,7 +22,6 @@ from lms_plugin.reporting.queries import (
     weekly_completions,
 )
 from lms_plugin.reporting.scope import count_scope
-from lms_plugin.jobs import registry
 from lms_plugin.reporting.services import (
     Sources,
     definition,
@@ -65,7 +65,7 @@ def test_the_pass_counts_every_cell_the_per_table_queries_count(app, two_seeded)
                                           [catalog.programmes[s].programme for s in slugs],
                                           now)
 
-            def new(key: str, variant: str = "") -> Cube:
+            def new(key: str, variant: str = "", sources: Sources = sources) -> Cube:
                 named = f"{key}-{variant}" if variant else key
                 return definition(named).build(sources, variant).family.cube
 
@@ -102,8 +102,7 @@ def test_the_pass_is_cached_per_organisation_and_warmed_by_the_worker(app, regis
             assert warm_reports() >= 2  # both organisations
             first, second = (scope_counts(i) for i in two_seeded)
             assert first.status != second.status  # each its own
-            # A learner added after the warm-up is not counted until the next one...
-            assert scope_counts(two_seeded[0]).to_json() == first.to_json()
+            # A learner added after the warm-up is not counted until the next one.
             factories.user(issuer=issuer, course=factories.get_course(issuer, "new-course"))
             db.session.commit()
             assert scope_counts(two_seeded[0]).to_json() == first.to_json()
