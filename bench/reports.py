@@ -358,6 +358,7 @@ def run(kind: str, url: str, learners: int, reuse: bool = False) -> None:
 
 
 def main() -> None:
+    global RUNS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
@@ -365,7 +366,6 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="PostgreSQL: keep the data an earlier run seeded")
     args = parser.parse_args()
-    global RUNS
     RUNS = args.runs
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, {platform.platform()}")
