@@ -312,7 +312,6 @@ def run(kind: str, url: str, learners: int, reuse: bool = False) -> None:
             f"/admin/reports?course={course.id}&department=Department%2003",
         "pipeline list (certified)":
             "/admin/reports/list/pipeline-peer-supporter?row=certified",
-        "per-person view": "/admin/people/1234",
         "printable summary": "/admin/reports/summary",
     }
     for key in ("modules", "courses", "departments", "weekly", "pipeline-peer-supporter",
