@@ -1,7 +1,12 @@
 """Report queries: SQL aggregations (never a Python loop over people). Each report's counts
 come back as one `suppression.Cube`, by course and department as well as by the table's
 rows and columns, so that every table the filters can show is suppressed together with
-all the others (see `suppression`). Every query is scoped to one organisation."""
+all the others (see `suppression`). Every query is scoped to one organisation.
+
+The dashboard's counts come from the one pass in `scope`; the per-report cube queries
+here (`module_progress` ... `quiz_results_by_department`) are the plain reference it is
+tested against (`tests/functional/reporting/test_scope_pass.py`) and timed against
+(`bench/reports.py`). The named lists (`*_members`) and the people export are read here."""
 
 from __future__ import annotations
 
