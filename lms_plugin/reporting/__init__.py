@@ -8,7 +8,9 @@ from typing import Any
 from flask import Flask, session
 from flask_login import current_user
 
+from ..jobs import register_periodic
 from ..users.models import ADMIN
+from .services import warm_reports
 from .survey import due_phase
 from .views import bp
 
@@ -17,6 +19,7 @@ def init_app(app: Flask) -> None:
     from . import models  # noqa: F401 - registers the tables
 
     app.register_blueprint(bp)
+    register_periodic(app, warm_reports)  # no admin waits on a cold dashboard
 
     @app.context_processor
     def reporting_nav() -> dict[str, Any]:

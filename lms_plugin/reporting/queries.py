@@ -1,7 +1,12 @@
 """Report queries: SQL aggregations (never a Python loop over people). Each report's counts
 come back as one `suppression.Cube`, by course and department as well as by the table's
 rows and columns, so that every table the filters can show is suppressed together with
-all the others (see `suppression`). Every query is scoped to one organisation."""
+all the others (see `suppression`). Every query is scoped to one organisation.
+
+The dashboard's counts come from the one pass in `scope`; the per-report cube queries
+here (`module_progress` ... `quiz_results_by_department`) are the plain reference it is
+tested against (`tests/functional/reporting/test_scope_pass.py`) and timed against
+(`bench/reports.py`). The named lists (`*_members`) and the people export are read here."""
 
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ from ..certification.models import (
 from ..content.programme_schema import Programme
 from ..extensions import db
 from ..quiz.models import QuizAttempt
-from ..training.models import LearnerModule, LearnerProgress
+from ..training.models import LearnerModule, LearnerProgress, ModuleCompletion
 from ..users.models import LEARNER, Course, Enrollment, User
 from .suppression import TOTAL, Box, Cube, build_cube
 
@@ -281,6 +286,31 @@ def learner_search(filters: Filters, text: str, limit: int = 50) -> list[User]:
         select(User).where(*in_scope(filters))
         .where(or_(User.name.ilike(pattern), User.email.ilike(pattern)))
         .order_by(User.name).limit(limit)))
+
+
+def people_query(filters: Filters, modules: list[str]) -> Select[Any]:
+    """Everyone in scope (id, name, department, then per module: completed at, best
+    score), by id, streamed: one statement joining each person to their completions and
+    best scores pivoted per module (not a subquery per person and module), read through
+    a server-side cursor a thousand rows at a time."""
+    done = (select(ModuleCompletion.user_id, *[
+        func.max(case((ModuleCompletion.module_slug == m, ModuleCompletion.completed_at)))
+        .label(f"done_{i}") for i, m in enumerate(modules)])
+        .where(ModuleCompletion.module_slug.in_(modules))
+        .group_by(ModuleCompletion.user_id).subquery("done"))
+    best = (select(QuizAttempt.user_id, *[
+        func.max(case((QuizAttempt.quiz_slug == m, QuizAttempt.score)))
+        .label(f"best_{i}") for i, m in enumerate(modules)])
+        .where(QuizAttempt.submitted_at.is_not(None), QuizAttempt.quiz_slug.in_(modules))
+        .group_by(QuizAttempt.user_id).subquery("best"))
+    columns: list[Any] = [User.id, User.name, User.department]
+    for i in range(len(modules)):
+        columns += [done.c[f"done_{i}"], best.c[f"best_{i}"]]
+    return (select(*columns).select_from(User)
+            .outerjoin(done, done.c.user_id == User.id)
+            .outerjoin(best, best.c.user_id == User.id)
+            .where(*in_scope(filters)).order_by(User.id)
+            .execution_options(yield_per=1000, stream_results=True))
 
 
 # --- quiz results (evaluation: aggregate only) --------------------------------------------

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from ..content.services import get_catalog
 from ..dates import day
+from ..extensions import db
 from ..store import get_store
+from ..users.models import Organisation
 from .queries import (
     BAND_LABELS,
     BANDS,
@@ -25,19 +29,14 @@ from .queries import (
     PROGRESS_LABELS,
     Filters,
     Member,
-    certification_pipeline,
     course_members,
     department_members,
     module_members,
-    module_progress,
-    progress_by_course,
-    progress_by_department,
-    quiz_results_by_department,
     stage_members,
     week_members,
-    weekly_completions,
 )
-from .suppression import TOTAL, Family, SuppressedCube, SuppressedTable
+from .scope import ScopeCounts, count_scope
+from .suppression import TOTAL, Box, Family, SuppressedCube, SuppressedTable, build_cube
 from .survey import SCALE, survey_config, survey_counts
 
 # What a report is about decides what an admin may see of it (docs: the privacy page).
@@ -49,17 +48,6 @@ ADMINISTRATION = "administration"
 # Evaluation: how people answered (survey answers, quiz scores by group). Aggregate only,
 # suppressed (see `suppression`), never with names and never a list.
 EVALUATION = "evaluation"
-KINDS = {"modules": ADMINISTRATION, "courses": ADMINISTRATION,
-         "departments": ADMINISTRATION, "weekly": ADMINISTRATION,
-         "pipeline": ADMINISTRATION, "quiz-results": EVALUATION, "survey": EVALUATION}
-
-
-def kind_of(key: str) -> str:
-    """A report's kind, from its definition above; unknown keys are a LookupError."""
-    family = key.split("-", 1)[0] if key.startswith(("pipeline-", "survey-")) else key
-    if family not in KINDS:
-        raise LookupError("There is no such report.")
-    return KINDS[family]
 
 
 @dataclass(frozen=True)
@@ -72,6 +60,10 @@ class Report:
     column_labels: dict[str, str]
     chart: str  # "bars" | "weekly" | "none"
     row_heading: str = "Group"
+
+    @property
+    def definition(self) -> ReportDefinition:
+        return definition(self.key)
 
     @property
     def kind(self) -> str:
@@ -103,21 +95,269 @@ def exact(family: Family, filters: Filters) -> SuppressedTable:
     return family.table(SuppressedCube(family.cube, frozenset(), min_size()), where)
 
 
-def _table(key: str, family: Family, filters: Filters) -> SuppressedTable:
-    return exact(family, filters) if kind_of(key) == ADMINISTRATION else \
-        protected(family, filters)
-
-
 def module_titles() -> dict[str, str]:
     return {m.slug: m.meta.title for m in get_catalog().ordered_modules()}
 
 
-def build_report(key: str, filters: Filters) -> Report:
-    """A report, from the shared cache when it was built in the last
-    LMS_PLUGIN_REPORT_CACHE_SECONDS (every process and host shares it)."""
-    seconds = int(current_app.config.get("LMS_PLUGIN_REPORT_CACHE_SECONDS", 0))
+# --- the registry: one definition per report (issue 14) -----------------------------------
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a definition makes of the sources: its whole family of tables, labelled."""
+    title: str
+    description: str
+    family: Family
+    row_labels: dict[str, str]
+    column_labels: dict[str, str]
+
+
+class Sources:
+    """What every report of one organisation is built from: the pass over the learners
+    in scope (`scope.count_scope`), computed once, on first use, and shared by every
+    process through the store (see `scope_counts`)."""
+
+    def __init__(self, organisation_id: int) -> None:
+        self.organisation_id = organisation_id
+        self.titles = module_titles()
+        self.modules = list(self.titles)
+        self._counts: ScopeCounts | None = None
+
+    @property
+    def counts(self) -> ScopeCounts:
+        if self._counts is None:
+            self._counts = scope_counts(self.organisation_id)
+        return self._counts
+
+
+# (filters, module titles, the report's table, row, column, variant) -> the people
+MembersQuery = Callable[[Filters, dict[str, str], SuppressedTable, str | None, str | None,
+                         str], list[Member]]
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    """One report. `key` names it (with `variants`, a family of reports, one per
+    variant: `key-variant`); `build` cuts its family from the sources; an administration
+    report's `members` lists the people behind a count (`detail`: the list's third
+    column); `agree`: the table shows the share who agree. The dashboard, the printable
+    summary, the CSV of each table and the named lists all iterate `REPORTS`."""
+    key: str
+    kind: str  # ADMINISTRATION | EVALUATION
+    build: Callable[[Sources, str], Built]
+    chart: str = "bars"  # "bars" | "weekly" | "none"
+    row_heading: str = "Group"
+    variants: Callable[[], list[str]] | None = None
+    members: MembersQuery | None = None
+    detail: str | None = None
+    agree: bool = False
+
+    def instance_keys(self) -> list[str]:
+        if self.variants is None:
+            return [self.key]
+        return [f"{self.key}-{variant}" for variant in self.variants()]
+
+
+BOTH = (COURSE, DEPARTMENT)
+
+
+def _by_department(counts: dict[Box, int], columns: tuple[str, ...], column_dim: str) -> Family:
+    cube = build_cube((COURSE, DEPARTMENT, column_dim), counts, fixed={column_dim: columns},
+                      counted_totals=(COURSE,))
+    return Family(cube, DEPARTMENT, column_dim,
+                  tuple(sorted(cube.values_of(DEPARTMENT), key=str.lower)), columns, BOTH,
+                  present_rows_only=True)
+
+
+def _modules(sources: Sources, _: str) -> Built:
+    cube = build_cube((COURSE, DEPARTMENT, "module", "progress"), sources.counts.modules,
+                      fixed={"module": sources.modules, "progress": PROGRESS},
+                      counted_totals=(COURSE,))
+    return Built("Completion by module",
+                 "People in scope, by how far they are with each module.",
+                 Family(cube, "module", "progress", tuple(sources.modules), PROGRESS, BOTH),
+                 sources.titles, PROGRESS_LABELS)
+
+
+def _courses(sources: Sources, _: str) -> Built:
+    labels = sources.counts.course_labels
+    counts = {box: n for box, n in sources.counts.status.items() if box[0] != TOTAL}
+    cube = build_cube((COURSE, DEPARTMENT, "progress"), counts, fixed={"progress": PROGRESS})
+    return Built("Completion by LMS course",
+                 "Each enrolment: every module completed, some progress, or none yet.",
+                 Family(cube, COURSE, "progress",
+                        tuple(sorted(labels, key=lambda k: labels[k].lower())), PROGRESS,
+                        BOTH, present_rows_only=True), labels, PROGRESS_LABELS)
+
+
+def _departments(sources: Sources, _: str) -> Built:
+    return Built("Completion by department",
+                 "From the department your LMS sends with each launch.",
+                 _by_department(sources.counts.status, PROGRESS, "progress"), {},
+                 PROGRESS_LABELS)
+
+
+def _weekly(sources: Sources, _: str) -> Built:
+    weeks = sources.counts.week_order
+    cube = build_cube((COURSE, DEPARTMENT, "week", "module"), sources.counts.weeks,
+                      fixed={"week": weeks, "module": sources.modules},
+                      counted_totals=(COURSE,))
+    return Built("Modules completed per week",
+                 "Module completions in each of the last 12 weeks (weeks start on Monday).",
+                 Family(cube, "week", "module", weeks, tuple(sources.modules), BOTH),
+                 {w: day(date.fromisoformat(w)) for w in weeks}, sources.titles)
+
+
+def _programmes() -> list[str]:
+    return sorted(get_catalog().programmes)
+
+
+def _pipeline(sources: Sources, slug: str) -> Built:
+    programme = get_catalog().programmes[slug].programme
+    cube = build_cube((COURSE, DEPARTMENT, "stage", "column"),
+                      sources.counts.stages.get(slug, {}),
+                      fixed={"stage": PIPELINE, "column": ("people",)},
+                      counted_totals=(COURSE,))
+    return Built(f"Certification: {programme.title}",
+                 "Everyone enrolled in the programme, by where they stand now.",
+                 Family(cube, "stage", "column", PIPELINE, ("people",), BOTH),
+                 PIPELINE_LABELS, {"people": "People"})
+
+
+def _quiz_results(sources: Sources, _: str) -> Built:
+    return Built("Quiz results by department",
+                 "People who took a module quiz, by their average score at the first try.",
+                 _by_department(sources.counts.bands, BANDS, "band"), {}, BAND_LABELS)
+
+
+def _survey(sources: Sources, phase: str) -> Built:
+    items = survey_config(current_app).items
+    # The survey is not linked to courses: only the department filter applies.
+    family = Family(survey_counts(sources.organisation_id, items, phase), "item", "value",
+                    tuple(i.id for i in items), tuple(str(v) for v in SCALE), (DEPARTMENT,))
+    return Built(("Before" if phase == "pre" else "After") + " the training",
+                 "How many people chose each answer.", family,
+                 {i.id: i.text for i in items}, {str(k): v for k, v in SCALE.items()})
+
+
+REPORTS: tuple[ReportDefinition, ...] = (
+    ReportDefinition(
+        "modules", ADMINISTRATION, _modules, row_heading="Module", detail="Module",
+        members=lambda f, titles, view, row, column, _: module_members(f, titles, row,
+                                                                         column)),
+    ReportDefinition(
+        "courses", ADMINISTRATION, _courses, row_heading="Course", detail="LMS course",
+        members=lambda f, titles, view, row, column, _: course_members(
+            f, list(titles), None if row is None else int(row), column)),
+    ReportDefinition(
+        "departments", ADMINISTRATION, _departments, row_heading="Department",
+        members=lambda f, titles, view, row, column, _: department_members(
+            f, list(titles), row, column)),
+    ReportDefinition(
+        "weekly", ADMINISTRATION, _weekly, chart="weekly", row_heading="Week starting",
+        detail="Module completed",
+        members=lambda f, titles, view, row, column, _: week_members(f, titles, view.rows,
+                                                                       row, column)),
+    ReportDefinition(
+        "pipeline", ADMINISTRATION, _pipeline, chart="none", row_heading="Stage",
+        variants=_programmes, detail="Stage",
+        members=lambda f, titles, view, row, column, slug: stage_members(
+            f, get_catalog().programmes[slug].programme, row)),
+    ReportDefinition("quiz-results", EVALUATION, _quiz_results, row_heading="Department"),
+    ReportDefinition("survey", EVALUATION, _survey, row_heading="Statement",
+                     variants=lambda: ["pre", "post"], agree=True),
+)
+KINDS = {d.key: d.kind for d in REPORTS}
+
+
+def _named(key: str) -> tuple[ReportDefinition, str]:
+    """The definition a key names and its variant (unchecked: no catalog needed)."""
+    for d in REPORTS:
+        if d.variants is None and key == d.key:
+            return d, ""
+        if d.variants is not None and key.startswith(d.key + "-"):
+            return d, key.removeprefix(d.key + "-")
+    raise LookupError("There is no such report.")
+
+
+def kind_of(key: str) -> str:
+    """A report's kind, from its definition; unknown keys are a LookupError."""
+    return _named(key)[0].kind
+
+
+def definition(key: str) -> ReportDefinition:
+    """The definition of a report that exists now (its variant among today's)."""
+    found, variant = _named(key)
+    if found.variants is not None and variant not in found.variants():
+        raise LookupError("There is no such report.")
+    return found
+
+
+def report_keys() -> list[str]:
+    return [key for d in REPORTS for key in d.instance_keys()]
+
+
+def _table(kind: str, family: Family, filters: Filters) -> SuppressedTable:
+    return exact(family, filters) if kind == ADMINISTRATION else protected(family, filters)
+
+
+def _cache_seconds() -> int:
+    return int(current_app.config.get("LMS_PLUGIN_REPORT_CACHE_SECONDS", 0))
+
+
+def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
+    """The organisation's pass: the one the worker counted (`warm_reports`) if it did in
+    the last LMS_PLUGIN_REPORT_CACHE_SECONDS, so every filter of every report is cut
+    from it with no query at all; else counted now, once for the whole dashboard (and
+    not stored: a report is never older than the cache's seconds plus the worker's).
+    `refresh`: count it and store it."""
+    seconds = _cache_seconds()
     if seconds <= 0:
-        return _build_report(key, filters)
+        return _count(organisation_id)
+    cache_key = "report-scope:" + hashlib.sha256(json.dumps(
+        [organisation_id, _content_version(), datetime.now(UTC).date().isoformat()]
+    ).encode()).hexdigest()
+    store = get_store()
+    if not refresh:
+        cached = store.get(cache_key)
+        if isinstance(cached, dict):
+            return ScopeCounts.from_json(cached)
+        return _count(organisation_id)
+    counts = _count(organisation_id)
+    store.set(cache_key, counts.to_json(), seconds)
+    return counts
+
+
+def _count(organisation_id: int) -> ScopeCounts:
+    catalog = get_catalog()
+    return count_scope(organisation_id, list(module_titles()),
+                       [catalog.programmes[slug].programme for slug in sorted(
+                           catalog.programmes)])
+
+
+def warm_reports() -> int:
+    """Periodic work (jobs.register_periodic): count every organisation's pass again
+    and store it for LMS_PLUGIN_REPORT_CACHE_SECONDS, so no admin waits on a cold
+    dashboard while it lasts (the worker runs it every LMS_PLUGIN_PERIODIC_SECONDS: set
+    that no longer than the cache's seconds to keep dashboards warm all the time).
+    Returns how many organisations it counted."""
+    if _cache_seconds() <= 0:
+        return 0
+    warmed = 0
+    for organisation_id in db.session.scalars(select(Organisation.id)):
+        scope_counts(organisation_id, refresh=True)
+        warmed += 1
+    db.session.rollback()  # read only: end the transaction
+    return warmed
+
+
+def build_report(key: str, filters: Filters, sources: Sources | None = None) -> Report:
+    """A report, from the shared cache when it was built in the last
+    LMS_PLUGIN_REPORT_CACHE_SECONDS (every process and host shares it). `sources`:
+    the dashboard's, shared by all its reports."""
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return _build_report(key, filters, sources)
     cache_key = "report:" + hashlib.sha256(json.dumps(
         [key, filters.organisation_id, filters.course_id, filters.department, min_size(),
          _content_version()]).encode()).hexdigest()
@@ -125,9 +365,15 @@ def build_report(key: str, filters: Filters) -> Report:
     cached = store.get(cache_key)
     if isinstance(cached, dict):
         return _from_json(cached)
-    report = _build_report(key, filters)
+    report = _build_report(key, filters, sources)
     store.set(cache_key, _to_json(report), seconds)
     return report
+
+
+def build_reports(filters: Filters) -> list[Report]:
+    """Every report in the registry's order, from one pass."""
+    sources = Sources(filters.organisation_id)
+    return [build_report(key, filters, sources) for key in report_keys()]
 
 
 def _content_version() -> list[str]:
@@ -153,104 +399,27 @@ def _from_json(data: dict[str, Any]) -> Report:
                   data["column_labels"], data["chart"], data["row_heading"])
 
 
-def _build_report(key: str, filters: Filters) -> Report:
-    titles = module_titles()
-    modules = list(titles)
-    scope = replace(filters, course_id=None, department=None)  # every table of the family
-    both = (COURSE, DEPARTMENT)
-    if key == "modules":
-        family = Family(module_progress(scope, modules), "module", "progress",
-                        tuple(modules), PROGRESS, both)
-        return Report(key, "Completion by module",
-                      "People in scope, by how far they are with each module.",
-                      _table(key, family, filters), titles, PROGRESS_LABELS, "bars", "Module")
-    if key == "courses":
-        cube, labels = progress_by_course(scope, modules)
-        family = Family(cube, COURSE, "progress",
-                        tuple(sorted(labels, key=lambda k: labels[k].lower())), PROGRESS,
-                        both, present_rows_only=True)
-        return Report(key, "Completion by LMS course",
-                      "Each enrolment: every module completed, some progress, or none yet.",
-                      _table(key, family, filters), labels, PROGRESS_LABELS, "bars", "Course")
-    if key == "departments":
-        cube = progress_by_department(scope, modules)
-        found = cube.values_of(DEPARTMENT)
-        family = Family(cube, DEPARTMENT, "progress", tuple(sorted(found, key=str.lower)),
-                        PROGRESS, both, present_rows_only=True)
-        return Report(key, "Completion by department",
-                      "From the department your LMS sends with each launch.",
-                      _table(key, family, filters), {}, PROGRESS_LABELS, "bars", "Department")
-    if key == "weekly":
-        cube, weeks = weekly_completions(scope, modules)
-        family = Family(cube, "week", "module", weeks, tuple(modules), both)
-        return Report(key, "Modules completed per week",
-                      "Module completions in each of the last 12 weeks (weeks start on Monday).",
-                      _table(key, family, filters),
-                      {w: day(date.fromisoformat(w)) for w in weeks}, titles, "weekly",
-                      "Week starting")
-    if key.startswith("pipeline-"):
-        slug = key.removeprefix("pipeline-")
-        content = get_catalog().programmes.get(slug)
-        if content is None:
-            raise LookupError(f"There is no programme called {slug!r}.")
-        family = Family(certification_pipeline(scope, content.programme), "stage", "column",
-                        PIPELINE, ("people",), both)
-        return Report(key, f"Certification: {content.programme.title}",
-                      "Everyone enrolled in the programme, by where they stand now.",
-                      _table(key, family, filters), PIPELINE_LABELS, {"people": "People"},
-                      "none", "Stage")
-    if key == "quiz-results":
-        cube = quiz_results_by_department(scope)
-        family = Family(cube, DEPARTMENT, "band",
-                        tuple(sorted(cube.values_of(DEPARTMENT), key=str.lower)), BANDS,
-                        both, present_rows_only=True)
-        return Report(key, "Quiz results by department",
-                      "People who took a module quiz, by their average score at the first try.",
-                      _table(key, family, filters), {}, BAND_LABELS, "bars", "Department")
-    if key.startswith("survey-"):
-        phase = key.removeprefix("survey-")
-        if phase not in ("pre", "post"):
-            raise LookupError("There is no such survey table.")
-        items = survey_config(current_app).items
-        # The survey is not linked to courses: only the department filter applies.
-        family = Family(survey_counts(scope.organisation_id, items, phase), "item", "value",
-                        tuple(i.id for i in items), tuple(str(v) for v in SCALE),
-                        (DEPARTMENT,))
-        return Report(key, ("Before" if phase == "pre" else "After") + " the training",
-                      "How many people chose each answer.", _table(key, family, filters),
-                      {i.id: i.text for i in items}, {str(k): v for k, v in SCALE.items()},
-                      "bars", "Statement")
-    raise LookupError("There is no such report.")
-
-
-def report_keys() -> list[str]:
-    keys = ["modules", "courses", "departments", "weekly"]
-    keys += [f"pipeline-{slug}" for slug in sorted(get_catalog().programmes)]
-    return [*keys, "quiz-results", "survey-pre", "survey-post"]
+def _build_report(key: str, filters: Filters, sources: Sources | None = None) -> Report:
+    found = definition(key)
+    variant = _named(key)[1]
+    built = found.build(sources or Sources(filters.organisation_id), variant)
+    return Report(key, built.title, built.description,
+                  _table(found.kind, built.family, filters), built.row_labels,
+                  built.column_labels, found.chart, found.row_heading)
 
 
 def members(report: Report, filters: Filters, row: str, column: str) -> list[Member]:
     """The people (or enrolments, or completions) behind one count of an administration
     report: exactly as many as the count. `row` or `column` TOTAL: all of them."""
-    if report.kind != ADMINISTRATION:
+    found, variant = _named(report.key)
+    if found.kind != ADMINISTRATION or found.members is None:
         raise LookupError("This report is aggregate only: it has no list of names.")
     if (row != TOTAL and row not in report.view.rows) or (
             column != TOTAL and column not in report.view.columns):
         raise LookupError("There is no such count in this report.")
-    one_row = None if row == TOTAL else row
-    one_column = None if column == TOTAL else column
-    titles = module_titles()
-    if report.key == "modules":
-        return module_members(filters, titles, one_row, one_column)
-    if report.key == "departments":
-        return department_members(filters, list(titles), one_row, one_column)
-    if report.key == "courses":
-        return course_members(filters, list(titles), None if one_row is None
-                              else int(one_row), one_column)
-    if report.key == "weekly":
-        return week_members(filters, titles, report.view.rows, one_row, one_column)
-    content = get_catalog().programmes[report.key.removeprefix("pipeline-")]
-    return stage_members(filters, content.programme, one_row)
+    return found.members(filters, module_titles(), report.view,
+                         None if row == TOTAL else row, None if column == TOTAL else column,
+                         variant)
 
 
 def agree_share(view: SuppressedTable, row: str) -> int | None:

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from wtforms import RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
@@ -32,10 +32,8 @@ from ..extensions import db
 from ..inputs import parse_id, require_form_token
 from ..lti.models import Platform
 from ..lti.nrps import request_roster_sync
-from ..quiz.models import QuizAttempt
-from ..training.models import ModuleCompletion
 from ..users.access import require_admin
-from ..users.models import Course, User
+from ..users.models import Course
 from ..users.sessions import current_organisation_id
 from . import charts
 from .exports import csv_lines
@@ -45,7 +43,7 @@ from .queries import (
     Filters,
     courses,
     departments,
-    in_scope,
+    people_query,
 )
 from .services import (
     ADMINISTRATION,
@@ -53,10 +51,10 @@ from .services import (
     Report,
     agree_share,
     build_report,
+    build_reports,
     members,
     min_size,
     module_titles,
-    report_keys,
 )
 from .suppression import TOTAL
 from .survey import SCALE, answered, record_answers, survey_config
@@ -111,7 +109,7 @@ def _charts(report: Report) -> dict[str, Any]:
 def dashboard() -> Any:
     require_admin()
     filters = _filters()
-    reports = [build_report(key, filters) for key in report_keys()]
+    reports = build_reports(filters)
 
     def list_url(report: Report, row: str, column: str) -> str | None:
         """Where a count of an administration report opens its named list (none for a
@@ -137,7 +135,7 @@ def dashboard() -> Any:
 def summary() -> Any:
     require_admin()
     filters = _filters()
-    reports = [build_report(key, filters) for key in report_keys()]
+    reports = build_reports(filters)
     return render_template("reporting/summary.html", reports=reports, filters=filters,
                            min_size=min_size(), hidden=HIDDEN,
                            course_options=courses(current_organisation_id()))
@@ -216,20 +214,15 @@ def report_people(key: str) -> Any:
     return render_template("reporting/report_people.html", report=report, people=people,
                            label=label or "Everyone counted", query=_query(filters),
                            filters=filters, course_options=courses(current_organisation_id()),
-                           detail=_detail_heading(key))
-
-
-def _detail_heading(key: str) -> str | None:
-    if key.startswith("pipeline-"):
-        return "Stage"
-    return {"modules": "Module", "courses": "LMS course", "weekly": "Module completed"}.get(key)
+                           detail=report.definition.detail)
 
 
 @bp.route("/admin/reports/people.csv")
 @login_required
 def people_csv() -> Response:
     """Everyone in scope with their progress and best scores: streamed from the database
-    a page at a time, so memory does not grow with the number of people."""
+    a page at a time (one query, a server-side cursor), so memory does not grow with
+    the number of people."""
     require_admin()
     filters = _filters()
     audit("report.people.export", current_user, None, None,
@@ -237,22 +230,7 @@ def people_csv() -> Response:
     db.session.commit()
     titles = module_titles()
     modules = list(titles)
-    best = (select(QuizAttempt.user_id, QuizAttempt.quiz_slug,
-                   func.max(QuizAttempt.score).label("best"))
-            .where(QuizAttempt.submitted_at.is_not(None))
-            .group_by(QuizAttempt.user_id, QuizAttempt.quiz_slug).subquery())
-    columns: list[Any] = [User.id, User.name, User.department]
-    for module in modules:
-        done = (select(ModuleCompletion.completed_at)
-                .where(ModuleCompletion.user_id == User.id,
-                       ModuleCompletion.module_slug == module)
-                .correlate(User).scalar_subquery())
-        score = (select(best.c.best).where(and_(best.c.user_id == User.id,
-                                                best.c.quiz_slug == module))
-                 .correlate(User).scalar_subquery())
-        columns += [done.label(f"done_{module}"), score.label(f"best_{module}")]
-    query = (select(*columns).where(*in_scope(filters)).order_by(User.id)
-             .execution_options(yield_per=1000))
+    query = people_query(filters, modules)
 
     def rows() -> Iterator[list[Any]]:
         header = ["Name", "Department"]

@@ -1,0 +1,116 @@
+"""The one pass (`reporting.scope.count_scope`) counts exactly what the per-table queries
+count (`reporting.queries`, kept as the reference): every cell of every report's cube,
+for two organisations seeded side by side (neither's people leak into the other's)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lms_plugin.content.services import get_catalog
+from lms_plugin.demo.seed import seed_demo
+from lms_plugin.extensions import db
+from lms_plugin.jobs import registry
+from lms_plugin.reporting.queries import (
+    Filters,
+    certification_pipeline,
+    module_progress,
+    progress_by_course,
+    progress_by_department,
+    quiz_results_by_department,
+    weekly_completions,
+)
+from lms_plugin.reporting.scope import count_scope
+from lms_plugin.reporting.services import (
+    Sources,
+    definition,
+    module_titles,
+    scope_counts,
+    warm_reports,
+)
+from lms_plugin.reporting.suppression import Cube
+from tests.support import factories
+
+
+@pytest.fixture
+def two_seeded(app, registered, second_platform, shipped_content):
+    with app.app_context():
+        ids = [factories.organisation_of(p.issuer) for p in (registered, second_platform)]
+        assert ids[0] != ids[1]
+        # Different moments, so the two organisations' data differ.
+        assert seed_demo(ids[0]) is not None
+        assert seed_demo(ids[1]) is not None
+        db.session.commit()
+    return ids
+
+
+def _cells(cube: Cube) -> dict[tuple[str, ...], int]:
+    return {box: n for box, n in cube.values.items()}
+
+
+def test_the_pass_counts_every_cell_the_per_table_queries_count(app, two_seeded):
+    now = datetime.now(UTC)
+    with app.app_context(), app.test_request_context():
+        catalog = get_catalog()
+        titles = module_titles()
+        modules = list(titles)
+        slugs = sorted(catalog.programmes)
+        assert slugs, "the shipped content has a programme"
+        totals = []
+        for organisation_id in two_seeded:
+            scope = Filters(organisation_id)
+            sources = Sources(organisation_id)
+            sources._counts = count_scope(organisation_id, modules,
+                                          [catalog.programmes[s].programme for s in slugs],
+                                          now)
+
+            def new(key: str, variant: str = "", sources: Sources = sources) -> Cube:
+                named = f"{key}-{variant}" if variant else key
+                return definition(named).build(sources, variant).family.cube
+
+            assert _cells(new("modules")) == _cells(module_progress(scope, modules))
+            old_courses, labels = progress_by_course(scope, modules)
+            assert _cells(new("courses")) == _cells(old_courses)
+            assert sources.counts.course_labels == labels
+            assert _cells(new("departments")) == _cells(progress_by_department(scope, modules))
+            old_weekly, weeks = weekly_completions(scope, modules, today=now.date())
+            assert _cells(new("weekly")) == _cells(old_weekly)
+            assert sources.counts.week_order == weeks
+            assert _cells(new("quiz-results")) == _cells(quiz_results_by_department(scope))
+            for slug in slugs:
+                old = certification_pipeline(scope, catalog.programmes[slug].programme, now)
+                assert _cells(new("pipeline", slug)) == _cells(old)
+            weekly = _cells(new("weekly"))
+            totals.append(sum(weekly.values()))
+            # Not vacuous: the seed has people at every stage of the modules, several
+            # weeks of completions and some quiz results.
+            assert {box[3] for box, n in _cells(new("modules")).items() if n} >= {
+                "not_started", "in_progress", "completed"}
+            assert sum(n for box, n in _cells(new("quiz-results")).items()
+                       if box[0] == box[1] == box[2] == "__total__") > 0
+        assert all(totals)
+
+
+def test_the_pass_is_cached_per_organisation_and_warmed_by_the_worker(app, registered,
+                                                                    two_seeded):
+    assert warm_reports in registry(app)["periodic"]
+    with app.app_context(), app.test_request_context():
+        app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 300
+        issuer = registered.issuer
+        try:
+            assert warm_reports() >= 2  # both organisations
+            first, second = (scope_counts(i) for i in two_seeded)
+            assert first.status != second.status  # each its own
+            # A learner added after the warm-up is not counted until the next one.
+            factories.user(issuer=issuer, course=factories.get_course(issuer, "new-course"))
+            db.session.commit()
+            assert scope_counts(two_seeded[0]).to_json() == first.to_json()
+            warm_reports()
+            after = scope_counts(two_seeded[0])
+            everyone = sum(n for box, n in after.status.items() if box[0] == "__total__")
+            before = sum(n for box, n in first.status.items() if box[0] == "__total__")
+            assert everyone == before + 1
+            assert scope_counts(two_seeded[1]).to_json() == second.to_json()
+        finally:
+            app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 0
