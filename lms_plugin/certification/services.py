@@ -52,6 +52,7 @@ from .rules import (
     evaluate_programme,
     next_expiry,
 )
+from .signals import certificate_issued, certificate_revoked, hours_decided
 
 # Verification codes: 20 characters from an alphabet without look-alikes (~100 bits).
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -232,6 +233,7 @@ def issue_certificate_if_due(user: User, slug: str) -> Certificate | None:
         return None  # another request issued it a moment ago
     audit("certificate.renew" if previous else "certificate.issue", None, user, certificate,
           programme=slug, expires_at=certificate.expires_at)
+    certificate_issued.send(certificate, renewal=previous is not None)
     return certificate
 
 
@@ -266,6 +268,7 @@ def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> No
         certificate.revocation_reason = reason[:2000]
         audit("certificate.revoke", admin, certificate.user, certificate, reason=reason)
         db.session.flush()
+        certificate_revoked.send(certificate)
 
 
 def get_certificate_by_code(code: str) -> Certificate | None:
@@ -489,6 +492,7 @@ def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: st
     db.session.flush()
     audit("hours.approve" if approve else "hours.reject", supervisor, trainee, entry,
           reason=reason)
+    hours_decided.send(entry)
     return issue_certificate_if_due(trainee, entry.programme_slug) if approve else None
 
 

@@ -20,6 +20,7 @@ from ..training.services import completed_modules, module_slugs
 from ..users.models import User
 from .models import Certificate
 from .services import new_code, now
+from .signals import certificate_issued
 
 TRAINING_SLUG = "training-complete"
 TRAINING_TITLE = "Mental health at work: training completed"
@@ -67,6 +68,7 @@ def issue_training_certificate_if_due(user: User) -> Certificate | None:
     except IntegrityError:
         return None  # issued by a concurrent request a moment ago
     audit("certificate.issue", None, user, certificate, programme=TRAINING_SLUG)
+    certificate_issued.send(certificate, renewal=False)
     return certificate
 
 
