@@ -23,7 +23,7 @@ def sink() -> Iterator[Sink]:
 @pytest.fixture
 def app(migrated: str, tmp_path, sink: Sink) -> Iterator[Flask]:
     """The usual app, with e-mail on (to the sink) and a public base URL for links."""
-    made = make_app(migrated, tmp_path, LMS_PLUGIN_SMTP_URL=sink.url,
-                    LMS_PLUGIN_BASE_URL=BASE, LMS_PLUGIN_MAIL_FROM="Training <training@example.org>")
+    made = make_app(migrated, tmp_path, LMS_PLUGIN_SMTP_URL=sink.url, LMS_PLUGIN_BASE_URL=BASE,
+                    LMS_PLUGIN_MAIL_FROM="Training <training@example.org>")
     yield made
     _clean(made)

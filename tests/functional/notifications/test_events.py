@@ -191,7 +191,7 @@ def test_no_address_from_the_lms_no_email(app, sample_content, sink):
     with app.app_context():
         trainee = person("No Mail", None)
         supervisor = person("Sup", "sup@example.org", "mentor")
-        
+
         factories.mentor_of(supervisor, trainee)
         factories.enrolled(trainee, "listener")
         decide_hours(log(trainee, supervisor, "1"), supervisor, True, "")
