@@ -206,7 +206,7 @@ def on_hours_decided(entry: LoggedHours, **_: Any) -> None:
     if trainee is None:
         return
     notify(trainee, HOURS_DECIDED, f"{HOURS_DECIDED}:{entry.id}:{entry.submissions}", {
-        "approved": entry.status == "approved", "hours": f"{entry.hours:g}",
+        "approved": entry.status == "approved", "hours": f"{entry.hours.normalize():f}",
         "activity_day": day(entry.activity_date), "reason": entry.decision_reason or "",
         "programme": _title(entry.programme_slug), "slug": entry.programme_slug})
 

@@ -66,6 +66,8 @@ def test_hours_decided_carry_the_reason_and_never_the_reflection(app, sample_con
     assert len(decided) == 3
     rejected = [m for m in decided if "not approved" in m.text]
     assert len(rejected) == 1
+    assert "the 1 hour you logged" in rejected[0].text
+    assert sum("approved the 3 hours you logged" in m.text for m in decided) == 1
     assert "Please say what kind of support it was" in rejected[0].text
     assert "Please say what kind of support it was" in rejected[0].html
     for message in decided:
