@@ -50,6 +50,13 @@ class _Handler:
     def __init__(self, sink: Sink):
         self.sink = sink
 
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if address in self.sink.refuse:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
         data = raw if isinstance(raw, bytes) else raw.encode()
@@ -67,6 +74,7 @@ class Sink:
         self.host = host
         self.port = 0
         self._messages: deque[Received] = deque(maxlen=keep)
+        self.refuse: set[str] = set()  # addresses answered "550 no such user" (tests)
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._loop = asyncio.new_event_loop()

@@ -31,6 +31,16 @@ class SmtpServer:
     password: str | None
 
 
+def valid_address(address: str | None) -> bool:
+    """A plain address one can put in a To header: one @, no spaces, no control
+    characters (an LMS's claim is data from outside). Anything else is never sent to."""
+    if not address or len(address) > 320 or address.count("@") != 1:
+        return False
+    local, domain = address.split("@")
+    return bool(local and "." in domain.strip(".")) and all(
+        32 < ord(char) < 127 and char not in '<>()[]\\,;:"' for char in address)
+
+
 def parse_smtp_url(url: str) -> SmtpServer:
     parts = urlsplit(url.strip())
     if parts.scheme not in SCHEMES:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr
@@ -79,7 +80,8 @@ def notify(person: User, topic: str, dedupe_key: str, context: dict[str, Any] | 
     None when mail is off, the person has no address or turned this kind off, or this
     event was recorded already. Flushes; the caller commits."""
     assert topic in TOPICS, topic
-    if not enabled() or not (address or person.email) or opted_out(person.id, topic):
+    if not enabled() or not mail.valid_address(address or person.email) or opted_out(
+            person.id, topic):
         return None
     if db.session.scalar(select(Notification.id).where(
             Notification.dedupe_key == dedupe_key)) is not None:
@@ -145,14 +147,18 @@ def deliver(payload: dict[str, Any]) -> None:
         return  # erased, or already sent by an earlier try
     person = db.session.get(User, notification.user_id)
     address = notification.to_address or (person.email if person else None)
-    if not address:
+    if not mail.valid_address(address):
         notification.skipped = "no address"
     elif opted_out(notification.user_id, notification.topic):
         notification.skipped = "opted out"
     else:
         server = mail.parse_smtp_url(current_app.config["LMS_PLUGIN_SMTP_URL"])
-        mail.send(server, render(notification, address))
-        notification.sent_at = utcnow()
+        try:
+            mail.send(server, render(notification, str(address)))
+        except smtplib.SMTPRecipientsRefused:
+            notification.skipped = "address refused"  # permanent: retrying cannot help
+        else:
+            notification.sent_at = utcnow()
     notification.to_address = None  # kept only until sent
     db.session.flush()
 

@@ -100,3 +100,19 @@ def test_a_failed_email_waits_for_its_backoff_before_another_try(app, sample_con
         deliver()  # not due yet: backing off
         (message,) = emails()
         assert message.attempts == 1 and message.sent_at is None
+
+
+def test_an_address_the_server_refuses_is_not_retried_forever(app, sample_content, sink):
+    with app.app_context():
+        trainee = person("Ana", "gone@example.org")
+        supervisor = person("Sup", "sup@example.org", "mentor")
+        factories.mentor_of(supervisor, trainee)
+        factories.enrolled(trainee, "listener")
+        sink.refuse.add("gone@example.org")
+        decide_hours(log(trainee, supervisor, "1"), supervisor, True, "")
+        db.session.commit()
+        deliver()
+        (message,) = emails()
+        assert message.sent_at is not None  # done with: nothing to retry
+        assert db.session.scalar(select(Notification.skipped)) == "address refused"
+    assert sink.messages() == []

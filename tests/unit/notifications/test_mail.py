@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from lms_plugin.notifications.mail import Email, MailConfigError, build_message, parse_smtp_url
+from lms_plugin.notifications.mail import (
+    Email,
+    MailConfigError,
+    build_message,
+    parse_smtp_url,
+    valid_address,
+)
 from lms_plugin.notifications.topics import OPTIONAL, TOPICS, may_opt_out
 
 
@@ -45,3 +51,17 @@ def test_essential_kinds_cannot_be_turned_off():
     assert {"certificate_issued", "erasure_done", "erasure_requested"} <= essential
     assert not essential & set(OPTIONAL)
     assert all(may_opt_out(key) != TOPICS[key].essential for key in TOPICS)
+
+
+@pytest.mark.parametrize("address", ["sam@example.org", "sam.o+peer@mail.example.co.uk"])
+def test_addresses_we_send_to(address):
+    assert valid_address(address)
+
+
+@pytest.mark.parametrize("address", [
+    None, "", "sam", "sam@", "@example.org", "sam@localhost", "a@b@example.org",
+    "sam@example.org\r\nBcc: all@example.org", "sam <sam@example.org>", "sam @example.org",
+    "sam@exa\x00mple.org", "x" * 320 + "@example.org",
+])
+def test_addresses_we_never_send_to(address):
+    assert not valid_address(address)
