@@ -149,10 +149,10 @@ def test_supervisor_digest_once_a_day_with_counts_and_no_names(app, sample_conte
         name = certified_trainee().trainee.name
         deliver()
         sink.clear()
-        now = datetime.now(UTC)
-        assert send_supervisor_digests(now) == 1
-        assert send_supervisor_digests(now + timedelta(minutes=5)) == 0
-        assert send_supervisor_digests(now + timedelta(days=1)) == 1
+        morning = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+        assert send_supervisor_digests(morning) == 1
+        assert send_supervisor_digests(morning + timedelta(hours=9)) == 0  # the same day
+        assert send_supervisor_digests(morning + timedelta(days=1)) == 1
         deliver()
     digests = arrived(sink, 2)
     assert {m.recipients for m in digests} == {("jordan@example.org",)}
