@@ -4,11 +4,12 @@ as it arrived."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from lms_plugin.certification.reminders import send_due_reminders
-from lms_plugin.certification.services import decide_hours, revoke_certificate
+from lms_plugin.certification.services import decide_hours, resubmit_hours, revoke_certificate
 from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.notifications.models import Notification
@@ -199,3 +200,22 @@ def test_no_address_from_the_lms_no_email(app, sample_content, sink):
         decide_hours(log(trainee, supervisor, "1"), supervisor, True, "")
         db.session.commit()
         assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_a_corrected_entry_decided_again_is_told_again(app, sample_content, sink):
+    with app.app_context():
+        trainee = person("Ana", "ana@example.org")
+        supervisor = person("Sup", "sup@example.org", "mentor")
+        factories.mentor_of(supervisor, trainee)
+        factories.enrolled(trainee, "listener")
+        entry = log(trainee, supervisor, "1")
+        decide_hours(entry, supervisor, False, "Say more")
+        resubmit_hours(entry, trainee, hours=Decimal("1.5"), kind=entry.kind,
+                       activity_date=(datetime.now(UTC) - timedelta(days=1)).date(),
+                       reflection=None)
+        decide_hours(entry, supervisor, True, "")
+        db.session.commit()
+        deliver()
+    messages = arrived(sink, 2)
+    assert sorted("not approved" in m.text for m in messages) == [False, True]
+    assert any("approved the 1.5 hours" in m.text for m in messages)
