@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
+
+if TYPE_CHECKING:
+    from aiosmtpd.smtp import SMTP, Envelope, Session
 
 KEY = "lms_plugin.demo.mailbox"
 KEEP = 500  # the demo keeps the latest this many
@@ -105,6 +107,10 @@ class Sink:
             self._messages.clear()
 
     def start(self) -> Sink:
+        # aiosmtpd is an optional dependency (the demo and dev extras): imported only when
+        # a mailbox starts, so the demo package (which the tests' LMS imports) loads without.
+        from aiosmtpd.smtp import SMTP
+
         ready = threading.Event()
 
         def run() -> None:
