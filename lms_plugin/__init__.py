@@ -51,7 +51,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app)
     cookies.init_app(app)
 
-    from . import admin, certification, content, jobs, lti, privacy, quiz, reporting, training
+    from . import (
+        admin,
+        certification,
+        content,
+        jobs,
+        lti,
+        notifications,
+        privacy,
+        quiz,
+        reporting,
+        training,
+    )
     from .users import init_app as users_init
 
     users_init(app)
@@ -59,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     jobs.init_app(app)
     certification.init_app(app)
     reporting.init_app(app)
+    notifications.init_app(app)
     admin.init_app(app)
     privacy.init_app(app)
     quiz.init_app(app)

@@ -34,6 +34,7 @@ def demo_command(ctx: click.Context, host: str, port: int) -> None:
     from flask_migrate import upgrade
 
     from .content.services import sync_content
+    from .demo.mailbox import start_mailbox
     from .demo.setup import prepare_demo
     from .extensions import db
     from .jobs.worker import start_thread
@@ -49,6 +50,7 @@ def demo_command(ctx: click.Context, host: str, port: int) -> None:
                 click.echo(f"content: {error}", err=True)
             click.echo("Content has errors; serving the last good version.", err=True)
         prepare_demo(f"http://localhost:{port}")
+    start_mailbox(app)  # every e-mail goes to /demo/mailbox, unless SMTP_URL is set
     start_thread(app)  # in demo mode the job worker is a thread of this process
     click.echo(f"\n  Demo LMS: http://localhost:{port}/demo\n")
     from werkzeug.serving import run_simple

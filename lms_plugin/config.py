@@ -82,6 +82,12 @@ DEFAULTS: dict[str, Any] = {
     # A worker's claim on an outbox message lasts this long, in seconds; a message whose
     # worker died is sent again once it expires
     "OUTBOX_LEASE_SECONDS": 60,
+    # E-mail notifications: the SMTP server (smtp://host:25, smtp+starttls://user:pw@host:587,
+    # smtps://user:pw@host:465); empty: no e-mail is recorded or sent. `lms-plugin demo`
+    # points it at its built-in mailbox when unset.
+    "SMTP_URL": "",
+    # The From of every e-mail; empty: "<TOOL_NAME> <no-reply@host of BASE_URL>"
+    "MAIL_FROM": "",
 }
 
 

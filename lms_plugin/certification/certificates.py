@@ -17,6 +17,7 @@ from .clock import now
 from .enrolments import CertificationError
 from .models import Certificate, ProgrammeEnrolment
 from .rules import may_reenrol, next_expiry
+from .signals import certificate_issued, certificate_revoked
 from .standing import Standing, get_standing
 
 # Verification codes: 20 characters from an alphabet without look-alikes (~100 bits).
@@ -73,6 +74,7 @@ def issue_certificate_if_due(user: User, slug: str) -> Certificate | None:
         return None  # another request issued it a moment ago
     audit("certificate.renew" if previous else "certificate.issue", None, user, certificate,
           programme=slug, expires_at=certificate.expires_at)
+    certificate_issued.send(certificate, renewal=previous is not None)
     return certificate
 
 
@@ -107,6 +109,7 @@ def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> No
         certificate.revocation_reason = reason[:2000]
         audit("certificate.revoke", admin, certificate.user, certificate, reason=reason)
         db.session.flush()
+        certificate_revoked.send(certificate)
 
 
 def get_certificate_by_code(code: str) -> Certificate | None:

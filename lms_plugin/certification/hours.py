@@ -18,6 +18,7 @@ from .enrolments import CertificationError, get_enrolment, get_programme
 from .entries import earliest_day, entry_problem, latest_day
 from .models import APPROVED, PENDING, REJECTED, Certificate, LoggedHours, ProgrammeEnrolment
 from .privacy import ADVICE, find_identifiers
+from .signals import hours_decided
 from .supervisors import may_supervise
 
 
@@ -116,6 +117,7 @@ def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: st
     db.session.flush()
     audit("hours.approve" if approve else "hours.reject", supervisor, trainee, entry,
           reason=reason)
+    hours_decided.send(entry)
     return issue_certificate_if_due(trainee, entry.programme_slug) if approve else None
 
 

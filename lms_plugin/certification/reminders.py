@@ -17,6 +17,7 @@ from ..users.models import User
 from .clock import now
 from .models import Certificate, Reminder
 from .rules import due_reminders
+from .signals import reminder_recorded
 
 
 def current_certificates() -> list[Certificate]:
@@ -44,15 +45,17 @@ def send_due_reminders(at: datetime | None = None) -> int:
         for days in due_reminders(programme, expires, at):
             if days in sent:
                 continue
+            reminder = Reminder(certificate_id=certificate.id, days_before=days,
+                                due_at=expires - timedelta(days=days))
             try:
                 with db.session.begin_nested():
-                    db.session.add(Reminder(certificate_id=certificate.id, days_before=days,
-                                            due_at=expires - timedelta(days=days)))
+                    db.session.add(reminder)
                     db.session.flush()
             except IntegrityError:
                 continue  # another worker recorded it a moment ago
             audit("certificate.reminder", None, certificate.user, certificate,
                   days_before=days)
+            reminder_recorded.send(reminder)
             created += 1
     db.session.commit()
     return created

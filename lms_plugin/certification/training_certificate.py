@@ -21,6 +21,7 @@ from ..users.models import User
 from .certificates import new_code
 from .clock import now
 from .models import Certificate
+from .signals import certificate_issued
 
 TRAINING_SLUG = "training-complete"
 TRAINING_TITLE = "Mental health at work: training completed"
@@ -68,6 +69,7 @@ def issue_training_certificate_if_due(user: User) -> Certificate | None:
     except IntegrityError:
         return None  # issued by a concurrent request a moment ago
     audit("certificate.issue", None, user, certificate, programme=TRAINING_SLUG)
+    certificate_issued.send(certificate, renewal=False)
     return certificate
 
 

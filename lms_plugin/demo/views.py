@@ -22,6 +22,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from lti1p3platform.registration import Registration
 
 from ..extensions import csrf
+from .mailbox import mailbox_of
 from .platform import DemoMessageLaunch, DemoOIDCLogin, DemoPlatformConf, platform_request
 from .state import COURSES, PERSONAS, DemoState
 
@@ -74,6 +75,14 @@ def index() -> Any:
     return render_template(
         "demo/index.html", personas=PERSONAS, courses=COURSES, tool=demo_state().tool()
     )
+
+
+@bp.route("/mailbox")
+def mailbox() -> Any:
+    """Every e-mail the tool sent, as the demo's SMTP sink caught it (newest first)."""
+    sink = mailbox_of(current_app)
+    messages = list(reversed(sink.messages())) if sink is not None else []
+    return render_template("demo/mailbox.html", running=sink is not None, messages=messages)
 
 
 @bp.route("/course/<course>")

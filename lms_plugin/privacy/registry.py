@@ -37,6 +37,7 @@ from ..extensions import db
 from ..jobs.models import OutboxMessage
 from ..lti.ags import SCORE_KIND
 from ..lti.models import AgsEndpoint, Platform
+from ..notifications.models import Notification, NotificationOptOut
 from ..quiz.models import QuizAllowance, QuizAttempt
 from ..reporting.models import SurveyCompletion
 from ..training.models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
@@ -239,6 +240,16 @@ REGISTRY: tuple[Item, ...] = (
          "Supervisors you assigned to trainees as an admin.",
          ("assigned_by_id",), lambda p: SupervisorAssignment.assigned_by_id == p.id, KEEP,
          KEPT_FOR_OTHERS),
+    Item("emails", Notification, "E-mails to you",
+         "Each e-mail the tool sent you or has waiting (what it was about, when), with what "
+         "it said: a programme, a certificate code, a supervisor's reason. Never your "
+         "answers, scores or reflections.",
+         ("user_id",), lambda p: Notification.user_id == p.id, DELETE,
+         "Removed; an e-mail not yet sent is then not sent. One last e-mail tells you the "
+         "erasure is done; your address is kept only until it is sent."),
+    Item("email_settings", NotificationOptOut, "E-mails you turned off",
+         "The kinds of e-mail you chose not to receive.",
+         ("user_id",), lambda p: NotificationOptOut.user_id == p.id, DELETE, "Removed."),
     Item("audit_events_about_you", AuditEvent, "The audit log, where it names you",
          "Who did what to whose record: what you did, and what others did to your record "
          "(views of it, decisions, exports).",

@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from ..audit import AuditEvent, audit
 from ..certification.models import LoggedHours, Reminder
 from ..extensions import db
+from ..notifications.services import erasure_done
 from ..quiz.models import QuizAttempt
 from ..users.models import User
 from . import registry
@@ -25,8 +26,10 @@ ERASED_NAME = registry.ERASED_NAME
 def erase_person(person: User, admin: User) -> dict[str, int]:
     """Remove everything about a person but the minimal record of certificates issued.
     Returns what was removed, by kind. Flushes; the caller commits."""
+    address = person.email  # for the "erasure done" e-mail only; erasure removes it here
     removed = registry.erase(person)
     audit("person.erase", admin, person, None, removed=removed)
+    erasure_done(person, address)
     return removed
 
 

@@ -26,6 +26,7 @@ from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
 from ..content.services import get_catalog
 from ..extensions import db
 from ..inputs import require_form_token
+from ..notifications.services import erasure_requested
 from ..users.access import require_admin
 from ..users.models import User
 from ..users.services import end_sessions
@@ -115,6 +116,7 @@ def erasure_request() -> Response:
     audit log they read), who carry it out."""
     require_form_token()
     audit("privacy.erasure_request", current_user, current_user, None)
+    erasure_requested(current_user)  # an e-mail that it was received, if mail is on
     db.session.commit()
     flash("Your request is recorded. Your L&D team will erase your records and tell you "
           "when it is done.", "success")

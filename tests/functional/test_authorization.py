@@ -33,6 +33,7 @@ EVERYONE_SIGNED_IN = {
     "certification.directory", "certification.programme", "certification.supervision",
     "quiz.start_page", "quiz.start", "reporting.survey", "certification.enrol_view",
     "certification.unlist", "privacy.my_data", "privacy.my_data_page", "privacy.erasure_request",
+    "notifications.preferences",  # one's own e-mail settings
     # one's own acknowledgements (a module not completed redirects to it)
     "training.module_completed", "certification.training_completed",
 }

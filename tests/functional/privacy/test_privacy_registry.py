@@ -30,6 +30,7 @@ from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.lti.ags import SCORE_KIND
 from lms_plugin.lti.models import AgsEndpoint, Platform
 from lms_plugin.lti.registration import save_platform
+from lms_plugin.notifications.models import Notification, NotificationOptOut
 from lms_plugin.privacy import registry
 from lms_plugin.privacy.services import erase_person
 from lms_plugin.quiz.models import QuizAllowance, QuizAttempt
@@ -140,6 +141,9 @@ def seed(name: str, other: User | None = None) -> User:
         DirectoryListing(user_id=uid, contact="Desk 12", languages="English",
                          availability="Mornings"),
         AuditEvent(action="privacy.export", actor_id=uid, subject_id=uid),
+        Notification(user_id=uid, topic="hours_decided", dedupe_key=f"hours_decided:{uid}:1",
+                     context_json='{"reason": "Well reflected."}'),
+        NotificationOptOut(user_id=uid, topic="renewal_reminder"),
     ])
     db.session.flush()
     db.session.add(Reminder(certificate_id=certificate.id, days_before=30, due_at=now))

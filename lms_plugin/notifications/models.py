@@ -1,0 +1,52 @@
+"""What e-mail was decided (one row per event: the dedupe key) and who turned which kind
+of e-mail off."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..dates import utcnow
+from ..extensions import db
+
+
+class Notification(db.Model):  # type: ignore[name-defined]
+    """One e-mail about one event to one person. `dedupe_key` is unique: however often an
+    event is signalled or a worker retries, one row, hence one e-mail. `context_json`
+    holds only what the template needs (a programme title, a verification link, a
+    supervisor's reason): never a score, a reflection or anything about health.
+    `to_address` is set only when the address must outlive the person's record (erasure
+    done) and is cleared once the e-mail is sent."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    context_json: Mapped[str] = mapped_column(Text, default="{}")
+    to_address: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Why it was not sent: "opted out", "no address" (then sent_at stays empty).
+    skipped: Mapped[str | None] = mapped_column(String(40))
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return json.loads(self.context_json or "{}")
+
+
+class NotificationOptOut(db.Model):  # type: ignore[name-defined]
+    """A person turned off one kind of non-essential e-mail."""
+
+    __tablename__ = "notification_opt_out"
+    __table_args__ = (UniqueConstraint("user_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

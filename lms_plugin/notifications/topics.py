@@ -1,0 +1,58 @@
+"""The kinds of e-mail the tool sends (pure data): each one's subject, whether a person
+may turn it off, and how it is described on the preferences page.
+
+Essential: what changes a person's standing or rights, which they must hear about even
+if they turned everything else off: a certificate issued, revoked, expired or lapsed,
+and their erasure request received and done. Non-essential (each may be turned off):
+hours decided (the tool shows them too), renewal reminders (shown in the tool too) and a
+supervisor's daily digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CERTIFICATE_ISSUED = "certificate_issued"
+CERTIFICATE_REVOKED = "certificate_revoked"
+CERTIFICATE_EXPIRED = "certificate_expired"
+CERTIFICATE_LAPSED = "certificate_lapsed"
+HOURS_DECIDED = "hours_decided"
+RENEWAL_REMINDER = "renewal_reminder"
+SUPERVISOR_DIGEST = "supervisor_digest"
+ERASURE_REQUESTED = "erasure_requested"
+ERASURE_DONE = "erasure_done"
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    subject: str
+    essential: bool
+    label: str  # on the preferences page
+
+
+TOPICS: dict[str, Topic] = {t.key: t for t in (
+    Topic(CERTIFICATE_ISSUED, "Your certificate has been issued", True,
+          "A certificate issued to you, with its verification link"),
+    Topic(CERTIFICATE_REVOKED, "Your certificate has been revoked", True,
+          "A certificate of yours revoked"),
+    Topic(CERTIFICATE_EXPIRED, "Your certificate has expired", True,
+          "A certificate of yours expired (renewal still open)"),
+    Topic(CERTIFICATE_LAPSED, "Your certificate has lapsed", True,
+          "A certificate of yours lapsed (the renewal period ended)"),
+    Topic(ERASURE_REQUESTED, "We have your request to erase your records", True,
+          "Your request to erase your records received"),
+    Topic(ERASURE_DONE, "Your records have been erased", True,
+          "Your records erased"),
+    Topic(HOURS_DECIDED, "Your supervisor decided on your logged hours", False,
+          "Logged hours approved or rejected by your supervisor"),
+    Topic(RENEWAL_REMINDER, "Your certificate is due for renewal", False,
+          "Reminders before a certificate expires"),
+    Topic(SUPERVISOR_DIGEST, "Logged hours waiting for your decision", False,
+          "A daily summary of logged hours waiting for your decision (supervisors)"),
+)}
+
+OPTIONAL = tuple(key for key, topic in TOPICS.items() if not topic.essential)
+
+
+def may_opt_out(topic: str) -> bool:
+    return topic in OPTIONAL
