@@ -54,7 +54,7 @@ def row(obj: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
         if column.key in hidden:
             continue
         value = getattr(obj, column.key)
-        if column.key.endswith("_json") and value:
+        if column.key.endswith("_json",) and value:
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
         out[column.key] = value
@@ -128,6 +128,12 @@ def _names(payload: str, sub: str, platforms: set[int]) -> bool:
         return False
 
 
+def _yours(key: str, model: Any, title: str, description: str, **extra: Any) -> Item:
+    """The common kind: the person's rows by `user_id`, removed on erasure."""
+    return Item(key, model, title, description, ("user_id",),
+                lambda p: model.user_id == p.id, DELETE, "Removed.", **extra)
+
+
 KEPT_FOR_OTHERS = ("Kept: it is part of someone else's record. It then points at an "
                    "\"Erased person\" with nothing else about you.")
 
@@ -138,75 +144,61 @@ REGISTRY: tuple[Item, ...] = (
          ("id",), lambda p: User.id == p.id, ANONYMISE,
          "Your name, email and department are removed and your LMS id replaced, so a new "
          "launch starts an empty record.", single=True, anonymise=_forget_identity),
-    Item("local_sign_in", LocalCredential, "Your sign-in without the LMS",
-         "For L&D admins who sign in at /admin/login: the email, failed attempts and lock. "
-         "The password is stored only as a one-way hash, which is not shown here.",
-         ("user_id",), lambda p: LocalCredential.user_id == p.id, DELETE, "Removed.",
-         hidden=frozenset({"password_hash"})),
-    Item("enrolments", Enrollment, "Your courses",
-         "The LMS courses you launched the tool from (or that list you), with your roles.",
-         ("user_id",), lambda p: Enrollment.user_id == p.id, DELETE, "Removed.",
-         export=_with_course),
+    _yours("local_sign_in", LocalCredential, "Your sign-in without the LMS",
+           "For L&D admins who sign in at /admin/login: the email, failed attempts and lock. "
+           "The password is stored only as a one-way hash, which is not shown here.",
+           hidden=frozenset({"password_hash"})),
+    _yours("enrolments", Enrollment, "Your courses",
+           "The LMS courses you launched the tool from (or that list you), with your roles.",
+           export=_with_course),
     Item("mentees_from_the_lms", MentorScope, "People your LMS says you mentor",
          "Their LMS ids, as your LMS sent them (for supervising peer-supporter hours).",
          ("mentor_id",), lambda p: MentorScope.mentor_id == p.id, DELETE, "Removed."),
     Item("mentors_from_the_lms", MentorScope, "Mentors your LMS names for you",
          "Records that a mentor's LMS launch named you as their mentee.",
          ("mentee_sub",), _own_mentors, DELETE, "Removed.", hidden=frozenset({"mentor_id"})),
-    Item("lessons_completed", LessonProgress, "Lessons you completed",
-         "Each lesson you marked complete, when, and the version of the module.",
-         ("user_id",), lambda p: LessonProgress.user_id == p.id, DELETE, "Removed."),
-    Item("module_progress", LearnerModule, "Modules you started",
-         "When you started and completed each module (for reports' counts).",
-         ("user_id",), lambda p: LearnerModule.user_id == p.id, DELETE, "Removed."),
-    Item("progress_counters", LearnerProgress, "Your progress counts",
-         "How many modules you have started and completed (for reports' counts).",
-         ("user_id",), lambda p: LearnerProgress.user_id == p.id, DELETE, "Removed."),
-    Item("modules_completed", ModuleCompletion, "Modules you completed",
-         "Each module you completed, when, and your best quiz score then.",
-         ("user_id",), lambda p: ModuleCompletion.user_id == p.id, DELETE, "Removed."),
-    Item("quiz_attempts", QuizAttempt, "Your quiz attempts",
-         "The questions you were given, the answers you chose and your score. Answers are "
-         "cleared after the retention period; scores stay.",
-         ("user_id",), lambda p: QuizAttempt.user_id == p.id, DELETE, "Removed."),
-    Item("quiz_allowances", QuizAllowance, "Extra quiz tries given to you",
-         "Tries beyond a quiz's limit, or a wait lifted, that an L&D admin gave you, and why.",
-         ("user_id",), lambda p: QuizAllowance.user_id == p.id, DELETE, "Removed."),
+    _yours("lessons_completed", LessonProgress, "Lessons you completed",
+           "Each lesson you marked complete, when, and the version of the module."),
+    _yours("module_progress", LearnerModule, "Modules you started",
+           "When you started and completed each module (for reports' counts)."),
+    _yours("progress_counters", LearnerProgress, "Your progress counts",
+           "How many modules you have started and completed (for reports' counts)."),
+    _yours("modules_completed", ModuleCompletion, "Modules you completed",
+           "Each module you completed, when, and your best quiz score then."),
+    _yours("quiz_attempts", QuizAttempt, "Your quiz attempts",
+           "The questions you were given, the answers you chose and your score. Answers are "
+           "cleared after the retention period; scores stay."),
+    _yours("quiz_allowances", QuizAllowance, "Extra quiz tries given to you",
+           "Tries beyond a quiz's limit, or a wait lifted, that an L&D admin gave you, and why."),
     Item("quiz_allowances_you_granted", QuizAllowance, "Extra quiz tries you gave",
          "Extra tries and lifted waits you gave others as an admin, with your reason.",
          ("granted_by_id",), lambda p: QuizAllowance.granted_by_id == p.id, KEEP,
          KEPT_FOR_OTHERS),
-    Item("surveys_answered", SurveyCompletion, "Surveys you answered",
-         "That you answered the before or after survey (not when). Your answers themselves "
-         "are stored with no link to you, so nobody (you included) can find them.",
-         ("user_id",), lambda p: SurveyCompletion.user_id == p.id, DELETE, "Removed."),
-    Item("grade_endpoints", AgsEndpoint, "Where your grades go",
-         "The gradebook addresses your LMS gave with your launches, to send your scores to.",
-         ("user_id",), lambda p: AgsEndpoint.user_id == p.id, DELETE, "Removed."),
+    _yours("surveys_answered", SurveyCompletion, "Surveys you answered",
+           "That you answered the before or after survey (not when). Your answers themselves "
+           "are stored with no link to you, so nobody (you included) can find them."),
+    _yours("grade_endpoints", AgsEndpoint, "Where your grades go",
+           "The gradebook addresses your LMS gave with your launches, to send your scores to."),
     Item("grades_for_the_lms", OutboxMessage, "Scores sent to your LMS",
          "Your quiz scores as sent (or waiting to be sent) to your LMS's gradebook, with "
          "your LMS id.", (), _grades_for, DELETE,
          "Removed; a score not yet sent to your LMS is then not sent."),
-    Item("programme_enrolments", ProgrammeEnrolment, "Peer-supporter programmes",
-         "The certification programmes you enrolled in, when (and when again, after a "
-         "lapse), and deadline extensions.",
-         ("user_id",), lambda p: ProgrammeEnrolment.user_id == p.id, DELETE, "Removed."),
-    Item("logged_hours", LoggedHours, "Hours you logged",
-         "Your supervised practice, training and continuing education: date, hours, kind, "
-         "your reflection, your supervisor and their decision.",
-         ("user_id",), lambda p: LoggedHours.user_id == p.id, DELETE, "Removed."),
+    _yours("programme_enrolments", ProgrammeEnrolment, "Peer-supporter programmes",
+           "The certification programmes you enrolled in, when (and when again, after a "
+           "lapse), and deadline extensions."),
+    _yours("logged_hours", LoggedHours, "Hours you logged",
+           "Your supervised practice, training and continuing education: date, hours, kind, "
+           "your reflection, your supervisor and their decision."),
     Item("hours_you_supervised", LoggedHours, "Hours sent to you to decide",
          "Entries trainees sent you as their supervisor, and your decisions and reasons. "
          "Their reflections are theirs and are not shown here.",
          ("supervisor_id", "decided_by_id"),
          lambda p: or_(LoggedHours.supervisor_id == p.id, LoggedHours.decided_by_id == p.id),
          KEEP, KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})),
-    Item("attestations", AttestationSignature, "Agreements you signed",
-         "Each programme agreement you signed, when, and its version.",
-         ("user_id",), lambda p: AttestationSignature.user_id == p.id, DELETE, "Removed."),
-    Item("waivers", Waiver, "Prior learning recognised for you",
-         "Requirements an admin waived for you, with the evidence they saw and why.",
-         ("user_id",), lambda p: Waiver.user_id == p.id, DELETE, "Removed."),
+    _yours("attestations", AttestationSignature, "Agreements you signed",
+           "Each programme agreement you signed, when, and its version."),
+    _yours("waivers", Waiver, "Prior learning recognised for you",
+           "Requirements an admin waived for you, with the evidence they saw and why."),
     Item("waivers_you_granted", Waiver, "Waivers you granted",
          "Requirements you waived for others as an admin, with your reason.",
          ("granted_by_id",), lambda p: Waiver.granted_by_id == p.id, KEEP, KEPT_FOR_OTHERS,
@@ -247,9 +239,8 @@ REGISTRY: tuple[Item, ...] = (
          ("user_id",), lambda p: Notification.user_id == p.id, DELETE,
          "Removed; an e-mail not yet sent is then not sent. One last e-mail tells you the "
          "erasure is done; your address is kept only until it is sent."),
-    Item("email_settings", NotificationOptOut, "E-mails you turned off",
-         "The kinds of e-mail you chose not to receive.",
-         ("user_id",), lambda p: NotificationOptOut.user_id == p.id, DELETE, "Removed."),
+    _yours("email_settings", NotificationOptOut, "E-mails you turned off",
+           "The kinds of e-mail you chose not to receive."),
     Item("audit_events_about_you", AuditEvent, "The audit log, where it names you",
          "Who did what to whose record: what you did, and what others did to your record "
          "(views of it, decisions, exports).",
