@@ -11,8 +11,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..jobs import register_periodic
 from ..lti.landing import register_landing
 from ..resilience import rollback_quietly
+from ..training.services import register_supporter_path
 from ..training.signals import module_completed
 from ..users.models import ADMIN, MENTOR
+from .observation_views import bp as observations_bp
+from .path import on_supporter_path
 from .reminders import send_due_reminders
 from .services import count_pending, lands_on_supervision, reevaluate_after_module
 from .training_certificate import on_module_completed
@@ -25,6 +28,8 @@ def init_app(app: Flask) -> None:
     )
 
     app.register_blueprint(bp)
+    app.register_blueprint(observations_bp)
+    register_supporter_path(app, on_supporter_path)  # enrolled: the peer-supporter modules
     register_periodic(app, send_due_reminders)
     register_landing(app, lambda user, roles: url_for("certification.supervision")
                      if lands_on_supervision(user, roles) else None)  # a supervisor's home

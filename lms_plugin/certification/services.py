@@ -42,6 +42,7 @@ from .models import (
     SupervisorAssignment,
     Waiver,
 )
+from .observations import observations_of
 from .privacy import ADVICE, find_identifiers
 from .rules import (
     CertificateRecord,
@@ -140,6 +141,7 @@ def gather_evidence(user: User, enrolment: ProgrammeEnrolment) -> Evidence:
         training=entries(TRAINING), practice=entries(PRACTICE),
         continuing_education=entries(CONTINUING), attestations=signed, waivers=waivers,
         certificates=certificates, extensions=enrolment.extensions,
+        observations=observations_of(user, slug),
     )
 
 

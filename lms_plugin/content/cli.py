@@ -12,7 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from .checks import content_note_errors
+from .checks import (
+    audience_errors,
+    audience_lines,
+    content_note_errors,
+    roleplay_note_errors,
+)
 from .lesson_checks import citation_problems, lesson_reports, readability_errors, time_errors
 from .loader import ContentBundle, ContentError, load_content
 from .models import ContentVersion
@@ -47,10 +52,13 @@ def validate(root: Path | None) -> None:
         for line in lines:
             click.echo(line)
         errors += found
+    for line in audience_lines(bundle):
+        click.echo(line)
     cited, unused = citation_problems(bundle)
     for warning in unused:
         click.echo(str(warning), err=True)
-    errors += (content_note_errors(bundle) + readability_errors(lessons)
+    errors += (content_note_errors(bundle) + audience_errors(bundle)
+               + roleplay_note_errors(bundle) + readability_errors(lessons)
                + time_errors(bundle, lessons) + cited)
     for error in errors:
         click.echo(str(error), err=True)
@@ -58,7 +66,8 @@ def validate(root: Path | None) -> None:
         raise click.ClickException(f"{len(errors)} problem(s) found; nothing was changed.")
     questions = sum(len(q.quiz.questions) for q in bundle.quizzes.values())
     click.echo(f"OK: {len(bundle.modules)} modules, {len(lessons)} lessons, "
-               f"{len(bundle.quizzes)} quizzes, {questions} questions.")
+               f"{len(bundle.quizzes)} quizzes, {questions} questions, "
+               f"{len(bundle.roleplays)} role-plays, {len(bundle.bibliography)} sources.")
 
 
 @content_cli.command("sync")

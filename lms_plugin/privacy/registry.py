@@ -30,6 +30,7 @@ from ..certification.models import (
     LoggedHours,
     ProgrammeEnrolment,
     Reminder,
+    RolePlayObservation,
     SupervisorAssignment,
     Waiver,
 )
@@ -199,6 +200,14 @@ REGISTRY: tuple[Item, ...] = (
          ("supervisor_id", "decided_by_id"),
          lambda p: or_(LoggedHours.supervisor_id == p.id, LoggedHours.decided_by_id == p.id),
          KEEP, KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})),
+    Item("roleplay_observations", RolePlayObservation, "Role-plays observed",
+         "Scripted role-plays a supervisor observed: which script, when, who marked it, and "
+         "competent or not yet on each point of its rubric.",
+         ("user_id",), lambda p: RolePlayObservation.user_id == p.id, DELETE, "Removed."),
+    Item("roleplays_you_observed", RolePlayObservation, "Role-plays you observed",
+         "Role-plays of trainees you marked as their supervisor.",
+         ("supervisor_id",), lambda p: RolePlayObservation.supervisor_id == p.id, KEEP,
+         KEPT_FOR_OTHERS),
     Item("attestations", AttestationSignature, "Agreements you signed",
          "Each programme agreement you signed, when, and its version.",
          ("user_id",), lambda p: AttestationSignature.user_id == p.id, DELETE, "Removed."),
