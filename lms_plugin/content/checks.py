@@ -92,7 +92,9 @@ def audience_errors(bundle: ContentBundle) -> list[ContentError]:
         for lesson in module.lessons:
             errors += _peer_wording(lesson.path, f"{lesson.meta.title}\n{lesson.body}")
         quiz = bundle.quizzes.get(module.meta.completion.quiz or "")
-        for question in quiz.quiz.questions if quiz else []:
+        if quiz is None:
+            continue
+        for question in quiz.quiz.questions:
             errors += _peer_wording(f"quizzes/{quiz.slug}.yaml: question {question.id}",
                                     _question_text(question))
     return errors

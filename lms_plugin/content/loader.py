@@ -1,5 +1,6 @@
-"""Load sources.yaml, modules/, quizzes/, roleplays/ and certifications/ from disk and validate them, naming the file and line of each
-problem. Pure: no Flask, no database."""
+"""Load modules/ (with modules/sources.yaml), quizzes/, roleplays/ and certifications/
+from disk and validate them, naming the file and line of each problem. Pure: no Flask, no
+database."""
 
 from __future__ import annotations
 
@@ -242,9 +243,10 @@ def _check_programme(rel: str, programme: Programme, bundle: ContentBundle,
     required = {r.module for r in programme.required_modules}
     for slug in sorted(required - set(bundle.modules)):
         errors.append(ContentError(rel, None, f"required module {slug!r} does not exist"))
-    if required:  # a certification requires the whole path it certifies
+    if required:  # a certification requires the peer-supporter material it certifies
         for module in bundle.modules.values():
-            if not module.meta.refresher and module.slug not in required:
+            if module.meta.audience == "peer_supporters" and not module.meta.refresher \
+                    and module.slug not in required:
                 errors.append(ContentError(
                     rel, None, f"module {module.slug!r} ({module.meta.audience}) is on the "
                     "peer-supporter path but not in required_modules"))

@@ -56,6 +56,11 @@ rubric:
 """
 
 
+def add_roleplay(root: Path, name: str, text: str) -> None:
+    (root / "roleplays").mkdir(exist_ok=True)
+    (root / "roleplays" / f"{name}.yaml").write_text(text)
+
+
 def by_id(root: Path, *ids: str) -> None:
     """module.yaml's sources as ids of the bibliography (its sources block is last)."""
     text = (root / MODULE).read_text()
@@ -197,16 +202,14 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
              "  roleplays: [nowhere]\nattestations:"),
         f"{PROGRAMME}: observed_practice: role-play 'nowhere' has no roleplays/nowhere.yaml"),
     "a role-play about suicide without a content note": (
-        lambda root: ((root / "roleplays").mkdir(), write("roleplays/opening.yaml", ROLEPLAY
-                      .replace("has been quiet for weeks", "has been thinking about suicide"))(root)),
+        lambda root: add_roleplay(root, "opening", ROLEPLAY.replace(
+            "has been quiet for weeks", "has been thinking about suicide")),
         "roleplays/opening.yaml: mentions 'suicide' but has no content_note"),
     "a role-play whose rubric is too short": (
-        lambda root: ((root / "roleplays").mkdir(), write("roleplays/opening.yaml", ROLEPLAY
-                      .split("  - {id: asks-twice")[0])(root)),
+        lambda root: add_roleplay(root, "opening", ROLEPLAY.split("  - {id: asks-twice")[0]),
         "roleplays/opening.yaml:9: rubric: List should have at least 3 items"),
     "a role-play whose id is not its file name": (
-        lambda root: ((root / "roleplays").mkdir(),
-                      write("roleplays/other.yaml", ROLEPLAY)(root)),
+        lambda root: add_roleplay(root, "other", ROLEPLAY),
         "roleplays/other.yaml:1: id 'opening' must match the file name"),
     "completion quiz missing": (
         lambda root: (root / QUIZ).unlink(),
