@@ -183,7 +183,7 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
         edit(QUIZ, '"How have things been for you lately?',
              '"How have things been for you lately? Log your supervised hours after.'),
         f"{QUIZ}: question q-open: is for everyone but says 'log your supervised hours', "
-        "'supervised hours'"),
+        "which only fits peer supporters"),
     "a refresher for everyone": (
         add_module("again", "everyone", refresher=True),
         "modules/again/module.yaml: a refresher module is for peer_supporters (renewal)"),
