@@ -13,6 +13,7 @@ without names like any other. Only in demo mode: `lms-plugin demo seed`, or on
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,7 @@ from ..certification.models import (
     Certificate,
     LoggedHours,
     ProgrammeEnrolment,
+    RolePlayObservation,
     SupervisorAssignment,
 )
 from ..certification.rules import add_months
@@ -121,6 +123,7 @@ class _Seeder:
         self.modules = catalog.ordered_modules()
         self.quiz_versions = {slug: q.version for slug, q in catalog.quizzes.items()}
         self.programme = catalog.programmes.get(PROGRAMME)
+        self.roleplays = catalog.roleplays
 
     def _issuer(self) -> str:
         return issuer()
@@ -289,6 +292,7 @@ class _Seeder:
         assert self.programme is not None
         practice = self.programme.programme.practice
         enrolments, hours, signatures, assignments, course = [], [], [], [], []
+        observations: list[dict[str, Any]] = []
         for n, (uid, (stage, enrolled)) in enumerate(sorted(plan.items())):
             supervisor = supervisors[n % len(supervisors)]
             if supervisor == uid:
@@ -312,6 +316,8 @@ class _Seeder:
                     day += timedelta(days=self.rng.uniform(1, 4))
                     hours.append(self._entry(uid, supervisor, kind, size, day, APPROVED))
             self.practised[uid] = day
+            if full:  # the observed skills check, passed early in their practice
+                observations += self._observations(uid, supervisor, enrolled)
             if stage == "awaiting_approval":
                 for _ in range(self.rng.randint(1, 3)):
                     hours.append(self._entry(uid, supervisor, practice.counts[1], 1.0,
@@ -329,7 +335,25 @@ class _Seeder:
         self.put(LoggedHours, hours)
         self.put(AttestationSignature, signatures)
         self.put(SupervisorAssignment, assignments)
+        self.put(RolePlayObservation, observations)
         return course
+
+    def _observations(self, uid: int, supervisor: int, enrolled: datetime
+                      ) -> list[dict[str, Any]]:
+        """Role-plays marked competent on every point, as many as the programme needs."""
+        assert self.programme is not None
+        observed = self.programme.programme.observed_practice
+        if observed is None:
+            return []
+        rows = []
+        for n, slug in enumerate(observed.roleplays[:observed.competent_roleplays]):
+            content = self.roleplays[slug]
+            marks = {c.id: "competent" for c in content.roleplay.rubric}
+            rows.append({"user_id": uid, "programme_slug": PROGRAMME, "roleplay_id": slug,
+                         "roleplay_version": content.version, "supervisor_id": supervisor,
+                         "marks_json": json.dumps(marks, sort_keys=True), "competent": True,
+                         "observed_at": enrolled + timedelta(days=2 + n)})
+        return rows
 
     def _entry(self, uid: int, supervisor: int, kind: str, size: float, day: datetime,
                status: str) -> dict[str, Any]:
