@@ -134,7 +134,8 @@ def sync_if_nothing_loaded(echo: Callable[[str], None]) -> bool:
 
 def _summary(added: list[str]) -> str:
     """"module awareness 2dc8..." lines as "3 modules (awareness, ...), 3 quizzes (...)"."""
-    names = {"module": "modules", "quiz": "quizzes", "programme": "certification programmes"}
+    names = {"module": "modules", "quiz": "quizzes", "programme": "certification programmes",
+             "roleplay": "role-plays"}
     by_kind: dict[str, list[str]] = {}
     for line in added:
         kind, slug = line.split()[:2]

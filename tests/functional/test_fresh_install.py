@@ -98,7 +98,7 @@ def test_db_upgrade_on_an_empty_database_loads_the_shipped_content(fresh_app, pl
     assert f"{len(SHIPPED_MODULES)} modules" in out
     assert _modules(app) == SHIPPED_MODULES
     kinds = {kind for kind, *_ in _rows(app)}
-    assert kinds == {"module", "quiz", "programme"}
+    assert kinds == {"module", "quiz", "programme", "roleplay"}
 
     # A learner launched with custom module=awareness lands on that module.
     response = _browser(app, platform).launch(module="awareness")
