@@ -150,6 +150,7 @@ def test_a_second_upgrade_neither_syncs_again_nor_duplicates(fresh_app, tmp_path
     shutil.copytree(ROOT / "modules", changed / "modules")
     shutil.copytree(ROOT / "quizzes", changed / "quizzes")
     shutil.copytree(ROOT / "certifications", changed / "certifications")
+    shutil.copytree(ROOT / "roleplays", changed / "roleplays")
     meta = changed / "modules" / "awareness" / "module.yaml"
     meta.write_text(meta.read_text().replace(AWARENESS_TITLE, "Awareness, revised", 1))
     later = fresh_app(LMS_PLUGIN_CONTENT_DIR=str(changed))
