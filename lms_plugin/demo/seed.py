@@ -120,7 +120,11 @@ class _Seeder:
         self.practised: dict[int, datetime] = {}  # each trainee's last day of practice
         self.issuer = self._issuer()
         catalog = get_catalog()
-        self.modules = catalog.ordered_modules()
+        # The peer-supporter path (refreshers are for renewal): most people go through it
+        # all, some part of the way, some not yet started.
+        self.modules = [m for m in catalog.ordered_modules() if not m.meta.refresher]
+        partial = max(len(self.modules) - 1, 1)
+        self._reach_weights = [12.0, *[40.0 / partial] * (len(self.modules) - 1), 48.0]
         self.quiz_versions = {slug: q.version for slug, q in catalog.quizzes.items()}
         self.programme = catalog.programmes.get(PROGRAMME)
         self.roleplays = catalog.roleplays
@@ -192,7 +196,7 @@ class _Seeder:
                 reach, when = len(self.modules), trainees[uid] - timedelta(
                     days=self.rng.uniform(60, 120))
             else:
-                reach = self.rng.choices(range(len(self.modules) + 1), [12, 22, 18, 48])[0]
+                reach = self.rng.choices(range(len(self.modules) + 1), self._reach_weights)[0]
                 when = self.ago(self.rng.uniform(2, 365))
             last_seen[uid] = when
             finished = begun = 0
@@ -244,8 +248,10 @@ class _Seeder:
               attempts: list[dict[str, Any]], course_id: int,
               must_pass: bool) -> tuple[datetime | None, float | None]:
         slug = module.meta.completion.quiz
-        if done_lessons < len(module.lessons) or not slug:
+        if done_lessons < len(module.lessons):
             return None, None
+        if not slug:  # a module without a quiz is complete with its lessons
+            return when, None
         tries = self.rng.choices((1, 2, 3), (60, 30, 10))[0]
         best: float | None = None
         for attempt in range(tries):
