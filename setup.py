@@ -27,7 +27,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SHIPPED = ("migrations", "modules", "quizzes", "certifications")
+SHIPPED = ("migrations", "modules", "quizzes", "certifications", "roleplays")
 TARGET = ("lms_plugin", "_shipped")
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-SHIPPED = ("migrations", "modules", "quizzes", "certifications")
+SHIPPED = ("migrations", "modules", "quizzes", "certifications", "roleplays")
 PACKAGED = "_shipped"
 
 

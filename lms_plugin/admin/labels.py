@@ -35,6 +35,7 @@ EVENT_LABELS: dict[str, str] = {
     "waiver.grant": "Recognised prior learning (waiver)",
     "deadline.extend": "Extended a programme deadline",
     "certificate.issue": "Certificate issued",
+    "roleplay.observe": "Role-play observed and marked",
     "certificate.renew": "Certificate renewed",
     "certificate.revoke": "Certificate revoked",
     "certificate.reminder": "Renewal reminder came due",

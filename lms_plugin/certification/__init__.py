@@ -11,11 +11,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..jobs import register_periodic
 from ..lti.landing import register_landing
 from ..resilience import rollback_quietly
+from ..training.services import register_supporter_path
 from ..training.signals import module_completed
 from ..users.models import ADMIN, MENTOR
 from .certificates import reevaluate_after_module
 from .cli import programme_cli
 from .hours import count_hours_awaiting
+from .observation_views import bp as observations_bp
+from .path import on_supporter_path
 from .reminders import send_due_reminders
 from .supervisors import lands_on_supervision
 from .training_certificate import on_module_completed
@@ -29,6 +32,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(programme_cli)
+    app.register_blueprint(observations_bp)
+    register_supporter_path(app, on_supporter_path)  # enrolled: the peer-supporter modules
     register_periodic(app, send_due_reminders)
     register_landing(app, lambda user, roles: url_for("certification.supervision")
                      if lands_on_supervision(user, roles) else None)  # a supervisor's home

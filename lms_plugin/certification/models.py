@@ -206,3 +206,31 @@ class DirectoryListing(db.Model):  # type: ignore[name-defined]
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class RolePlayObservation(db.Model):  # type: ignore[name-defined]
+    """A supervisor's marking of an observed role-play against the script's rubric
+    (roleplays/<id>.yaml): competent or not yet on each criterion. Role-plays are scripted,
+    so nothing here is about a real person supported; there is no free text."""
+
+    __tablename__ = "roleplay_observation"
+    __table_args__ = (Index("ix_roleplay_observation_trainee", "user_id", "programme_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    programme_slug: Mapped[str] = mapped_column(String(80))
+    roleplay_id: Mapped[str] = mapped_column(String(80))
+    roleplay_version: Mapped[str] = mapped_column(String(64))
+    supervisor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    marks_json: Mapped[str] = mapped_column(Text)  # {criterion id: competent | not_yet}
+    competent: Mapped[bool] = mapped_column(default=False)
+    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    trainee: Mapped[User] = relationship(foreign_keys=[user_id])
+    supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
+
+    @property
+    def marks(self) -> dict[str, str]:
+        value = json.loads(self.marks_json)
+        return value if isinstance(value, dict) else {}

@@ -57,6 +57,15 @@ class CertificateRecord:
 
 
 @dataclass(frozen=True)
+class Observation:
+    """A role-play a supervisor observed: `competent` when every rubric criterion was."""
+
+    roleplay: str
+    competent: bool
+    on: datetime
+
+
+@dataclass(frozen=True)
 class Evidence:
     enrolled_at: datetime
     modules: Mapping[str, ModuleResult] = field(default_factory=dict)
@@ -68,6 +77,7 @@ class Evidence:
     certificates: Sequence[CertificateRecord] = ()
     extensions: int = 0
     reenrolled_at: datetime | None = None  # enrolled afresh after a lapse
+    observations: Sequence[Observation] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,9 @@ class Requirement:
                     "needed" if self.have else f"{self.label}: not completed yet")
         if self.unit == "signed":
             return f"{self.label}: {'signed' if self.met else 'not signed yet'}"
+        if self.unit == "roleplays":
+            return (f"{self.label}: {_num(self.have)} of {_num(self.need)} different "
+                    "role-plays marked competent")
         if self.unit == "supervisors":  # "2 different supervisors", never "1 of 1 ..."
             who = ("a supervisor" if self.need == 1
                    else f"{_num(self.need)} different supervisors")
@@ -210,6 +223,22 @@ def practice_requirements(programme: Programme, evidence: Evidence, now: datetim
     return reqs
 
 
+def observed_requirements(programme: Programme, evidence: Evidence, now: datetime
+                          ) -> list[Requirement]:
+    """The observed skills check: so many different role-plays of the programme's list
+    marked competent on every criterion by a supervisor. A "not yet" never cancels an
+    earlier pass; trying the same script again until it is competent is the point."""
+    observed = programme.observed_practice
+    if observed is None:
+        return []
+    passed = {o.roleplay for o in evidence.observations
+              if o.competent and o.on <= now and o.roleplay in observed.roleplays}
+    return [Requirement(
+        "observed:roleplays", "Observed skills check", float(len(passed)),
+        float(observed.competent_roleplays), "roleplays",
+        _waived(programme, evidence, "observed:roleplays"))]
+
+
 def renewal_requirements(programme: Programme, evidence: Evidence, period_start: datetime,
                          now: datetime) -> list[Requirement]:
     """Continuing education counted only inside the current certificate's period: hours
@@ -256,7 +285,8 @@ def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime,
     """`titles`: module titles by slug, for the requirements' wording only."""
     evidence = counted_evidence(programme, evidence)
     requirements = tuple(training_requirements(programme, evidence, now, titles)
-                         + practice_requirements(programme, evidence, now))
+                         + practice_requirements(programme, evidence, now)
+                         + observed_requirements(programme, evidence, now))
     issued = [c for c in evidence.certificates if c.issued_at <= now]
     if issued:
         current = max(issued, key=lambda c: c.issued_at)
@@ -323,6 +353,12 @@ def describe_requirements(programme: Programme, titles: Mapping[str, str] | None
     if practice.distinct_supervisors > 1:
         lines.append(f"Practice approved by {practice.distinct_supervisors} different "
                      "supervisors")
+    observed = programme.observed_practice
+    if observed is not None:
+        count = observed.competent_roleplays
+        lines.append(f"An observed skills check: {count} different role-play"
+                     f"{'' if count == 1 else 's'} marked competent on every point of the "
+                     "rubric by your supervisor")
     lines += [f"Sign the “{a.title}” statement" for a in programme.attestations]
     lines.append(f"All within {programme.provisional.deadline_days} days of enrolling")
     return lines

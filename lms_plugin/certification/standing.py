@@ -27,6 +27,7 @@ from .models import (
     ProgrammeEnrolment,
     Waiver,
 )
+from .observations import observations_of
 from .rules import (
     CertificateRecord,
     Evaluation,
@@ -68,6 +69,7 @@ def gather_evidence(user: User, enrolment: ProgrammeEnrolment) -> Evidence:
         continuing_education=entries(CONTINUING), attestations=signed, waivers=waivers,
         certificates=certificates, extensions=enrolment.extensions,
         reenrolled_at=aware(enrolment.reenrolled_at) if enrolment.reenrolled_at else None,
+        observations=observations_of(user, slug),
     )
 
 

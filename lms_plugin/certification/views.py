@@ -327,7 +327,9 @@ def trainee_progress(user_id: int) -> Any:
     standings = [s for slug in get_catalog().programmes
                  if (s := get_standing(trainee, slug)) is not None]
     return render_template("certification/trainee_progress.html", trainee=trainee,
-                           standings=standings)
+                           standings=standings, roleplay_titles={
+                               slug: c.roleplay.title
+                               for slug, c in get_catalog().roleplays.items()})
 
 
 @bp.route("/programmes/<slug>/hours/<int:entry_id>/resubmit", methods=["POST"])

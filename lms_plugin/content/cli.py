@@ -18,7 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from .checks import content_note_errors
+from .checks import (
+    audience_errors,
+    audience_lines,
+    content_note_errors,
+    roleplay_note_errors,
+)
 from .interchange import EXPORTS, CannotExport, dump_quiz, export, warnings
 from .interchange.gift import GiftFormatError, quiz_from_gift, read_gift
 from .interchange.moodle_xml import read_moodle_xml
@@ -58,10 +63,13 @@ def validate(root: Path | None) -> None:
         for line in lines:
             click.echo(line)
         errors += found
+    for line in audience_lines(bundle):
+        click.echo(line)
     cited, unused = citation_problems(bundle)
     for warning in unused:
         click.echo(str(warning), err=True)
-    errors += (content_note_errors(bundle) + readability_errors(lessons)
+    errors += (content_note_errors(bundle) + audience_errors(bundle)
+               + roleplay_note_errors(bundle) + readability_errors(lessons)
                + time_errors(bundle, lessons) + cited)
     for error in errors:
         click.echo(str(error), err=True)
@@ -69,7 +77,8 @@ def validate(root: Path | None) -> None:
         raise click.ClickException(f"{len(errors)} problem(s) found; nothing was changed.")
     questions = sum(len(q.quiz.questions) for q in bundle.quizzes.values())
     click.echo(f"OK: {len(bundle.modules)} modules, {len(lessons)} lessons, "
-               f"{len(bundle.quizzes)} quizzes, {questions} questions.")
+               f"{len(bundle.quizzes)} quizzes, {questions} questions, "
+               f"{len(bundle.roleplays)} role-plays, {len(bundle.bibliography)} sources.")
 
 
 @content_cli.command("sync")
@@ -293,7 +302,8 @@ def sync_if_nothing_loaded(echo: Callable[[str], None]) -> bool:
 
 def _summary(added: list[str]) -> str:
     """"module awareness 2dc8..." lines as "3 modules (awareness, ...), 3 quizzes (...)"."""
-    names = {"module": "modules", "quiz": "quizzes", "programme": "certification programmes"}
+    names = {"module": "modules", "quiz": "quizzes", "programme": "certification programmes",
+             "roleplay": "role-plays"}
     by_kind: dict[str, list[str]] = {}
     for line in added:
         kind, slug = line.split()[:2]

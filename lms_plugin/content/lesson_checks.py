@@ -5,8 +5,9 @@
 - Honest time: a lesson's `minutes` is within TIME_TOLERANCE of its words read at
   WORDS_PER_MINUTE plus its exercise time; a module's `estimated_minutes` is within the
   same tolerance of its lessons' minutes.
-- Citations: every [@id] in a lesson names a source its module lists; a module source no
-  lesson cites or lists is a warning.
+- Citations: every [@id] in a lesson names a source its module lists (each one an entry of
+  the shared bibliography, modules/sources.yaml, which the loader checks); a module source
+  no lesson cites or lists, and a bibliography entry no module lists, are warnings.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from functools import lru_cache
 import textstat
 from markdown_it import MarkdownIt
 
-from .loader import ContentBundle, ContentError, Lesson, Module
+from .loader import BIBLIOGRAPHY, ContentBundle, ContentError, Lesson, Module
 from .render import CITATION, cited_ids
 
 MAX_GRADE = 9.0
@@ -143,8 +144,12 @@ def citation_problems(bundle: ContentBundle) -> tuple[list[ContentError], list[C
     """(errors, warnings): citations of unknown sources; sources nothing uses."""
     errors: list[ContentError] = []
     warnings: list[ContentError] = []
+    listed: set[str] = set()
     for module in bundle.modules.values():
         module_errors, module_warnings = _module_citations(module)
         errors += module_errors
         warnings += module_warnings
+        listed.update(s.id for s in module.meta.sources)
+    warnings += [ContentError(BIBLIOGRAPHY, None, f"warning: source {sid!r} is listed by no "
+                              "module") for sid in sorted(set(bundle.bibliography) - listed)]
     return errors, warnings

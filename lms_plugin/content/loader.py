@@ -1,5 +1,6 @@
-"""Load modules/, quizzes/ from disk and validate them, naming the file and line of each
-problem. Pure: no Flask, no database."""
+"""Load modules/ (with modules/sources.yaml), quizzes/, roleplays/ and certifications/
+from disk and validate them, naming the file and line of each problem. Pure: no Flask, no
+database."""
 
 from __future__ import annotations
 
@@ -14,7 +15,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .programme_schema import Programme
-from .schema import LessonFront, ModuleMeta, Quiz
+from .schema import (
+    Bibliography,
+    LessonFront,
+    ModuleFile,
+    ModuleMeta,
+    Quiz,
+    RolePlay,
+    Source,
+)
 
 LESSON_FILE = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
 SLUG = re.compile(r"^[a-z0-9-]+$")
@@ -62,11 +71,20 @@ class ProgrammeContent:
     version: str
 
 
+@dataclass(frozen=True)
+class RolePlayContent:
+    slug: str
+    roleplay: RolePlay
+    version: str
+
+
 @dataclass
 class ContentBundle:
     modules: dict[str, Module] = field(default_factory=dict)
     quizzes: dict[str, QuizContent] = field(default_factory=dict)
     programmes: dict[str, ProgrammeContent] = field(default_factory=dict)
+    roleplays: dict[str, RolePlayContent] = field(default_factory=dict)
+    bibliography: dict[str, Source] = field(default_factory=dict)
 
 
 # libyaml's safe loader where PyYAML was built with it (the wheels are): the same documents
@@ -192,12 +210,85 @@ def load_programme_draft(data: bytes, name: str, modules: Iterable[str]
     if errors:
         return None, errors
     return ProgrammeContent(programme.id, programme, _version(data)), []
+BIBLIOGRAPHY = "modules/sources.yaml"  # one shared bibliography; modules list its ids
+
+
+def _load_bibliography(root: Path, errors: list[ContentError]) -> dict[str, Source]:
+    path = root / BIBLIOGRAPHY
+    if not path.exists():
+        return {}
+    found = _validate(Bibliography, path.read_text(encoding="utf-8"), BIBLIOGRAPHY, errors)
+    return {s.id: s for s in found.sources} if found is not None else {}
+
+
+def _resolve_sources(raw: ModuleFile, bibliography: dict[str, Source], rel: str,
+                     errors: list[ContentError]) -> ModuleMeta | None:
+    """module.yaml's source ids, looked up in sources.yaml (one shared bibliography)."""
+    sources = []
+    for entry in raw.sources:
+        if isinstance(entry, Source):
+            if entry.id in bibliography:
+                errors.append(ContentError(rel, None, f"source {entry.id!r} is in "
+                                           f"{BIBLIOGRAPHY}: list it by its id only"))
+            sources.append(entry)
+        elif entry in bibliography:
+            sources.append(bibliography[entry])
+        else:
+            errors.append(ContentError(rel, None, f"source {entry!r} is not in {BIBLIOGRAPHY}"))
+    fields = raw.model_dump(exclude={"sources"})
+    try:
+        return ModuleMeta.model_validate({**fields, "sources": sources})
+    except ValidationError as exc:
+        errors += [ContentError(rel, None, e["msg"].removeprefix("Value error, "))
+                   for e in exc.errors()]
+        return None
+
+
+def _check_audiences(module: Module, errors: list[ContentError]) -> None:
+    for lesson in module.lessons:
+        if lesson.meta.audience not in (None, module.meta.audience):
+            errors.append(ContentError(
+                lesson.path, None, f"audience: {lesson.meta.audience} is not its module's "
+                f"({module.meta.audience}); a lesson is for the module's audience"))
+
+
+def _load_roleplays(root: Path, bundle: ContentBundle, errors: list[ContentError]) -> None:
+    for path in sorted((root / "roleplays").glob("*.yaml")):
+        rel = f"roleplays/{path.name}"
+        raw = path.read_bytes()
+        roleplay = _validate(RolePlay, raw.decode("utf-8"), rel, errors)
+        if roleplay is None:
+            continue
+        if roleplay.id != path.stem:
+            errors.append(ContentError(rel, 1, f"id {roleplay.id!r} must match the file name"))
+        bundle.roleplays[roleplay.id] = RolePlayContent(roleplay.id, roleplay, _version(raw))
+
+
+def _check_programme(rel: str, programme: Programme, bundle: ContentBundle,
+                     errors: list[ContentError]) -> None:
+    required = {r.module for r in programme.required_modules}
+    for slug in sorted(required - set(bundle.modules)):
+        errors.append(ContentError(rel, None, f"required module {slug!r} does not exist"))
+    if required:  # a certification requires the peer-supporter material it certifies
+        for module in bundle.modules.values():
+            if module.meta.audience == "peer_supporters" and not module.meta.refresher \
+                    and module.slug not in required:
+                errors.append(ContentError(
+                    rel, None, f"module {module.slug!r} ({module.meta.audience}) is on the "
+                    "peer-supporter path but not in required_modules"))
+    observed = programme.observed_practice
+    for slug in observed.roleplays if observed else []:
+        if slug not in bundle.roleplays:
+            errors.append(ContentError(rel, None, f"observed_practice: role-play {slug!r} has "
+                                       f"no roleplays/{slug}.yaml"))
 
 
 def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
-    """Everything under root/modules and root/quizzes, and every problem found in it."""
+    """Everything under root (sources.yaml, modules/, quizzes/, roleplays/,
+    certifications/), and every problem found in it."""
     errors: list[ContentError] = []
     bundle = ContentBundle()
+    bundle.bibliography = _load_bibliography(root, errors)
 
     for module_dir in sorted(p for p in (root / "modules").glob("*") if p.is_dir()):
         slug = module_dir.name
@@ -210,7 +301,10 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
             errors.append(ContentError(rel_dir, None, "module.yaml is missing"))
             continue
         meta_bytes = meta_path.read_bytes()
-        meta = _validate(ModuleMeta, meta_bytes.decode("utf-8"), f"{rel_dir}/module.yaml", errors)
+        raw_meta = _validate(ModuleFile, meta_bytes.decode("utf-8"), f"{rel_dir}/module.yaml",
+                             errors)
+        meta = (None if raw_meta is None else
+                _resolve_sources(raw_meta, bundle.bibliography, f"{rel_dir}/module.yaml", errors))
         lessons = []
         raw = [meta_bytes]
         for lesson_path in sorted((module_dir / "lessons").glob("*.md")):
@@ -234,9 +328,12 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
                         ContentError(lesson.path, None,
                                      f"source {source!r} is not listed in module.yaml")
                     )
+        if meta.sources:  # the entries it was resolved to are part of its version
+            raw.append(meta.model_dump_json(include={"sources"}).encode())
         bundle.modules[slug] = Module(
             slug, meta, tuple(sorted(lessons, key=lambda x: x.number)), _version(*raw)
         )
+        _check_audiences(bundle.modules[slug], errors)
 
     for quiz_path in sorted((root / "quizzes").glob("*.yaml")):
         rel = f"quizzes/{quiz_path.name}"
@@ -250,6 +347,8 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
             errors.append(ContentError(rel, None, f"module {quiz.module!r} does not exist"))
         bundle.quizzes[quiz.id] = QuizContent(quiz.id, quiz, _version(quiz_bytes))
 
+    _load_roleplays(root, bundle, errors)
+
     for programme_path in sorted((root / "certifications").glob("*.yaml")):
         rel = f"certifications/{programme_path.name}"
         programme_bytes = programme_path.read_bytes()
@@ -258,10 +357,7 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
             continue
         if programme.id != programme_path.stem:
             errors.append(ContentError(rel, 1, f"id {programme.id!r} must match the file name"))
-        for required in programme.required_modules:
-            if required.module not in bundle.modules:
-                errors.append(ContentError(
-                    rel, None, f"required module {required.module!r} does not exist"))
+        _check_programme(rel, programme, bundle, errors)
         bundle.programmes[programme.id] = ProgrammeContent(
             programme.id, programme, _version(programme_bytes))
 

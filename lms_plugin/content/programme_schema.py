@@ -77,6 +77,23 @@ class Renewal(Strict):
         return self
 
 
+class ObservedPractice(Strict):
+    """Role-plays a supervisor observes and marks against the script's rubric: the number
+    of different scripts that must be marked competent on every criterion."""
+
+    competent_roleplays: int = Field(ge=1, le=20)
+    roleplays: list[Slug] = Field(min_length=1)  # scripts that count (roleplays/<id>.yaml)
+
+    @model_validator(mode="after")
+    def _enough(self) -> ObservedPractice:
+        if len(set(self.roleplays)) != len(self.roleplays):
+            raise ValueError("a role-play is listed twice")
+        if self.competent_roleplays > len(self.roleplays):
+            raise ValueError(f"competent_roleplays ({self.competent_roleplays}) is more than "
+                             f"the {len(self.roleplays)} role-plays listed")
+        return self
+
+
 class Provisional(Strict):
     deadline_days: int = Field(default=180, ge=1)  # from training completed to certified
     extension_days: int = Field(default=90, ge=0)
@@ -98,6 +115,7 @@ class Programme(Strict):
     required_modules: list[RequiredModule] = Field(default_factory=list)
     training_hours: TrainingHours = TrainingHours()
     practice: Practice
+    observed_practice: ObservedPractice | None = None
     supervisor: SupervisorQualification = SupervisorQualification()
     attestations: list[Attestation] = Field(default_factory=list)
     validity_months: int = Field(ge=1, le=120)

@@ -31,17 +31,49 @@ class Source(Strict):
     url: HttpUrl
 
 
+class Bibliography(Strict):
+    """modules/sources.yaml: the shared bibliography. Modules list the ids they use."""
+
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Bibliography:
+        _unique([s.id for s in self.sources], "source id")
+        return self
+
+
+# Who a module is for: every employee takes the "everyone" modules; the peer-supporter path
+# adds the "peer_supporters" ones (training/rules.py: path_modules).
+Audience = Literal["everyone", "peer_supporters"]
+
+
 class CompletionRule(Strict):
     lessons: Literal["all"] = "all"
     quiz: Slug | None = None
 
 
-class ModuleMeta(Strict):
+class _ModuleFields(Strict):
     title: Text
     order: int = Field(ge=0)
     summary: Text
+    audience: Audience = "everyone"
+    # A refresher is not on the path: certified peer supporters take it for renewal and
+    # log its time as continuing education.
+    refresher: bool = False
     estimated_minutes: int = Field(default=60, ge=1, le=1000)
     completion: CompletionRule = CompletionRule()
+
+
+class ModuleFile(_ModuleFields):
+    """module.yaml as written: each source is an id from sources.yaml, or (for content
+    without a shared bibliography) a full entry."""
+
+    sources: list[Slug | Source] = Field(default_factory=list)
+
+
+class ModuleMeta(_ModuleFields):
+    """A module's metadata with its sources resolved (content/loader.py)."""
+
     sources: list[Source] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -49,10 +81,19 @@ class ModuleMeta(Strict):
         _unique([s.id for s in self.sources], "source id")
         return self
 
+    @model_validator(mode="after")
+    def _refresher_audience(self) -> ModuleMeta:
+        if self.refresher and self.audience != "peer_supporters":
+            raise ValueError("a refresher module is for peer_supporters (renewal)")
+        return self
+
 
 class LessonFront(Strict):
     id: Slug
     title: Text
+    # Optional; when set it must be the module's (content validate checks), so each
+    # lesson's wording can be reviewed for the people it addresses.
+    audience: Audience | None = None
     minutes: int = Field(ge=1, le=240)
     # Time the exercises take, on top of reading at 200 words a minute; without it, each
     # "## Try it" section counts DEFAULT_EXERCISE_MINUTES (content/lesson_checks.py).
@@ -193,6 +234,41 @@ class Question(Strict):
                 raise ValueError(f"a {self.type} question needs options")
             shape.check(self.options, self.scoring)
         return self
+
+
+RubricMark = Literal["competent", "not_yet"]
+
+
+class RubricCriterion(Strict):
+    id: Slug
+    criterion: Text  # what the observer looks for
+    competent: Text  # what "competent" looks like in this role-play
+
+
+class RolePlay(Strict):
+    """roleplays/<slug>.yaml: a scripted role-play a supervisor observes and marks against
+    its rubric, competent or not yet on each criterion."""
+
+    id: Slug
+    title: Text
+    audience: Audience = "peer_supporters"
+    minutes: int = Field(ge=5, le=120)
+    content_note: Text | None = None
+    setting: Text  # the situation, read by both people
+    colleague_brief: Text  # for the person playing the colleague: who they are, what to say
+    colleague_lines: list[Text] = Field(min_length=2, max_length=12)  # the script's cues
+    supporter_task: Text  # what the trainee is asked to do
+    rubric: list[RubricCriterion] = Field(min_length=3, max_length=10)
+
+    @model_validator(mode="after")
+    def _criteria(self) -> RolePlay:
+        _unique([c.id for c in self.rubric], "criterion id")
+        return self
+
+
+def observation_competent(rubric: list[RubricCriterion], marks: dict[str, RubricMark]) -> bool:
+    """A role-play is passed when every criterion of its rubric is marked competent."""
+    return all(marks.get(c.id) == "competent" for c in rubric)
 
 
 ReviewAfterFail = Literal["which_wrong", "none", "full"]

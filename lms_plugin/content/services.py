@@ -14,10 +14,18 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..resources import shipped_root
-from .loader import ContentError, Lesson, Module, ProgrammeContent, QuizContent, load_content
+from .loader import (
+    ContentError,
+    Lesson,
+    Module,
+    ProgrammeContent,
+    QuizContent,
+    RolePlayContent,
+    load_content,
+)
 from .models import ContentVersion
 from .programme_schema import Programme
-from .schema import LessonFront, ModuleMeta, Quiz
+from .schema import LessonFront, ModuleMeta, Quiz, RolePlay
 
 
 def content_root() -> Path:
@@ -76,6 +84,9 @@ def sync_content(root: Path | None = None) -> SyncReport:
     for prog in bundle.programmes.values():
         wanted[("programme", prog.slug)] = (
             prog.version, json.dumps(prog.programme.model_dump(mode="json")))
+    for roleplay in bundle.roleplays.values():
+        wanted[("roleplay", roleplay.slug)] = (
+            roleplay.version, json.dumps(roleplay.roleplay.model_dump(mode="json")))
     now = datetime.now(UTC)
     for row in db.session.scalars(select(ContentVersion).where(ContentVersion.is_current)):
         if (row.kind, row.slug) not in wanted:
@@ -107,6 +118,7 @@ class Catalog:
     modules: dict[str, Module]
     quizzes: dict[str, QuizContent]
     programmes: dict[str, ProgrammeContent] = field(default_factory=dict)
+    roleplays: dict[str, RolePlayContent] = field(default_factory=dict)
 
     def ordered_modules(self) -> list[Module]:
         return sorted(self.modules.values(), key=lambda m: (m.meta.order, m.slug))
@@ -136,6 +148,7 @@ def get_catalog() -> Catalog:
         modules: dict[str, Module] = {}
         quizzes: dict[str, QuizContent] = {}
         programmes: dict[str, ProgrammeContent] = {}
+        roleplays: dict[str, RolePlayContent] = {}
         for row in db.session.scalars(select(ContentVersion).where(ContentVersion.is_current)):
             if row.kind == "module":
                 modules[row.slug] = _module_from(row.slug, row.version, row.payload)
@@ -147,7 +160,10 @@ def get_catalog() -> Catalog:
                 programmes[row.slug] = ProgrammeContent(
                     row.slug, Programme.model_validate_json(row.payload), row.version
                 )
-        cache.update(key=key, catalog=Catalog(modules, quizzes, programmes))
+            elif row.kind == "roleplay":
+                roleplays[row.slug] = RolePlayContent(
+                    row.slug, RolePlay.model_validate_json(row.payload), row.version)
+        cache.update(key=key, catalog=Catalog(modules, quizzes, programmes, roleplays))
     cache["checked"] = now
     return cache["catalog"]
 

@@ -13,6 +13,7 @@ without names like any other. Only in demo mode: `lms-plugin demo seed`, or on
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from ..certification.models import (
     Certificate,
     LoggedHours,
     ProgrammeEnrolment,
+    RolePlayObservation,
     SupervisorAssignment,
 )
 from ..certification.rules import add_months
@@ -119,9 +121,14 @@ class _Seeder:
         self.practised: dict[int, datetime] = {}  # each trainee's last day of practice
         self.issuer = self._issuer()
         catalog = get_catalog()
-        self.modules = catalog.ordered_modules()
+        # The peer-supporter path (refreshers are for renewal): most people go through it
+        # all, some part of the way, some not yet started.
+        self.modules = [m for m in catalog.ordered_modules() if not m.meta.refresher]
+        partial = max(len(self.modules) - 1, 1)
+        self._reach_weights = [12.0, *[40.0 / partial] * (len(self.modules) - 1), 48.0]
         self.quiz_versions = {slug: q.version for slug, q in catalog.quizzes.items()}
         self.programme = catalog.programmes.get(PROGRAMME)
+        self.roleplays = catalog.roleplays
 
     def _issuer(self) -> str:
         return issuer()
@@ -190,7 +197,7 @@ class _Seeder:
                 reach, when = len(self.modules), trainees[uid] - timedelta(
                     days=self.rng.uniform(60, 120))
             else:
-                reach = self.rng.choices(range(len(self.modules) + 1), [12, 22, 18, 48])[0]
+                reach = self.rng.choices(range(len(self.modules) + 1), self._reach_weights)[0]
                 when = self.ago(self.rng.uniform(2, 365))
             last_seen[uid] = when
             finished = begun = 0
@@ -242,8 +249,10 @@ class _Seeder:
               attempts: list[dict[str, Any]], course_id: int,
               must_pass: bool) -> tuple[datetime | None, float | None]:
         slug = module.meta.completion.quiz
-        if done_lessons < len(module.lessons) or not slug:
+        if done_lessons < len(module.lessons):
             return None, None
+        if not slug:  # a module without a quiz is complete with its lessons
+            return when, None
         tries = self.rng.choices((1, 2, 3), (60, 30, 10))[0]
         best: float | None = None
         for attempt in range(tries):
@@ -290,6 +299,7 @@ class _Seeder:
         assert self.programme is not None
         practice = self.programme.programme.practice
         enrolments, hours, signatures, assignments, course = [], [], [], [], []
+        observations: list[dict[str, Any]] = []
         for n, (uid, (stage, enrolled)) in enumerate(sorted(plan.items())):
             supervisor = supervisors[n % len(supervisors)]
             if supervisor == uid:
@@ -313,6 +323,8 @@ class _Seeder:
                     day += timedelta(days=self.rng.uniform(1, 4))
                     hours.append(self._entry(uid, supervisor, kind, size, day, APPROVED))
             self.practised[uid] = day
+            if full:  # the observed skills check, passed early in their practice
+                observations += self._observations(uid, supervisor, enrolled)
             if stage == "awaiting_approval":
                 for _ in range(self.rng.randint(1, 3)):
                     hours.append(self._entry(uid, supervisor, practice.counts[1], 1.0,
@@ -330,7 +342,25 @@ class _Seeder:
         self.put(LoggedHours, hours)
         self.put(AttestationSignature, signatures)
         self.put(SupervisorAssignment, assignments)
+        self.put(RolePlayObservation, observations)
         return course
+
+    def _observations(self, uid: int, supervisor: int, enrolled: datetime
+                      ) -> list[dict[str, Any]]:
+        """Role-plays marked competent on every point, as many as the programme needs."""
+        assert self.programme is not None
+        observed = self.programme.programme.observed_practice
+        if observed is None:
+            return []
+        rows = []
+        for n, slug in enumerate(observed.roleplays[:observed.competent_roleplays]):
+            content = self.roleplays[slug]
+            marks = {c.id: "competent" for c in content.roleplay.rubric}
+            rows.append({"user_id": uid, "programme_slug": PROGRAMME, "roleplay_id": slug,
+                         "roleplay_version": content.version, "supervisor_id": supervisor,
+                         "marks_json": json.dumps(marks, sort_keys=True), "competent": True,
+                         "observed_at": enrolled + timedelta(days=2 + n)})
+        return rows
 
     def _entry(self, uid: int, supervisor: int, kind: str, size: float, day: datetime,
                status: str) -> dict[str, Any]:

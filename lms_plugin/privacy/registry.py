@@ -30,6 +30,7 @@ from ..certification.models import (
     LoggedHours,
     ProgrammeEnrolment,
     Reminder,
+    RolePlayObservation,
     SupervisorAssignment,
     Waiver,
 )
@@ -199,6 +200,13 @@ REGISTRY: tuple[Item, ...] = (
            "Each programme agreement you signed, when, and its version."),
     _yours("waivers", Waiver, "Prior learning recognised for you",
            "Requirements an admin waived for you, with the evidence they saw and why."),
+    _yours("roleplay_observations", RolePlayObservation, "Role-plays observed",
+           "Scripted role-plays a supervisor observed: which script, when, who marked it, "
+           "and competent or not yet on each point of its rubric."),
+    Item("roleplays_you_observed", RolePlayObservation, "Role-plays you observed",
+         "Role-plays of trainees you marked as their supervisor.",
+         ("supervisor_id",), lambda p: RolePlayObservation.supervisor_id == p.id, KEEP,
+         KEPT_FOR_OTHERS),
     Item("waivers_you_granted", Waiver, "Waivers you granted",
          "Requirements you waived for others as an admin, with your reason.",
          ("granted_by_id",), lambda p: Waiver.granted_by_id == p.id, KEEP, KEPT_FOR_OTHERS,

@@ -33,7 +33,9 @@ DEFAULT_LINES = [
         {"name": "Samaritans", "region": "UK and Ireland",
          "contact": "Call 116 123 (free, any time)", "url": "https://www.samaritans.org"},
         {"name": "988 Suicide & Crisis Lifeline", "region": "United States",
-         "contact": "Call or text 988", "url": "https://988lifeline.org"},
+         "contact": "Call or text 988. Deaf or hard of hearing: American Sign Language by "
+                    "videophone (dial 988), or TTY: dial 711 then 988",
+         "url": "https://988lifeline.org"},
         {"name": "9-8-8 Suicide Crisis Helpline", "region": "Canada",
          "contact": "Call or text 988", "url": "https://988.ca"},
         {"name": "Lifeline", "region": "Australia", "contact": "Call 13 11 14",

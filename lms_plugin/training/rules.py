@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from ..content.loader import Module
+
+EVERYONE = "everyone"
+PEER_SUPPORTERS = "peer_supporters"
+
 
 @dataclass(frozen=True)
 class ModuleStatus:
@@ -59,3 +64,17 @@ def next_module(ordered_slugs: Sequence[str], completed_slugs: Collection[str],
         if slug not in completed_slugs:
             return slug
     return None
+
+
+def path_modules(modules: Sequence[Module], supporter: bool) -> list[Module]:
+    """A person's path through the training: every employee takes the modules for
+    `everyone`; someone on the peer-supporter path (enrolled in a programme) also takes the
+    `peer_supporters` ones. Refresher modules are never on the path (they are for renewal).
+    The order is kept."""
+    wanted = {EVERYONE, PEER_SUPPORTERS} if supporter else {EVERYONE}
+    return [m for m in modules if m.meta.audience in wanted and not m.meta.refresher]
+
+
+def refresher_modules(modules: Sequence[Module], supporter: bool) -> list[Module]:
+    """Refresher modules, offered to people on the peer-supporter path."""
+    return [m for m in modules if m.meta.refresher] if supporter else []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +18,7 @@ from ..quiz.models import QuizAttempt
 from ..quiz.services import quiz_results
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
-from .rules import ModuleStatus, module_status, training_complete
+from .rules import ModuleStatus, module_status, path_modules, training_complete
 from .signals import module_completed
 
 
@@ -26,6 +28,25 @@ class ModuleProgress:
     status: ModuleStatus
     completion: ModuleCompletion | None
     best_score: float | None
+
+
+SUPPORTER_PATH = "lms_plugin.training.supporter_path"
+
+
+def register_supporter_path(app: Flask, check: Callable[[User], bool]) -> None:
+    """`check(person)` says whether the person is on the peer-supporter path (certification
+    registers: enrolled in a programme), so training never imports certification."""
+    app.extensions.setdefault(SUPPORTER_PATH, []).append(check)
+
+
+def on_supporter_path(user: User | None) -> bool:
+    return user is not None and any(
+        check(user) for check in current_app.extensions.get(SUPPORTER_PATH, []))
+
+
+def path_for(user: User | None) -> list[Module]:
+    """The modules this person's training path holds, in order (None: everyone's path)."""
+    return path_modules(get_catalog().ordered_modules(), on_supporter_path(user))
 
 
 def query_completed_lesson_ids(user_id: int) -> set[str]:
@@ -42,9 +63,10 @@ def get_module_progress(user: User, module: Module, done: set[str] | None = None
 
 def programme_progress(user: User, modules: list[Module] | None = None,
                        done: set[str] | None = None) -> list[ModuleProgress]:
-    """Progress through these modules (default: all, in order), in three queries whatever
-    their number: lessons done, completions, and the person's quiz results."""
-    modules = get_catalog().ordered_modules() if modules is None else modules
+    """Progress through these modules (default: the person's path, in order), in three
+    queries whatever their number: lessons done, completions, and the person's quiz
+    results."""
+    modules = path_for(user) if modules is None else modules
     done = query_completed_lesson_ids(user.id) if done is None else done
     completions = completed_modules(user.id)
     results = quiz_results(user.id)
@@ -64,11 +86,14 @@ def completed_modules(user_id: int) -> dict[str, ModuleCompletion]:
         select(ModuleCompletion).where(ModuleCompletion.user_id == user_id))}
 
 
-def module_slugs() -> list[str]:
-    return [m.slug for m in get_catalog().ordered_modules()]
+def module_slugs(user: User | None = None) -> list[str]:
+    """The slugs of a person's path (None: everyone's path, which the training
+    certificate needs)."""
+    return [m.slug for m in path_for(user)]
 
 
 def has_completed_training(user: User) -> bool:
+    """Every module of everyone's path complete: the training certificate's rule."""
     return training_complete(module_slugs(), completed_modules(user.id))
 
 

@@ -26,13 +26,14 @@ from ..quiz.models import QuizAttempt
 from ..quiz.services import get_retake
 from ..users.models import Course
 from .help import help_resources
-from .rules import next_module
+from .rules import EVERYONE, next_module, refresher_modules
 from .services import (
     completed_modules,
     get_module_progress,
     has_completed_training,
     mark_lesson_complete,
     module_slugs,
+    on_supporter_path,
     programme_progress,
     query_completed_lesson_ids,
 )
@@ -66,12 +67,21 @@ def _module_or_404(slug: str) -> Module:
 @bp.route("/")
 @login_required
 def overview() -> Any:
+    """The person's path: everyone's modules, plus the peer-supporter modules for someone
+    enrolled in a programme (and the refreshers, for renewal)."""
     programme = programme_progress(current_user)
+    supporter = on_supporter_path(current_user)
+    modules = get_catalog().ordered_modules()
+    on_path = {item.module.slug for item in programme}
+    refreshers = programme_progress(current_user, refresher_modules(modules, supporter))
     return render_template(
         "training/overview.html", programme=programme, course=_course(),
-        retakes=_retakes([item.module for item in programme if not item.completion]),
+        retakes=_retakes([item.module for item in [*programme, *refreshers]
+                          if not item.completion]),
         user=current_user, programmes=sorted(get_catalog().programmes.values(),
                                              key=lambda p: p.slug),
+        supporter=supporter, refreshers=refreshers,
+        supporter_modules=[m for m in modules if m.slug not in on_path and not m.meta.refresher],
     )
 
 
@@ -130,7 +140,7 @@ def complete_lesson(slug: str, number: int) -> Any:
     completion = mark_lesson_complete(current_user, mod, current)
     db.session.commit()
     if completion is not None:  # acknowledge it: what was finished, what is next
-        if has_completed_training(current_user):
+        if mod.meta.audience == EVERYONE and has_completed_training(current_user):
             return redirect(url_for("certification.training_completed"))
         return redirect(url_for("training.module_completed", slug=slug))
     following = next((ls for ls in mod.lessons if ls.number > number), None)
@@ -147,13 +157,14 @@ def module_completed(slug: str) -> Any:
     done = completed_modules(current_user.id)
     if slug not in done:
         return redirect(url_for("training.module", slug=slug))
-    following = next_module(module_slugs(), done, after=slug)
+    path = module_slugs(current_user)
+    following = next_module(path, done, after=slug)
     return render_template(
         "training/module_completed.html", module=mod, completion=done[slug],
         attempt=_own_quiz_attempt(request.args.get("attempt"), mod),
         next_module=get_catalog().modules.get(following) if following else None,
-        modules_done=len([s for s in module_slugs() if s in done]),
-        modules_total=len(module_slugs()))
+        modules_done=len([s for s in path if s in done]), modules_total=len(path),
+        training_done=has_completed_training(current_user))
 
 
 def _own_quiz_attempt(raw: str | None, mod: Module) -> QuizAttempt | None:

@@ -37,6 +37,50 @@ def write(path: str, text: str) -> Callable[[Path], None]:
     return lambda root: (root / path).write_text(text)
 
 
+PROGRAMME = "certifications/listener.yaml"
+BIBLIOGRAPHY = "modules/sources.yaml"
+PFA_ENTRY = ("sources:\n  - id: who-pfa-2011\n    title: \"Psychological first aid\"\n"
+             "    publisher: \"World Health Organization\"\n    year: 2011\n"
+             "    url: \"https://www.who.int/publications/i/item/9789241548205\"\n")
+ROLEPLAY = """id: opening
+title: "Opening a conversation"
+minutes: 10
+setting: "A colleague has been quiet for weeks."
+colleague_brief: "You play the colleague. Start guarded."
+colleague_lines: ["I'm fine.", "Well, it has been a rough month."]
+supporter_task: "Start the conversation and listen."
+rubric:
+  - {id: private, criterion: "Finds a private moment", competent: "Checks it is a good time."}
+  - {id: asks-twice, criterion: "Asks twice", competent: "A second, sincere chance."}
+  - {id: listens, criterion: "Listens", competent: "Open questions and reflections."}
+"""
+
+
+def add_roleplay(root: Path, name: str, text: str) -> None:
+    (root / "roleplays").mkdir(exist_ok=True)
+    (root / "roleplays" / f"{name}.yaml").write_text(text)
+
+
+def by_id(root: Path, *ids: str) -> None:
+    """module.yaml's sources as ids of the bibliography (its sources block is last)."""
+    text = (root / MODULE).read_text()
+    (root / MODULE).write_text(text[:text.index("sources:")] + "sources:\n"
+                               + "".join(f"  - {i}\n" for i in ids))
+
+
+def add_module(slug: str, audience: str, refresher: bool = False) -> Callable[[Path], None]:
+    """A second module, copied from the sample one, for another audience."""
+    def apply(root: Path) -> None:
+        (root / "modules" / slug / "lessons").mkdir(parents=True)
+        (root / "modules" / slug / "module.yaml").write_text(
+            (root / MODULE).read_text().replace("order: 1", f"order: 2\naudience: {audience}"
+                                                f"\nrefresher: {str(refresher).lower()}")
+            .replace("  quiz: listening\n", ""))
+        (root / "modules" / slug / "lessons" / "01-only.md").write_text(
+            (root / LESSON).read_text().replace("id: listening-", f"id: {slug}-"))
+    return apply
+
+
 BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
     "unknown key": (edit(MODULE, "order: 1", "order: 1\ncolour: blue"),
                     f"{MODULE}:3: colour: Extra inputs are not permitted"),
@@ -124,6 +168,49 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str]] = {
         ),
         "modules/pausing/module.yaml: completion.quiz 'listening' is the quiz of module "
         "'listening' (its `module:`), not of this one"),
+    "a module for an audience that does not exist": (
+        edit(MODULE, "order: 1", "order: 1\naudience: managers"),
+        f"{MODULE}:3: audience: Input should be 'everyone' or 'peer_supporters'"),
+    "a lesson for another audience than its module's": (
+        edit(LESSON, "minutes: 5", "minutes: 5\naudience: peer_supporters"),
+        f"{LESSON}: audience: peer_supporters is not its module's (everyone)"),
+    "a lesson for everyone that addresses a peer supporter": (
+        edit(LESSON, "Open questions invite people to say more.",
+             "Open questions invite people to say more. Then talk to your supervisor."),
+        f"{LESSON}: is for everyone but says 'your supervisor', which only fits peer "
+        "supporters"),
+    "a quiz item for everyone that tests logging supervised hours": (
+        edit(QUIZ, '"How have things been for you lately?',
+             '"How have things been for you lately? Log your supervised hours after.'),
+        f"{QUIZ}: question q-open: is for everyone but says 'log your supervised hours', "
+        "which only fits peer supporters"),
+    "a refresher for everyone": (
+        add_module("again", "everyone", refresher=True),
+        "modules/again/module.yaml: a refresher module is for peer_supporters (renewal)"),
+    "a peer-supporter module the certification does not require": (
+        add_module("deeper", "peer_supporters"),
+        f"{PROGRAMME}: module 'deeper' (peer_supporters) is on the peer-supporter path but "
+        "not in required_modules"),
+    "a source id that is not in the bibliography": (
+        lambda root: (write(BIBLIOGRAPHY, PFA_ENTRY)(root), by_id(root, "nope")),
+        f"{MODULE}: source 'nope' is not in modules/sources.yaml"),
+    "a source written out in full that the bibliography holds": (
+        write(BIBLIOGRAPHY, PFA_ENTRY),
+        f"{MODULE}: source 'who-pfa-2011' is in modules/sources.yaml: list it by its id only"),
+    "an observed skills check naming a role-play with no script": (
+        edit(PROGRAMME, "attestations:", "observed_practice:\n  competent_roleplays: 1\n"
+             "  roleplays: [nowhere]\nattestations:"),
+        f"{PROGRAMME}: observed_practice: role-play 'nowhere' has no roleplays/nowhere.yaml"),
+    "a role-play about suicide without a content note": (
+        lambda root: add_roleplay(root, "opening", ROLEPLAY.replace(
+            "has been quiet for weeks", "has been thinking about suicide")),
+        "roleplays/opening.yaml: mentions 'suicide' but has no content_note"),
+    "a role-play whose rubric is too short": (
+        lambda root: add_roleplay(root, "opening", ROLEPLAY.split("  - {id: asks-twice")[0]),
+        "roleplays/opening.yaml:9: rubric: List should have at least 3 items"),
+    "a role-play whose id is not its file name": (
+        lambda root: add_roleplay(root, "other", ROLEPLAY),
+        "roleplays/other.yaml:1: id 'opening' must match the file name"),
     "completion quiz missing": (
         lambda root: (root / QUIZ).unlink(),
         "completion.quiz 'listening' has no quizzes/listening.yaml"),
@@ -164,6 +251,76 @@ def test_shipped_content_is_valid(runner):
     assert re.search(r"modules/skills/lessons/04-asking-about-suicide\.md: grade \d+\.\d, "
                      r"\d+ words, [\d.]+ min reading \+ 8 min exercises = [\d.]+ min "
                      r"\(declared 12\)", result.output), result.output
+
+
+def test_modules_cite_the_shared_bibliography_by_id(runner, broken_root):
+    write(BIBLIOGRAPHY, PFA_ENTRY + "  - id: spare\n    title: \"Spare\"\n"
+          "    publisher: \"Someone\"\n    year: 2024\n    url: \"https://example.org/\"\n")(
+        broken_root)
+    by_id(broken_root, "who-pfa-2011")
+    result = runner.invoke(args=["content", "validate", "--root", str(broken_root)])
+    assert result.exit_code == 0, result.output
+    assert "2 sources" in result.output
+    # An entry no module lists is reported, without failing.
+    assert f"{BIBLIOGRAPHY}: warning: source 'spare' is listed by no module" in result.output
+    bundle, errors = load_content(broken_root)
+    assert not errors
+    source = bundle.modules["listening"].meta.sources[0]
+    assert (source.id, source.title) == ("who-pfa-2011", "Psychological first aid")
+
+
+def test_a_role_play_and_the_observed_skills_check_load(runner, broken_root):
+    (broken_root / "roleplays").mkdir()
+    write("roleplays/opening.yaml", ROLEPLAY)(broken_root)
+    edit(PROGRAMME, "attestations:", "observed_practice:\n  competent_roleplays: 1\n"
+         "  roleplays: [opening]\nattestations:")(broken_root)
+    result = runner.invoke(args=["content", "validate", "--root", str(broken_root)])
+    assert result.exit_code == 0, result.output
+    assert "1 role-plays" in result.output
+    bundle, _ = load_content(broken_root)
+    rubric = bundle.roleplays["opening"].roleplay.rubric
+    assert [c.id for c in rubric] == ["private", "asks-twice", "listens"]
+    observed = bundle.programmes["listener"].programme.observed_practice
+    assert observed is not None and observed.roleplays == ["opening"]
+
+
+def test_shipped_paths_put_peer_supporter_material_on_the_supporter_path():
+    bundle, errors = load_content(ROOT)
+    assert not errors
+    audience = {slug: (m.meta.audience, m.meta.refresher) for slug, m in bundle.modules.items()}
+    assert audience["awareness"] == ("everyone", False)
+    assert audience["supporting-a-colleague"] == ("everyone", False)
+    for slug in ("skills", "boundaries", "peer-role"):
+        assert audience[slug] == ("peer_supporters", False), slug
+    assert audience["refresher"] == ("peer_supporters", True)
+    # Logging supervised hours is tested only in a bank for peer supporters.
+    for slug, content in bundle.quizzes.items():
+        if "supervised" in str(content.quiz.model_dump()).lower():
+            assert bundle.modules[content.quiz.module].meta.audience == "peer_supporters", slug
+    # Awareness lessons 01-03 address any employee, not a peer supporter.
+    for lesson in bundle.modules["awareness"].lessons[:3]:
+        assert "as a peer supporter" not in lesson.body.lower(), lesson.path
+    # The peer-supporter certification requires the whole path and two observed role-plays.
+    peer = bundle.programmes["peer-supporter"].programme
+    on_path = {s for s, m in bundle.modules.items() if not m.meta.refresher}
+    assert {r.module for r in peer.required_modules} == on_path
+    assert peer.observed_practice is not None
+    assert peer.observed_practice.competent_roleplays == 2
+    assert set(peer.observed_practice.roleplays) <= set(bundle.roleplays)
+    # Every module cites the shared bibliography: one entry per id, nothing written twice.
+    assert set(bundle.bibliography) >= {s.id for m in bundle.modules.values()
+                                        for s in m.meta.sources}
+
+
+def test_shipped_crisis_options_for_deaf_colleagues_are_right():
+    bundle, _ = load_content(ROOT)
+    lessons = {lesson.meta.id: lesson.body for m in bundle.modules.values()
+               for lesson in m.lessons}
+    for lesson_id in ("supporting-in-an-emergency", "peer-role-accessibility-and-language"):
+        body = " ".join(lessons[lesson_id].split())
+        assert "dial 711 then 988" in body, lesson_id  # TTY through relay
+        assert "American Sign Language by videophone" in body, lesson_id
+        assert "[@lifeline-988-deaf]" in body, lesson_id
 
 
 def test_a_source_no_lesson_uses_is_a_warning_only(runner, broken_root):

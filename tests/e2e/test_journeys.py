@@ -51,6 +51,22 @@ def answer_all(tool, right: bool, key: dict[str, set[str]]) -> None:
     tool.get_by_role("button", name="Submit answers").click()
 
 
+# The peer-supporter path: every module the programme requires.
+PATH = ("awareness", "supporting-a-colleague", "skills", "boundaries", "peer-role")
+
+
+def observe_roleplays(page, base: str, trainee_id: int) -> None:
+    """The supervisor marks two role-plays competent on every point of their rubric."""
+    for roleplay in ("first-conversation", "asking-about-suicide"):
+        page.goto(f"{base}/supervision/trainees/{trainee_id}/programmes/peer-supporter"
+                  f"/roleplays/{roleplay}")
+        for radio in page.locator("input[value=competent]").all():
+            radio.check()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Record this observation").click()
+        page.get_by_text(re.compile(r"Recorded: .*, competent\.")).first.wait_for()
+
+
 def test_learner_reads_fails_passes_and_the_grade_reaches_the_lms(demo):
     base, demo_app = demo
     key = correct_answers("awareness")
@@ -140,7 +156,8 @@ def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
         page, tool = open_tool(trainee_ctx, base, "trainee")
         with demo_app.app_context():  # the training itself is the learner journey's
             sam = db.session.scalars(select(User).where(User.sub == "demo-trainee-1")).one()
-            for module in ("awareness", "skills", "boundaries"):
+            sam_id = sam.id
+            for module in PATH:
                 factories.completed(sam, module, 90)
             db.session.commit()
 
@@ -176,6 +193,7 @@ def test_trainee_and_supervisor_to_a_verified_certificate(demo, tmp_path):
             expect(boss_tool.locator("section.entry")).to_have_count(left)
         boss_tool.get_by_text("Nothing is waiting for your decision").wait_for()
         screenshot(boss, "journey-supervisor-approved")
+        observe_roleplays(boss_tool, base, sam_id)  # the observed skills check
 
         tool.goto(base + "/programmes/peer-supporter")
         while tool.get_by_role("button", name="I agree and sign").count():
@@ -390,8 +408,9 @@ def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
         with demo_app.app_context():
             sam = db.session.scalars(select(User).where(User.sub == "demo-trainee-1")).one()
             sam_id = sam.id
-            for module in ("awareness", "skills"):
-                factories.completed(sam, module, 90)
+            for module in PATH:
+                if module != "boundaries":
+                    factories.completed(sam, module, 90)
             boundaries = get_catalog().modules["boundaries"]
             for lesson in boundaries.lessons:  # read; only its quiz is left
                 mark_lesson_complete(sam, boundaries, lesson)
@@ -493,6 +512,7 @@ def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
         assert "agreed a next step" not in text  # never their reflections here
         axe(boss, "trainee-progress")
 
+        observe_roleplays(boss, base, sam_id)
         # The blocker: everything else is done; passing the last quiz certifies at once.
         me.goto(f"{base}/programmes/{slug}")
         assert me.get_by_role("heading", name="Your certificate").count() == 0

@@ -84,6 +84,7 @@ def world(app, sample_content) -> World:
             "entry_id": pending.id, "attempt_id": attempt.id, "user_id": trainee.id,
             "assignment_id": assignment.id, "course_id": other_course.id, "key": "modules",
             "state": "certified", "attestation_id": "code-of-conduct", "number": 1,
+            "roleplay": "opening",
             "launch_id": "not-a-launch", "phase": "pre",
         }
         return World(own, other, values, rejected.id)

@@ -98,7 +98,7 @@ def test_db_upgrade_on_an_empty_database_loads_the_shipped_content(fresh_app, pl
     assert f"{len(SHIPPED_MODULES)} modules" in out
     assert _modules(app) == SHIPPED_MODULES
     kinds = {kind for kind, *_ in _rows(app)}
-    assert kinds == {"module", "quiz", "programme"}
+    assert kinds == {"module", "quiz", "programme", "roleplay"}
 
     # A learner launched with custom module=awareness lands on that module.
     response = _browser(app, platform).launch(module="awareness")
@@ -150,6 +150,7 @@ def test_a_second_upgrade_neither_syncs_again_nor_duplicates(fresh_app, tmp_path
     shutil.copytree(ROOT / "modules", changed / "modules")
     shutil.copytree(ROOT / "quizzes", changed / "quizzes")
     shutil.copytree(ROOT / "certifications", changed / "certifications")
+    shutil.copytree(ROOT / "roleplays", changed / "roleplays")
     meta = changed / "modules" / "awareness" / "module.yaml"
     meta.write_text(meta.read_text().replace(AWARENESS_TITLE, "Awareness, revised", 1))
     later = fresh_app(LMS_PLUGIN_CONTENT_DIR=str(changed))

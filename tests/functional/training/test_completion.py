@@ -325,3 +325,45 @@ def test_a_failed_try_goes_to_its_review(app, lti, sample_content):
     url, page = start_quiz(lti.client)
     failed = answer(lti.client, url, page, {"q-q-open": ["a"]})
     assert failed.headers["Location"].endswith("/review")
+
+
+def test_everyone_sees_their_path_and_enrolling_adds_the_peer_supporter_modules(
+        app, lti, sample_content, tmp_path):
+    """A module for peer supporters is not on an employee's path: not counted, not needed
+    for the training certificate; enrolling in a programme puts it on the path."""
+    root = two_modules(app, sample_content, tmp_path)
+    module = root / "modules" / "pausing" / "module.yaml"
+    module.write_text(PAUSING.replace("order: 2", "order: 2\naudience: peer_supporters"))
+    programme = root / "certifications" / "listener.yaml"
+    programme.write_text(programme.read_text().replace(
+        "  - {module: listening, min_quiz_score: 80}",
+        "  - {module: listening, min_quiz_score: 80}\n  - {module: pausing}"))
+    sync(app, root)
+    client = lti.client
+    lti.launch()
+    overview = client.get("/").get_data(as_text=True)
+    main = overview.split("<main", 1)[1]
+    assert "Modules for everyone" in main and "every employee" in main
+    cards = main.split('<ol class="module-list">', 1)[1].split("</ol>", 1)[0]
+    assert "Listening well" in cards and "Pausing well" not in cards
+    assert "For peer supporters" in main and "/modules/pausing" in main  # named, not assigned
+
+    # Everyone's path done: the training certificate, without the peer-supporter module.
+    last = finish_listening(client)
+    assert last.headers["Location"].endswith("/training/completed")
+    assert len(training_certificates(app)) == 1
+    assert "You have completed every module" in client.get("/").get_data(as_text=True)
+
+    # Enrolled: the peer-supporter path, with the module to do, and what is next says so.
+    page = client.get("/programmes/listener").get_data(as_text=True)
+    client.post("/programmes/listener/enrol", data={"csrf_token": csrf(page)})
+    main = client.get("/").get_data(as_text=True).split("<main", 1)[1]
+    cards = main.split('<ol class="module-list">', 1)[1].split("</ol>", 1)[0]
+    assert "peer-supporter path" in main and "Pausing well" in cards
+    assert "You have completed every module" not in main
+    done = client.get("/modules/listening/completed").get_data(as_text=True)
+    assert "1 of 2 modules done" in done and "Go to Pausing well" in done
+    # Completing it does not take the learner to the training certificate again.
+    finished = complete_lesson(client, "pausing", 1)
+    assert finished.headers["Location"].endswith("/modules/pausing/completed")
+    assert len(training_certificates(app)) == 1

@@ -24,6 +24,7 @@ from lms_plugin.certification.rules import (
     Evidence,
     HoursEntry,
     ModuleResult,
+    Observation,
     add_months,
     due_reminders,
     evaluate_programme,
@@ -41,8 +42,11 @@ def load(name: str) -> Programme:
 
 PEER = load("peer-supporter")
 SCHEME = load("certified-peer-specialist")
-ALL_MODULES = {m: ModuleResult(90, T0 + timedelta(days=3)) for m in ("awareness", "skills",
-                                                                     "boundaries")}
+# Every module either shipped programme requires (the whole peer-supporter path).
+ALL_MODULES = {r.module: ModuleResult(90, T0 + timedelta(days=3))
+               for r in [*PEER.required_modules, *SCHEME.required_modules]}
+OBSERVED = (Observation("first-conversation", True, T0 + timedelta(days=8)),
+            Observation("asking-about-suicide", True, T0 + timedelta(days=9)))
 SIGNED = frozenset({"code-of-conduct", "confidentiality-limits", "no-identifying-records"})
 
 
@@ -54,7 +58,7 @@ def practice(hours: float, kind: str = "peer-conversation", supervisor: str = "s
 def complete(**changes) -> Evidence:
     evidence = Evidence(
         enrolled_at=T0, modules=ALL_MODULES, attestations=SIGNED,
-        practice=(practice(20), practice(4, "supervision")),
+        practice=(practice(20), practice(4, "supervision")), observations=OBSERVED,
     )
     return replace(evidence, **changes)
 
