@@ -21,6 +21,7 @@ from lms_plugin.certification.models import (
     DirectoryListing,
     LoggedHours,
     ProgrammeEnrolment,
+    RolePlayObservation,
     Reminder,
     SupervisorAssignment,
     Waiver,
@@ -144,6 +145,9 @@ def seed(name: str, other: User | None = None) -> User:
         Notification(user_id=uid, topic="hours_decided", dedupe_key=f"hours_decided:{uid}:1",
                      context_json='{"reason": "Well reflected."}'),
         NotificationOptOut(user_id=uid, topic="renewal_reminder"),
+        RolePlayObservation(user_id=uid, programme_slug="listener", roleplay_id="first-talk",
+                            roleplay_version="v", marks_json='{"opens": "competent"}',
+                            competent=True),
     ])
     db.session.flush()
     db.session.add(Reminder(certificate_id=certificate.id, days_before=30, due_at=now))
@@ -164,6 +168,9 @@ def seed(name: str, other: User | None = None) -> User:
             SupervisorAssignment(supervisor_id=uid, trainee_id=other.id),
             QuizAllowance(user_id=other.id, quiz_slug="skills", extra_attempts=1,
                           granted_by_id=uid, reason="Was on leave."),
+            RolePlayObservation(user_id=other.id, programme_slug="listener",
+                                roleplay_id="first-talk", roleplay_version="v",
+                                supervisor_id=uid, marks_json='{"opens": "not_yet"}'),
         ])
     db.session.flush()
     return person
