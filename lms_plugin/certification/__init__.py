@@ -14,7 +14,12 @@ from ..resilience import rollback_quietly
 from ..training.signals import module_completed
 from ..users.models import ADMIN, MENTOR
 from .reminders import send_due_reminders
-from .services import count_pending, lands_on_supervision, reevaluate_after_module
+from .services import (
+    count_pending,
+    lands_on_supervision,
+    reevaluate_after_module,
+    supervises_anyone,
+)
 from .training_certificate import on_module_completed
 from .views import bp
 
@@ -26,8 +31,9 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     register_periodic(app, send_due_reminders)
-    register_landing(app, lambda user, roles: url_for("certification.supervision")
-                     if lands_on_supervision(user, roles) else None)  # a supervisor's home
+    register_landing(app, lambda user, roles, facts: url_for("certification.supervision")
+                     if MENTOR in roles or facts.get("supervises") else None,
+                     facts={"supervises": supervises_anyone})  # a supervisor's home
     # Certification follows evidence: a module completed (a quiz passed) may be the last
     # requirement. Connecting the same function again is a no-op, so apps may share it.
     module_completed.connect(reevaluate_after_module)
