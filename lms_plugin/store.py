@@ -121,7 +121,7 @@ class DatabaseStore(SharedStore):
                     select(SharedState.value, SharedState.expires_at)
                     .where(SharedState.key == key)).first()
                 live = row is not None and _aware(row.expires_at) > _now()
-                return json.loads(row.value) if live else None  # type: ignore[union-attr]
+                return json.loads(row.value) if row is not None and live else None
             conn.execute(upsert_statement(
                 SharedState, engine.dialect.name, {"key": set_key},
                 {"value": json.dumps(value),

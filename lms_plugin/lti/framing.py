@@ -10,8 +10,8 @@ header, which anyone can set.
 
 from __future__ import annotations
 
-from ..security import origin_of, origins
 from ..extensions import db
+from ..security import origin_of, origins
 from .claims import LaunchClaims
 from .models import Platform
 from .registrations import PlatformRecord
@@ -24,7 +24,8 @@ def signed_origins(claims: LaunchClaims) -> list[str]:
     return origins([claims.return_url, claims.platform_url, claims.deep_link_return_url])
 
 
-def launch_frame_ancestors(platform: Platform | PlatformRecord, claims: LaunchClaims, own: str) -> list[str]:
+def launch_frame_ancestors(platform: Platform | PlatformRecord, claims: LaunchClaims,
+                           own: str) -> list[str]:
     """Who may frame the pages of this launch's session: the platform's issuer and login
     origins and the origins its signed launch names (never the tool's own origin)."""
     found = origins([platform.issuer, platform.auth_login_url]) + signed_origins(claims)

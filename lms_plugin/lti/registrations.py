@@ -76,7 +76,7 @@ class _Cache:
         now = time.monotonic()
         hit = self.entries.get(key)
         if hit is not None and hit[0] > now:
-            return hit[1]  # type: ignore[no-any-return]
+            return hit[1]
         value = load()
         if seconds > 0 and keep(value):
             with self.lock:
@@ -89,7 +89,7 @@ class _Cache:
 
 
 def _cache() -> _Cache:
-    return current_app.extensions.setdefault(KEY, _Cache())  # type: ignore[no-any-return]
+    return current_app.extensions.setdefault(KEY, _Cache())
 
 
 def _seconds() -> int:

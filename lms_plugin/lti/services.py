@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import literal_column
+from sqlalchemy import ColumnElement, literal_column
 
 from ..extensions import db
 from ..upsert import upsert, upsert_statement
@@ -33,7 +33,7 @@ def _upsert_person(keys: Mapping[str, Any], update: Mapping[str, Any],
                    facts: Mapping[str, Fact]) -> tuple[User, dict[str, bool]]:
     """The person's upsert, returning the row and each fact about it, in one statement."""
     dialect = db.session.get_bind().dialect
-    person_id = literal_column(
+    person_id: ColumnElement[Any] = literal_column(
         dialect.identifier_preparer.format_table(User.__table__) + ".id")
     names = list(facts)
     stmt = upsert_statement(User, dialect.name, keys, update).returning(

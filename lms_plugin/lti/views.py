@@ -24,10 +24,10 @@ from ..urls import base_url, launch_url
 from ..users.sessions import start_session
 from . import deep_linking, registration
 from .claims import LaunchClaims
+from .errors import LaunchError
 from .framing import launch_frame_ancestors, learn_frame_origins
 from .keys import get_jwks
 from .landing import landing_facts, landing_url
-from .errors import LaunchError
 from .login import begin_login
 from .nrps import request_roster_sync
 from .registration import accept_first_deployment
