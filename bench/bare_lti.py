@@ -25,7 +25,7 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, create_engine,
 from sqlalchemy.dialects import postgresql
 
 app = Flask(__name__)
-app.secret_key = os.environ.get("SECRET_KEY", "bench-bare")  # noqa: S105 - a benchmark
+app.secret_key = os.environ.get("SECRET_KEY", "bench-bare")
 ISSUER = os.environ.get("BARE_ISSUER", "")
 _private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 TOOL_CONF = ToolConfDict({ISSUER: [{
