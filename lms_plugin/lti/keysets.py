@@ -16,7 +16,7 @@ from jwcrypto.jwk import JWK
 from ..store import get_store
 from .errors import LaunchError
 from .outbound import OutboundSession
-from .registrations import cached
+from .registrations import cached, remember
 
 MIN_RSA_BITS = 2048
 
@@ -72,6 +72,8 @@ def public_key_pem(url: str, kid: str) -> str:
     if key is None:
         # An unknown kid may be a key the platform rotated in: re-fetch once.
         key = _find_key(fetch_keyset(url), kid)
+        if key is not None:
+            remember(("keyset-key", url, kid), key)
     if key is None:
         raise LaunchError(f"The platform's key set has no key {kid!r} for RS256.", status=401)
     return cached(("keyset-pem", json.dumps(key, sort_keys=True)), lambda: _pem(kid, key))

@@ -83,9 +83,15 @@ class _Cache:
                 self.entries[key] = (now + seconds, value)
         return value
 
-    def clear(self) -> None:
+    def put(self, key: Any, value: Any, seconds: int) -> None:
+        if seconds > 0:
+            with self.lock:
+                self.entries[key] = (time.monotonic() + seconds, value)
+
+    def clear(self, which: Callable[[Any], bool]) -> None:
         with self.lock:
-            self.entries.clear()
+            for key in [k for k in self.entries if which(k)]:
+                del self.entries[key]
 
 
 def _cache() -> _Cache:
@@ -101,11 +107,22 @@ def cached(key: Any, load: Callable[[], T], keep: Callable[[T], bool] = bool) ->
     return _cache().get(key, load, _seconds(), keep)
 
 
+def remember(key: Any, value: Any) -> None:
+    """Keep `value` under `key` for the registration TTL (what was just read elsewhere)."""
+    _cache().put(key, value, _seconds())
+
+
 def forget_registrations(app: Flask | None = None) -> None:
-    """Drop what this process keeps: the next request reads the database again."""
+    """Drop the registrations this process keeps: the next request reads the database
+    again. Platforms' public keys stay (they are kept by key set URL and kid, whatever
+    the registrations say)."""
     target = app or (current_app._get_current_object() if has_app_context() else None)  # type: ignore[attr-defined]
     if target is not None and KEY in target.extensions:
-        target.extensions[KEY].clear()
+        target.extensions[KEY].clear(_is_registration)
+
+
+def _is_registration(key: Any) -> bool:
+    return key == "signing-key" or (isinstance(key, tuple) and key[0] == "platforms")
 
 
 def _query_platforms(issuer: str) -> list[PlatformRecord]:

@@ -74,9 +74,21 @@ def test_the_id_token_post_is_four_statements_in_one_transaction(redis_app, regi
     browser = ClientBrowser(redis_app.test_client(), registered.url)
     browser.launch(persona="learner")  # the process reads its registrations once
     form = browser.login(persona="trainee")  # someone launching for the first time
+    with redis_app.app_context():
+        store = get_store()
+    calls: list[tuple[Any, ...]] = []
+    execute = store.client.execute_command  # type: ignore[attr-defined]
+
+    def counted_call(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return execute(*args, **kwargs)
+
+    store.client.execute_command = counted_call  # type: ignore[attr-defined]
     with Counter(redis_app) as counted:
         response = browser.client.post(local(form.action), data=form.fields)
     assert response.status_code == 302, response.get_data(as_text=True)
+    # state, nonce and launch data: one round trip to the store (the key set is cached)
+    assert [c[0] for c in calls] == ["EVALSHA"], calls
     kinds = [s.split()[0].upper() for s in counted.statements]
     assert kinds == ["INSERT"] * 4, counted.statements  # person, course, enrolment, AGS
     assert (counted.begins, counted.commits, counted.rollbacks) == (1, 1, 0)
@@ -116,6 +128,33 @@ def test_a_registration_changed_in_this_process_applies_at_once(app, registered,
     assert "Waiting for approval" in refused.get_data(as_text=True)
     # the other organisation's registration is untouched
     assert signed_launch(client, second_platform).status_code == 302
+
+
+def test_the_keys_and_platform_commands_empty_the_cache(app, runner, registered,
+                                                        second_platform):
+    from lms_plugin.lti.registrations import find_platform, signing_key
+
+    with app.test_request_context():
+        before = signing_key().kid
+        platform = find_platform(registered.issuer, registered.client_id)
+        other = find_platform(second_platform.issuer, second_platform.client_id)
+        assert platform is not None and platform.approved and other is not None
+    assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
+    with app.test_request_context():
+        assert signing_key().kid != before
+        row = db.session.get(Platform, platform.id)
+        assert row is not None
+        row.approved = False  # as `platform approve` would change it, the other way
+        db.session.commit()
+    with app.test_request_context():
+        changed = find_platform(registered.issuer, registered.client_id)
+        assert changed is not None and not changed.approved
+        again = find_platform(second_platform.issuer, second_platform.client_id)
+        assert again is not None and again.approved
+    assert runner.invoke(args=["platform", "approve", str(platform.id)]).exit_code == 0
+    with app.test_request_context():
+        approved = find_platform(registered.issuer, registered.client_id)
+        assert approved is not None and approved.approved
 
 
 def test_another_process_sees_a_change_within_the_ttl(app, migrated, tmp_path, registered):
