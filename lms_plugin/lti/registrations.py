@@ -10,10 +10,13 @@ registration changes them. Kept per app (one per process), as plain frozen data,
   approval, a first-seen deployment) empties the cache at once (`after_commit`).
 - Another process (another gunicorn worker, the CLI) cannot reach this one's memory: there
   the change shows within the TTL. So a platform removed or unapproved may still be
-  accepted for up to that many seconds by other workers, a new one may be refused as
-  unknown for as long (never: unknown issuers are not cached), and after `keys rotate` a
+  accepted for up to that many seconds by other workers, and after `keys rotate` a
   worker may sign with the previous key for as long (it stays published until retired:
   retire it no sooner than the TTL after rotating).
+- What is kept never refuses on its own: an unknown client id, an unapproved platform or
+  an unknown deployment is read again from the database before a launch is refused, so
+  additions and approvals count at once everywhere; only removals, refusals of new
+  deployments and unapprovals wait for the TTL in other processes.
 """
 
 from __future__ import annotations
@@ -152,23 +155,36 @@ def _record(p: Platform, deployment_ids: set[str]) -> PlatformRecord:
 
 def platforms_of(issuer: str, fresh: bool = False) -> list[PlatformRecord]:
     """Every registration of this issuer (one query, then kept; an unknown issuer is
-    never kept, so a new registration is found at once). `fresh`: from the database,
-    for decisions that must see other processes' registrations (registering another)."""
-    if fresh:
-        return _query_platforms(issuer)
-    return cached(("platforms", issuer), lambda: _query_platforms(issuer))
+    never kept, so a new registration is found at once). `fresh`: from the database (and
+    kept from now), for a refusal and for decisions that must see other processes'
+    registrations."""
+    if not fresh:
+        return cached(("platforms", issuer), lambda: _query_platforms(issuer))
+    found = _query_platforms(issuer)
+    if found:
+        remember(("platforms", issuer), found)
+    return found
 
 
-def find_platform(issuer: str, client_id: str | None, fresh: bool = False
-                  ) -> PlatformRecord | None:
-    """The registration of this issuer and client id; with no client id, the issuer's
-    only one (AmbiguousIssuer if it has several)."""
-    platforms = platforms_of(issuer, fresh)
+def _pick(platforms: list[PlatformRecord], issuer: str, client_id: str | None
+          ) -> PlatformRecord | None:
     if client_id:
         return next((p for p in platforms if p.client_id == client_id), None)
     if len(platforms) > 1:
         raise AmbiguousIssuer(issuer)
     return platforms[0] if platforms else None
+
+
+def find_platform(issuer: str, client_id: str | None, fresh: bool = False
+                  ) -> PlatformRecord | None:
+    """The registration of this issuer and client id; with no client id, the issuer's
+    only one (AmbiguousIssuer if it has several). What is kept never refuses on its own:
+    a registration not found, or not approved, is read again from the database, so one
+    added or approved in another process counts at once."""
+    found = _pick(platforms_of(issuer, fresh), issuer, client_id)
+    if not fresh and (found is None or not found.approved):
+        found = _pick(platforms_of(issuer, fresh=True), issuer, client_id)
+    return found
 
 
 def signing_key() -> SigningKey:

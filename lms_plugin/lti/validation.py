@@ -157,10 +157,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             )
         else:
             client_id = auds[0]
-        platforms = platforms_of(iss)
-        if not platforms:
+        trusted = {p.client_id for p in platforms_of(iss)}
+        if client_id not in trusted or not set(auds) <= trusted:
+            # never refused on what this process kept alone (see registrations)
+            trusted = {p.client_id for p in platforms_of(iss, fresh=True)}
+        if not trusted:
             raise LaunchError(unknown_registration(iss, client_id), status=403)
-        trusted = {p.client_id for p in platforms}
         if client_id not in trusted:
             raise LaunchError(unknown_registration(iss, client_id), status=403)
         untrusted = [a for a in auds if a not in trusted]
@@ -236,6 +238,11 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if len(deployment_id) > 255 or not deployment_id.isprintable():
             raise LaunchError("The id_token's deployment_id is not a usable identifier.")
         platform = self.platform
+        if deployment_id in platform.deployment_ids:
+            return self
+        # never refused on what this process kept alone (see registrations)
+        platform = find_platform(platform.issuer, platform.client_id, fresh=True) or platform
+        self._platform = platform
         if deployment_id in platform.deployment_ids:
             return self
         if platform.accept_new_deployments:

@@ -171,6 +171,28 @@ def test_another_process_sees_a_change_within_the_ttl(app, migrated, tmp_path, r
     assert _login(client, registered).status_code == 403
 
 
+def _set_approved(app: Flask, issuer: str, approved: bool) -> None:
+    with app.app_context():  # as another process would: `other` is not told
+        platform = db.session.scalars(select(Platform).where(Platform.issuer == issuer)).one()
+        platform.approved = approved
+        db.session.commit()
+
+
+def test_an_approval_in_another_process_counts_at_once(app, migrated, tmp_path, registered,
+                                                        second_platform):
+    """What a process keeps never refuses on its own: an unapproved registration is read
+    again, so approving it anywhere lets it launch everywhere at once."""
+    other = make_app(migrated, tmp_path)  # the default TTL
+    client = other.test_client()
+    assert _login(client, second_platform).status_code == 302  # cached in `other`
+    _set_approved(app, registered.issuer, False)
+    assert _login(client, registered).status_code == 403
+    _set_approved(app, registered.issuer, True)
+    assert _login(client, registered).status_code == 302
+    assert signed_launch(client, registered).status_code == 302
+    assert signed_launch(client, second_platform).status_code == 302
+
+
 def _login(client: Any, platform: Any) -> Any:
     return client.get("/lti/login", query_string={
         "iss": platform.issuer, "login_hint": "someone", "client_id": platform.client_id})
