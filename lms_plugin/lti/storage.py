@@ -80,7 +80,7 @@ class ToolSessionService(SessionService):
         return found if isinstance(found, str) else None
 
     def check_nonce(self, nonce: str) -> bool:
-        return False  # a nonce means something only with its state: see consume_nonce
+        return False  # a nonce means something only with its state: consume_nonce_and_save
 
 
 def pylti_services() -> tuple[FlaskRequest, ToolSessionService, StoreDataStorage]:
