@@ -137,11 +137,10 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str,
 def engine_options(database_uri: str, application_name: str = "lms_plugin") -> dict[str, Any]:
     if database_uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    # No ping before each checkout (a round trip per request): connections are recycled
-    # before a server or proxy idle timeout would cut them, and a connection lost anyway
-    # is handled by lms_plugin.resilience (a read runs again, a write is answered 503);
-    # SQLAlchemy then invalidates the whole pool, so one request meets a lost connection,
-    # not one per pooled connection. The application name shows the tool's connections
-    # in pg_stat_activity.
-    return {"pool_size": 10, "max_overflow": 10, "pool_recycle": 300,
+    # Connections checked before use (one round trip per checkout): the pool survives a
+    # database restart. Without it, tests/e2e/test_database_chaos.py (backends terminated
+    # every ~0.3 s) still saw no 500, but most requests met a dead pooled connection and
+    # were answered 503, so nobody got through; recycling and resilience.py's retry do not
+    # replace it. The application name shows the tool's connections in pg_stat_activity.
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800,
             "connect_args": {"application_name": application_name}}

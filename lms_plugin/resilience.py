@@ -1,9 +1,8 @@
 """What a lost database connection does to a request (issue 11, finding 6).
 
 A connection can be cut mid-request (a database restart or failover, a proxy's idle
-timeout, `pg_terminate_backend`), and the pool does not ping a connection before
-handing it out (`config.engine_options`), so this is also how a connection that died
-while idle in the pool is met. When a query then fails:
+timeout, `pg_terminate_backend`); the pool's pre-ping only catches connections that died
+while idle in the pool. When a query then fails:
 
 - A read (GET or HEAD) that has not started a commit is run once more, on a fresh
   connection: everything it did was rolled back, so running it again is the same request.
