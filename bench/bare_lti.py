@@ -23,6 +23,7 @@ from pylti1p3.launch_data_storage.cache import CacheDataStorage
 from pylti1p3.tool_config import ToolConfDict
 from sqlalchemy import Column, DateTime, MetaData, String, Table, create_engine, func
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import SQLAlchemyError
 
 app = Flask(__name__)
 app.secret_key = os.environ.get("SECRET_KEY", "bench-bare")
@@ -44,7 +45,10 @@ engine = create_engine(os.environ.get("BARE_DATABASE_URL", "sqlite://").replace(
     "postgresql://", "postgresql+psycopg://", 1), pool_size=10)
 people = Table("bench_bare_person", MetaData(), Column("sub", String(255), primary_key=True),
                Column("name", String(255)), Column("last_launch_at", DateTime(timezone=True)))
-people.create(engine, checkfirst=True)
+try:
+    people.create(engine, checkfirst=True)
+except SQLAlchemyError:  # the other worker, booting at the same moment, made it first
+    pass
 
 
 class RedisCache:
