@@ -5,6 +5,7 @@ the Flask session, as any tool must. Configured by bench/launch.py through BARE_
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from typing import Any
@@ -45,10 +46,8 @@ engine = create_engine(os.environ.get("BARE_DATABASE_URL", "sqlite://").replace(
     "postgresql://", "postgresql+psycopg://", 1), pool_size=10)
 people = Table("bench_bare_person", MetaData(), Column("sub", String(255), primary_key=True),
                Column("name", String(255)), Column("last_launch_at", DateTime(timezone=True)))
-try:
+with contextlib.suppress(SQLAlchemyError):  # the other worker, booting at once, made it
     people.create(engine, checkfirst=True)
-except SQLAlchemyError:  # the other worker, booting at the same moment, made it first
-    pass
 
 
 class RedisCache:
