@@ -48,6 +48,13 @@ class SharedStore(ABC):
     def pop(self, key: str) -> Any:
         """Remove and return a value atomically: of two callers, one gets it."""
 
+    @abstractmethod
+    def take_then_set(self, key: str, expected: Any, set_key: str, value: Any,
+                      exp: int | None = None) -> Any:
+        """Remove `key` if it holds `expected` and then set `set_key` to `value`, as one
+        atomic step (of two callers, one takes it); return what `key` held (None: nothing).
+        If it held anything else, nothing is removed or set."""
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -99,10 +106,43 @@ class DatabaseStore(SharedStore):
             return None
         return json.loads(row.value)
 
+    def take_then_set(self, key: str, expected: Any, set_key: str, value: Any,
+                      exp: int | None = None) -> Any:
+        engine = self._engine()
+        with engine.begin() as conn:
+            taken = conn.execute(
+                delete(SharedState)
+                .where(SharedState.key == key, SharedState.value == json.dumps(expected),
+                       SharedState.expires_at > _now())
+                .returning(SharedState.key)
+            ).first()
+            if taken is None:  # what is there instead, if anything, for the caller to say
+                row = conn.execute(
+                    select(SharedState.value, SharedState.expires_at)
+                    .where(SharedState.key == key)).first()
+                live = row is not None and _aware(row.expires_at) > _now()
+                return json.loads(row.value) if row is not None and live else None
+            conn.execute(upsert_statement(
+                SharedState, engine.dialect.name, {"key": set_key},
+                {"value": json.dumps(value),
+                 "expires_at": _now() + timedelta(seconds=exp or DEFAULT_TTL)}))
+        return expected
+
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we write is UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# take_then_set in one round trip: Redis runs a script atomically.
+TAKE_THEN_SET = """
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+end
+return held
+"""
 
 
 class RedisStore(SharedStore):
@@ -111,6 +151,7 @@ class RedisStore(SharedStore):
         self.client = redis.Redis.from_url(
             url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
         )
+        self._take_then_set = self.client.register_script(TAKE_THEN_SET)
         self._errors: tuple[type[BaseException], ...] = (redis.exceptions.ConnectionError,
                                                          redis.exceptions.TimeoutError)
 
@@ -132,6 +173,12 @@ class RedisStore(SharedStore):
 
     def pop(self, key: str) -> Any:
         raw = self._call(self.client.getdel, self.prefix + key)
+        return None if raw is None else json.loads(raw)
+
+    def take_then_set(self, key: str, expected: Any, set_key: str, value: Any,
+                      exp: int | None = None) -> Any:
+        raw = self._call(self._take_then_set, keys=[self.prefix + key, self.prefix + set_key],
+                         args=[json.dumps(expected), json.dumps(value), exp or DEFAULT_TTL])
         return None if raw is None else json.loads(raw)
 
 

@@ -20,7 +20,7 @@ from .hours import count_hours_awaiting
 from .observation_views import bp as observations_bp
 from .path import on_supporter_path
 from .reminders import send_due_reminders
-from .supervisors import lands_on_supervision
+from .supervisors import lands_on_supervision, supervises_anyone
 from .training_certificate import on_module_completed
 from .views import bp
 
@@ -35,8 +35,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(observations_bp)
     register_supporter_path(app, on_supporter_path)  # enrolled: the peer-supporter modules
     register_periodic(app, send_due_reminders)
-    register_landing(app, lambda user, roles: url_for("certification.supervision")
-                     if lands_on_supervision(user, roles) else None)  # a supervisor's home
+    register_landing(app, lambda user, roles, facts: url_for("certification.supervision")
+                     if MENTOR in roles or facts.get("supervises") else None,
+                     facts={"supervises": supervises_anyone})  # a supervisor's home
     # Certification follows evidence: a module completed (a quiz passed) may be the last
     # requirement. Connecting the same function again is a no-op, so apps may share it.
     module_completed.connect(reevaluate_after_module)

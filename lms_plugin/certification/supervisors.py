@@ -3,7 +3,9 @@ as the programme's rule allows), who lands on the supervision queue, assignments
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, or_, select
 
 from ..audit import audit
 from ..extensions import db
@@ -55,6 +57,12 @@ def supervisors_of(trainee: User) -> list[User]:
         SupervisorAssignment, SupervisorAssignment.supervisor_id == User.id)
         .where(SupervisorAssignment.trainee_id == trainee.id))
     return sorted(dict.fromkeys([*mentors, *assigned]), key=lambda u: u.display_name.lower())
+
+
+def supervises_anyone(person_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Whether an admin assigned trainees to this person (a landing fact: read with the
+    person's row at launch)."""
+    return exists().where(SupervisorAssignment.supervisor_id == person_id)
 
 
 def lands_on_supervision(user: User, roles: set[str]) -> bool:

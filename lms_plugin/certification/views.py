@@ -27,7 +27,8 @@ from wtforms.fields.choices import SelectChoice
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
 from ..inputs import require_form_token
-from ..lti.launch import LaunchError, restore_launch
+from ..lti.errors import LaunchError
+from ..lti.validation import restore_launch
 from ..training.services import has_completed_training
 from ..urls import base_url
 from ..users.access import is_admin

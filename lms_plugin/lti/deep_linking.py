@@ -12,7 +12,8 @@ from pylti1p3.lineitem import LineItem
 from ..content.services import get_catalog
 from ..urls import launch_url
 from ..users.models import ADMIN, INSTRUCTOR
-from .launch import LaunchError, restore_launch
+from .errors import LaunchError
+from .validation import restore_launch
 
 
 def build_resources(

@@ -10,9 +10,11 @@ header, which anyone can set.
 
 from __future__ import annotations
 
+from ..extensions import db
 from ..security import origin_of, origins
 from .claims import LaunchClaims
 from .models import Platform
+from .registrations import PlatformRecord
 
 LEARNED_KEPT = 20
 
@@ -22,7 +24,8 @@ def signed_origins(claims: LaunchClaims) -> list[str]:
     return origins([claims.return_url, claims.platform_url, claims.deep_link_return_url])
 
 
-def launch_frame_ancestors(platform: Platform, claims: LaunchClaims, own: str) -> list[str]:
+def launch_frame_ancestors(platform: Platform | PlatformRecord, claims: LaunchClaims,
+                           own: str) -> list[str]:
     """Who may frame the pages of this launch's session: the platform's issuer and login
     origins and the origins its signed launch names (never the tool's own origin)."""
     found = origins([platform.issuer, platform.auth_login_url]) + signed_origins(claims)
@@ -30,10 +33,16 @@ def launch_frame_ancestors(platform: Platform, claims: LaunchClaims, own: str) -
     return [o for o in dict.fromkeys(found) if o != mine]
 
 
-def learn_frame_origins(platform: Platform, claims: LaunchClaims) -> None:
+def learn_frame_origins(platform: PlatformRecord, claims: LaunchClaims) -> None:
     """Keep the origins signed launches named on the platform, for operators to see
-    (`lms-plugin platform list`), newest last."""
-    seen = (platform.frame_origins or "").split()
+    (`lms-plugin platform list`), newest last. The row is read and written only when
+    there is something new (the registration as the launch read it says what is known)."""
+    if not [o for o in signed_origins(claims) if o not in (platform.frame_origins or "").split()]:
+        return
+    row = db.session.get(Platform, platform.id)
+    if row is None:
+        return
+    seen = (row.frame_origins or "").split()
     new = [o for o in signed_origins(claims) if o not in seen]
     if new:
-        platform.frame_origins = " ".join([*seen, *new][-LEARNED_KEPT:])
+        row.frame_origins = " ".join([*seen, *new][-LEARNED_KEPT:])

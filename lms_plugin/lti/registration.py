@@ -17,10 +17,10 @@ from ..extensions import csrf, db
 from ..security import ANY, allow_framing, origin_of
 from ..urls import base_url
 from ..users.models import Organisation
-from .launch import LaunchError
+from .errors import LaunchError
 from .models import Deployment, Platform
 from .outbound import OutboundSession
-from .tool_config import get_platform, query_platforms
+from .registrations import PlatformRecord, find_platform, platforms_of
 
 SCOPES = [
     "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
@@ -157,7 +157,7 @@ class ToolDynamicRegistration(DynamicRegistration):
         if not isinstance(client_id, str) or not client_id:
             raise LaunchError("The platform's registration response has no client_id.")
         platform_conf = openid_configuration.get(PLATFORM_CONF) or {}
-        if get_platform(openid_configuration["issuer"], client_id) is not None:
+        if find_platform(openid_configuration["issuer"], client_id, fresh=True) is not None:
             # A registration never rewrites another: the LMS names its issuer and the
             # client id itself, and could otherwise redirect someone else's logins.
             raise LaunchError(
@@ -190,7 +190,7 @@ def _check_key_set_binding(issuer: str, jwks_uri: str) -> None:
     school's own domain under the shared issuer https://canvas.instructure.com, so the
     configuration's host cannot vouch for the issuer; a second registration of an issuer
     may not bring a key set of its own, or it could sign launches as that issuer's people."""
-    known = {p.keyset_url for p in query_platforms(issuer)}
+    known = {p.keyset_url for p in platforms_of(issuer, fresh=True)}
     if known and jwks_uri not in known:
         raise LaunchError(
             f"The platform {issuer} is already registered with another key set; this "
@@ -246,7 +246,8 @@ def save_platform(
     return platform
 
 
-def add_deployment(platform: Platform, deployment_id: str, added_by: str = "operator"
+def add_deployment(platform: Platform | PlatformRecord, deployment_id: str,
+                   added_by: str = "operator"
                    ) -> Deployment:
     found = db.session.scalars(
         select(Deployment).where(
@@ -261,7 +262,7 @@ def add_deployment(platform: Platform, deployment_id: str, added_by: str = "oper
     return found
 
 
-def accept_first_deployment(platform: Platform, deployment_id: str) -> None:
+def accept_first_deployment(platform: Platform | PlatformRecord, deployment_id: str) -> None:
     """Record a deployment a signed launch named first (see Platform.accept_new_deployments);
     two first launches at once record it once."""
     try:

@@ -1,4 +1,5 @@
-"""pylti1p3's tool configuration, read from the database instead of JSON files."""
+"""pylti1p3's tool configuration, read from the registrations (see `registrations`)
+instead of JSON files."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from typing import Any
 from pylti1p3.deployment import Deployment as PyltiDeployment
 from pylti1p3.registration import Registration
 from pylti1p3.tool_config import ToolConfAbstract
-from sqlalchemy import select
 
-from ..extensions import db
-from .keys import get_jwks, get_signing_key
-from .models import Deployment, Platform
+from .keys import get_jwks
+from .models import Platform
+from .registrations import PlatformRecord, find_platform, signing_key
 
 
 class ToolRegistration(Registration):
@@ -28,8 +28,8 @@ class ToolRegistration(Registration):
         return list(get_jwks()["keys"])
 
 
-def registration_for(platform: Platform) -> ToolRegistration:
-    key = get_signing_key()
+def registration_for(platform: PlatformRecord | Platform) -> ToolRegistration:
+    key = signing_key()
     reg = ToolRegistration()
     reg.platform_id = platform.id
     reg._kid = key.kid
@@ -46,23 +46,6 @@ def registration_for(platform: Platform) -> ToolRegistration:
     return reg
 
 
-class AmbiguousIssuer(Exception):
-    """The issuer has several client ids and the request named none."""
-
-
-def query_platforms(issuer: str) -> list[Platform]:
-    return list(db.session.scalars(select(Platform).where(Platform.issuer == issuer)))
-
-
-def get_platform(issuer: str, client_id: str | None) -> Platform | None:
-    platforms = query_platforms(issuer)
-    if client_id:
-        return next((p for p in platforms if p.client_id == client_id), None)
-    if len(platforms) > 1:
-        raise AmbiguousIssuer(issuer)
-    return platforms[0] if platforms else None
-
-
 class DatabaseToolConf(ToolConfAbstract):
     """Every issuer may have many client ids, so pylti1p3 always passes the client id."""
 
@@ -73,13 +56,13 @@ class DatabaseToolConf(ToolConfAbstract):
         return True
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Any:
-        platform = get_platform(iss, None)
+        platform = find_platform(iss, None)
         return registration_for(platform) if platform else None
 
     def find_registration_by_params(
         self, iss: str, client_id: str, *args: Any, **kwargs: Any
     ) -> Any:
-        platform = get_platform(iss, client_id)
+        platform = find_platform(iss, client_id)
         return registration_for(platform) if platform else None
 
     def find_deployment(self, iss: str, deployment_id: str) -> Any:
@@ -88,12 +71,9 @@ class DatabaseToolConf(ToolConfAbstract):
     def find_deployment_by_params(
         self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
     ) -> PyltiDeployment | None:
-        platform = get_platform(iss, client_id)
+        platform = find_platform(iss, client_id)
         if platform is None or not isinstance(deployment_id, str):
             return None
-        found = db.session.scalars(
-            select(Deployment).where(
-                Deployment.platform_id == platform.id, Deployment.deployment_id == deployment_id
-            )
-        ).first()
-        return PyltiDeployment().set_deployment_id(found.deployment_id) if found else None
+        if deployment_id not in platform.deployment_ids:
+            return None
+        return PyltiDeployment().set_deployment_id(deployment_id)

@@ -24,22 +24,18 @@ from ..urls import base_url, launch_url
 from ..users.sessions import start_session
 from . import deep_linking, registration
 from .claims import LaunchClaims
+from .errors import LaunchError
 from .framing import launch_frame_ancestors, learn_frame_origins
 from .keys import get_jwks
-from .landing import landing_url
-from .launch import (
-    LaunchError,
-    NeedsStorageCheck,
-    begin_login,
-    load_launch,
-)
-from .models import Platform
+from .landing import landing_facts, landing_url
+from .login import begin_login
 from .nrps import request_roster_sync
 from .registration import accept_first_deployment
-from .services import record_ags_endpoint, record_launch
+from .services import LaunchIdentity, record_ags_endpoint, record_launch
+from .storage_check import NeedsStorageCheck
+from .validation import load_launch
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
-
 
 
 @bp.errorhandler(LaunchError)
@@ -103,10 +99,8 @@ def launch() -> Any:
     try:
         message = load_launch()
     except NeedsStorageCheck as check:
-        checked = db.session.get(Platform, check.platform_id)
-        if checked is not None:
-            allow_framing(launch_frame_ancestors(checked, LaunchClaims.parse(check.claims),
-                                                 base_url()))
+        allow_framing(launch_frame_ancestors(check.platform, LaunchClaims.parse(check.claims),
+                                             base_url()))
         return render_template(
             "lti/storage_launch.html",
             check=check,
@@ -114,30 +108,36 @@ def launch() -> Any:
             action=url_for("lti.launch"),
         )
     claims = message.claims()
-    platform = db.session.get(Platform, message.platform_id)
-    assert platform is not None
+    platform = message.platform  # as validated: no query (see lti.registrations)
     if message.new_deployment_id:
         accept_first_deployment(platform, message.new_deployment_id)
-    identity = record_launch(claims, platform.organisation_id)
+    identity = record_launch(claims, platform.organisation_id, landing_facts())
     record_ags_endpoint(identity.user, platform.id, identity.course, claims)
     count_launch("deep_linking" if claims.is_deep_linking else "resource_link")
     learn_frame_origins(platform, claims)
     ancestors = launch_frame_ancestors(platform, claims, base_url())
     if identity.course is not None:
         request_roster_sync(identity.course, platform.id)
-    start_session(identity.user, identity.roles, launch_id=message.get_launch_id(),
+    launch_id = message.get_launch_id()
+    start_session(identity.user, identity.roles, launch_id=launch_id,
                   course_id=identity.course.id if identity.course else None)
+    # Chosen before the commit, from what the launch wrote: nothing is read again after it.
+    destination = _destination(claims, launch_id, identity)
     db.session.commit()
     remember_frame_ancestors(ancestors)
     allow_framing(ancestors)
+    return redirect(destination)
+
+
+def _destination(claims: LaunchClaims, launch_id: str, identity: LaunchIdentity) -> str:
     if claims.is_deep_linking:
-        return redirect(url_for("lti.deep_link", launch_id=message.get_launch_id()))
+        return url_for("lti.deep_link", launch_id=launch_id)
     module = claims.custom.get("module")
     if module:
         if claims.custom.get("open") == "quiz":
-            return redirect(url_for("quiz.start_page", slug=module))
-        return redirect(url_for("training.module", slug=module))
-    return redirect(landing_url(identity.user, identity.roles))
+            return url_for("quiz.start_page", slug=module)
+        return url_for("training.module", slug=module)
+    return landing_url(identity.user, identity.roles, identity.facts)
 
 
 @bp.route("/jwks")

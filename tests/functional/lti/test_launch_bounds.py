@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lms_plugin.extensions import db
 from lms_plugin.lti.claims import check_claim_bounds
-from lms_plugin.lti.launch import LaunchError
+from lms_plugin.lti.errors import LaunchError
 from lms_plugin.users.models import Course, MentorScope, User
 from tests.support.browser import tool_login
 from tests.support.launches import stored

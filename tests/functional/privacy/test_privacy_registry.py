@@ -21,8 +21,8 @@ from lms_plugin.certification.models import (
     DirectoryListing,
     LoggedHours,
     ProgrammeEnrolment,
-    RolePlayObservation,
     Reminder,
+    RolePlayObservation,
     SupervisorAssignment,
     Waiver,
 )

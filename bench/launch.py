@@ -1,0 +1,249 @@
+"""Launch benchmark (issue 15): the tool's full LTI launch (OIDC login initiation, then
+the signed id_token POST) against a bare pylti1p3 tool of the Flask example's shape
+(bench/bare_lti.py), both under gunicorn gthread (2 workers x 4 threads) on the same
+PostgreSQL and Redis, driven round by round, interleaved, by one asyncio generator over
+keep-alive connections at each concurrency. Prints launches per second, p50/p99 of a whole
+launch (both requests) and the servers' CPU time per launch; the generator's ceiling is
+its rate on a constant page (bench/bare_app.py) under the same server settings.
+
+    .venv/bin/python bench/launch.py                      # c = 1, 10, 50; 3 rounds of 5 s
+    .venv/bin/python bench/launch.py --rounds 5 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.load import (  # noqa: E402 - after the path is set
+    CLIENT_ID,
+    DEPLOYMENT,
+    ISSUER,
+    PG_URL,
+    REDIS_URL,
+    VENV_BIN,
+    Platform,
+    Server,
+    free_port,
+    setup,
+)
+
+PEOPLE = 2000  # launches pick one of this many people (a relaunch updates their rows)
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+
+    def add(self, other: Tally) -> None:
+        self.latencies += other.latencies
+        self.errors += other.errors
+        self.seconds += other.seconds
+        self.server_cpu += other.server_cpu
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, enough for these servers' answers."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes = b"",
+                      headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+        for attempt in (1, 2):
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}",
+                     f"Content-Length: {len(body)}"]
+            if body:
+                lines.append("Content-Type: application/x-www-form-urlencoded")
+            lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+            try:
+                self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+                return await self._response()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _response(self) -> tuple[int, dict[str, str]]:
+        assert self.reader is not None
+        status = int((await self.reader.readuntil(b"\r\n")).split()[1])
+        headers: dict[str, str] = {}
+        cookies: list[str] = []
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "set-cookie":
+                cookies.append(value.strip().split(";", 1)[0])
+            headers[name.lower()] = value.strip()
+        headers["cookies"] = "; ".join(cookies)
+        await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def one_launch(conn: Connection, tool: str, plat: Platform) -> bool:
+    sub = f"bench-person-{random.randrange(PEOPLE)}"
+    query = urlencode({"iss": ISSUER, "login_hint": sub, "client_id": CLIENT_ID,
+                       "target_link_uri": tool + "/lti/launch"})
+    status, headers = await conn.request("GET", "/lti/login?" + query)
+    if status != 302:
+        return False
+    params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
+    token = plat.id_token(tool, sub, params["nonce"])
+    body = urlencode({"id_token": token, "state": params["state"]}).encode()
+    status, _ = await conn.request("POST", "/lti/launch", body,
+                                   {"Cookie": headers["cookies"]})
+    return status == 302
+
+
+async def constant_page(conn: Connection, _tool: str, _plat: Platform) -> bool:
+    status, _ = await conn.request("GET", "/")
+    return status == 200
+
+
+def server_cpu(server: Server) -> float:
+    procs = [psutil.Process(server.proc.pid)]
+    procs += procs[0].children(recursive=True)
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+async def drive(server: Server, plat: Platform, users: int, seconds: float,
+                action: object) -> Tally:
+    tally = Tally()
+    stop = time.perf_counter() + seconds
+    conns = [Connection(server.port) for _ in range(users)]
+
+    async def user(conn: Connection) -> None:
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            try:
+                ok = await action(conn, server.url, plat)  # type: ignore[operator]
+            except (OSError, asyncio.IncompleteReadError, ValueError, KeyError):
+                ok = False
+                conn.close()
+            if ok:
+                tally.latencies.append(time.perf_counter() - started)
+            else:
+                tally.errors += 1
+
+    cpu = server_cpu(server)
+    began = time.perf_counter()
+    await asyncio.gather(*(user(c) for c in conns))
+    tally.seconds = time.perf_counter() - began
+    tally.server_cpu = server_cpu(server) - cpu
+    for conn in conns:
+        conn.close()
+    return tally
+
+
+def gunicorn(target: str, env: dict[str, str], port: int) -> Server:
+    return Server([str(VENV_BIN / "gunicorn"), "-k", "gthread", "-w", "2", "--threads", "4",
+                   "--keep-alive", "5", "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT),
+                   target], env, port)
+
+
+def row(name: str, t: Tally) -> str:
+    lat = sorted(t.latencies) or [0.0]
+    rate = len(t.latencies) / t.seconds if t.seconds else 0.0
+    per = 1000 * t.server_cpu / len(t.latencies) if t.latencies else 0.0
+    return (f"{name:24} {rate:9.1f} {lat[len(lat) // 2] * 1000:8.1f} "
+            f"{lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000:8.1f} {per:10.2f} "
+            f"{t.errors:7d}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--concurrency", default="1,10,50")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+
+    plat = Platform()
+    tmp = Path(tempfile.mkdtemp(prefix="lms_plugin_launch_"))
+    env = setup("postgresql", plat, tmp)
+    ours_port, bare_port, page_port = free_port(), free_port(), free_port()
+    bare_env = {**env, "BARE_ISSUER": ISSUER, "BARE_CLIENT_ID": CLIENT_ID,
+                "BARE_DEPLOYMENT": DEPLOYMENT, "BARE_AUTH_URL": plat.url + "/auth",
+                "BARE_KEYSET_URL": plat.url + "/jwks", "BARE_DATABASE_URL": PG_URL,
+                "BARE_REDIS_URL": REDIS_URL,
+                "BARE_LAUNCH_URL": f"http://127.0.0.1:{bare_port}/lti/launch"}
+    servers = {"tool": gunicorn("wsgi:app", env, ours_port),
+               "bare pylti1p3": gunicorn("bench.bare_lti:app", bare_env, bare_port),
+               "constant page": gunicorn("bench.bare_app:app", env, page_port)}
+    print(f"# {os.cpu_count()} CPUs; gunicorn gthread 2x4 each; PostgreSQL + Redis; "
+          f"{args.rounds} rounds x {args.seconds:.0f} s per tool and concurrency, "
+          "interleaved")
+    results: dict[tuple[str, int], Tally] = defaultdict(Tally)
+    generator = psutil.Process()
+    gen_cpu: dict[str, float] = defaultdict(float)
+    try:
+        for tool in ("tool", "bare pylti1p3"):  # warm: key sets fetched, pools filled
+            asyncio.run(drive(servers[tool], plat, 4, 1.0, one_launch))
+        for c in levels:
+            for n in range(args.rounds):
+                order = ["tool", "bare pylti1p3", "constant page"]
+                if n % 2:
+                    order = order[1::-1] + order[2:]
+                for name in order:
+                    action = constant_page if name == "constant page" else one_launch
+                    before = sum(generator.cpu_times()[:2])
+                    tally = asyncio.run(drive(servers[name], plat, c, args.seconds, action))
+                    gen_cpu[name] += sum(generator.cpu_times()[:2]) - before
+                    results[(name, c)].add(tally)
+        print(f"{'':24} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>10} "
+              f"{'errors':>7}")
+        print(f"{'':24} {'':>9} {'':>8} {'':>8} {'ms/launch':>10}")
+        for c in levels:
+            print(f"c={c}")
+            for name in ("tool", "bare pylti1p3", "constant page"):
+                print(row("  " + name, results[(name, c)]))
+        for name in ("tool", "bare pylti1p3", "constant page"):
+            done = sum(len(results[(name, c)].latencies) for c in levels)
+            print(f"generator CPU per {'page' if name == 'constant page' else 'launch'} "
+                  f"({name}): {1000 * gen_cpu[name] / max(done, 1):.2f} ms")
+        rates = [len(results[("tool", c)].latencies) / results[("tool", c)].seconds
+                 for c in levels]
+        print(f"median tool launches/s over levels: {statistics.median(rates):.1f}")
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""What a launch costs the database and the shared store (issue 15): the id_token POST
+of a warm process runs at most four SQL statements in one transaction (the person, the
+course, the enrolment and the AGS endpoint, each one upsert); registrations come from the
+process's cache, which a change committed here empties at once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy import event, select
+
+from lms_plugin.extensions import db
+from lms_plugin.lti.models import Platform
+from lms_plugin.store import SharedStore, get_store
+from lms_plugin.users.models import User
+from tests.conftest import REDIS_URL, make_app
+from tests.support.browser import ClientBrowser, local, signed_launch
+
+
+@pytest.fixture
+def redis_app(app: Flask, migrated: str, tmp_path: Path) -> Iterator[Flask]:
+    """The tool as deployed: the shared store on Redis (own prefix, removed afterwards)."""
+    prefix = f"lms_plugin_test_{uuid.uuid4().hex[:10]}:"
+    made = make_app(migrated, tmp_path, REDIS_URL=REDIS_URL, LMS_PLUGIN_REDIS_PREFIX=prefix)
+    yield made
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+class Counter:
+    def __init__(self, app: Flask):
+        with app.app_context():
+            self.engine = db.engine
+        self.statements: list[str] = []
+        self.begins = self.commits = self.rollbacks = 0
+
+    def __enter__(self) -> Counter:
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "begin", self._begin)
+        event.listen(self.engine, "commit", self._commit)
+        event.listen(self.engine, "rollback", self._rollback)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "begin", self._begin)
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "rollback", self._rollback)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.statements.append(statement)
+
+    def _begin(self, _conn: Any) -> None:
+        self.begins += 1
+
+    def _commit(self, _conn: Any) -> None:
+        self.commits += 1
+
+    def _rollback(self, _conn: Any) -> None:
+        self.rollbacks += 1
+
+
+def test_the_id_token_post_is_four_statements_in_one_transaction(redis_app, registered):
+    browser = ClientBrowser(redis_app.test_client(), registered.url)
+    browser.launch(persona="learner")  # the process reads its registrations once
+    form = browser.login(persona="trainee")  # someone launching for the first time
+    with redis_app.app_context():
+        store = get_store()
+    calls: list[tuple[Any, ...]] = []
+    execute = store.client.execute_command  # type: ignore[attr-defined]
+
+    def counted_call(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return execute(*args, **kwargs)
+
+    store.client.execute_command = counted_call  # type: ignore[attr-defined]
+    with Counter(redis_app) as counted:
+        response = browser.client.post(local(form.action), data=form.fields)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    # state, nonce and launch data: one round trip to the store (the key set is cached)
+    assert [c[0] for c in calls] == ["EVALSHA"], calls
+    kinds = [s.split()[0].upper() for s in counted.statements]
+    assert kinds == ["INSERT"] * 4, counted.statements  # person, course, enrolment, AGS
+    assert (counted.begins, counted.commits, counted.rollbacks) == (1, 1, 0)
+    with redis_app.app_context():
+        person = db.session.scalars(select(User).where(User.sub == "demo-trainee-1")).one()
+        assert person.last_launch_at is not None
+    page = browser.client.get(local(response.headers["Location"]))
+    assert page.status_code == 200
+
+
+def test_a_relaunch_and_a_supervisors_landing_cost_no_more(redis_app, registered):
+    """The landing choice (a supervisor's queue) is read with the person's row."""
+    browser = ClientBrowser(redis_app.test_client(), registered.url)
+    browser.launch(persona="supervisor")
+    form = browser.login(persona="supervisor")
+    with Counter(redis_app) as counted:
+        response = browser.client.post(local(form.action), data=form.fields)
+    assert response.headers["Location"].endswith("/supervision")
+    # a mentor's launch also replaces their mentee list (delete, insert)
+    inserts = [s for s in counted.statements if s.split()[0].upper() == "INSERT"]
+    assert len(inserts) >= 4 and not [s for s in counted.statements
+                                      if s.split()[0].upper() == "SELECT"]
+    assert counted.commits == 1
+
+
+def test_a_registration_changed_in_this_process_applies_at_once(app, registered,
+                                                                 second_platform):
+    client = app.test_client()
+    assert signed_launch(client, registered).status_code == 302  # now cached
+    with app.app_context():
+        platform = db.session.scalars(
+            select(Platform).where(Platform.issuer == registered.issuer)).one()
+        platform.approved = False
+        db.session.commit()
+    refused = _login(client, registered)
+    assert refused.status_code == 403
+    assert "Waiting for approval" in refused.get_data(as_text=True)
+    # the other organisation's registration is untouched
+    assert signed_launch(client, second_platform).status_code == 302
+
+
+def test_the_keys_and_platform_commands_empty_the_cache(app, runner, registered,
+                                                        second_platform):
+    from lms_plugin.lti.registrations import find_platform, signing_key
+
+    with app.test_request_context():
+        before = signing_key().kid
+        platform = find_platform(registered.issuer, registered.client_id)
+        other = find_platform(second_platform.issuer, second_platform.client_id)
+        assert platform is not None and platform.approved and other is not None
+    assert runner.invoke(args=["keys", "rotate"]).exit_code == 0
+    with app.test_request_context():
+        assert signing_key().kid != before
+        row = db.session.get(Platform, platform.id)
+        assert row is not None
+        row.approved = False  # as `platform approve` would change it, the other way
+        db.session.commit()
+    with app.test_request_context():
+        changed = find_platform(registered.issuer, registered.client_id)
+        assert changed is not None and not changed.approved
+        again = find_platform(second_platform.issuer, second_platform.client_id)
+        assert again is not None and again.approved
+    assert runner.invoke(args=["platform", "approve", str(platform.id)]).exit_code == 0
+    with app.test_request_context():
+        approved = find_platform(registered.issuer, registered.client_id)
+        assert approved is not None and approved.approved
+
+
+def test_another_process_sees_a_change_within_the_ttl(app, migrated, tmp_path, registered):
+    """A worker that cached the registration keeps it for the TTL at most: with a TTL
+    of 0 it reads the database on every launch."""
+    other = make_app(migrated, tmp_path, LMS_PLUGIN_REGISTRATION_CACHE_SECONDS=0)
+    client = other.test_client()
+    assert signed_launch(client, registered).status_code == 302
+    with app.app_context():  # another process's commit: `other` is not told
+        platform = db.session.scalars(
+            select(Platform).where(Platform.issuer == registered.issuer)).one()
+        platform.approved = False
+        db.session.commit()
+    assert _login(client, registered).status_code == 403
+
+
+def _set_approved(app: Flask, issuer: str, approved: bool) -> None:
+    with app.app_context():  # as another process would: `other` is not told
+        platform = db.session.scalars(select(Platform).where(Platform.issuer == issuer)).one()
+        platform.approved = approved
+        db.session.commit()
+
+
+def test_an_approval_in_another_process_counts_at_once(app, migrated, tmp_path, registered,
+                                                        second_platform):
+    """What a process keeps never refuses on its own: an unapproved registration is read
+    again, so approving it anywhere lets it launch everywhere at once."""
+    other = make_app(migrated, tmp_path)  # the default TTL
+    client = other.test_client()
+    assert _login(client, second_platform).status_code == 302  # cached in `other`
+    _set_approved(app, registered.issuer, False)
+    assert _login(client, registered).status_code == 403
+    _set_approved(app, registered.issuer, True)
+    assert _login(client, registered).status_code == 302
+    assert signed_launch(client, registered).status_code == 302
+    assert signed_launch(client, second_platform).status_code == 302
+
+
+def _login(client: Any, platform: Any) -> Any:
+    return client.get("/lti/login", query_string={
+        "iss": platform.issuer, "login_hint": "someone", "client_id": platform.client_id})
+
+
+@pytest.fixture(params=["database", "redis"])
+def store(request: pytest.FixtureRequest) -> SharedStore:
+    made: Flask = request.getfixturevalue("app" if request.param == "database"
+                                          else "redis_app")
+    with made.app_context():
+        return get_store()
+
+
+def test_take_then_set_takes_only_the_expected_value(store, app, redis_app):
+    with (app.app_context(), redis_app.app_context()):
+        store.set("nonce-key", "n-1", 60)
+        assert store.take_then_set("nonce-key", "n-2", "data-key", {"a": 1}, 60) == "n-1"
+        assert store.get("nonce-key") == "n-1" and store.get("data-key") is None
+        assert store.take_then_set("nonce-key", "n-1", "data-key", {"a": 1}, 60) == "n-1"
+        assert store.get("nonce-key") is None and store.get("data-key") == {"a": 1}
+        assert store.take_then_set("nonce-key", "n-1", "data-key2", {"b": 2}, 60) is None
+        assert store.get("data-key2") is None
