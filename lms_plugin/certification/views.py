@@ -143,27 +143,25 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
 @bp.route("/programmes/<slug>/enrol", methods=["POST"])
 @login_required
 def enrol_view(slug: str) -> Any:
-    require_form_token()
-    try:
-        enrol(current_user, slug)
-    except CertificationError as exc:
-        abort(404, description=str(exc))
-    db.session.commit()
-    flash("You are enrolled. The checklist below shows what is left to do.", "success")
-    return redirect(url_for("certification.programme", slug=slug))
+    return _enrol(slug, enrol, 404, "You are enrolled.")
 
 
 @bp.route("/programmes/<slug>/reenrol", methods=["POST"])
 @login_required
 def reenrol_view(slug: str) -> Any:
     """A lapsed supporter starts again; the old certificate stays as history."""
+    return _enrol(slug, reenrol, 409, "You are enrolled again.")
+
+
+def _enrol(slug: str, action: Callable[[User, str], object], refused: int, done: str) -> Any:
+    """Enrol (or enrol again): `refused` is the status when the programme says no."""
     require_form_token()
     try:
-        reenrol(current_user, slug)
+        action(current_user, slug)
     except CertificationError as exc:
-        abort(409, description=str(exc))
+        abort(refused, description=str(exc))
     db.session.commit()
-    flash("You are enrolled again. The checklist below shows what is left to do.", "success")
+    flash(f"{done} The checklist below shows what is left to do.", "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -252,15 +252,26 @@ def _check_audiences(module: Module, errors: list[ContentError]) -> None:
                 f"({module.meta.audience}); a lesson is for the module's audience"))
 
 
-def _load_roleplays(root: Path, bundle: ContentBundle, errors: list[ContentError]) -> None:
-    for path in sorted((root / "roleplays").glob("*.yaml")):
-        rel = f"roleplays/{path.name}"
+M = TypeVar("M", bound=BaseModel)
+
+
+def _documents(root: Path, folder: str, model: type[M], errors: list[ContentError]
+               ) -> Iterator[tuple[str, M, bytes]]:
+    """Each `folder/*.yaml` that is a valid `model`: its path (for messages), the document
+    and its bytes (for its version). An id that is not the file's name is an error."""
+    for path in sorted((root / folder).glob("*.yaml")):
+        rel = f"{folder}/{path.name}"
         raw = path.read_bytes()
-        roleplay = _validate(RolePlay, raw.decode("utf-8"), rel, errors)
-        if roleplay is None:
+        document = _validate(model, raw.decode("utf-8"), rel, errors)
+        if document is None:
             continue
-        if roleplay.id != path.stem:
-            errors.append(ContentError(rel, 1, f"id {roleplay.id!r} must match the file name"))
+        if document.id != path.stem:
+            errors.append(ContentError(rel, 1, f"id {document.id!r} must match the file name"))
+        yield rel, document, raw
+
+
+def _load_roleplays(root: Path, bundle: ContentBundle, errors: list[ContentError]) -> None:
+    for _rel, roleplay, raw in _documents(root, "roleplays", RolePlay, errors):
         bundle.roleplays[roleplay.id] = RolePlayContent(roleplay.id, roleplay, _version(raw))
 
 
@@ -335,28 +346,15 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
         )
         _check_audiences(bundle.modules[slug], errors)
 
-    for quiz_path in sorted((root / "quizzes").glob("*.yaml")):
-        rel = f"quizzes/{quiz_path.name}"
-        quiz_bytes = quiz_path.read_bytes()
-        quiz = _validate(Quiz, quiz_bytes.decode("utf-8"), rel, errors)
-        if quiz is None:
-            continue
-        if quiz.id != quiz_path.stem:
-            errors.append(ContentError(rel, 1, f"id {quiz.id!r} must match the file name"))
+    for rel, quiz, quiz_bytes in _documents(root, "quizzes", Quiz, errors):
         if quiz.module not in bundle.modules:
             errors.append(ContentError(rel, None, f"module {quiz.module!r} does not exist"))
         bundle.quizzes[quiz.id] = QuizContent(quiz.id, quiz, _version(quiz_bytes))
 
     _load_roleplays(root, bundle, errors)
 
-    for programme_path in sorted((root / "certifications").glob("*.yaml")):
-        rel = f"certifications/{programme_path.name}"
-        programme_bytes = programme_path.read_bytes()
-        programme = _validate(Programme, programme_bytes.decode("utf-8"), rel, errors)
-        if programme is None:
-            continue
-        if programme.id != programme_path.stem:
-            errors.append(ContentError(rel, 1, f"id {programme.id!r} must match the file name"))
+    for rel, programme, programme_bytes in _documents(root, "certifications", Programme,
+                                                      errors):
         _check_programme(rel, programme, bundle, errors)
         bundle.programmes[programme.id] = ProgrammeContent(
             programme.id, programme, _version(programme_bytes))

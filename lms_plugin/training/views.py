@@ -26,7 +26,7 @@ from ..quiz.models import QuizAttempt
 from ..quiz.services import get_retake
 from ..users.models import Course
 from .help import help_resources
-from .rules import EVERYONE, next_module, refresher_modules
+from .rules import EVERYONE, next_module, path_modules, refresher_modules
 from .services import (
     completed_modules,
     get_module_progress,
@@ -69,11 +69,12 @@ def _module_or_404(slug: str) -> Module:
 def overview() -> Any:
     """The person's path: everyone's modules, plus the peer-supporter modules for someone
     enrolled in a programme (and the refreshers, for renewal)."""
-    programme = programme_progress(current_user)
     supporter = on_supporter_path(current_user)
     modules = get_catalog().ordered_modules()
-    on_path = {item.module.slug for item in programme}
-    refreshers = programme_progress(current_user, refresher_modules(modules, supporter))
+    path = path_modules(modules, supporter)
+    progress = programme_progress(current_user, [*path, *refresher_modules(modules, supporter)])
+    programme, refreshers = progress[:len(path)], progress[len(path):]
+    on_path = {module.slug for module in path}
     return render_template(
         "training/overview.html", programme=programme, course=_course(),
         retakes=_retakes([item.module for item in [*programme, *refreshers]

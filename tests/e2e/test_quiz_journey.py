@@ -28,7 +28,7 @@ ROOT = Path(__file__).parents[2]
 def timed_demo(app, migrated, tmp_path):
     """The shipped content, with a 20-minute limit on the awareness quiz."""
     content = tmp_path / "content"
-    for part in ("modules", "quizzes", "certifications"):
+    for part in ("modules", "quizzes", "roleplays", "certifications"):
         shutil.copytree(ROOT / part, content / part)
     quiz = content / "quizzes" / "awareness.yaml"
     quiz.write_text(quiz.read_text().replace("cooldown_minutes: 30\n",

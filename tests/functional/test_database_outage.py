@@ -145,7 +145,7 @@ def test_a_header_query_that_fails_leaves_the_page_able_to_query(app, lti, sampl
         db.session.execute(text("SELECT no_such_column FROM no_such_table"))
         return 0
 
-    monkeypatch.setattr(certification, "count_pending", broken_count)
+    monkeypatch.setattr(certification, "count_hours_awaiting", broken_count)
     page = lti.client.get("/")
     assert page.status_code == 200, page.get_data(as_text=True)[-500:]
     assert "Your peer support programme" in page.get_data(as_text=True)

@@ -5,11 +5,14 @@ that launches makes one or two (the tool's signing key, a second LMS's key, a st
 Here the n-th key a test asks for is the n-th key of a list kept by the worker: within a
 test every key is different, as in production; across tests the same real keys come back,
 each test with its own database. Keys for objects that outlive a test (the session's test
-platform) are made `unpooled`, so no test is ever handed the same key.
+platform) are made `unpooled`, and so is every key made on a server thread (a live LMS
+rotating its key, a live tool making its own), so no test is ever handed a key that
+something outside it holds.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +27,8 @@ _pooled = True
 
 def _pooled_key(public_exponent: int, key_size: int, backend: Any = None) -> rsa.RSAPrivateKey:
     global _handed_out
-    if not _pooled or (public_exponent, key_size) != (65537, 2048):
+    if not _pooled or (public_exponent, key_size) != (65537, 2048) \
+            or threading.current_thread() is not threading.main_thread():
         return _generate(public_exponent=public_exponent, key_size=key_size)
     if _handed_out == len(_keys):
         _keys.append(_generate(public_exponent=public_exponent, key_size=key_size))

@@ -15,29 +15,18 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from ..schema import Option, Quiz
-from .items import (
-    Item,
-    category_path,
-    check_exportable,
-    fractions,
-    option_ids,
-    percent,
-    regroup,
-    scoring_for,
-    split_stem,
-    stem_text,
-    tags_for,
-)
+from . import items as shared  # what every format shares
+from .items import Item
 
 TEXT_FORMAT = "markdown"
 PENALTY = "0.3333333"  # Moodle's default penalty for a wrong try in interactive mode
 
 
 def write_moodle_xml(quiz: Quiz) -> bytes:
-    items = check_exportable(quiz)
+    items = shared.check_exportable(quiz)
     root = ET.Element("quiz")
     category = ET.SubElement(root, "question", type="category")
-    _text(category, "category", category_path(quiz.title))
+    _text(category, "category", shared.category_path(quiz.title))
     _text(category, "info", f"Questions of the quiz {quiz.title!r} (lms-plugin quiz "
                             f"{quiz.id}, module {quiz.module}).", "moodle_auto_format")
     for item in items:
@@ -60,7 +49,7 @@ def _question(quiz: Quiz, item: Item) -> ET.Element:
     qtype = "truefalse" if item.kind == "true_false" else "multichoice"
     question = ET.Element("question", type=qtype)
     _text(question, "name", item.id)
-    _text(question, "questiontext", stem_text(item), TEXT_FORMAT)
+    _text(question, "questiontext", shared.stem_text(item), TEXT_FORMAT)
     _text(question, "generalfeedback", "", TEXT_FORMAT)
     _value(question, "defaultgrade", f"{item.weight:.7f}".rstrip("0").rstrip("."))
     _value(question, "penalty", "1" if qtype == "truefalse" else PENALTY)
@@ -75,15 +64,15 @@ def _question(quiz: Quiz, item: Item) -> ET.Element:
             _text(question, field, "", TEXT_FORMAT)
         if item.kind == "multiple":
             ET.SubElement(question, "shownumcorrect")
-    for option, fraction in zip(item.options, fractions(item), strict=True):
+    for option, fraction in zip(item.options, shared.fractions(item), strict=True):
         if qtype == "truefalse":
             answer = _text(question, "answer", option.id, "moodle_auto_format")
         else:
             answer = _text(question, "answer", option.text, TEXT_FORMAT)
-        answer.set("fraction", percent(fraction))
+        answer.set("fraction", shared.percent(fraction))
         _text(answer, "feedback", option.feedback, TEXT_FORMAT)
     tags = ET.SubElement(question, "tags")
-    for tag in tags_for(quiz, item):
+    for tag in shared.tags_for(quiz, item):
         _text(tags, "tag", tag)
     return question
 
@@ -122,14 +111,14 @@ def read_moodle_xml(data: bytes) -> list[dict[str, Any]]:
         else:
             kind = "single" if question.findtext("single", "true") == "true" else "multiple"
             try:
-                scoring = scoring_for(weights, tags) if kind == "multiple" else None
+                scoring = shared.scoring_for(weights, tags) if kind == "multiple" else None
             except ValueError as exc:
                 raise ValueError(f"{item_id}: {exc}") from None
-            ids = option_ids(kind, len(answers), tags)
+            ids = shared.option_ids(kind, len(answers), tags)
             labels = [a.findtext("text") or "" for a in answers]
-        note, scenario, lead, prompt = split_stem(question.findtext("questiontext/text") or "",
-                                                  "/" in item_id)
+        stem = question.findtext("questiontext/text") or ""
+        note, scenario, lead, prompt = shared.split_stem(stem, "/" in item_id)
         options = tuple(Option(id=i, text=t, correct=w > 0, feedback=f)
                         for i, t, w, f in zip(ids, labels, weights, feedback, strict=True))
         items.append(Item(item_id, kind, scoring, note, scenario, lead, prompt, options, 1.0))
-    return regroup(items)
+    return shared.regroup(items)
