@@ -96,7 +96,9 @@ def exact(family: Family, filters: Filters) -> SuppressedTable:
 
 
 def module_titles() -> dict[str, str]:
-    return {m.slug: m.meta.title for m in get_catalog().ordered_modules()}
+    # The refresher is renewal practice, not training: nobody "completes" by it.
+    return {m.slug: m.meta.title for m in get_catalog().ordered_modules()
+            if not m.meta.refresher}
 
 
 # --- the registry: one definition per report (issue 14) -----------------------------------
