@@ -31,6 +31,16 @@ def person(name: str, email: str | None, roles: str = "learner",
     return found
 
 
+def ana_and_her_supervisor() -> tuple[User, User]:
+    """A trainee enrolled in the sample programme and the mentor her LMS names, both with
+    e-mail addresses."""
+    trainee = person("Ana", "ana@example.org")
+    supervisor = person("Sup", "sup@example.org", "mentor")
+    factories.mentor_of(supervisor, trainee)
+    factories.enrolled(trainee, "listener")
+    return trainee, supervisor
+
+
 @dataclass
 class Trainee:
     trainee: User

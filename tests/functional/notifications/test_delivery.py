@@ -16,7 +16,14 @@ from lms_plugin.notifications.models import Notification
 from lms_plugin.notifications.services import EMAIL_KIND, on_certificate_issued
 from tests.support import factories
 from tests.support.authorization import Person, client_for, csrf_token
-from tests.support.notifications import arrived, certified_trainee, deliver, log, person
+from tests.support.notifications import (
+    ana_and_her_supervisor,
+    arrived,
+    certified_trainee,
+    deliver,
+    log,
+    person,
+)
 
 
 def emails() -> list[OutboxMessage]:
@@ -53,10 +60,7 @@ def test_a_worker_that_died_after_sending_does_not_send_twice(app, sample_conten
 
 def test_smtp_down_is_retried_with_backoff_and_never_lost(app, sample_content, sink):
     with app.app_context():
-        trainee = person("Ana", "ana@example.org")
-        supervisor = person("Sup", "sup@example.org", "mentor")
-        factories.mentor_of(supervisor, trainee)
-        factories.enrolled(trainee, "listener")
+        trainee, supervisor = ana_and_her_supervisor()
         entry = log(trainee, supervisor, "1")
         db.session.commit()
         ids = entry.id, supervisor.id, supervisor.session_version
@@ -88,10 +92,7 @@ def test_smtp_down_is_retried_with_backoff_and_never_lost(app, sample_content, s
 
 def test_a_failed_email_waits_for_its_backoff_before_another_try(app, sample_content, sink):
     with app.app_context():
-        trainee = person("Ana", "ana@example.org")
-        supervisor = person("Sup", "sup@example.org", "mentor")
-        factories.mentor_of(supervisor, trainee)
-        factories.enrolled(trainee, "listener")
+        trainee, supervisor = ana_and_her_supervisor()
         entry = log(trainee, supervisor, "1")
         sink.stop()
         decide_hours(entry, supervisor, True, "")

@@ -21,6 +21,7 @@ from tests.support.authorization import Person, client_for, csrf_token
 from tests.support.notifications import (
     BASE,
     REFLECTION,
+    ana_and_her_supervisor,
     arrived,
     certified_trainee,
     deliver,
@@ -78,10 +79,7 @@ def test_hours_decided_carry_the_reason_and_never_the_reflection(app, sample_con
 
 def test_a_supervisors_reason_is_escaped_in_html(app, sample_content, sink):
     with app.app_context():
-        trainee = person("Ana", "ana@example.org")
-        supervisor = person("Sup", "sup@example.org", "mentor")
-        factories.mentor_of(supervisor, trainee)
-        factories.enrolled(trainee, "listener")
+        trainee, supervisor = ana_and_her_supervisor()
         decide_hours(log(trainee, supervisor, "1"), supervisor, False, "<script>x()</script>")
         db.session.commit()
         deliver()
@@ -205,10 +203,7 @@ def test_no_address_from_the_lms_no_email(app, sample_content, sink):
 
 def test_a_corrected_entry_decided_again_is_told_again(app, sample_content, sink):
     with app.app_context():
-        trainee = person("Ana", "ana@example.org")
-        supervisor = person("Sup", "sup@example.org", "mentor")
-        factories.mentor_of(supervisor, trainee)
-        factories.enrolled(trainee, "listener")
+        trainee, supervisor = ana_and_her_supervisor()
         entry = log(trainee, supervisor, "1")
         decide_hours(entry, supervisor, False, "Say more")
         resubmit_hours(entry, trainee, hours=Decimal("1.5"), kind=entry.kind,
