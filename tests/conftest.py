@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import sqlalchemy as sa
 from flask import Flask
 
 from lms_plugin import create_app
 from lms_plugin.extensions import db
+from lms_plugin.store import get_store
 from tests.support import fast_routes, key_pool
 from tests.support.browser import ClientBrowser
 from tests.support.platform import TestPlatform
@@ -172,6 +174,24 @@ def app(migrated: str, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(migrated, tmp_path)
     yield app
     _clean(app)  # then `_close_pools` closes its pool
+
+
+@pytest.fixture
+def redis_app(app: Flask, migrated: str, tmp_path: Path) -> Iterator[Flask]:
+    """The tool as deployed: the shared store on Redis, with a key prefix of its own whose
+    keys are removed afterwards. (Depends on `app`, so the database it shares is cleaned
+    as usual and the test runs on each database.)"""
+    prefix = f"lms_plugin_test_{uuid.uuid4().hex[:10]}:"
+    made = make_app(migrated, tmp_path, REDIS_URL=REDIS_URL, LMS_PLUGIN_REDIS_PREFIX=prefix)
+    yield made
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(prefix + "*"):
+            client.delete(key)
+    finally:
+        client.close()
+        with made.app_context():
+            get_store().client.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -27,24 +27,6 @@ def _store(app: Flask) -> SharedStore:
         return get_store()
 
 
-@pytest.fixture
-def redis_app(app: Flask, migrated: str, tmp_path: Path) -> Iterator[Flask]:
-    """The tool on Redis, with a prefix of its own; its keys are removed afterwards.
-    (Depends on `app` so the database it shares is cleaned as usual.)"""
-    prefix = f"lms_plugin_test_{uuid.uuid4().hex[:10]}:"
-    redis_app = make_app(migrated, tmp_path, REDIS_URL=REDIS_URL, LMS_PLUGIN_REDIS_PREFIX=prefix)
-    yield redis_app
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        for key in client.scan_iter(prefix + "*"):
-            client.delete(key)
-    finally:
-        client.close()
-        _store(redis_app).client.close()  # type: ignore[attr-defined]
-        with redis_app.app_context():
-            db.engine.dispose()
-
-
 @pytest.fixture(params=["database", "redis"])
 def store_app(request: pytest.FixtureRequest, app: Flask) -> Flask:
     """(`app` named here so the test runs on each database.)"""

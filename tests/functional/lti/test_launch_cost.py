@@ -5,13 +5,9 @@ process's cache, which a change committed here empties at once."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from flask import Flask
 from sqlalchemy import event, select
 
@@ -19,22 +15,8 @@ from lms_plugin.extensions import db
 from lms_plugin.lti.models import Platform
 from lms_plugin.store import SharedStore, get_store
 from lms_plugin.users.models import User
-from tests.conftest import REDIS_URL, make_app
+from tests.conftest import make_app
 from tests.support.browser import ClientBrowser, local, signed_launch
-
-
-@pytest.fixture
-def redis_app(app: Flask, migrated: str, tmp_path: Path) -> Iterator[Flask]:
-    """The tool as deployed: the shared store on Redis (own prefix, removed afterwards)."""
-    prefix = f"lms_plugin_test_{uuid.uuid4().hex[:10]}:"
-    made = make_app(migrated, tmp_path, REDIS_URL=REDIS_URL, LMS_PLUGIN_REDIS_PREFIX=prefix)
-    yield made
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        for key in client.scan_iter(prefix + "*"):
-            client.delete(key)
-    finally:
-        client.close()
 
 
 class Counter:
