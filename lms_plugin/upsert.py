@@ -1,12 +1,17 @@
-"""INSERT ... ON CONFLICT DO UPDATE ... RETURNING, on PostgreSQL and SQLite alike: one
-statement that either makes a row or updates it, so requests arriving together never
-both insert (a select then an insert would: the second hits the unique constraint)."""
+"""Rows that requests arriving together change safely, on PostgreSQL and SQLite alike.
+
+`upsert`: INSERT ... ON CONFLICT DO UPDATE ... RETURNING, one statement that either makes a
+row or updates it, so requests never both insert (a select then an insert would: the second
+hits the unique constraint). `locked`: a row read for a read-modify-write, held until the
+transaction ends, so two requests never both read the old value and the later write lose
+the earlier one."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .extensions import db
@@ -38,3 +43,16 @@ def upsert(model: type[M], keys: Mapping[str, Any], update: Mapping[str, Any],
     dialect = db.session.get_bind().dialect.name
     stmt = upsert_statement(model, dialect, keys, update, insert_only).returning(model)
     return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
+
+
+def locked(model: type[M], ident: Any) -> M | None:
+    """The row with primary key `ident`, freshly read and locked until the transaction
+    ends (None if there is none). PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row
+    locks and pysqlite reads outside a transaction, so an UPDATE that changes nothing comes
+    first: it takes the database's write lock, and a second request waits (the busy
+    timeout) until the first commits, then reads what it wrote."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        key = sa.inspect(model).primary_key[0]
+        db.session.execute(sa.update(model).where(key == ident).values({key.name: key}))
+        return db.session.get(model, ident, populate_existing=True)
+    return db.session.get(model, ident, with_for_update=True, populate_existing=True)

@@ -13,6 +13,7 @@ from ..content.schema import Question, Quiz
 from ..content.services import get_catalog
 from ..extensions import db
 from ..observability import count_submission
+from ..upsert import locked
 from .models import QuizAttempt
 from .rules import (
     ALL_QUESTIONS,
@@ -44,8 +45,12 @@ from .types import Answer, Layout, review_parts, take_parts
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
 
 
-def _own_attempt(attempt_id: int) -> QuizAttempt:
-    attempt = db.session.get(QuizAttempt, attempt_id)
+def _own_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
+    """The learner's attempt; `lock`: held until the request commits, for a POST that
+    merges answers into it (the page's autosave and its button can arrive together, and
+    a late autosave must not write back answers read before the button's were saved)."""
+    attempt = locked(QuizAttempt, attempt_id) if lock else db.session.get(QuizAttempt,
+                                                                            attempt_id)
     # Someone else's attempt looks exactly like a missing one.
     if attempt is None or attempt.user_id != current_user.id:
         abort(404, description="There is no such quiz attempt.")
@@ -116,7 +121,7 @@ def _finished(attempt: QuizAttempt, submission: Submission | None,
 def attempt(attempt_id: int) -> Any:
     """One question per page. Every POST saves that page's answers and flag on the
     attempt (no JS needed), then goes where the button said."""
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, lock=request.method == "POST")
     if attempt.is_submitted:
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     quiz = quiz_for(attempt)
@@ -177,7 +182,7 @@ def _summary_page(attempt: QuizAttempt, error: bool) -> Any:
 def submit(attempt_id: int) -> Any:
     """Grade what was saved. With a question left blank, only an explicit "submit
     anyway" from the summary page submits."""
-    attempt = _own_attempt(attempt_id)
+    attempt = _own_attempt(attempt_id, lock=True)  # after any autosave still being saved
     if attempt.is_submitted:
         return redirect(url_for("quiz.review", attempt_id=attempt.id))
     if (submission := finish_if_over(current_user, attempt)) is not None:

@@ -3,9 +3,12 @@ attempt with every post, a summary before a confirmed submit, and the time limit
 
 from __future__ import annotations
 
+import json
 import shutil
+import threading
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
@@ -193,3 +196,51 @@ def test_the_worker_submits_a_try_left_open_past_its_deadline(app, lti, sample_c
         kinds = db.session.scalars(select(OutboxMessage.kind).where(
             OutboxMessage.kind == "ags.score")).all()
     assert len(kinds) == 1  # the score went to the gradebook once
+
+
+def test_an_autosave_still_in_flight_never_loses_an_answer_saved_meanwhile(app, lti,
+                                                                           sample_content):
+    """A page's autosave and its button can reach the server together, and a slow one can
+    land after the next page was saved. The attempt is read under a lock, so the late
+    autosave merges into what was saved meanwhile instead of writing back its stale copy.
+    Here the test's own transaction holds the row while the autosave comes in, saves the
+    second page's answer, and commits; then the autosave goes on."""
+    lti.launch()
+    url, page = start_quiz(lti.client)
+    row = attempt_row(app)
+    first, second = row.layout[0]["id"], row.layout[1]["id"]
+    names = ["q-q-case-p1", "q-q-case-p2"] if first == "q-case" else [f"q-{first}"]
+    meanwhile = {second: {"q-elsewhere": ["saved-by-the-next-page"]}}
+    with app.app_context():
+        holder = db.engine.connect()
+        sqlite = holder.dialect.name == "sqlite"
+        if sqlite:
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            holder.execute(sa.text("SELECT id FROM quiz_attempt WHERE id = :id FOR UPDATE"),
+                           {"id": row.id})
+        answered: list[int] = []
+        fields = [(n, RIGHT[n][0]) for n in names]
+        autosave = threading.Thread(target=lambda: answered.append(
+            post_page(lti.client, url, page, 1, fields, action="save").status_code))
+        autosave.start()
+        if sqlite:
+            autosave.join(0.5)  # SQLite cannot say who waits: give it time to read
+        else:  # until the autosave's connection waits on this one's lock
+            for _ in range(400):
+                waiting = holder.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")).scalar()
+                if waiting:
+                    break
+                autosave.join(0.05)
+            assert waiting, "the autosave never waited for the row"
+        holder.execute(sa.text("UPDATE quiz_attempt SET answers_json = :a WHERE id = :id"),
+                       {"a": json.dumps(meanwhile), "id": row.id})
+        holder.commit()
+        holder.close()
+    autosave.join(60)
+    assert answered == [302]
+    saved = attempt_row(app).answers
+    assert saved[second] == meanwhile[second], "the late autosave wrote back a stale copy"
+    assert saved[first], "the autosave's own answer was saved"
