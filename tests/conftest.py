@@ -15,6 +15,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
+from jinja2.bccache import Bucket, BytecodeCache
 
 from lms_plugin import create_app
 from lms_plugin.extensions import db
@@ -121,8 +122,28 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     config.update(extra)
     os.environ["LMS_PLUGIN_INSTANCE_PATH"] = str(tmp)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATES
     _made.append(app)
     return app
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates kept across the apps of a run (each test makes an app,
+    and compiling the templates a page uses costs tens of ms). Keyed by Jinja on the
+    template's name and source, so a changed template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _CompiledTemplates()
 
 
 _made: list[Flask] = []  # apps made during the running test
