@@ -146,7 +146,8 @@ def get_catalog() -> Catalog:
         .where(ContentVersion.is_current)
     ).one())
     if key != cache["key"]:
-        parsed = {kind: {} for kind in ("module", "quiz", "programme", "roleplay")}
+        parsed: dict[str, dict[str, Any]] = {
+            kind: {} for kind in ("module", "quiz", "programme", "roleplay")}
         for row in db.session.scalars(select(ContentVersion).where(ContentVersion.is_current)):
             if row.kind in parsed:
                 parsed[row.kind][row.slug] = _parsed(row.kind, row.slug, row.version,
