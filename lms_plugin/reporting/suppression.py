@@ -331,6 +331,37 @@ def suppress_cube(cube: Cube, min_size: int = 5, differencing: Sequence[str] = (
     return SuppressedCube(cube, frozenset(hidden), min_size)
 
 
+def hide_small_groups(cube: Cube, groups: Sequence[str], sizes: Cube,
+                      min_size: int = 5) -> SuppressedCube:
+    """Rule 1 alone, for a report whose counts an admin may list by name but whose
+    groups are people (readiness: a department's employees). Every cell of a group (its
+    values along `groups`) that has 1 to min_size-1 people, or lies inside such a group,
+    is hidden; a group's people are the cell of `sizes` with the same values along
+    `groups` and every other dimension TOTAL. Nothing more is hidden: no differencing
+    and no complements, since each number is also shown exactly, and listed, by an
+    administration report (see `reporting.services`)."""
+    if min_size < 1:
+        raise ValueError("min_size must be at least 1")
+    at = [cube.dims.index(name) for name in groups]
+
+    def size(values: dict[str, str]) -> int:
+        code = sizes.code(tuple(values.get(name, TOTAL) for name in sizes.dims))
+        return 0 if code is None else sizes.counts.get(code, 0)
+
+    hidden = set()
+    for code in cube.counts:
+        box = cube.box(code)
+        group = {name: box[i] for name, i in zip(groups, at, strict=True)}
+        # The group and every group it lies inside (one or more of its values widened).
+        for k in range(len(groups) + 1):
+            for widened in combinations(groups, k):
+                if any(group[name] == TOTAL for name in widened):
+                    continue
+                if 0 < size({**group, **dict.fromkeys(widened, TOTAL)}) < min_size:
+                    hidden.add(code)
+    return SuppressedCube(cube, frozenset(hidden), min_size)
+
+
 def _cost(is_total: bool, value: int) -> tuple[int, int]:
     """Which cell to hide as a complement on a line: a cell of the line before its total
     (the finer table), then the smallest."""
