@@ -342,23 +342,24 @@ def hide_small_groups(cube: Cube, groups: Sequence[str], sizes: Cube,
     administration report (see `reporting.services`)."""
     if min_size < 1:
         raise ValueError("min_size must be at least 1")
-    at = [cube.dims.index(name) for name in groups]
-
-    def size(values: dict[str, str]) -> int:
-        code = sizes.code(tuple(values.get(name, TOTAL) for name in sizes.dims))
-        return 0 if code is None else sizes.counts.get(code, 0)
-
+    in_sizes = [sizes.dims.index(name) for name in groups]
+    small: set[Box] = set()
+    for code, count in sizes.counts.items():
+        if 0 < count < min_size:
+            box = sizes.box(code)
+            if all(value == TOTAL for i, value in enumerate(box) if i not in in_sizes):
+                small.add(tuple(box[i] for i in in_sizes))
+    in_cube = [cube.dims.index(name) for name in groups]
+    # A cell lies inside each group made by widening some of its values to TOTAL.
+    widenings = [set(widened) for k in range(len(groups) + 1)
+                 for widened in combinations(range(len(groups)), k)]
     hidden = set()
-    for code in cube.counts:
+    for code in cube.counts if small else ():
         box = cube.box(code)
-        group = {name: box[i] for name, i in zip(groups, at, strict=True)}
-        # The group and every group it lies inside (one or more of its values widened).
-        for k in range(len(groups) + 1):
-            for widened in combinations(groups, k):
-                if any(group[name] == TOTAL for name in widened):
-                    continue
-                if 0 < size({**group, **dict.fromkeys(widened, TOTAL)}) < min_size:
-                    hidden.add(code)
+        group = [box[i] for i in in_cube]
+        if any(tuple(TOTAL if k in widened else value for k, value in enumerate(group))
+               in small for widened in widenings):
+            hidden.add(code)
     return SuppressedCube(cube, frozenset(hidden), min_size)
 
 
