@@ -74,7 +74,7 @@ LAPSING, SUPPORTING, OTHERS = "lapsing", "supporting", "others"
 READINESS = (LAPSING, SUPPORTING, OTHERS)
 READINESS_LABELS = {LAPSING: f"Supporters due to lapse within {LAPSE_DAYS} days",
                     SUPPORTING: "Other current supporters",
-                    OTHERS: "Employees who are not current supporters"}
+                    OTHERS: "Not current supporters"}
 MONTHS = 12  # the readiness trend: supporters current at the end of each month
 SUPPORTERS = "supporters"
 
