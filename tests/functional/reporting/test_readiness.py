@@ -233,6 +233,10 @@ def test_a_department_under_the_minimum_group_size_has_no_figure(app, registered
     assert "Legal: too few people for a figure of its own (fewer than 5 employees)" in page
     assert f"Operations: {verdict(2, 6)}" in page
     assert f"Everyone in scope: {verdict(3, 9)}" in page
+    app.config["LMS_PLUGIN_READINESS_TARGET_PER"] = 2  # the setting: a stricter target
+    stricter = text_of(admin.client.get("/admin/reports").get_data(as_text=True))
+    assert f"Operations: {verdict(2, 6, per=2)}" in stricter
+    assert "short by 1" in verdict(2, 6, per=2)
     assert admin.client.get("/admin/reports/list/readiness", query_string={
         "row": "Legal", "column": "supporting"}).status_code == 404
     table = {row[0]: row[1:] for row in csv.reader(io.StringIO(admin.client.get(
