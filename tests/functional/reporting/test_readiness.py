@@ -149,9 +149,12 @@ def person(issuer: str, name: str, department: str) -> User:
     return found
 
 
-def test_the_lapse_window_and_who_is_due(app, registered, sample_content):
+def test_the_lapse_window_and_who_is_due(app, registered, second_platform, sample_content):
     now = datetime.now(UTC)
     with app.app_context():
+        # Another organisation's supporter, in a department of the same name: never ours.
+        otto = person(second_platform.issuer, "Otto Otherorg", "Finance")
+        certificate(otto, now - timedelta(days=600), now + timedelta(days=30))
         issuer = registered.issuer
         due = person(issuer, "Dana Due", "Finance")
         certificate(due, now - timedelta(days=600), now + timedelta(days=89))
@@ -191,7 +194,8 @@ def test_the_lapse_window_and_who_is_due(app, registered, sample_content):
     html = listing.get_data(as_text=True)
     assert html.count('data-label="Name"') == 1
     assert "Dana Due" in html and "Certificate expires" in html
-    for other in ("Lee Later", "Rae Renewed", "Eli Expired", "Ray Revoked", "Gil Gone"):
+    for other in ("Lee Later", "Rae Renewed", "Eli Expired", "Ray Revoked", "Gil Gone",
+                  "Otto Otherorg"):
         assert other not in html
     with app.app_context():
         seen = db.session.scalars(select(AuditEvent).where(
