@@ -92,6 +92,9 @@ def test_admin_reads_the_seeded_reports(seeded_demo, width):
         charts_do_not_overlap(top)
         administration = top.locator("section.report-section").first
         assert "hidden" not in administration.inner_text().split()
+        # Readiness, in words, for everyone in scope (issue 16).
+        assert re.search(r"Everyone in scope: \d+ supporters for \d+ employees \(1 per \d+; "
+                         r"target 1 per 20\): (met|short by \d+)", administration.inner_text())
         screenshot(top, f"reports-dashboard-{width}")
         headers = top.locator("table.report-table").first.locator("thead th").all_inner_texts()
         assert len(headers) == len(set(headers))  # no column heading twice

@@ -19,6 +19,8 @@ from lms_plugin.reporting.queries import (
     progress_by_course,
     progress_by_department,
     quiz_results_by_department,
+    readiness_by_department,
+    supporters_by_month,
     weekly_completions,
 )
 from lms_plugin.reporting.scope import count_scope
@@ -81,6 +83,10 @@ def test_the_pass_counts_every_cell_the_per_table_queries_count(app, two_seeded)
             for slug in slugs:
                 old = certification_pipeline(scope, catalog.programmes[slug].programme, now)
                 assert _cells(new("pipeline", slug)) == _cells(old)
+            assert _cells(new("readiness")) == _cells(readiness_by_department(scope, slugs, now))
+            trend = _cells(new("readiness-trend"))
+            assert trend == _cells(supporters_by_month(scope, slugs, now))
+            assert trend[("__total__",) * 2 + (sources.counts.month_order[-1], "supporters")]
             weekly = _cells(new("weekly"))
             totals.append(sum(weekly.values()))
             # Not vacuous: the seed has people at every stage of the modules, several
