@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -410,12 +410,18 @@ def _count(organisation_id: int) -> ScopeCounts:
                            catalog.programmes)])
 
 
+def warm_every(config: Mapping[str, Any]) -> float:
+    """How often the worker warms the reports: a little sooner than the cached pass
+    expires (LMS_PLUGIN_REPORT_CACHE_SECONDS), so a dashboard is always warm; hourly
+    (when it does nothing) if reports are not cached."""
+    seconds = float(config.get("LMS_PLUGIN_REPORT_CACHE_SECONDS", 60))
+    return max(5.0, seconds * 0.8) if seconds > 0 else 3600.0
+
+
 def warm_reports() -> int:
-    """Periodic work (jobs.register_periodic): count every organisation's pass again
-    and store it for LMS_PLUGIN_REPORT_CACHE_SECONDS, so no admin waits on a cold
-    dashboard while it lasts (the worker runs it every LMS_PLUGIN_PERIODIC_SECONDS: set
-    that no longer than the cache's seconds to keep dashboards warm all the time).
-    Returns how many organisations it counted."""
+    """Periodic work (jobs.register_periodic, every `warm_every`): count every
+    organisation's pass again and store it for LMS_PLUGIN_REPORT_CACHE_SECONDS, so no
+    admin waits on a cold dashboard. Returns how many organisations it counted."""
     if _cache_seconds() <= 0:
         return 0
     warmed = 0
