@@ -1,14 +1,14 @@
 """The column shapes the models share, one home each: a row's id, a link to another row
-(most often a person's), a moment in time, and `PersonRecord`, a person's own row. Each is
-exactly the `mapped_column` it stands for, so the schema (and the migrations) are what
-they were; nullability still comes from the annotation (`Mapped[int | None]`,
-`Mapped[datetime | None]`)."""
+(most often a person's), a moment in time, a content slug and version, and
+`PersonRecord`, a person's own row. Each is exactly the `mapped_column` it stands for, so
+the schema (and the migrations) are what they were; nullability still comes from the
+annotation (`Mapped[int | None]`, `Mapped[datetime | None]`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, MappedColumn, mapped_column
 
 from .dates import utcnow
@@ -31,6 +31,17 @@ def timestamp(*, now: bool = False, **options: Any) -> MappedColumn[Any]:
     if now:
         options["default"] = utcnow
     return mapped_column(DateTime(timezone=True), **options)
+
+
+def content_slug(**options: Any) -> MappedColumn[Any]:
+    """The id of a piece of content: a module, lesson, quiz, programme, attestation,
+    role-play, activity kind or survey item (at most 80 characters, as content's `Slug`)."""
+    return mapped_column(String(80), **options)
+
+
+def content_version(**options: Any) -> MappedColumn[Any]:
+    """The version of a piece of content a record was made under (content's digest)."""
+    return mapped_column(String(64), **options)
 
 
 class PersonRecord:

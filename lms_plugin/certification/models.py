@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..columns import PersonRecord, link, row_id, timestamp
+from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
 from ..users.models import User
 
@@ -33,7 +33,7 @@ class ProgrammeEnrolment(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "programme_enrolment"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug"),)
 
-    programme_slug: Mapped[str] = mapped_column(String(80))
+    programme_slug: Mapped[str] = content_slug()
     enrolled_at: Mapped[datetime] = timestamp(now=True)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
     # Enrolled afresh after a lapse: earlier certificates become history, and the
@@ -54,9 +54,9 @@ class LoggedHours(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = row_id()
     user_id: Mapped[int] = link("user")
-    programme_slug: Mapped[str] = mapped_column(String(80))
+    programme_slug: Mapped[str] = content_slug()
     category: Mapped[str] = mapped_column(String(20))  # practice | training | continuing
-    kind: Mapped[str] = mapped_column(String(80))  # activity kind or domain
+    kind: Mapped[str] = content_slug()  # activity kind or domain
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     activity_date: Mapped[datetime] = timestamp()
     supervisor_id: Mapped[int | None] = link("user", ondelete="SET NULL")
@@ -76,9 +76,9 @@ class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined
     __tablename__ = "attestation_signature"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug", "attestation_id"),)
 
-    programme_slug: Mapped[str] = mapped_column(String(80))
-    attestation_id: Mapped[str] = mapped_column(String(80))
-    programme_version: Mapped[str] = mapped_column(String(64))
+    programme_slug: Mapped[str] = content_slug()
+    attestation_id: Mapped[str] = content_slug()
+    programme_version: Mapped[str] = content_version()
     signed_at: Mapped[datetime] = timestamp(now=True)
 
 
@@ -88,7 +88,7 @@ class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "waiver"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug", "requirement_id"),)
 
-    programme_slug: Mapped[str] = mapped_column(String(80))
+    programme_slug: Mapped[str] = content_slug()
     requirement_id: Mapped[str] = mapped_column(String(120))
     evidence: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
@@ -103,8 +103,8 @@ class Certificate(PersonRecord, db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "certificate"
 
-    programme_slug: Mapped[str] = mapped_column(String(80))
-    programme_version: Mapped[str] = mapped_column(String(64))
+    programme_slug: Mapped[str] = content_slug()
+    programme_version: Mapped[str] = content_version()
     code: Mapped[str] = mapped_column(String(40), unique=True)
     holder_name: Mapped[str] = mapped_column(String(255))
     issued_at: Mapped[datetime] = timestamp(now=True)
@@ -204,9 +204,9 @@ class RolePlayObservation(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = row_id()
     user_id: Mapped[int] = link("user")
-    programme_slug: Mapped[str] = mapped_column(String(80))
-    roleplay_id: Mapped[str] = mapped_column(String(80))
-    roleplay_version: Mapped[str] = mapped_column(String(64))
+    programme_slug: Mapped[str] = content_slug()
+    roleplay_id: Mapped[str] = content_slug()
+    roleplay_version: Mapped[str] = content_version()
     supervisor_id: Mapped[int | None] = link("user", ondelete="SET NULL", index=True)
     marks_json: Mapped[str] = mapped_column(Text)  # {criterion id: competent | not_yet}
     competent: Mapped[bool] = mapped_column(default=False)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..columns import row_id, timestamp
+from ..columns import content_slug, content_version, row_id, timestamp
 from ..extensions import db
 
 
@@ -19,8 +19,8 @@ class ContentVersion(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = row_id()
     kind: Mapped[str] = mapped_column(String(20))  # module | quiz
-    slug: Mapped[str] = mapped_column(String(80))
-    version: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = content_slug()
+    version: Mapped[str] = content_version()
     payload: Mapped[str] = mapped_column(Text)  # JSON of the validated content
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     synced_at: Mapped[datetime] = timestamp(now=True)

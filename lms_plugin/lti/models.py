@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..columns import PersonRecord, link, row_id, timestamp
+from ..columns import PersonRecord, content_slug, link, row_id, timestamp
 from ..extensions import db
 
 
@@ -106,7 +106,7 @@ class AgsEndpoint(PersonRecord, db.Model):  # type: ignore[name-defined]
     platform_id: Mapped[int] = link("platform")
     course_id: Mapped[int | None] = link("course")
     resource_link_id: Mapped[str] = mapped_column(String(255))
-    module_slug: Mapped[str | None] = mapped_column(String(80))
+    module_slug: Mapped[str | None] = content_slug()
     lineitems_url: Mapped[str | None] = mapped_column(String(1000))
     lineitem_url: Mapped[str | None] = mapped_column(String(1000))
     scopes: Mapped[str] = mapped_column(Text, default="")
@@ -123,5 +123,5 @@ class AgsLineItem(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = row_id()
     platform_id: Mapped[int] = link("platform")
     lineitems_url: Mapped[str] = mapped_column(String(1000))
-    resource_id: Mapped[str] = mapped_column(String(80))
+    resource_id: Mapped[str] = content_slug()
     lineitem_url: Mapped[str] = mapped_column(String(1000))

@@ -12,13 +12,12 @@ from sqlalchemy import (
     Index,
     Integer,
     Numeric,
-    String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..columns import PersonRecord, link, row_id, timestamp
+from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
 
 
@@ -29,8 +28,8 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = row_id()
     user_id: Mapped[int] = link("user")
     course_id: Mapped[int | None] = link("course", ondelete="SET NULL")
-    quiz_slug: Mapped[str] = mapped_column(String(80))
-    quiz_version: Mapped[str] = mapped_column(String(64))
+    quiz_slug: Mapped[str] = content_slug()
+    quiz_version: Mapped[str] = content_version()
     # JSON: [{"id": question id, "options": [ids in display order], "parts": {part: [...]}}]
     layout_json: Mapped[str] = mapped_column(Text)
     # JSON: {question id: {question or part id: [chosen option ids]}}
@@ -69,7 +68,7 @@ class QuizAllowance(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "quiz_allowance"
     __table_args__ = (UniqueConstraint("user_id", "quiz_slug"),)
 
-    quiz_slug: Mapped[str] = mapped_column(String(80))
+    quiz_slug: Mapped[str] = content_slug()
     extra_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cooldown_lifted_at: Mapped[datetime | None] = timestamp()
     granted_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")

@@ -34,7 +34,7 @@ import uuid
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..columns import link
+from ..columns import content_slug, link
 from ..extensions import db
 
 PRE, POST = "pre", "post"
@@ -55,7 +55,7 @@ class SurveyTally(db.Model):  # type: ignore[name-defined]
     organisation_id: Mapped[int] = link("organisation")
     phase: Mapped[str] = mapped_column(String(10))  # pre | post
     department: Mapped[str] = mapped_column(String(120))  # or UNATTRIBUTED
-    item_id: Mapped[str] = mapped_column(String(80))
+    item_id: Mapped[str] = content_slug()
     value: Mapped[int] = mapped_column(Integer)  # 1..5 Likert
     people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

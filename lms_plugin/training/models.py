@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Index, Integer, Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..columns import PersonRecord, link, row_id, timestamp
+from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
 
 
@@ -18,9 +18,9 @@ class LessonProgress(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "lesson_progress"
     __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
 
-    module_slug: Mapped[str] = mapped_column(String(80))
-    lesson_id: Mapped[str] = mapped_column(String(80))
-    module_version: Mapped[str] = mapped_column(String(64))
+    module_slug: Mapped[str] = content_slug()
+    lesson_id: Mapped[str] = content_slug()
+    module_version: Mapped[str] = content_version()
     completed_at: Mapped[datetime] = timestamp(now=True)
 
 
@@ -31,9 +31,9 @@ class ModuleCompletion(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "module_completion"
     __table_args__ = (UniqueConstraint("user_id", "module_slug"),)
 
-    module_slug: Mapped[str] = mapped_column(String(80))
-    module_version: Mapped[str] = mapped_column(String(64))
-    quiz_version: Mapped[str | None] = mapped_column(String(64))
+    module_slug: Mapped[str] = content_slug()
+    module_version: Mapped[str] = content_version()
+    quiz_version: Mapped[str | None] = content_version()
     quiz_score: Mapped[float | None] = mapped_column(Numeric(5, 2))
     completed_at: Mapped[datetime] = timestamp(now=True)
 
@@ -48,7 +48,7 @@ class LearnerModule(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = row_id()
     user_id: Mapped[int] = link("user")
-    module_slug: Mapped[str] = mapped_column(String(80))
+    module_slug: Mapped[str] = content_slug()
     started_at: Mapped[datetime] = timestamp(now=True)
     completed_at: Mapped[datetime | None] = timestamp()
 
