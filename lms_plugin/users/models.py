@@ -31,16 +31,24 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = timestamp(now=True)
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined]
+class FromPlatform:
+    """A mixin for what an LMS names, a person or a course: `id`, then the organisation and
+    the platform's issuer it is known under (with the LMS's own id for it, `sub` or
+    `context_id`, unique in the pair). (`sort_order` keeps the three first, as the
+    migrations made them.)"""
+
+    id: Mapped[int] = row_id(sort_order=-3)
+    organisation_id: Mapped[int] = link("organisation", index=True, sort_order=-2)
+    issuer: Mapped[str] = mapped_column(String(500), sort_order=-1)
+
+
+class User(UserMixin, FromPlatform, db.Model):  # type: ignore[name-defined]
     """A person is (organisation, platform issuer, sub). Name and email only if the
     platform sends them."""
 
     __tablename__ = "user"
     __table_args__ = (UniqueConstraint("organisation_id", "issuer", "sub"),)
 
-    id: Mapped[int] = row_id()
-    organisation_id: Mapped[int] = link("organisation", index=True)
-    issuer: Mapped[str] = mapped_column(String(500))
     sub: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -65,15 +73,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
         return self.name or "Learner"
 
 
-class Course(db.Model):  # type: ignore[name-defined]
+class Course(FromPlatform, db.Model):  # type: ignore[name-defined]
     """An LTI context (a Moodle or Canvas course), per organisation and issuer."""
 
     __tablename__ = "course"
     __table_args__ = (UniqueConstraint("organisation_id", "issuer", "context_id"),)
 
-    id: Mapped[int] = row_id()
-    organisation_id: Mapped[int] = link("organisation", index=True)
-    issuer: Mapped[str] = mapped_column(String(500))
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
     label: Mapped[str | None] = mapped_column(String(255))
