@@ -88,14 +88,16 @@ def empty_database(database: str, tmp_path: Path) -> Iterator[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A browser test checks what a browser does (frames, cookies, accessibility), which
     no database changes: it runs once, on PostgreSQL (the production path) when there is
-    one. A test marked `postgresql` needs a server (e.g. connections to drop): it runs
-    only there, and is skipped with the reason when there is no PostgreSQL at all."""
+    one; so does a test marked `one_database` (the HTTP surface: who may call each
+    endpoint, escaping, cache headers). A test marked `postgresql` needs a server (e.g.
+    connections to drop): it runs only there, and is skipped with the reason when there
+    is no PostgreSQL at all."""
     keep, drop = [], []
     for item in items:
         params = getattr(item, "callspec", None)
         on = params.params.get("database") if params else None
-        if on == "sqlite" and POSTGRES and (item.get_closest_marker("browser")
-                                            or item.get_closest_marker("postgresql")):
+        if on == "sqlite" and POSTGRES and any(item.get_closest_marker(m) for m in (
+                "browser", "postgresql", "one_database")):
             drop.append(item)
             continue
         if on == "sqlite" and item.get_closest_marker("postgresql"):
