@@ -14,13 +14,12 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from lms_plugin.audit import AuditEvent
 from lms_plugin.certification.models import Certificate
 from lms_plugin.content.services import get_catalog
-from lms_plugin.demo.seed import STAGES, seed_demo
+from lms_plugin.demo.seed import STAGES
 from lms_plugin.demo.state import LIS
 from lms_plugin.extensions import db
 from lms_plugin.reporting.queries import Filters
@@ -80,15 +79,6 @@ def expected(organisation_id: int, now: datetime) -> dict[str, Counter[str]]:
                 counts["supporters"] += 1
                 counts["lapsing"] += until[uid] <= now + timedelta(days=90)
     return found
-
-
-@pytest.fixture
-def seeded(app, registered, shipped_content):
-    with app.app_context():
-        organisation_id = factories.organisation_of(registered.issuer)
-        assert seed_demo(organisation_id) is not None
-        db.session.commit()
-    return organisation_id
 
 
 def test_readiness_on_the_demo_organisation(app, registered, seeded):

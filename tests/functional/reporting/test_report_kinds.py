@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from lms_plugin.audit import AuditEvent
-from lms_plugin.demo.seed import seed_demo
 from lms_plugin.demo.state import LIS
 from lms_plugin.extensions import db
 from lms_plugin.reporting.queries import Filters, courses, departments
@@ -27,20 +26,8 @@ from lms_plugin.reporting.services import (
 )
 from lms_plugin.reporting.suppression import TOTAL
 from lms_plugin.users.models import User
-from tests.support import factories
 from tests.support.browser import ClientBrowser, signed_launch
 from tests.support.platform import CLAIM
-
-
-@pytest.fixture
-def seeded(app, registered, shipped_content):
-    """The demo organisation's data, seeded into the test platform's organisation."""
-    with app.app_context():
-        organisation_id = factories.organisation_of(registered.issuer)
-        assert seed_demo(organisation_id) is not None
-        db.session.commit()
-    return organisation_id
-
 
 GROUPED = ("readiness", "readiness-trend")
 
