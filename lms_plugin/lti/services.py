@@ -65,7 +65,7 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
         course = upsert(Course, {"organisation_id": organisation_id, "issuer": claims.issuer,
                                  "context_id": claims.context_id},
                         {k: v for k, v in given.items() if v})
-        upsert(Enrollment, {"user_id": user.id, "course_id": course.id},
+        _write(Enrollment, {"user_id": user.id, "course_id": course.id},
                {"roles": " ".join(sorted(roles)), "last_seen_at": now, "source": "launch",
                 "active": True})
     db.session.flush()
@@ -75,18 +75,26 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
 
 
 def record_ags_endpoint(user: User, platform_id: int, course: Course | None,
-                        claims: LaunchClaims) -> AgsEndpoint | None:
+                        claims: LaunchClaims) -> bool:
     """Keep the AGS claim of this person's latest launch from this resource link (one
-    upsert, like the person's: the same person launching twice at once is one row)."""
+    upsert, like the person's: the same person launching twice at once is one row).
+    False when the launch carries no AGS claim for a resource link."""
     if not claims.has_ags or claims.resource_link_id is None:
-        return None
+        return False
     module = claims.custom.get("module")
-    endpoint = upsert(AgsEndpoint, {"user_id": user.id, "platform_id": platform_id,
-                                    "resource_link_id": claims.resource_link_id},
-                      {"course_id": course.id if course else None,
-                       "module_slug": module[:80] if module else None,
-                       "lineitems_url": claims.lineitems_url,
-                       "lineitem_url": claims.lineitem_url,
-                       "scopes": " ".join(claims.ags_scopes),
-                       "updated_at": datetime.now(UTC)})
-    return endpoint
+    _write(AgsEndpoint, {"user_id": user.id, "platform_id": platform_id,
+                         "resource_link_id": claims.resource_link_id},
+           {"course_id": course.id if course else None,
+            "module_slug": module[:80] if module else None,
+            "lineitems_url": claims.lineitems_url,
+            "lineitem_url": claims.lineitem_url,
+            "scopes": " ".join(claims.ags_scopes),
+            "updated_at": datetime.now(UTC)})
+    return True
+
+
+def _write(model: Any, keys: Mapping[str, Any], update: Mapping[str, Any]) -> None:
+    """An upsert whose row the launch does not read back: a Core statement, no ORM
+    object made or refreshed (a launch's enrolment and AGS endpoint)."""
+    db.session.execute(upsert_statement(model, db.session.get_bind().dialect.name, keys,
+                                        update))
