@@ -18,13 +18,12 @@ back-dated hours.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from functools import lru_cache
 
 from ..content.programme_schema import Programme
+from ..dates import zone_named
 from ..lti.claims import LaunchClaims
 
 PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
@@ -37,20 +36,6 @@ MAX_HOURS = Decimal(24)
 class Problem:
     field: str  # the form field it belongs to
     message: str
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def zone_named(name: str | None) -> tzinfo | None:
-    """The IANA zone of that name (as the browser's Intl API or an LMS gives it), or None
-    for anything else: only names in the zone database are looked up, never a path."""
-    name = (name or "").strip()
-    if not name or len(name) > 64 or name not in _zone_names():
-        return None
-    return zoneinfo.ZoneInfo(name)
 
 
 def zone_from_launch(claims: LaunchClaims) -> tzinfo | None:

@@ -1,0 +1,61 @@
+"""Which language a page is in: the launch's `launch_presentation.locale`, then the
+browser's Accept-Language, then English."""
+
+from __future__ import annotations
+
+import re
+
+from tests.support.browser import signed_launch
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+
+
+def lang(page: str) -> str:
+    found = re.search(r'<html lang="([^"]+)"', page)
+    assert found, page[:200]
+    return found.group(1)
+
+
+def test_a_launch_in_spanish_renders_spanish(client, registered):
+    response = signed_launch(client, registered, **{
+        CLAIM + "launch_presentation": {"locale": "es-ES", "document_target": "iframe"}})
+    assert response.status_code == 302
+    page = client.get("/help").get_data(as_text=True)
+    assert lang(page) == "es"
+    assert "Saltar al contenido" in page and "Skip to content" not in page
+
+
+def test_the_launch_locale_wins_over_the_browser(client, registered):
+    signed_launch(client, registered, **{CLAIM + "launch_presentation": {"locale": "en-US"}})
+    page = client.get("/help", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert lang(page) == "en"
+    assert "Skip to content" in page
+
+
+def test_accept_language_without_a_launch_locale(client, registered):
+    signed_launch(client, registered)
+    page = client.get("/help", headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
+    text = page.get_data(as_text=True)
+    assert lang(text) == "es"
+    assert "Obtener ayuda ahora" in text
+
+
+def test_an_unsupported_locale_falls_back_to_english(client, registered):
+    signed_launch(client, registered, **{CLAIM + "launch_presentation": {"locale": "fr-FR"}})
+    page = client.get("/help", headers={"Accept-Language": "de, fr;q=0.8"})
+    text = page.get_data(as_text=True)
+    assert lang(text) == "en"
+    assert "Skip to content" in text
+
+
+def test_the_next_launch_of_another_person_does_not_keep_the_language(client, registered):
+    signed_launch(client, registered, **{CLAIM + "launch_presentation": {"locale": "es"}})
+    signed_launch(client, registered)
+    assert lang(client.get("/help").get_data(as_text=True)) == "en"
+
+
+def test_the_demo_lms_launches_in_the_course_language(lti):
+    response = lti.launch(persona="learner", locale="es-ES")
+    page = response.get_data(as_text=True)
+    assert lang(page) == "es"
+    assert "Mi programa" in page
