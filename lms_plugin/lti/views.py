@@ -18,10 +18,10 @@ from flask import (
 )
 
 from ..extensions import csrf, db, limiter
+from ..i18n import remember_launch
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
 from ..urls import base_url, launch_url
-from ..i18n import remember_launch
 from ..users.sessions import start_session
 from . import deep_linking, registration
 from .claims import LaunchClaims

@@ -15,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from ..content.loader import Module
@@ -115,7 +116,7 @@ def lesson(slug: str, number: int) -> Any:
     mod = _module_or_404(slug)
     index = next((i for i, ls in enumerate(mod.lessons) if ls.number == number), None)
     if index is None:
-        abort(404, description="There is no such lesson in this module.")
+        abort(404, description=gettext("There is no such lesson in this module."))
     current = mod.lessons[index]
     body, sources = render_lesson(current.body, mod.meta.sources, current.meta.sources)
     return render_template(
@@ -137,7 +138,7 @@ def complete_lesson(slug: str, number: int) -> Any:
     mod = _module_or_404(slug)
     current = next((ls for ls in mod.lessons if ls.number == number), None)
     if current is None:
-        abort(404, description="There is no such lesson in this module.")
+        abort(404, description=gettext("There is no such lesson in this module."))
     completion = mark_lesson_complete(current_user, mod, current)
     db.session.commit()
     if completion is not None:  # acknowledge it: what was finished, what is next
