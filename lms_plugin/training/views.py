@@ -22,6 +22,7 @@ from ..content.loader import Module
 from ..content.render import render_lesson
 from ..content.services import get_catalog
 from ..extensions import db
+from ..i18n import current_locale
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
 from ..quiz.services import get_retake
@@ -92,7 +93,7 @@ def overview() -> Any:
 def module(slug: str) -> Any:
     mod = _module_or_404(slug)
     return render_template(
-        "training/module.html", module=mod, progress=get_module_progress(current_user, mod),
+        "training/module.html", module=mod.localized(current_locale()), progress=get_module_progress(current_user, mod),
         done=query_completed_lesson_ids(current_user.id),
         quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
         retakes=_retakes([mod]),
@@ -113,7 +114,11 @@ def _retakes(modules: list[Module]) -> dict[str, Any]:
 @bp.route("/modules/<slug>/lessons/<int:number>")
 @login_required
 def lesson(slug: str, number: int) -> Any:
-    mod = _module_or_404(slug)
+    """The lesson in the reader's language when the module has it translated, else in
+    English (`Module.localized`); progress is kept by the lesson's id either way."""
+    english = _module_or_404(slug)
+    language = current_locale()
+    mod = english.localized(language)
     index = next((i for i, ls in enumerate(mod.lessons) if ls.number == number), None)
     if index is None:
         abort(404, description=gettext("There is no such lesson in this module."))
@@ -129,6 +134,7 @@ def lesson(slug: str, number: int) -> Any:
         completed=current.meta.id in query_completed_lesson_ids(current_user.id),
         sources=sources,
         position=index + 1,
+        lesson_lang=english.language_of(current, language),
     )
 
 

@@ -1,0 +1,60 @@
+"""A lesson in the reader's language when the module has it translated (the sample
+content carries a Spanish translation), else in English, marked as English; progress is
+the same lesson's either way."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from sqlalchemy import select
+
+from lms_plugin.extensions import db
+from lms_plugin.training.models import LessonProgress
+from tests.conftest import SAMPLE_CONTENT, sync
+from tests.support.browser import signed_launch
+from tests.support.quiz import csrf
+
+CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
+SPANISH = {CLAIM + "launch_presentation": {"locale": "es-MX"}}
+
+
+def main(page: str) -> str:
+    return page.split("<main", 1)[1]
+
+
+def test_a_spanish_reader_gets_the_translated_lesson_and_the_same_progress(
+        app, client, registered, sample_content):
+    signed_launch(client, registered, **SPANISH)
+    page = client.get("/modules/listening/lessons/1").get_data(as_text=True)
+    assert "<h1>Preguntas abiertas</h1>" in page and "Lección 1 de 2" in page
+    assert 'lang="en"' not in main(page)  # all of it in the page's language
+    assert "Pruébalo" in page
+    module = client.get("/modules/listening").get_data(as_text=True)
+    assert "Reflejos" in module and "Reflections" not in module
+    client.post("/modules/listening/lessons/1/complete", data={"csrf_token": csrf(page)})
+    with app.app_context():  # kept by the lesson's id, whichever language it was read in
+        assert db.session.scalars(select(LessonProgress.lesson_id)).all() == [
+            "listening-open-questions"]
+    english_view = client.get("/modules/listening/lessons/1",
+                              headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Has marcado esta lección como completada." in english_view  # the launch's language
+
+
+def test_an_english_reader_gets_the_english_lesson(client, registered, sample_content):
+    signed_launch(client, registered)
+    page = client.get("/modules/listening/lessons/1").get_data(as_text=True)
+    assert "<h1>Open questions</h1>" in page and "Preguntas abiertas" not in page
+
+
+def test_without_a_translation_the_english_lesson_is_shown_and_marked_english(
+        app, client, registered, tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, root)
+    shutil.rmtree(root / "modules" / "listening" / "lessons" / "es")
+    sync(app, root)
+    signed_launch(client, registered, **SPANISH)
+    page = client.get("/modules/listening/lessons/2").get_data(as_text=True)
+    assert "Lección 2 de 2" in page  # the tool speaks Spanish
+    assert '<h1 lang="en">Reflections</h1>' in page
+    assert re.search(r'<article class="lesson-body" lang="en">', page)
