@@ -93,7 +93,8 @@ def overview() -> Any:
 def module(slug: str) -> Any:
     mod = _module_or_404(slug)
     return render_template(
-        "training/module.html", module=mod.localized(current_locale()), progress=get_module_progress(current_user, mod),
+        "training/module.html", module=mod.localized(current_locale()),
+        progress=get_module_progress(current_user, mod),
         done=query_completed_lesson_ids(current_user.id),
         quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
         retakes=_retakes([mod]),
