@@ -192,4 +192,5 @@ def _own_quiz_attempt(raw: str | None, mod: Module) -> QuizAttempt | None:
 @bp.route("/help")
 def help_now() -> Any:
     """Reachable from every page, signed in or not."""
-    return render_template("training/help_now.html", help=help_resources(current_app))
+    return render_template("training/help_now.html",
+                           help=help_resources(current_app).localized(current_locale()))

@@ -59,3 +59,15 @@ def test_the_demo_lms_launches_in_the_course_language(lti):
     page = response.get_data(as_text=True)
     assert lang(page) == "es"
     assert "Mi programa" in page
+
+
+def test_the_help_page_in_spanish_keeps_every_number_and_adds_988s_spanish_option(client):
+    english = client.get("/help").get_data(as_text=True)
+    spanish = client.get("/help", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    links = re.compile(r'href="((?:tel|sms):[^"]+)"')
+    # No number invented: the same numbers, and 988 also as a text (its Spanish option)
+    assert set(links.findall(spanish)) == set(links.findall(english)) | {"sms:988"}
+    assert "llama al <a href=\"tel:988\">988</a> y marca 2" in spanish
+    assert "envía AYUDA por mensaje de texto al <a href=\"sms:988\">988</a>" in spanish
+    assert "Llama al <a href=\"tel:116123\">116 123</a>" in spanish
+    assert "marca 2" not in english and "Call or text" in english
