@@ -65,6 +65,12 @@ def select_timezone() -> str | None:
     return zone if isinstance(zone, str) else None
 
 
+def N_(text: str) -> str:
+    """Marks a constant for extraction (babel.cfg's default keywords); it is translated
+    where it is shown (`_(text)` in a template, `gettext(text)` in a view)."""
+    return text
+
+
 def current_locale() -> str:
     """The language of this request ("en" outside one)."""
     locale = get_locale()

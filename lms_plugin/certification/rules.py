@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
 from ..content.programme_schema import Programme
+from ..i18n import N_
 
 ENROLLED = "enrolled"
 PROVISIONAL = "provisional"  # training done, supervised practice under way, deadline set
@@ -25,10 +26,10 @@ REVOKED = "revoked"
 
 FIRST_DAY_BEGINS = timezone(timedelta(hours=14))  # where a calendar day starts first
 
-STATUS_LABELS = {
-    ENROLLED: "Enrolled", PROVISIONAL: "Provisional", READY: "Ready to certify",
-    CERTIFIED: "Certified", EXPIRING: "Certified, renewal due", IN_GRACE: "Expired, in grace",
-    LAPSED: "Lapsed", REVOKED: "Revoked",
+STATUS_LABELS = {  # translated where shown (N_)
+    ENROLLED: N_("Enrolled"), PROVISIONAL: N_("Provisional"), READY: N_("Ready to certify"),
+    CERTIFIED: N_("Certified"), EXPIRING: N_("Certified, renewal due"),
+    IN_GRACE: N_("Expired, in grace"), LAPSED: N_("Lapsed"), REVOKED: N_("Revoked"),
 }
 
 

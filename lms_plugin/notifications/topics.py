@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import N_
+
 CERTIFICATE_ISSUED = "certificate_issued"
 CERTIFICATE_REVOKED = "certificate_revoked"
 CERTIFICATE_EXPIRED = "certificate_expired"
@@ -27,28 +29,28 @@ class Topic:
     key: str
     subject: str
     essential: bool
-    label: str  # on the preferences page
+    label: str  # on the preferences page, translated there (N_)
 
 
 TOPICS: dict[str, Topic] = {t.key: t for t in (
     Topic(CERTIFICATE_ISSUED, "Your certificate has been issued", True,
-          "A certificate issued to you, with its verification link"),
+          N_("A certificate issued to you, with its verification link")),
     Topic(CERTIFICATE_REVOKED, "Your certificate has been revoked", True,
-          "A certificate of yours revoked"),
+          N_("A certificate of yours revoked")),
     Topic(CERTIFICATE_EXPIRED, "Your certificate has expired", True,
-          "A certificate of yours expired (renewal still open)"),
+          N_("A certificate of yours expired (renewal still open)")),
     Topic(CERTIFICATE_LAPSED, "Your certificate has lapsed", True,
-          "A certificate of yours lapsed (the renewal period ended)"),
+          N_("A certificate of yours lapsed (the renewal period ended)")),
     Topic(ERASURE_REQUESTED, "We have your request to erase your records", True,
-          "Your request to erase your records received"),
+          N_("Your request to erase your records received")),
     Topic(ERASURE_DONE, "Your records have been erased", True,
-          "Your records erased"),
+          N_("Your records erased")),
     Topic(HOURS_DECIDED, "Your supervisor decided on your logged hours", False,
-          "Logged hours approved or rejected by your supervisor"),
+          N_("Logged hours approved or rejected by your supervisor")),
     Topic(RENEWAL_REMINDER, "Your certificate is due for renewal", False,
-          "Reminders before a certificate expires"),
+          N_("Reminders before a certificate expires")),
     Topic(SUPERVISOR_DIGEST, "Logged hours waiting for your decision", False,
-          "A daily summary of logged hours waiting for your decision (supervisors)"),
+          N_("A daily summary of logged hours waiting for your decision (supervisors)")),
 )}
 
 OPTIONAL = tuple(key for key, topic in TOPICS.items() if not topic.essential)

@@ -26,6 +26,7 @@ from ..audit import AuditEvent, audit
 from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
 from ..content.services import get_catalog
 from ..extensions import db
+from ..i18n import N_
 from ..inputs import require_form_token
 from ..notifications.services import erasure_requested
 from ..users.access import require_admin
@@ -44,8 +45,8 @@ def privacy() -> str:
     return render_template("privacy/privacy.html", form=FlaskForm())
 
 
-ABOUT = ("Everything this tool holds about you. Survey answers are stored without any link "
-         "to you and cannot be found by anyone, so they are not here.")
+ABOUT = N_("Everything this tool holds about you. Survey answers are stored without any "
+           "link to you and cannot be found by anyone, so they are not here.")
 
 
 @bp.route("/privacy/my-data")
@@ -61,7 +62,7 @@ def my_data_page() -> str:
         select(User).where(User.id.in_(ids)))} if ids else {}
     names = content_names()
     return render_template(
-        "privacy/my_data.html", exported_at=datetime.now(UTC), about=ABOUT,
+        "privacy/my_data.html", exported_at=datetime.now(UTC), about=gettext(ABOUT),
         items=[(item, readable(rows[item.key], me=current_user.id, people=people,
                                names=names)) for item in registry.REGISTRY])
 

@@ -279,11 +279,13 @@ def _survey_form(phase: str) -> FlaskForm:
     class SurveyForm(FlaskForm):
         pass
 
-    choices = [SelectChoice(str(k), v) for k, v in SCALE.items()] + [
-        SelectChoice("skip", "Prefer not to say")]
+    # The default items and scale are translated; an organisation's own items (the
+    # survey file) are shown as written.
+    choices = [SelectChoice(str(k), gettext(v)) for k, v in SCALE.items()] + [
+        SelectChoice("skip", gettext("Prefer not to say"))]
     for item in items:
         setattr(SurveyForm, f"item_{item.id}",
-                RadioField(item.text, choices=choices, validators=[Optional()]))
+                RadioField(gettext(item.text), choices=choices, validators=[Optional()]))
     return SurveyForm()
 
 

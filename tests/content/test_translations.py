@@ -1,6 +1,7 @@
 """Translated content: `modules/<m>/lessons/<lang>/<the English file name>` and
 `quizzes/<lang>/<quiz>.yaml`. `content validate` holds a translation to the English:
-the same lesson files with the same ids, the same question, part and option ids."""
+the same lesson files with the same ids, the same question, part and option ids. The
+fixture translation is tests/content/translation, laid over the sample content."""
 
 from __future__ import annotations
 
@@ -10,24 +11,24 @@ from pathlib import Path
 import pytest
 
 from lms_plugin.content.loader import load_content
-from tests.conftest import SAMPLE_CONTENT
+from tests.conftest import SAMPLE_CONTENT, translated_sample
 
 LESSONS = "modules/listening/lessons"
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    shutil.copytree(SAMPLE_CONTENT, root)
-    return root
+    return translated_sample(tmp_path / "content")
 
 
 def validate(runner, root: Path):
     return runner.invoke(args=["content", "validate", "--root", str(root)])
 
 
-def test_the_sample_translation_loads_beside_the_english():
-    bundle, errors = load_content(SAMPLE_CONTENT)
+def test_the_translation_loads_beside_the_english(runner, root):
+    result = validate(runner, root)
+    assert result.exit_code == 0, result.output
+    bundle, errors = load_content(root)
     assert errors == []
     module = bundle.modules["listening"]
     assert [ls.meta.title for ls in module.lessons] == ["Open questions", "Reflections"]
@@ -35,6 +36,7 @@ def test_the_sample_translation_loads_beside_the_english():
     assert [ls.meta.title for ls in spanish.lessons] == ["Preguntas abiertas", "Reflejos"]
     assert [ls.meta.id for ls in spanish.lessons] == [ls.meta.id for ls in module.lessons]
     assert module.localized("fr") is module  # no translation: English
+    assert load_content(SAMPLE_CONTENT)[0].modules["listening"].translations == {}
 
 
 def test_a_translation_missing_a_lesson_is_refused(runner, root):

@@ -1,7 +1,8 @@
 """The learner's journey in Spanish, in real headless Chromium with axe-core: the demo LMS
 launches the course with `launch_presentation.locale` es-ES (the browser itself asks for
-English), and every page of the journey is in Spanish, marked lang="es" (English content
-not yet translated is marked lang="en"), with no serious or critical WCAG violation."""
+English), and every page of the journey is in Spanish, marked lang="es", the awareness
+lessons included (content not yet translated would be marked lang="en"), with no serious
+or critical WCAG violation."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def test_the_learner_journey_in_spanish_has_no_serious_violations(demo):
         assert page.get_by_role("link", name="Obtener ayuda ahora").count()
         check("module", "/modules/awareness")
         check("lesson", "/modules/awareness/lessons/1")
+        page.get_by_role("heading", name="Por qué importa la salud mental en el trabajo",
+                         level=1).wait_for()  # the module's Spanish translation
         page.get_by_role("button", name="Marcar como completada y continuar").click()
         page.wait_for_url("**/lessons/2")
         check("help", "/help")

@@ -1,17 +1,17 @@
 """A lesson in the reader's language when the module has it translated (the sample
-content carries a Spanish translation), else in English, marked as English; progress is
-the same lesson's either way."""
+content with its Spanish translation, tests/content/translation), else in English, marked
+as English; progress is the same lesson's either way."""
 
 from __future__ import annotations
 
 import re
-import shutil
 
+import pytest
 from sqlalchemy import select
 
 from lms_plugin.extensions import db
 from lms_plugin.training.models import LessonProgress
-from tests.conftest import SAMPLE_CONTENT, sync
+from tests.conftest import sync, translated_sample
 from tests.support.browser import signed_launch
 from tests.support.quiz import csrf
 
@@ -19,12 +19,17 @@ CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 SPANISH = {CLAIM + "launch_presentation": {"locale": "es-MX"}}
 
 
+@pytest.fixture
+def translated(app, tmp_path):
+    sync(app, translated_sample(tmp_path / "content"))
+
+
 def main(page: str) -> str:
     return page.split("<main", 1)[1]
 
 
 def test_a_spanish_reader_gets_the_translated_lesson_and_the_same_progress(
-        app, client, registered, sample_content):
+        app, client, registered, translated):
     signed_launch(client, registered, **SPANISH)
     page = client.get("/modules/listening/lessons/1").get_data(as_text=True)
     assert "<h1>Preguntas abiertas</h1>" in page and "Lección 1 de 2" in page
@@ -41,18 +46,14 @@ def test_a_spanish_reader_gets_the_translated_lesson_and_the_same_progress(
     assert "Has marcado esta lección como completada." in english_view  # the launch's language
 
 
-def test_an_english_reader_gets_the_english_lesson(client, registered, sample_content):
+def test_an_english_reader_gets_the_english_lesson(client, registered, translated):
     signed_launch(client, registered)
     page = client.get("/modules/listening/lessons/1").get_data(as_text=True)
     assert "<h1>Open questions</h1>" in page and "Preguntas abiertas" not in page
 
 
 def test_without_a_translation_the_english_lesson_is_shown_and_marked_english(
-        app, client, registered, tmp_path):
-    root = tmp_path / "content"
-    shutil.copytree(SAMPLE_CONTENT, root)
-    shutil.rmtree(root / "modules" / "listening" / "lessons" / "es")
-    sync(app, root)
+        client, registered, sample_content):
     signed_launch(client, registered, **SPANISH)
     page = client.get("/modules/listening/lessons/2").get_data(as_text=True)
     assert "Lección 2 de 2" in page  # the tool speaks Spanish
