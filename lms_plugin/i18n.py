@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, get_locale
+from markupsafe import Markup
 
 from .dates import zone_named
 
@@ -83,3 +84,11 @@ def init_app(app: Flask) -> None:
                    timezone_selector=select_timezone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["current_locale"] = current_locale
+    app.jinja_env.globals["in_english"] = in_english
+
+
+def in_english() -> Markup:
+    """` lang="en"` for an element holding content written only in English (module titles,
+    quiz questions) on a page in another language, so screen readers read it as English;
+    nothing on an English page."""
+    return Markup("") if current_locale() == "en" else Markup(' lang="en"')

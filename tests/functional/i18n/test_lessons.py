@@ -24,7 +24,7 @@ def translated(app, tmp_path):
     sync(app, translated_sample(tmp_path / "content"))
 
 
-def main(page: str) -> str:
+def main(page: str) -> str:  # the page without its <html lang>
     return page.split("<main", 1)[1]
 
 
@@ -33,7 +33,9 @@ def test_a_spanish_reader_gets_the_translated_lesson_and_the_same_progress(
     signed_launch(client, registered, **SPANISH)
     page = client.get("/modules/listening/lessons/1").get_data(as_text=True)
     assert "<h1>Preguntas abiertas</h1>" in page and "Lección 1 de 2" in page
-    assert 'lang="en"' not in main(page)  # all of it in the page's language
+    assert '<article class="lesson-body">' in page  # in the page's language
+    # The module's title is English-only content: marked so on a Spanish page
+    assert 'href="/modules/listening" lang="en">Listening well</a>' in main(page)
     assert "Pruébalo" in page
     module = client.get("/modules/listening").get_data(as_text=True)
     assert "Reflejos" in module and "Reflections" not in module
@@ -50,6 +52,7 @@ def test_an_english_reader_gets_the_english_lesson(client, registered, translate
     signed_launch(client, registered)
     page = client.get("/modules/listening/lessons/1").get_data(as_text=True)
     assert "<h1>Open questions</h1>" in page and "Preguntas abiertas" not in page
+    assert 'lang="en"' not in main(page)  # an English page marks nothing
 
 
 def test_without_a_translation_the_english_lesson_is_shown_and_marked_english(
