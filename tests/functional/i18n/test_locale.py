@@ -71,3 +71,12 @@ def test_the_help_page_in_spanish_keeps_every_number_and_adds_988s_spanish_optio
     assert "envía AYUDA por mensaje de texto al <a href=\"sms:988\">988</a>" in spanish
     assert "Llama al <a href=\"tel:116123\">116 123</a>" in spanish
     assert "marca 2" not in english and "Call or text" in english
+
+
+def test_a_programmes_requirements_read_in_spanish(client, registered, shipped_content):
+    signed_launch(client, registered, **{CLAIM + "launch_presentation": {"locale": "es"}})
+    page = client.get("/programmes/peer-supporter").get_data(as_text=True)
+    assert lang(page) == "es"
+    assert "Lo que te pide el programa" in page
+    assert "de práctica supervisada" in page and "Todo en los" in page
+    assert "of supervised practice" not in page
