@@ -28,6 +28,7 @@ def validate(runner, root: Path):
 def test_the_translation_loads_beside_the_english(runner, root):
     result = validate(runner, root)
     assert result.exit_code == 0, result.output
+    assert "Translated modules: listening (es)." in result.output
     bundle, errors = load_content(root)
     assert errors == []
     module = bundle.modules["listening"]
