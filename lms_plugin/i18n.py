@@ -18,7 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, refresh
 from markupsafe import Markup
 
 from .dates import zone_named
@@ -48,6 +48,7 @@ def remember_launch(locale_tag: str | None, zone_name: str | None) -> None:
     zone = zone_named(zone_name)
     if zone is not None:
         session[ZONE_KEY] = str(zone)
+    refresh()  # Flask-Babel keeps a request's choice: the rest of this one uses these
 
 
 def select_locale() -> str:

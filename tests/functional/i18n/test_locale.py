@@ -80,3 +80,14 @@ def test_a_programmes_requirements_read_in_spanish(client, registered, shipped_c
     assert "Lo que te pide el programa" in page
     assert "de práctica supervisada" in page and "Todo en los" in page
     assert "of supervised practice" not in page
+
+
+def test_the_launch_keeps_the_person_s_zone_and_ignores_a_name_it_does_not_know(
+        client, registered):
+    signed_launch(client, registered, **{CLAIM + "custom": {"timezone": "America/Mexico_City"},
+                                         CLAIM + "launch_presentation": {"locale": "es-MX"}})
+    with client.session_transaction() as kept:
+        assert (kept["locale"], kept["timezone"]) == ("es", "America/Mexico_City")
+    signed_launch(client, registered, **{CLAIM + "custom": {"timezone": "../../etc/passwd"}})
+    with client.session_transaction() as kept:
+        assert "timezone" not in kept and "locale" not in kept  # a fresh session
