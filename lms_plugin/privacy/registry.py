@@ -89,6 +89,7 @@ def _order(model: type[Any]) -> list[Any]:
 
 def _forget_identity(person: User) -> None:
     person.name, person.email, person.department = ERASED_NAME, None, None
+    person.locale = None
     person.sub = f"erased-{uuid.uuid4().hex}"  # a relaunch starts a new, empty record
 
 

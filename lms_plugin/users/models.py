@@ -47,6 +47,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     email: Mapped[str | None] = mapped_column(String(320))
     # Cohort for reports, from the configured LTI custom claim (LMS_PLUGIN_DEPARTMENT_CLAIM).
     department: Mapped[str | None] = mapped_column(String(120), index=True)
+    # The language of the person's latest launch that named one the tool speaks ("es"):
+    # their e-mails are written in it (pages follow each launch, see lms_plugin.i18n).
+    locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_launch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Sessions carry this number; raising it ends every session of the person at once

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
+from lms_plugin.extensions import db
+from lms_plugin.users.models import User
 from tests.support.browser import signed_launch
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -91,3 +95,24 @@ def test_the_launch_keeps_the_person_s_zone_and_ignores_a_name_it_does_not_know(
     signed_launch(client, registered, **{CLAIM + "custom": {"timezone": "../../etc/passwd"}})
     with client.session_transaction() as kept:
         assert "timezone" not in kept and "locale" not in kept  # a fresh session
+
+
+def test_the_person_keeps_the_language_of_their_latest_launch_that_named_one(
+        app, client, registered):
+    def launch(locale: str | None) -> None:
+        presentation = {"locale": locale} if locale else {}
+        signed_launch(client, registered, sub="polyglot",
+                      **{CLAIM + "launch_presentation": presentation})
+
+    def stored() -> str | None:
+        with app.app_context():
+            return db.session.scalars(select(User.locale).where(User.sub == "polyglot")).one()
+
+    launch("es-AR")
+    assert stored() == "es"
+    launch(None)  # a launch that names no language changes nothing
+    assert stored() == "es"
+    launch("fr-FR")  # nor one the tool does not speak
+    assert stored() == "es"
+    launch("en-GB")
+    assert stored() == "en"
