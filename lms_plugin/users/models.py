@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,7 +67,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
 
     @property
     def display_name(self) -> str:
-        return self.name or "Learner"
+        return self.name or gettext("Learner")
 
 
 class Course(db.Model):  # type: ignore[name-defined]
