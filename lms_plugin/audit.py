@@ -8,10 +8,10 @@ import json
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .dates import utcnow
+from .columns import link, row_id, timestamp
 from .extensions import db
 
 
@@ -26,15 +26,14 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_at", "at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = row_id()
     # Whose log it is in (the subject's organisation, else the actor's); kept when either
     # person is erased.
-    organisation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    organisation_id: Mapped[int | None] = link("organisation", index=True)
+    at: Mapped[datetime] = timestamp(now=True)
+    actor_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     action: Mapped[str] = mapped_column(String(80))
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    subject_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
     detail_json: Mapped[str] = mapped_column(Text, default="{}")

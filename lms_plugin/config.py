@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     "DEPARTMENT_CLAIM": "department",
     # Reports hide groups smaller than this (and any cell that would reveal one)
     "MIN_GROUP_SIZE": 5,
+    # Readiness: the target of one current peer supporter per this many employees (1 per
+    # 20, after the MATES in Construction model)
+    "READINESS_TARGET_PER": 20,
     # Observability: log format (json | text; default json outside demo), level, and the
     # bearer token Prometheus sends to /metrics (without one, only loopback may scrape)
     "LOG_FORMAT": "",

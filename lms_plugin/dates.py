@@ -73,6 +73,11 @@ def month(value: date | datetime | None) -> str:
     return "" if value is None else _format(_calendar_day(value), _MONTH, "yMMMM")
 
 
+def month_label(key: str) -> str:
+    """A month given as YYYY-MM, in words (the reports' months)."""
+    return month(date.fromisoformat(key + "-01"))
+
+
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(
         UTC)

@@ -14,9 +14,10 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app
-from sqlalchemy import DateTime, String, Text, delete, select
+from sqlalchemy import String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .columns import timestamp
 from .extensions import db
 from .upsert import upsert_statement
 
@@ -27,7 +28,7 @@ class SharedState(db.Model):  # type: ignore[name-defined]
     __tablename__ = "shared_state"
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = timestamp(index=True)
 
 
 class StoreUnavailable(Exception):

@@ -16,6 +16,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from jinja2.bccache import Bucket, BytecodeCache
 
 from lms_plugin import create_app
 from lms_plugin.extensions import db
@@ -87,14 +89,16 @@ def empty_database(database: str, tmp_path: Path) -> Iterator[str]:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A browser test checks what a browser does (frames, cookies, accessibility), which
     no database changes: it runs once, on PostgreSQL (the production path) when there is
-    one. A test marked `postgresql` needs a server (e.g. connections to drop): it runs
-    only there, and is skipped with the reason when there is no PostgreSQL at all."""
+    one; so does a test marked `one_database` (the HTTP surface: who may call each
+    endpoint, escaping, cache headers). A test marked `postgresql` needs a server (e.g.
+    connections to drop): it runs only there, and is skipped with the reason when there
+    is no PostgreSQL at all."""
     keep, drop = [], []
     for item in items:
         params = getattr(item, "callspec", None)
         on = params.params.get("database") if params else None
-        if on == "sqlite" and POSTGRES and (item.get_closest_marker("browser")
-                                            or item.get_closest_marker("postgresql")):
+        if on == "sqlite" and POSTGRES and any(item.get_closest_marker(m) for m in (
+                "browser", "postgresql", "one_database")):
             drop.append(item)
             continue
         if on == "sqlite" and item.get_closest_marker("postgresql"):
@@ -122,8 +126,28 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     config.update(extra)
     os.environ["LMS_PLUGIN_INSTANCE_PATH"] = str(tmp)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = _TEMPLATES
     _made.append(app)
     return app
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates kept across the apps of a run (each test makes an app,
+    and compiling the templates a page uses costs tens of ms). Keyed by Jinja on the
+    template's name and source, so a changed template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.code:
+            bucket.bytecode_from_string(self.code[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _CompiledTemplates()
 
 
 _made: list[Flask] = []  # apps made during the running test
@@ -132,14 +156,16 @@ _made: list[Flask] = []  # apps made during the running test
 @pytest.fixture(autouse=True)
 def _close_pools() -> Iterator[None]:
     """Every app a test made has its connection pool closed when the test ends (a pool
-    left to the garbage collector warns on PostgreSQL, in whichever test runs then)."""
+    left to the garbage collector warns on PostgreSQL, in whichever test runs then),
+    but for the shared engines, closed when the session ends."""
     key_pool.new_test()
     yield
     while _made:
         made = _made.pop()
         with made.app_context():
             db.session.remove()
-            db.engine.dispose()
+            if db.engine not in _ENGINES.values():  # a shared one stays open
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +176,38 @@ def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str
     with app.app_context():
         upgrade()
         db.engine.dispose()
+    _SHARED_URLS.add(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     return database_url
+
+
+# The apps of a run share one engine per database and set of engine options (each test
+# makes its own app): SQLAlchemy keeps compiled statements per engine, and compiling
+# afresh in every test cost a sixth of the functional tests' time. Only the session's
+# migrated database; a test's own database (`empty_database`) gets its own engine.
+_SHARED_URLS: set[str] = set()
+_ENGINES: dict[str, sa.Engine] = {}
+_make_engine = SQLAlchemy._make_engine
+
+
+def _shared_engine(self: SQLAlchemy, bind_key: str | None, options: dict[str, Any],
+                   app: Flask) -> sa.Engine:
+    if str(options.get("url")) not in _SHARED_URLS:
+        return _make_engine(self, bind_key, options, app)
+    key = repr(sorted((name, repr(value)) for name, value in options.items()))
+    if key not in _ENGINES:
+        _ENGINES[key] = _make_engine(self, bind_key, options, app)
+    return _ENGINES[key]
+
+
+SQLAlchemy._make_engine = _shared_engine  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_shared_engines() -> Iterator[None]:
+    yield
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
 
 
 def _clean(app: Flask) -> None:

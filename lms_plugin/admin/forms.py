@@ -31,9 +31,13 @@ class RevokeForm(TextForm):
 
 
 class RehearseForm(TextForm):
-    """A draft programme to rehearse: a file, or its text pasted (the results page posts
-    the text back to list names)."""
+    """A draft programme to rehearse: one stored with the content, a file, or its text
+    pasted (the results page posts the text back to list names). `stored`'s choices are
+    the stored drafts (the view sets them), so any other name is refused."""
 
+    stored = SelectField(_l("A stored draft"), description=(
+        _l("Drafts kept with the content, in certifications/drafts/.")), choices=[], default="",
+        invalid_choice_message=_l("Choose one of the stored drafts listed."))
     draft = FileField(_l("Draft programme file (YAML)"), description=(
         _l("A new version of one of the programmes in use, as certifications/<id>.yaml.")))
     text = TextAreaField(_l("Or paste the draft"), validators=[Length(max=200_000)])

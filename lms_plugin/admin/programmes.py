@@ -16,7 +16,13 @@ from wtforms.fields.choices import SelectChoice
 
 from ..audit import audit
 from ..certification.certificates import issue_certificate_if_due
-from ..certification.drafts import DraftError, read_draft, rehearse_draft
+from ..certification.drafts import (
+    DraftError,
+    read_draft,
+    read_stored_draft,
+    rehearse_draft,
+    stored_drafts,
+)
 from ..certification.enrolments import (
     CertificationError,
     extend_deadline,
@@ -173,13 +179,28 @@ def extend(slug: str, user_id: int) -> Any:
     return _back(slug, user_id)
 
 
+def _rehearse_form(**data: Any) -> RehearseForm:
+    form = RehearseForm(**data)
+    form.stored.choices = [SelectChoice("", "None: upload or paste one below"),
+                           *[SelectChoice(name, name) for name in stored_drafts()]]
+    return form
+
+
 def _draft_of(form: RehearseForm) -> tuple[bytes, str] | None:
+    """The one draft given (a stored one, a file or pasted text); None when there is not
+    exactly one."""
     upload = form.draft.data
+    given: list[tuple[bytes, str] | str] = []
+    if form.stored.data:
+        given.append(form.stored.data)
     if isinstance(upload, FileStorage) and upload.filename:
-        return upload.read(), upload.filename
+        given.append((upload.read(), upload.filename))
     if form.text.data and form.text.data.strip():
-        return form.text.data.encode(), "the pasted draft"
-    return None
+        given.append((form.text.data.encode(), "the pasted draft"))
+    if len(given) != 1:
+        return None
+    found = given[0]
+    return read_stored_draft(found) if isinstance(found, str) else found
 
 
 @bp.route("/admin/programmes/rehearse", methods=["GET", "POST"])
@@ -188,14 +209,21 @@ def rehearse() -> Any:
     """Rehearse a rule change: a draft programme's rules over this organisation's people,
     counts by status move, names only when asked (audited). Nothing is stored."""
     require_admin()
-    form = RehearseForm()
+    form = _rehearse_form()
     if request.method == "GET":
         return render_template("admin/rehearse.html", form=form)
     if not form.validate_on_submit():
         return render_template("admin/rehearse.html", form=form), 400
-    given = _draft_of(form)
+    try:
+        given = _draft_of(form)
+    except LookupError:  # listed a moment ago, gone now
+        form.stored.errors = ["That stored draft is no longer there: choose another."]
+        return render_template("admin/rehearse.html", form=form), 404
+    except DraftError as exc:
+        return render_template("admin/rehearse.html", form=form, problems=exc.problems), 422
     if given is None:
-        form.draft.errors = ["Choose a draft programme file (YAML), or paste its text."]
+        form.draft.errors = ["Choose a draft programme file (YAML), paste its text, or "
+                             "choose a stored draft: one of them."]
         return render_template("admin/rehearse.html", form=form), 400
     data, name = given
     try:
@@ -209,7 +237,7 @@ def rehearse() -> Any:
               organisation_id=current_organisation_id(), programme=draft.slug,
               draft_version=draft.version, moved=result.moved)
         db.session.commit()
-    again = RehearseForm(formdata=None, text=data.decode(), names=True)
+    again = _rehearse_form(formdata=None, text=data.decode(), names=True)
     return render_template("admin/rehearse.html", form=again, draft=draft, result=result,
                            names=names, labels=STATUS_LABELS,
                            current=get_programme(draft.slug))

@@ -1,16 +1,22 @@
 """A draft of a programme, rehearsed against everyone's current evidence before it is
 published (`lms-plugin programme simulate`, /admin/programmes/rehearse). Nothing is
 stored: publishing is `content sync`, which keeps every certificate on the version it
-was earned under."""
+was earned under.
+
+Drafts may be kept with the content, in `certifications/drafts/<name>.yaml` (a folder
+`content sync` does not read: only `certifications/*.yaml` are programmes); an admin
+picks one by name (`stored_drafts`, `read_stored_draft`), and nothing outside that
+folder is ever read."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
 from ..content.loader import ContentError, ProgrammeContent, load_programme_draft
-from ..content.services import get_catalog
+from ..content.services import content_root, get_catalog
 from ..extensions import db
 from ..users.models import User
 from .clock import now
@@ -20,6 +26,8 @@ from .rules import Evidence
 from .standing import gather_evidence
 
 MAX_PEOPLE = 10_000  # one organisation's programme; more is refused, not cut short
+DRAFTS = Path("certifications") / "drafts"  # in the content folder
+MAX_DRAFT_BYTES = 200_000  # as much as the pasted text may hold
 
 
 class DraftError(Exception):
@@ -42,6 +50,36 @@ def read_draft(data: bytes, name: str) -> ProgrammeContent:
             f"id {draft.slug!r} is not a programme in use, so nobody's status could change; "
             f"programmes in use: {', '.join(sorted(catalog.programmes)) or 'none'}"))])
     return draft
+
+
+def _drafts_folder() -> Path:
+    return (content_root() / DRAFTS).resolve()
+
+
+def _stored() -> dict[str, Path]:
+    folder = _drafts_folder()
+    if not folder.is_dir():
+        return {}
+    # Only plain files of the folder itself: a link that leads elsewhere is not a draft.
+    return {path.name: path for path in sorted(folder.glob("*.yaml"))
+            if path.is_file() and path.resolve().parent == folder}
+
+
+def stored_drafts() -> list[str]:
+    """The file names of the drafts kept in certifications/drafts/ of the content."""
+    return list(_stored())
+
+
+def read_stored_draft(name: str) -> tuple[bytes, str]:
+    """A stored draft's bytes and its name for messages, by its file name exactly as
+    `stored_drafts` lists it; any other name is a LookupError (nothing is read)."""
+    path = _stored().get(name)
+    if path is None:
+        raise LookupError("There is no such stored draft.")
+    if path.stat().st_size > MAX_DRAFT_BYTES:
+        raise DraftError([ContentError(f"{DRAFTS}/{name}", None, "the file is too large "
+                                       "for a programme")])
+    return path.read_bytes(), f"{DRAFTS.as_posix()}/{name}"
 
 
 def rehearse_draft(draft: ProgrammeContent, organisation_id: int | None,

@@ -10,8 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
@@ -23,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dates import utcnow
+from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
 from ..users.models import User
 
@@ -31,18 +29,16 @@ PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
 
 
-class ProgrammeEnrolment(db.Model):  # type: ignore[name-defined]
+class ProgrammeEnrolment(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "programme_enrolment"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    programme_slug: Mapped[str] = mapped_column(String(80))
-    enrolled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    programme_slug: Mapped[str] = content_slug()
+    enrolled_at: Mapped[datetime] = timestamp(now=True)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
     # Enrolled afresh after a lapse: earlier certificates become history, and the
     # programme's `reenrolment` rule says which earlier hours count again.
-    reenrolled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reenrolled_at: Mapped[datetime | None] = timestamp()
 
     user: Mapped[User] = relationship()
 
@@ -56,77 +52,71 @@ class LoggedHours(db.Model):  # type: ignore[name-defined]
     __table_args__ = (Index("ix_logged_hours_trainee", "user_id", "programme_slug"),
                       Index("ix_logged_hours_supervisor", "supervisor_id", "status"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    programme_slug: Mapped[str] = mapped_column(String(80))
+    id: Mapped[int] = row_id()
+    user_id: Mapped[int] = link("user")
+    programme_slug: Mapped[str] = content_slug()
     category: Mapped[str] = mapped_column(String(20))  # practice | training | continuing
-    kind: Mapped[str] = mapped_column(String(80))  # activity kind or domain
+    kind: Mapped[str] = content_slug()  # activity kind or domain
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
-    activity_date: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    activity_date: Mapped[datetime] = timestamp()
+    supervisor_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     reflection: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=PENDING)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
+    decided_at: Mapped[datetime | None] = timestamp()
     decision_reason: Mapped[str | None] = mapped_column(Text)
     submissions: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = timestamp(now=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
 
 
-class AttestationSignature(db.Model):  # type: ignore[name-defined]
+class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "attestation_signature"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug", "attestation_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    programme_slug: Mapped[str] = mapped_column(String(80))
-    attestation_id: Mapped[str] = mapped_column(String(80))
-    programme_version: Mapped[str] = mapped_column(String(64))
-    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    programme_slug: Mapped[str] = content_slug()
+    attestation_id: Mapped[str] = content_slug()
+    programme_version: Mapped[str] = content_version()
+    signed_at: Mapped[datetime] = timestamp(now=True)
 
 
-class Waiver(db.Model):  # type: ignore[name-defined]
+class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
     """Prior learning recognised by an admin, with the evidence and the reason."""
 
     __tablename__ = "waiver"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug", "requirement_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    programme_slug: Mapped[str] = mapped_column(String(80))
+    programme_slug: Mapped[str] = content_slug()
     requirement_id: Mapped[str] = mapped_column(String(120))
     evidence: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
-    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    granted_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
+    granted_at: Mapped[datetime] = timestamp(now=True)
 
 
-class Certificate(db.Model):  # type: ignore[name-defined]
+class Certificate(PersonRecord, db.Model):  # type: ignore[name-defined]
     """Issued on the evidence snapshotted in it, under the programme version it names.
     `current_key` is set only on a person's current certificate for a programme, and is
     unique: two racing issues cannot both make one."""
 
     __tablename__ = "certificate"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    programme_slug: Mapped[str] = mapped_column(String(80))
-    programme_version: Mapped[str] = mapped_column(String(64))
+    programme_slug: Mapped[str] = content_slug()
+    programme_version: Mapped[str] = content_version()
     code: Mapped[str] = mapped_column(String(40), unique=True)
     holder_name: Mapped[str] = mapped_column(String(255))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    issued_at: Mapped[datetime] = timestamp(now=True)
+    expires_at: Mapped[datetime] = timestamp()
+    revoked_at: Mapped[datetime | None] = timestamp()
+    revoked_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     revocation_reason: Mapped[str | None] = mapped_column(Text)
-    renewal_of_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    renewal_of_id: Mapped[int | None] = link("certificate", ondelete=None)
     current_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     evidence_json: Mapped[str] = mapped_column(Text)
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    user: Mapped[User] = relationship(foreign_keys="Certificate.user_id")
 
     @property
     def evidence(self) -> dict[str, Any]:
@@ -157,13 +147,11 @@ class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
     __tablename__ = "supervisor_assignment"
     __table_args__ = (UniqueConstraint("supervisor_id", "trainee_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    supervisor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                               index=True)
-    trainee_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                            index=True)
-    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    id: Mapped[int] = row_id()
+    supervisor_id: Mapped[int] = link("user", index=True)
+    trainee_id: Mapped[int] = link("user", index=True)
+    assigned_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
+    assigned_at: Mapped[datetime] = timestamp(now=True)
 
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id])
     trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
@@ -176,13 +164,12 @@ class Reminder(db.Model):  # type: ignore[name-defined]
     __tablename__ = "certificate_reminder"
     __table_args__ = (UniqueConstraint("certificate_id", "days_before"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    certificate_id: Mapped[int] = mapped_column(
-        ForeignKey("certificate.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = row_id()
+    certificate_id: Mapped[int] = link("certificate", index=True)
     days_before: Mapped[int] = mapped_column(Integer)
-    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime] = timestamp()
+    created_at: Mapped[datetime] = timestamp(now=True)
+    seen_at: Mapped[datetime | None] = timestamp()
 
     certificate: Mapped[Certificate] = relationship()
 
@@ -193,13 +180,12 @@ class DirectoryListing(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "directory_listing"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                         unique=True)
+    id: Mapped[int] = row_id()
+    user_id: Mapped[int] = link("user", unique=True)
     contact: Mapped[str] = mapped_column(String(300))
     languages: Mapped[str] = mapped_column(String(200))
     availability: Mapped[str] = mapped_column(String(300))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = timestamp(now=True)
 
     user: Mapped[User] = relationship()
 
@@ -216,16 +202,15 @@ class RolePlayObservation(db.Model):  # type: ignore[name-defined]
     __tablename__ = "roleplay_observation"
     __table_args__ = (Index("ix_roleplay_observation_trainee", "user_id", "programme_slug"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    programme_slug: Mapped[str] = mapped_column(String(80))
-    roleplay_id: Mapped[str] = mapped_column(String(80))
-    roleplay_version: Mapped[str] = mapped_column(String(64))
-    supervisor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    id: Mapped[int] = row_id()
+    user_id: Mapped[int] = link("user")
+    programme_slug: Mapped[str] = content_slug()
+    roleplay_id: Mapped[str] = content_slug()
+    roleplay_version: Mapped[str] = content_version()
+    supervisor_id: Mapped[int | None] = link("user", ondelete="SET NULL", index=True)
     marks_json: Mapped[str] = mapped_column(Text)  # {criterion id: competent | not_yet}
     competent: Mapped[bool] = mapped_column(default=False)
-    observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    observed_at: Mapped[datetime] = timestamp(now=True)
 
     trainee: Mapped[User] = relationship(foreign_keys=[user_id])
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])

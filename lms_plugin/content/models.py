@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..dates import utcnow
+from ..columns import content_slug, content_version, row_id, timestamp
 from ..extensions import db
 
 
@@ -17,10 +17,10 @@ class ContentVersion(db.Model):  # type: ignore[name-defined]
     __tablename__ = "content_version"
     __table_args__ = (UniqueConstraint("kind", "slug", "version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = row_id()
     kind: Mapped[str] = mapped_column(String(20))  # module | quiz
-    slug: Mapped[str] = mapped_column(String(80))
-    version: Mapped[str] = mapped_column(String(64))
+    slug: Mapped[str] = content_slug()
+    version: Mapped[str] = content_version()
     payload: Mapped[str] = mapped_column(Text)  # JSON of the validated content
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
-    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    synced_at: Mapped[datetime] = timestamp(now=True)

@@ -6,6 +6,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -154,27 +155,30 @@ def get_catalog() -> Catalog:
         .where(ContentVersion.is_current)
     ).one())
     if key != cache["key"]:
-        modules: dict[str, Module] = {}
-        quizzes: dict[str, QuizContent] = {}
-        programmes: dict[str, ProgrammeContent] = {}
-        roleplays: dict[str, RolePlayContent] = {}
+        parsed: dict[str, dict[str, Any]] = {
+            kind: {} for kind in ("module", "quiz", "programme", "roleplay")}
         for row in db.session.scalars(select(ContentVersion).where(ContentVersion.is_current)):
-            if row.kind == "module":
-                modules[row.slug] = _module_from(row.slug, row.version, row.payload)
-            elif row.kind == "quiz":
-                quizzes[row.slug] = QuizContent(
-                    row.slug, Quiz.model_validate_json(row.payload), row.version
-                )
-            elif row.kind == "programme":
-                programmes[row.slug] = ProgrammeContent(
-                    row.slug, Programme.model_validate_json(row.payload), row.version
-                )
-            elif row.kind == "roleplay":
-                roleplays[row.slug] = RolePlayContent(
-                    row.slug, RolePlay.model_validate_json(row.payload), row.version)
+            if row.kind in parsed:
+                parsed[row.kind][row.slug] = _parsed(row.kind, row.slug, row.version,
+                                                     row.payload)
+        modules, quizzes = parsed["module"], parsed["quiz"]
+        programmes, roleplays = parsed["programme"], parsed["roleplay"]
         cache.update(key=key, catalog=Catalog(modules, quizzes, programmes, roleplays))
     cache["checked"] = now
     return cache["catalog"]
+
+
+@lru_cache(maxsize=256)
+def _parsed(kind: str, slug: str, version: str, payload: str) -> Any:
+    """A stored version, validated once per process (the models are frozen, so every app
+    and request can share them; a changed payload is a new key)."""
+    if kind == "module":
+        return _module_from(slug, version, payload)
+    if kind == "quiz":
+        return QuizContent(slug, Quiz.model_validate_json(payload), version)
+    if kind == "programme":
+        return ProgrammeContent(slug, Programme.model_validate_json(payload), version)
+    return RolePlayContent(slug, RolePlay.model_validate_json(payload), version)
 
 
 def forget_catalog() -> None:

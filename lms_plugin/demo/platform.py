@@ -7,8 +7,10 @@ deep linking responses. None of this is the tool's own LTI code.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from flask import redirect, render_template
 from flask import request as flask_request
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
@@ -33,13 +35,34 @@ class FlaskPlatformRequest(Request):
         }
 
 
+@lru_cache(maxsize=64)
+def _public_jwk(pem: str) -> dict[str, Any]:
+    return Registration.get_jwk(pem)
+
+
+@lru_cache(maxsize=64)
+def _private_key(pem: str) -> tuple[Any, str | None]:
+    """The parsed key and its kid. Parsing a private RSA key checks it (about 30 ms), and
+    lti1p3platform parses the PEM twice per id_token it signs: here once per key."""
+    return load_pem_private_key(pem.encode(), password=None), _public_jwk(pem).get("kid")
+
+
 class DemoRegistration(Registration):
-    """Publishes every key the platform has had, so a rotated-out key still verifies."""
+    """Publishes every key the platform has had, so a rotated-out key still verifies;
+    signs with keys parsed once (the signing itself is lti1p3platform's, through PyJWT)."""
 
     published: list[dict[str, str]]
 
     def get_jwks(self) -> list[dict[str, Any]]:
-        return [Registration.get_jwk(k["public"]) for k in self.published]
+        return [dict(_public_jwk(k["public"])) for k in self.published]
+
+    def platform_encode_and_sign(self, payload: dict[str, Any],
+                                 expiration: int | None = None) -> str:
+        pem = self.get_platform_private_key()
+        assert pem is not None, "Platform private key is not set"
+        key, kid = _private_key(pem)
+        return Registration.encode_and_sign(payload, key, {"kid": kid} if kid else None,
+                                            expiration=expiration)
 
 
 class DemoPlatformConf(LTI1P3PlatformConfAbstract):

@@ -4,7 +4,8 @@ and any periodic work (`register_handler`, `register_periodic`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -25,10 +26,22 @@ def register_handler(app: Flask, kind: str, handler: Handler) -> None:
     registry(app)["handlers"][kind] = handler
 
 
-def register_periodic(app: Flask, work: Callable[[], int]) -> None:
-    """`work()` runs now and then in any worker, safe to run concurrently; returns how
-    much it did."""
-    registry(app)["periodic"].append(work)
+def hourly(config: Mapping[str, Any]) -> float:
+    """The default interval of periodic work: LMS_PLUGIN_PERIODIC_SECONDS (an hour)."""
+    return float(config.get("LMS_PLUGIN_PERIODIC_SECONDS", 3600))
+
+
+@dataclass(frozen=True)
+class Periodic:
+    work: Callable[[], int]
+    every: Callable[[Mapping[str, Any]], float]  # seconds, from the app's config
+
+
+def register_periodic(app: Flask, work: Callable[[], int],
+                      every: Callable[[Mapping[str, Any]], float] = hourly) -> None:
+    """`work()` runs in any worker when it starts and then every `every(config)`
+    seconds, safe to run concurrently; returns how much it did."""
+    registry(app)["periodic"].append(Periodic(work, every))
 
 
 def init_app(app: Flask) -> None:

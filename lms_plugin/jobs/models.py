@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..dates import utcnow
+from ..columns import row_id, timestamp
 from ..extensions import db
 
 
@@ -17,16 +17,16 @@ class OutboxMessage(db.Model):  # type: ignore[name-defined]
     __tablename__ = "outbox_message"
     __table_args__ = (Index("ix_outbox_message_due", "sent_at", "available_at"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = row_id()
     kind: Mapped[str] = mapped_column(String(40))
     payload_json: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = timestamp(now=True)
+    available_at: Mapped[datetime] = timestamp(now=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     locked_by: Mapped[str | None] = mapped_column(String(100))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = timestamp()
+    sent_at: Mapped[datetime | None] = timestamp()
 
     @property
     def payload(self) -> dict[str, Any]:

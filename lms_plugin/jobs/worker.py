@@ -51,22 +51,36 @@ def run_once(worker_id: str, limit: int = 100) -> int:
     return done
 
 
-def run_periodic() -> int:
+def run_periodic(due: Callable[[Any], bool] = lambda _task: True) -> int:
     """Scheduled work that any worker may do, as features registered it (renewal
-    reminders; timed quiz tries left open past their deadline)."""
-    return sum(work() for work in _jobs()["periodic"])
+    reminders; timed quiz tries left open past their deadline; warming the reports):
+    every task, or those `due(task)` says are due."""
+    return sum(task.work() for task in _jobs()["periodic"] if due(task))
+
+
+class Schedule:
+    """When each periodic task of this worker runs next: at once, then every
+    `task.every(config)` seconds (each task its own interval)."""
+
+    def __init__(self, config: Any, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config, self.clock = config, clock
+        self.next: dict[int, float] = {}
+
+    def due(self, task: Any) -> bool:
+        now = self.clock()
+        if now < self.next.get(id(task), 0.0):
+            return False
+        self.next[id(task)] = now + task.every(self.config)
+        return True
 
 
 def run_forever(app: Flask, stop: threading.Event, idle_seconds: float = 2.0) -> None:
     worker_id = new_worker_id()
-    interval = float(app.config.get("LMS_PLUGIN_PERIODIC_SECONDS", 3600))
-    next_periodic = 0.0
+    schedule = Schedule(app.config)
     while not stop.is_set():
         with app.app_context():
             try:
-                if time.monotonic() >= next_periodic:
-                    next_periodic = time.monotonic() + interval
-                    run_periodic()
+                run_periodic(schedule.due)
                 busy = run_once(worker_id)
             except Exception:
                 log.exception("worker loop error")

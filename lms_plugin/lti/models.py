@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint, false, true
+from sqlalchemy import Boolean, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dates import utcnow
+from ..columns import PersonRecord, content_slug, link, row_id, timestamp
 from ..extensions import db
 
 
@@ -17,9 +17,8 @@ class Platform(db.Model):  # type: ignore[name-defined]
     __tablename__ = "platform"
     __table_args__ = (UniqueConstraint("issuer", "client_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = row_id()
+    organisation_id: Mapped[int] = link("organisation", index=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     issuer: Mapped[str] = mapped_column(String(500), index=True)
     # A dynamic registration made without the registration key waits for an operator
@@ -46,7 +45,7 @@ class Platform(db.Model):  # type: ignore[name-defined]
         Boolean, default=False, server_default=false())
     # A fixed public key (PEM) for platforms registered by hand without a key set URL.
     public_key_pem: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = timestamp(now=True)
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan"
@@ -60,14 +59,14 @@ class Deployment(db.Model):  # type: ignore[name-defined]
     __tablename__ = "deployment"
     __table_args__ = (UniqueConstraint("platform_id", "deployment_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    id: Mapped[int] = row_id()
+    platform_id: Mapped[int] = link("platform")
     deployment_id: Mapped[str] = mapped_column(String(255))
     # How it became known: "operator" (platform add), "registration" (named in a dynamic
     # registration) or "first launch" (accepted from a signed launch, see Platform).
     added_by: Mapped[str] = mapped_column(String(20), default="operator",
                                           server_default="operator")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = timestamp(now=True)
 
     platform: Mapped[Platform] = relationship(back_populates="deployments")
 
@@ -78,15 +77,15 @@ class ToolKey(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "tool_key"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = row_id()
     kid: Mapped[str] = mapped_column(String(100), unique=True)
     private_key_pem: Mapped[str] = mapped_column(Text)
     public_key_pem: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = timestamp(now=True)
     # Set when a newer key took over signing; the key is still published.
-    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    superseded_at: Mapped[datetime | None] = timestamp()
     # Set when the key is withdrawn from the key set altogether.
-    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = timestamp()
 
     @property
     def is_published(self) -> bool:
@@ -97,23 +96,21 @@ class ToolKey(db.Model):  # type: ignore[name-defined]
         return self.retired_at is None and self.superseded_at is None
 
 
-class AgsEndpoint(db.Model):  # type: ignore[name-defined]
+class AgsEndpoint(PersonRecord, db.Model):  # type: ignore[name-defined]
     """Where a person's grades for a resource link go: the AGS claim of their latest launch
     from it. The module it opens (custom module=) says which quiz scores belong there."""
 
     __tablename__ = "ags_endpoint"
     __table_args__ = (UniqueConstraint("user_id", "platform_id", "resource_link_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    platform_id: Mapped[int] = link("platform")
+    course_id: Mapped[int | None] = link("course")
     resource_link_id: Mapped[str] = mapped_column(String(255))
-    module_slug: Mapped[str | None] = mapped_column(String(80))
+    module_slug: Mapped[str | None] = content_slug()
     lineitems_url: Mapped[str | None] = mapped_column(String(1000))
     lineitem_url: Mapped[str | None] = mapped_column(String(1000))
     scopes: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = timestamp(now=True)
 
 
 class AgsLineItem(db.Model):  # type: ignore[name-defined]
@@ -123,8 +120,8 @@ class AgsLineItem(db.Model):  # type: ignore[name-defined]
     __tablename__ = "ags_line_item"
     __table_args__ = (UniqueConstraint("platform_id", "lineitems_url", "resource_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    platform_id: Mapped[int] = mapped_column(ForeignKey("platform.id", ondelete="CASCADE"))
+    id: Mapped[int] = row_id()
+    platform_id: Mapped[int] = link("platform")
     lineitems_url: Mapped[str] = mapped_column(String(1000))
-    resource_id: Mapped[str] = mapped_column(String(80))
+    resource_id: Mapped[str] = content_slug()
     lineitem_url: Mapped[str] = mapped_column(String(1000))

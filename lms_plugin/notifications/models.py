@@ -7,14 +7,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..dates import utcnow
+from ..columns import PersonRecord, timestamp
 from ..extensions import db
 
 
-class Notification(db.Model):  # type: ignore[name-defined]
+class Notification(PersonRecord, db.Model):  # type: ignore[name-defined]
     """One e-mail about one event to one person. `dedupe_key` is unique: however often an
     event is signalled or a worker retries, one row, hence one e-mail. `context_json`
     holds only what the template needs (a programme title, a verification link, a
@@ -24,14 +24,12 @@ class Notification(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "notification"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     topic: Mapped[str] = mapped_column(String(40))
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     context_json: Mapped[str] = mapped_column(Text, default="{}")
     to_address: Mapped[str | None] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = timestamp(now=True)
+    sent_at: Mapped[datetime | None] = timestamp()
     # Why it was not sent: "opted out", "no address" (then sent_at stays empty).
     skipped: Mapped[str | None] = mapped_column(String(40))
 
@@ -40,13 +38,11 @@ class Notification(db.Model):  # type: ignore[name-defined]
         return json.loads(self.context_json or "{}")
 
 
-class NotificationOptOut(db.Model):  # type: ignore[name-defined]
+class NotificationOptOut(PersonRecord, db.Model):  # type: ignore[name-defined]
     """A person turned off one kind of non-essential e-mail."""
 
     __tablename__ = "notification_opt_out"
     __table_args__ = (UniqueConstraint("user_id", "topic"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     topic: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = timestamp(now=True)

@@ -131,14 +131,23 @@ def _names(payload: str, sub: str, platforms: set[int]) -> bool:
         return False
 
 
-def _yours(key: str, model: Any, title: str, description: str, **extra: Any) -> Item:
-    """The common kind: the person's rows by `user_id`, removed on erasure."""
-    return Item(key, model, title, description, ("user_id",),
-                lambda p: model.user_id == p.id, DELETE, N_("Removed."), **extra)
+def _yours(key: str, model: Any, title: str, description: str, *, column: str = "user_id",
+           **extra: Any) -> Item:
+    """The common kind: the person's rows by `column` (`user_id`), removed on erasure."""
+    return Item(key, model, title, description, (column,),
+                lambda p: getattr(model, column) == p.id, DELETE, N_("Removed."), **extra)
 
 
 KEPT_FOR_OTHERS = (N_("Kept: it is part of someone else's record. It then points at an "
                    "\"Erased person\" with nothing else about you."))
+
+
+def _kept(key: str, model: Any, title: str, description: str, *, column: str,
+          **extra: Any) -> Item:
+    """Someone else's record that names the person in `column` (an admin's grant, a
+    supervisor's mark): kept on erasure, then pointing at an "Erased person"."""
+    return Item(key, model, title, description, (column,),
+                lambda p: getattr(model, column) == p.id, KEEP, KEPT_FOR_OTHERS, **extra)
 
 REGISTRY: tuple[Item, ...] = (
     Item("person", User, N_("Who you are"),
@@ -154,9 +163,9 @@ REGISTRY: tuple[Item, ...] = (
     _yours("enrolments", Enrollment, N_("Your courses"),
            N_("The LMS courses you launched the tool from (or that list you), with your roles."),
            export=_with_course),
-    Item("mentees_from_the_lms", MentorScope, N_("People your LMS says you mentor"),
-         N_("Their LMS ids, as your LMS sent them (for supervising peer-supporter hours)."),
-         ("mentor_id",), lambda p: MentorScope.mentor_id == p.id, DELETE, N_("Removed.")),
+    _yours("mentees_from_the_lms", MentorScope, N_("People your LMS says you mentor"),
+           N_("Their LMS ids, as your LMS sent them (for supervising peer-supporter hours)."),
+           column="mentor_id"),
     Item("mentors_from_the_lms", MentorScope, N_("Mentors your LMS names for you"),
          N_("Records that a mentor's LMS launch named you as their mentee."),
          ("mentee_sub",), _own_mentors, DELETE, N_("Removed."), hidden=frozenset({"mentor_id"})),
@@ -174,10 +183,9 @@ REGISTRY: tuple[Item, ...] = (
     _yours("quiz_allowances", QuizAllowance, N_("Extra quiz tries given to you"),
            N_("Tries beyond a quiz's limit, or a wait lifted, that an L&D admin gave you, and "
               "why.")),
-    Item("quiz_allowances_you_granted", QuizAllowance, N_("Extra quiz tries you gave"),
-         N_("Extra tries and lifted waits you gave others as an admin, with your reason."),
-         ("granted_by_id",), lambda p: QuizAllowance.granted_by_id == p.id, KEEP,
-         KEPT_FOR_OTHERS),
+    _kept("quiz_allowances_you_granted", QuizAllowance, N_("Extra quiz tries you gave"),
+          N_("Extra tries and lifted waits you gave others as an admin, with your reason."),
+          column="granted_by_id"),
     _yours("surveys_answered", SurveyCompletion, N_("Surveys you answered"),
            N_("That you answered the before or after survey (not when). Your answers themselves "
            "are stored with no link to you, so nobody (you included) can find them.")),
@@ -206,43 +214,36 @@ REGISTRY: tuple[Item, ...] = (
     _yours("roleplay_observations", RolePlayObservation, N_("Role-plays observed"),
            N_("Scripted role-plays a supervisor observed: which script, when, who marked it, "
            "and competent or not yet on each point of its rubric.")),
-    Item("roleplays_you_observed", RolePlayObservation, N_("Role-plays you observed"),
-         N_("Role-plays of trainees you marked as their supervisor."),
-         ("supervisor_id",), lambda p: RolePlayObservation.supervisor_id == p.id, KEEP,
-         KEPT_FOR_OTHERS),
-    Item("waivers_you_granted", Waiver, N_("Waivers you granted"),
-         N_("Requirements you waived for others as an admin, with your reason."),
-         ("granted_by_id",), lambda p: Waiver.granted_by_id == p.id, KEEP, KEPT_FOR_OTHERS,
-         hidden=frozenset({"evidence"})),
+    _kept("roleplays_you_observed", RolePlayObservation, N_("Role-plays you observed"),
+          N_("Role-plays of trainees you marked as their supervisor."),
+          column="supervisor_id"),
+    _kept("waivers_you_granted", Waiver, N_("Waivers you granted"),
+          N_("Requirements you waived for others as an admin, with your reason."),
+          column="granted_by_id", hidden=frozenset({"evidence"})),
     Item("certificates", Certificate, N_("Your certificates"),
          N_("Each certificate: its code, programme, dates, and the evidence it was issued on."),
          ("user_id",), lambda p: Certificate.user_id == p.id, ANONYMISE,
          N_("Kept as a minimal record (name, programme, dates, code) so it can still be "
          "verified or revoked; the evidence is removed."), anonymise=_minimal_certificates),
-    Item("certificates_you_revoked", Certificate, N_("Certificates you revoked"),
-         N_("Certificates you revoked as an admin, and your reason."),
-         ("revoked_by_id",), lambda p: Certificate.revoked_by_id == p.id, KEEP,
-         KEPT_FOR_OTHERS, hidden=frozenset({"evidence_json", "holder_name"})),
+    _kept("certificates_you_revoked", Certificate, N_("Certificates you revoked"),
+          N_("Certificates you revoked as an admin, and your reason."),
+          column="revoked_by_id", hidden=frozenset({"evidence_json", "holder_name"})),
     Item("certificate_reminders", Reminder, N_("Renewal reminders"),
          N_("Reminders that your certificate is due for renewal, and whether you saw them."),
          ("certificate_id",), lambda p: Reminder.certificate_id.in_(
              select(Certificate.id).where(Certificate.user_id == p.id)), DELETE, N_("Removed.")),
-    Item("directory_listing", DirectoryListing, N_("Your Find-a-peer-supporter listing"),
-         N_("How colleagues can reach you, your languages and availability, if you listed "
-         "yourself."), ("user_id",), lambda p: DirectoryListing.user_id == p.id, DELETE,
-         N_("Removed.")),
-    Item("supervisors_assigned", SupervisorAssignment, N_("Supervisors assigned to you"),
-         N_("Supervisors an admin assigned to you, and when."),
-         ("trainee_id",), lambda p: SupervisorAssignment.trainee_id == p.id, DELETE,
-         N_("Removed.")),
-    Item("trainees_assigned_to_you", SupervisorAssignment, N_("Trainees assigned to you"),
-         N_("Trainees an admin assigned you to supervise, and when."),
-         ("supervisor_id",), lambda p: SupervisorAssignment.supervisor_id == p.id, DELETE,
-         N_("Removed.")),
-    Item("assignments_you_made", SupervisorAssignment, N_("Supervisor assignments you made"),
-         N_("Supervisors you assigned to trainees as an admin."),
-         ("assigned_by_id",), lambda p: SupervisorAssignment.assigned_by_id == p.id, KEEP,
-         KEPT_FOR_OTHERS),
+    _yours("directory_listing", DirectoryListing, N_("Your Find-a-peer-supporter listing"),
+           N_("How colleagues can reach you, your languages and availability, if you listed "
+           "yourself.")),
+    _yours("supervisors_assigned", SupervisorAssignment, N_("Supervisors assigned to you"),
+           N_("Supervisors an admin assigned to you, and when."),
+           column="trainee_id"),
+    _yours("trainees_assigned_to_you", SupervisorAssignment, N_("Trainees assigned to you"),
+           N_("Trainees an admin assigned you to supervise, and when."),
+           column="supervisor_id"),
+    _kept("assignments_you_made", SupervisorAssignment, N_("Supervisor assignments you made"),
+          N_("Supervisors you assigned to trainees as an admin."),
+          column="assigned_by_id"),
     Item("emails", Notification, N_("E-mails to you"),
          N_("Each e-mail the tool sent you or has waiting (what it was about, when), with what "
          "it said: a programme, a certificate code, a supervisor's reason. Never your "

@@ -9,18 +9,15 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
-    ForeignKey,
     Index,
     Integer,
     Numeric,
-    String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..dates import utcnow
+from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
 
 
@@ -28,21 +25,21 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
     __tablename__ = "quiz_attempt"
     __table_args__ = (Index("ix_quiz_attempt_user_quiz", "user_id", "quiz_slug"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    course_id: Mapped[int | None] = mapped_column(ForeignKey("course.id", ondelete="SET NULL"))
-    quiz_slug: Mapped[str] = mapped_column(String(80))
-    quiz_version: Mapped[str] = mapped_column(String(64))
+    id: Mapped[int] = row_id()
+    user_id: Mapped[int] = link("user")
+    course_id: Mapped[int | None] = link("course", ondelete="SET NULL")
+    quiz_slug: Mapped[str] = content_slug()
+    quiz_version: Mapped[str] = content_version()
     # JSON: [{"id": question id, "options": [ids in display order], "parts": {part: [...]}}]
     layout_json: Mapped[str] = mapped_column(Text)
     # JSON: {question id: {question or part id: [chosen option ids]}}
     answers_json: Mapped[str] = mapped_column(Text, default="{}")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime] = timestamp(now=True)
     # A timed quiz: when the try ends. The server is the authority; None: untimed.
-    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = timestamp()
     # JSON: [question ids flagged for review]
     flagged_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = timestamp()
     score: Mapped[float | None] = mapped_column(Numeric(5, 2))
     passed: Mapped[bool | None] = mapped_column(Boolean)
 
@@ -63,7 +60,7 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
         return self.submitted_at is not None
 
 
-class QuizAllowance(db.Model):  # type: ignore[name-defined]
+class QuizAllowance(PersonRecord, db.Model):  # type: ignore[name-defined]
     """An L&D admin's grant to one person on one quiz: tries beyond the quiz's limit, and
     when the cool-down was last lifted. One row per person and quiz; each grant adds to
     it and is in the audit log with its reason."""
@@ -71,12 +68,9 @@ class QuizAllowance(db.Model):  # type: ignore[name-defined]
     __tablename__ = "quiz_allowance"
     __table_args__ = (UniqueConstraint("user_id", "quiz_slug"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    quiz_slug: Mapped[str] = mapped_column(String(80))
+    quiz_slug: Mapped[str] = content_slug()
     extra_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    cooldown_lifted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    granted_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id", ondelete="SET NULL"))
+    cooldown_lifted_at: Mapped[datetime | None] = timestamp()
+    granted_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     reason: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = timestamp(now=True)

@@ -15,6 +15,7 @@ import random
 import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from ..content.loader import ContentBundle, ContentError
@@ -283,12 +284,22 @@ def validity_errors(reports: Sequence[BankReport]) -> list[ContentError]:
     ]
 
 
+@lru_cache(maxsize=64)
+def _reports(quiz_json: str) -> tuple[BankReport, BankReport | None]:
+    """A bank's report and its version without content notes. They depend on the bank
+    alone (the draws are seeded), so each distinct bank is simulated once per process:
+    a watch or a test that validates the same banks again reuses the figures."""
+    quiz = Quiz.model_validate_json(quiz_json)
+    return bank_report(quiz), alternate_report(quiz)
+
+
 def bank_check(bundle: ContentBundle) -> tuple[list[str], list[ContentError]]:
     """`content validate`'s check of every quiz bank (registered by quiz's init_app): the
     figures to print, and the banks that fail."""
     quizzes = [content.quiz for content in bundle.quizzes.values()]
-    reports = [bank_report(quiz) for quiz in quizzes]
-    reports += [r for r in (alternate_report(quiz) for quiz in quizzes) if r is not None]
+    both = [_reports(quiz.model_dump_json()) for quiz in quizzes]
+    reports = [report for report, _alternate in both]
+    reports += [alternate for _report, alternate in both if alternate is not None]
     lines = [line for report in reports for line in report.lines()]
     lines += [line for quiz in quizzes for line in alternate_warnings(quiz)]
     return lines, validity_errors(reports)

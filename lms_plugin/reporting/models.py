@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..columns import content_slug, link
 from ..extensions import db
 
 PRE, POST = "pre", "post"
@@ -51,11 +52,10 @@ class SurveyTally(db.Model):  # type: ignore[name-defined]
                       {"sqlite_with_rowid": False})
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = link("organisation")
     phase: Mapped[str] = mapped_column(String(10))  # pre | post
     department: Mapped[str] = mapped_column(String(120))  # or UNATTRIBUTED
-    item_id: Mapped[str] = mapped_column(String(80))
+    item_id: Mapped[str] = content_slug()
     value: Mapped[int] = mapped_column(Integer)  # 1..5 Likert
     people: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -65,5 +65,5 @@ class SurveyCompletion(db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("user_id", "phase"), {"sqlite_with_rowid": False})
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = link("user")
     phase: Mapped[str] = mapped_column(String(10))

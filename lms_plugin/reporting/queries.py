@@ -18,8 +18,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
+    Subquery,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
@@ -37,7 +40,9 @@ from ..certification.models import (
     LoggedHours,
     ProgrammeEnrolment,
 )
+from ..certification.rules import add_months
 from ..content.programme_schema import Programme
+from ..dates import day, month_label
 from ..extensions import db
 from ..quiz.models import QuizAttempt
 from ..training.models import LearnerModule, LearnerProgress, ModuleCompletion
@@ -60,6 +65,18 @@ PIPELINE_LABELS = {
     "expiring_90": "Expiring in 61-90 days", "in_grace": "Expired, in grace period",
     "lapsed": "Lapsed", "revoked": "Revoked",
 }
+
+
+# Readiness (issue 16): each person in scope is a peer supporter whose current
+# certificate runs beyond the lapse window, one due to lapse within it, or neither.
+LAPSE_DAYS = 90
+LAPSING, SUPPORTING, OTHERS = "lapsing", "supporting", "others"
+READINESS = (LAPSING, SUPPORTING, OTHERS)
+READINESS_LABELS = {LAPSING: f"Supporters due to lapse within {LAPSE_DAYS} days",
+                    SUPPORTING: "Other current supporters",
+                    OTHERS: "Not current supporters"}
+MONTHS = 12  # the readiness trend: supporters current at the end of each month
+SUPPORTERS = "supporters"
 
 
 @dataclass(frozen=True)
@@ -265,6 +282,121 @@ def certification_pipeline(scope: Filters, programme: Programme,
     return build_cube((COURSE, DEPARTMENT, "stage", "column"), counts,
                       fixed={"stage": PIPELINE, "column": ("people",)},
                       counted_totals=(COURSE,))
+
+
+# --- readiness: peer supporters per employee (issue 16) ---------------------------------------
+
+
+def month_ends(now: datetime, months: int = MONTHS) -> tuple[tuple[str, datetime], ...]:
+    """The last `months` months, oldest first: each one's key (YYYY-MM) and the moment its
+    supporters are counted at, the end of the month (the current month: now)."""
+    first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    starts = [add_months(first, -k) for k in range(months - 1, -1, -1)]
+    return tuple((start.strftime("%Y-%m"), add_months(start, 1) if k < months - 1 else now)
+                 for k, start in enumerate(starts))
+
+
+def _covers(moment: datetime) -> ColumnElement[bool]:
+    """A certificate in force at `moment`, from its dates alone (so history is right):
+    issued by then, not yet expired, not revoked by then."""
+    return and_(Certificate.issued_at <= moment, Certificate.expires_at > moment,
+                or_(Certificate.revoked_at.is_(None), Certificate.revoked_at > moment))
+
+
+def supporters(slugs: list[str], now: datetime) -> Subquery:
+    """Per person holding a certificate of one of the programmes `slugs` (the
+    peer-supporter programmes; not the training certificate): `state`, LAPSING or
+    SUPPORTING while they hold a current one (`Certificate.in_force`, not expired; due
+    to lapse when the last of them expires within LAPSE_DAYS), else OTHERS; and `mask`,
+    bit k set when they held one at the k-th of `month_ends(now)` (as text, 0: never)."""
+    current = and_(Certificate.in_force(), Certificate.expires_at > now)
+    until = func.max(case((current, Certificate.expires_at), else_=null()))
+    state = case((until.is_(None), literal(OTHERS)),
+                 (until <= now + timedelta(days=LAPSE_DAYS), literal(LAPSING)),
+                 else_=literal(SUPPORTING))
+    bits = [func.max(case((_covers(moment), literal(1 << k)), else_=literal(0)))
+            for k, (_, moment) in enumerate(month_ends(now))]
+    mask: ColumnElement[Any] = bits[0]
+    for bit in bits[1:]:
+        mask = mask + bit
+    return (select(Certificate.user_id.label("user_id"), state.label("state"),
+                   until.label("until"), cast(mask, String).label("mask"))
+            .where(Certificate.programme_slug.in_(slugs))
+            .group_by(Certificate.user_id).subquery("supporters"))
+
+
+def readiness_by_department(scope: Filters, slugs: list[str],
+                            now: datetime | None = None) -> Cube:
+    """Everyone in scope by whether they are a current supporter (course, department,
+    readiness state): the reference for the pass."""
+    found = supporters(slugs, now or datetime.now(UTC))
+    state = func.coalesce(found.c.state, OTHERS)
+    department = _department(User.department)
+    query = (select(department, state.label("state"), func.count()).select_from(User)
+             .outerjoin(found, found.c.user_id == User.id).where(*in_scope(scope))
+             .group_by(department, state))
+    counts: dict[Box, int] = {(course, dept, s): int(n)
+                              for course, dept, s, n in _course_split(query)}
+    return build_cube((COURSE, DEPARTMENT, "readiness"), counts,
+                      fixed={"readiness": READINESS}, counted_totals=(COURSE,))
+
+
+def supporters_by_month(scope: Filters, slugs: list[str],
+                        now: datetime | None = None) -> Cube:
+    """Supporters in scope at each month's end (course, department, month, SUPPORTERS),
+    a query per month: the reference for the pass."""
+    ends = month_ends(now or datetime.now(UTC))
+    department = _department(User.department)
+    counts: dict[Box, int] = {}
+    for key, moment in ends:
+        held = exists().where(Certificate.user_id == User.id,
+                              Certificate.programme_slug.in_(slugs), _covers(moment))
+        query = (select(department, func.count()).select_from(User)
+                 .where(*in_scope(scope), held).group_by(department))
+        counts.update({(course, dept, key, SUPPORTERS): int(n)
+                       for course, dept, n in _course_split(query)})
+    return build_cube((COURSE, DEPARTMENT, "month", "column"), counts,
+                      fixed={"month": tuple(k for k, _ in ends), "column": (SUPPORTERS,)},
+                      counted_totals=(COURSE,))
+
+
+def readiness_members(filters: Filters, slugs: list[str], department: str | None,
+                      state: str | None, now: datetime | None = None) -> list[Member]:
+    """Who is behind a cell of "Readiness": the employees in scope (of a department), by
+    whether they are a current supporter; a supporter's entry gives the day their
+    certificate expires."""
+    now = now or datetime.now(UTC)
+    scope = filters if department is None else replace(filters, department=department)
+    found = supporters(slugs, now)
+    status = func.coalesce(found.c.state, OTHERS)
+    rows = _members(
+        select(User.id, User.name, User.department,
+               case((status == OTHERS, null()), else_=found.c.until))
+        .select_from(User).outerjoin(found, found.c.user_id == User.id)
+        .where(*in_scope(scope), *_progress_condition(status, state)))
+    return [(i, n, d, None if until is None else f"Certificate expires {day(_at(until))}")
+            for i, n, d, until in rows]
+
+
+def _at(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def supporter_members(filters: Filters, slugs: list[str], months: tuple[str, ...],
+                      month: str | None, now: datetime | None = None) -> list[Member]:
+    """Who is behind a cell of "Peer supporters by month": the supporters in scope at the
+    end of that month (every month: each month's, one entry per person and month)."""
+    moments = dict(month_ends(now or datetime.now(UTC)))
+    if any(m not in moments for m in ([month] if month else months)):
+        raise LookupError("There is no such month in this report.")
+    found: list[Member] = []
+    for key in [month] if month else list(months):
+        held = exists().where(Certificate.user_id == User.id,
+                              Certificate.programme_slug.in_(slugs), _covers(moments[key]))
+        label = month_label(key)
+        found += _members(select(User.id, User.name, User.department, literal(label))
+                          .where(*in_scope(filters), held))
+    return found
 
 
 def departments(organisation_id: int) -> list[str]:

@@ -1,7 +1,8 @@
 """The one pass every dashboard report is cut from (issue 15): the learners in scope are
 found once, each person once with everything the reports count about them (department,
 overall progress, each module's progress and completion week, quiz band, each
-programme's stage), and every count comes back from a single statement, by course (a
+programme's stage, whether they are a current peer supporter and in which of the last
+months they were one), and every count comes back from a single statement, by course (a
 person learning in several courses counts in each; TOTAL: everyone, once) and
 department: a UNION ALL of one GROUP BY per dimension over the materialised scope.
 
@@ -42,8 +43,12 @@ from .queries import (
     IN_PROGRESS,
     NO_DEPARTMENT,
     NOT_STARTED,
+    OTHERS,
+    SUPPORTERS,
     _person_status,
+    month_ends,
     pipeline_status,
+    supporters,
     week_start,
 )
 from .suppression import TOTAL, Box
@@ -59,7 +64,10 @@ class ScopeCounts:
     weeks: dict[Box, int] = field(default_factory=dict)  # + (week, module)
     bands: dict[Box, int] = field(default_factory=dict)  # + (band,)
     stages: dict[str, dict[Box, int]] = field(default_factory=dict)  # slug -> + (stage,)
+    ready: dict[Box, int] = field(default_factory=dict)  # + (readiness state,)
+    trend: dict[Box, int] = field(default_factory=dict)  # + (month, SUPPORTERS)
     week_order: tuple[str, ...] = ()
+    month_order: tuple[str, ...] = ()
     course_labels: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -69,7 +77,9 @@ class ScopeCounts:
         return {"status": flat(self.status), "modules": flat(self.modules),
                 "weeks": flat(self.weeks), "bands": flat(self.bands),
                 "stages": {k: flat(v) for k, v in self.stages.items()},
-                "week_order": list(self.week_order), "course_labels": self.course_labels}
+                "ready": flat(self.ready), "trend": flat(self.trend),
+                "week_order": list(self.week_order), "month_order": list(self.month_order),
+                "course_labels": self.course_labels}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ScopeCounts:
@@ -78,7 +88,9 @@ class ScopeCounts:
 
         return cls(boxes(data["status"]), boxes(data["modules"]), boxes(data["weeks"]),
                    boxes(data["bands"]), {k: boxes(v) for k, v in data["stages"].items()},
-                   tuple(data["week_order"]), dict(data["course_labels"]))
+                   boxes(data.get("ready", [])), boxes(data.get("trend", [])),
+                   tuple(data["week_order"]), tuple(data.get("month_order", ())),
+                   dict(data["course_labels"]))
 
 
 def week_order(today: date, weeks: int = WEEKS) -> tuple[str, ...]:
@@ -128,6 +140,10 @@ def count_scope(organisation_id: int, modules: Sequence[str],
                   .select_from(stage_from).subquery(f"stage{i}"))
         joined = joined.outerjoin(stages, stages.c.user_id == User.id)
         dims.append((f"stage:{programme.id}", stages.c.stage))
+    held = supporters([p.id for p in programmes], now)
+    joined = joined.outerjoin(held, held.c.user_id == User.id)
+    dims.append(("ready", func.coalesce(held.c.state, OTHERS)))
+    dims.append(("trend", case((held.c.mask == "0", null()), else_=held.c.mask)))
     names = [f"d{i}" for i in range(len(dims))]
     person = (select(User.id.label("user_id"),
                      func.coalesce(User.department, NO_DEPARTMENT).label("department"),
@@ -151,7 +167,7 @@ def count_scope(organisation_id: int, modules: Sequence[str],
     with _no_jit():
         rows = [tuple(row) for row in db.session.execute(query)]
     return _collect(rows, [name for name, _ in dims], list(modules), order,
-                    organisation_id)
+                    tuple(key for key, _ in month_ends(now)), organisation_id)
 
 
 @contextmanager
@@ -171,9 +187,11 @@ def _no_jit() -> Iterator[None]:
 
 
 def _collect(rows: list[tuple[Any, ...]], dims: list[str], modules: list[str],
-             order: tuple[str, ...], organisation_id: int) -> ScopeCounts:
-    counts = ScopeCounts(week_order=order)
+             order: tuple[str, ...], months: tuple[str, ...],
+             organisation_id: int) -> ScopeCounts:
+    counts = ScopeCounts(week_order=order, month_order=months)
     weeks: dict[Box, int] = defaultdict(int)
+    trend: dict[Box, int] = defaultdict(int)
     seen_courses: set[str] = set()
     for k, course_id, dept, value, n in rows:
         if value is None:
@@ -188,6 +206,13 @@ def _collect(rows: list[tuple[Any, ...]], dims: list[str], modules: list[str],
             counts.bands[(course, dept, str(value))] = int(n)
         elif name.startswith("module:"):
             counts.modules[(course, dept, name.removeprefix("module:"), str(value))] = int(n)
+        elif name == "ready":
+            counts.ready[(course, dept, str(value))] = int(n)
+        elif name == "trend":  # a person per month they were a supporter at its end
+            mask = int(value)
+            for k, month in enumerate(months):
+                if mask >> k & 1:
+                    trend[(course, dept, month, SUPPORTERS)] += int(n)
         elif name.startswith("week:"):
             week = str(value)[:10]
             if week in order:
@@ -196,6 +221,7 @@ def _collect(rows: list[tuple[Any, ...]], dims: list[str], modules: list[str],
             counts.stages.setdefault(name.removeprefix("stage:"), {})[
                 (course, dept, str(value), "people")] = int(n)
     counts.weeks = dict(weeks)
+    counts.trend = dict(trend)
     if seen_courses:
         for course_id, title, context_id in db.session.execute(
                 select(Course.id, Course.title, Course.context_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from ..content.services import get_catalog
-from ..dates import day
+from ..dates import day, month_label
 from ..extensions import db
 from ..store import get_store
 from ..users.models import Organisation
@@ -28,16 +29,30 @@ from .queries import (
     PIPELINE_LABELS,
     PROGRESS,
     PROGRESS_LABELS,
+    READINESS,
+    READINESS_LABELS,
+    SUPPORTERS,
     Filters,
     Member,
     course_members,
     department_members,
     module_members,
+    readiness_members,
     stage_members,
+    supporter_members,
     week_members,
 )
 from .scope import ScopeCounts, count_scope
-from .suppression import TOTAL, Box, Family, SuppressedCube, SuppressedTable, build_cube
+from .suppression import (
+    TOTAL,
+    Box,
+    Cube,
+    Family,
+    SuppressedCube,
+    SuppressedTable,
+    build_cube,
+    hide_small_groups,
+)
 from .survey import SCALE, survey_config, survey_counts
 
 # What a report is about decides what an admin may see of it (docs: the privacy page).
@@ -88,12 +103,22 @@ def protected(family: Family, filters: Filters) -> SuppressedTable:
     return family.table(family.suppress(min_size()), where)
 
 
-def exact(family: Family, filters: Filters) -> SuppressedTable:
+def exact(family: Family, filters: Filters, group_sizes: Cube | None = None
+          ) -> SuppressedTable:
     """An administration report's table: the same slice of the same family, nothing
-    hidden (the admin may list every one of these people by name)."""
+    hidden (the admin may list every one of these people by name). With `group_sizes`
+    (readiness), a course or department with fewer people than the minimum group size
+    has no figure of its own (`suppression.hide_small_groups`)."""
     where = {COURSE: None if filters.course_id is None else str(filters.course_id),
              DEPARTMENT: filters.department}
-    return family.table(SuppressedCube(family.cube, frozenset(), min_size()), where)
+    suppressed = (SuppressedCube(family.cube, frozenset(), min_size()) if group_sizes is None
+                  else hide_small_groups(family.cube, BOTH, group_sizes, min_size()))
+    return family.table(suppressed, where)
+
+
+def target_per() -> int:
+    """Readiness target: one current peer supporter per this many employees."""
+    return max(1, int(current_app.config.get("LMS_PLUGIN_READINESS_TARGET_PER", 20)))
 
 
 def module_titles() -> dict[str, str]:
@@ -113,6 +138,8 @@ class Built:
     family: Family
     row_labels: dict[str, str]
     column_labels: dict[str, str]
+    # Whose size decides which groups have no figure of their own (see `exact`).
+    group_sizes: Cube | None = None
 
 
 class Sources:
@@ -143,8 +170,11 @@ class ReportDefinition:
     """One report. `key` names it (with `variants`, a family of reports, one per
     variant: `key-variant`); `build` cuts its family from the sources; an administration
     report's `members` lists the people behind a count (`detail`: the list's third
-    column); `agree`: the table shows the share who agree. The dashboard, the printable
-    summary, the CSV of each table and the named lists all iterate `REPORTS`."""
+    column); `agree`: the table shows the share who agree; `total_label`: the heading of
+    the column of row totals; `column_totals`: whether the table ends with a total row
+    (not for a count at several moments); `readiness`: the table is readiness's, which
+    pages also state in words (`readiness_lines`). The dashboard, the printable summary,
+    the CSV of each table and the named lists all iterate `REPORTS`."""
     key: str
     kind: str  # ADMINISTRATION | EVALUATION
     build: Callable[[Sources, str], Built]
@@ -154,6 +184,9 @@ class ReportDefinition:
     members: MembersQuery | None = None
     detail: str | None = None
     agree: bool = False
+    total_label: str = "Total"
+    column_totals: bool = True
+    readiness: bool = False
 
     def instance_keys(self) -> list[str]:
         if self.variants is None:
@@ -227,6 +260,34 @@ def _pipeline(sources: Sources, slug: str) -> Built:
                  PIPELINE_LABELS, {"people": "People"})
 
 
+def _employees(sources: Sources) -> Family:
+    return _by_department(sources.counts.ready, READINESS, "readiness")
+
+
+def _readiness(sources: Sources, _: str) -> Built:
+    family = _employees(sources)
+    return Built("Readiness: peer supporters",
+                 "Everyone on the courses' rosters, whether or not they have opened the tool, "
+                 "by whether they hold a current peer-supporter certificate (issued, not "
+                 "expired, not revoked). A group smaller than the minimum group size has no "
+                 "figure of its own.", family, {}, READINESS_LABELS, group_sizes=family.cube)
+
+
+def _trend(sources: Sources, _: str) -> Built:
+    months = sources.counts.month_order
+    cube = build_cube((COURSE, DEPARTMENT, "month", "column"), sources.counts.trend,
+                      fixed={"month": months, "column": (SUPPORTERS,)},
+                      counted_totals=(COURSE,))
+    labels = {m: month_label(m) for m in months}
+    if months:
+        labels[months[-1]] += " (today)"
+    return Built("Peer supporters by month",
+                 "Current peer supporters on the rosters at the end of each of the last 12 "
+                 "months, from their certificates' dates (issued, expired, revoked).",
+                 Family(cube, "month", "column", months, (SUPPORTERS,), BOTH), labels,
+                 {SUPPORTERS: "Current supporters"}, group_sizes=_employees(sources).cube)
+
+
 def _quiz_results(sources: Sources, _: str) -> Built:
     return Built("Quiz results by department",
                  "People who took a module quiz, by their average score at the first try.",
@@ -266,6 +327,16 @@ REPORTS: tuple[ReportDefinition, ...] = (
         variants=_programmes, detail="Stage",
         members=lambda f, titles, view, row, column, slug: stage_members(
             f, get_catalog().programmes[slug].programme, row)),
+    ReportDefinition(
+        "readiness", ADMINISTRATION, _readiness, row_heading="Department",
+        detail="Certificate", total_label="Employees", readiness=True,
+        members=lambda f, titles, view, row, column, _: readiness_members(
+            f, _programmes(), row, column)),
+    ReportDefinition(
+        "readiness-trend", ADMINISTRATION, _trend, chart="weekly", row_heading="Month",
+        detail="Supporter at the end of", column_totals=False,
+        members=lambda f, titles, view, row, column, _: supporter_members(
+            f, _programmes(), view.rows, row)),
     ReportDefinition("quiz-results", EVALUATION, _quiz_results, row_heading="Department"),
     ReportDefinition("survey", EVALUATION, _survey, row_heading="Statement",
                      variants=lambda: ["pre", "post"], agree=True),
@@ -300,8 +371,10 @@ def report_keys() -> list[str]:
     return [key for d in REPORTS for key in d.instance_keys()]
 
 
-def _table(kind: str, family: Family, filters: Filters) -> SuppressedTable:
-    return exact(family, filters) if kind == ADMINISTRATION else protected(family, filters)
+def _table(kind: str, built: Built, filters: Filters) -> SuppressedTable:
+    if kind == ADMINISTRATION:
+        return exact(built.family, filters, built.group_sizes)
+    return protected(built.family, filters)
 
 
 def _cache_seconds() -> int:
@@ -338,12 +411,18 @@ def _count(organisation_id: int) -> ScopeCounts:
                            catalog.programmes)])
 
 
+def warm_every(config: Mapping[str, Any]) -> float:
+    """How often the worker warms the reports: a little sooner than the cached pass
+    expires (LMS_PLUGIN_REPORT_CACHE_SECONDS), so a dashboard is always warm; hourly
+    (when it does nothing) if reports are not cached."""
+    seconds = float(config.get("LMS_PLUGIN_REPORT_CACHE_SECONDS", 60))
+    return max(5.0, seconds * 0.8) if seconds > 0 else 3600.0
+
+
 def warm_reports() -> int:
-    """Periodic work (jobs.register_periodic): count every organisation's pass again
-    and store it for LMS_PLUGIN_REPORT_CACHE_SECONDS, so no admin waits on a cold
-    dashboard while it lasts (the worker runs it every LMS_PLUGIN_PERIODIC_SECONDS: set
-    that no longer than the cache's seconds to keep dashboards warm all the time).
-    Returns how many organisations it counted."""
+    """Periodic work (jobs.register_periodic, every `warm_every`): count every
+    organisation's pass again and store it for LMS_PLUGIN_REPORT_CACHE_SECONDS, so no
+    admin waits on a cold dashboard. Returns how many organisations it counted."""
     if _cache_seconds() <= 0:
         return 0
     warmed = 0
@@ -407,7 +486,7 @@ def _build_report(key: str, filters: Filters, sources: Sources | None = None) ->
     variant = _named(key)[1]
     built = found.build(sources or Sources(filters.organisation_id), variant)
     return Report(key, built.title, built.description,
-                  _table(found.kind, built.family, filters), built.row_labels,
+                  _table(found.kind, built, filters), built.row_labels,
                   built.column_labels, found.chart, found.row_heading)
 
 
@@ -420,6 +499,9 @@ def members(report: Report, filters: Filters, row: str, column: str) -> list[Mem
     if (row != TOTAL and row not in report.view.rows) or (
             column != TOTAL and column not in report.view.columns):
         raise LookupError(gettext("There is no such count in this report."))
+    if report.view.values.get((row, column)) is None:
+        raise LookupError(gettext("This count is hidden: too few people for a figure of its "
+                                  "own."))
     return found.members(filters, module_titles(), report.view,
                          None if row == TOTAL else row, None if column == TOTAL else column,
                          variant)
@@ -434,3 +516,57 @@ def agree_share(view: SuppressedTable, row: str) -> int | None:
         return None
     agree = (view.get(row, "4") or 0) + (view.get(row, "5") or 0)
     return round(100 * agree / total)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """One line of readiness: N supporters for M employees against the target.
+    `supporters` None: the group is too small for a figure of its own."""
+    label: str
+    supporters: int | None
+    employees: int | None
+    target_per: int
+
+    @property
+    def shown(self) -> bool:
+        return self.supporters is not None and self.employees is not None
+
+    @property
+    def needed(self) -> int:
+        return math.ceil((self.employees or 0) / self.target_per)
+
+    @property
+    def short(self) -> int:
+        return max(0, self.needed - (self.supporters or 0))
+
+    @property
+    def per(self) -> int | None:
+        """One supporter per this many employees (None: no supporter)."""
+        return round(self.employees / self.supporters) if self.supporters and \
+            self.employees else None
+
+    def text(self) -> str:
+        if not self.shown:
+            return "too few people for a figure of its own"
+        n, m = self.supporters or 0, self.employees or 0
+        if m == 0:
+            return "nobody on the rosters yet"
+        who = "No supporters" if n == 0 else f"{n} supporter{'' if n == 1 else 's'}"
+        ratio = f"1 per {self.per}; " if self.per is not None else ""
+        verdict = "met" if not self.short else f"short by {self.short}"
+        return (f"{who} for {m} employee{'' if m == 1 else 's'} "
+                f"({ratio}target 1 per {self.target_per}): {verdict}")
+
+
+def readiness_lines(report: Report) -> list[Readiness]:
+    """The readiness table in words: the whole scope first, then each group."""
+    view, per = report.view, target_per()
+
+    def line(row: str, label: str) -> Readiness:
+        values = [view.values.get((row, c)) for c in (*READINESS[:2], TOTAL)]
+        lapsing, supporting, employees = values
+        supporters = None if lapsing is None or supporting is None else lapsing + supporting
+        return Readiness(label, supporters, employees, per)
+
+    return [line(TOTAL, "Everyone in scope"),
+            *[line(row, report.row_labels.get(row, row)) for row in view.rows]]

@@ -331,6 +331,38 @@ def suppress_cube(cube: Cube, min_size: int = 5, differencing: Sequence[str] = (
     return SuppressedCube(cube, frozenset(hidden), min_size)
 
 
+def hide_small_groups(cube: Cube, groups: Sequence[str], sizes: Cube,
+                      min_size: int = 5) -> SuppressedCube:
+    """Rule 1 alone, for a report whose counts an admin may list by name but whose
+    groups are people (readiness: a department's employees). Every cell of a group (its
+    values along `groups`) that has 1 to min_size-1 people, or lies inside such a group,
+    is hidden; a group's people are the cell of `sizes` with the same values along
+    `groups` and every other dimension TOTAL. Nothing more is hidden: no differencing
+    and no complements, since each number is also shown exactly, and listed, by an
+    administration report (see `reporting.services`)."""
+    if min_size < 1:
+        raise ValueError("min_size must be at least 1")
+    in_sizes = [sizes.dims.index(name) for name in groups]
+    small: set[Box] = set()
+    for code, count in sizes.counts.items():
+        if 0 < count < min_size:
+            box = sizes.box(code)
+            if all(value == TOTAL for i, value in enumerate(box) if i not in in_sizes):
+                small.add(tuple(box[i] for i in in_sizes))
+    in_cube = [cube.dims.index(name) for name in groups]
+    # A cell lies inside each group made by widening some of its values to TOTAL.
+    widenings = [set(widened) for k in range(len(groups) + 1)
+                 for widened in combinations(range(len(groups)), k)]
+    hidden = set()
+    for code in cube.counts if small else ():
+        box = cube.box(code)
+        group = [box[i] for i in in_cube]
+        if any(tuple(TOTAL if k in widened else value for k, value in enumerate(group))
+               in small for widened in widenings):
+            hidden.add(code)
+    return SuppressedCube(cube, frozenset(hidden), min_size)
+
+
 def _cost(is_total: bool, value: int) -> tuple[int, int]:
     """Which cell to hide as a complement on a line: a cell of the line before its total
     (the finer table), then the smallest."""

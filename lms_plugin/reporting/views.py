@@ -56,6 +56,7 @@ from .services import (
     members,
     min_size,
     module_titles,
+    readiness_lines,
 )
 from .suppression import TOTAL
 from .survey import SCALE, answered, record_answers, survey_config
@@ -128,7 +129,8 @@ def dashboard() -> Any:
                   for kind in (ADMINISTRATION, EVALUATION)],
         query=_query(filters), course_options=courses(current_organisation_id()),
         department_options=departments(current_organisation_id()), min_size=min_size(),
-        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN, TOTAL=TOTAL)
+        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN, TOTAL=TOTAL,
+        readiness=readiness_lines)
 
 
 @bp.route("/admin/reports/summary")
@@ -138,7 +140,7 @@ def summary() -> Any:
     filters = _filters()
     reports = build_reports(filters)
     return render_template("reporting/summary.html", reports=reports, filters=filters,
-                           min_size=min_size(), hidden=HIDDEN,
+                           min_size=min_size(), hidden=HIDDEN, readiness=readiness_lines,
                            course_options=courses(current_organisation_id()))
 
 
@@ -165,11 +167,13 @@ def report_csv(key: str) -> Response:
     def rows() -> Iterator[list[Any]]:
         view = report.view
         yield [report.row_heading, *[report.column_labels.get(c, c) for c in view.columns],
-               "Total"]
+               report.definition.total_label]
         for row in view.rows:
             yield [report.row_labels.get(row, row),
                    *[_cell(view.get(row, c)) for c in view.columns], _cell(view.row_total(row))]
-        yield ["Total", *[_cell(view.column_total(c)) for c in view.columns], _cell(view.total)]
+        if report.definition.column_totals:
+            yield ["Total", *[_cell(view.column_total(c)) for c in view.columns],
+                   _cell(view.total)]
 
     return _download(key, rows())
 

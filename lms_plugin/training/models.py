@@ -4,42 +4,38 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import Index, Integer, Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..dates import utcnow
+from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
 
 
-class LessonProgress(db.Model):  # type: ignore[name-defined]
+class LessonProgress(PersonRecord, db.Model):  # type: ignore[name-defined]
     """A lesson marked complete. Keyed by the lesson's stable id, so editing the text does
     not lose anyone's progress; the module version it was completed under is kept."""
 
     __tablename__ = "lesson_progress"
     __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    module_slug: Mapped[str] = mapped_column(String(80))
-    lesson_id: Mapped[str] = mapped_column(String(80))
-    module_version: Mapped[str] = mapped_column(String(64))
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    module_slug: Mapped[str] = content_slug()
+    lesson_id: Mapped[str] = content_slug()
+    module_version: Mapped[str] = content_version()
+    completed_at: Mapped[datetime] = timestamp(now=True)
 
 
-class ModuleCompletion(db.Model):  # type: ignore[name-defined]
+class ModuleCompletion(PersonRecord, db.Model):  # type: ignore[name-defined]
     """Recorded once, when the module's rule was first met, with the versions it was met
     under. Never rewritten by later content edits."""
 
     __tablename__ = "module_completion"
     __table_args__ = (UniqueConstraint("user_id", "module_slug"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    module_slug: Mapped[str] = mapped_column(String(80))
-    module_version: Mapped[str] = mapped_column(String(64))
-    quiz_version: Mapped[str | None] = mapped_column(String(64))
+    module_slug: Mapped[str] = content_slug()
+    module_version: Mapped[str] = content_version()
+    quiz_version: Mapped[str | None] = content_version()
     quiz_score: Mapped[float | None] = mapped_column(Numeric(5, 2))
-    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime] = timestamp(now=True)
 
 
 class LearnerModule(db.Model):  # type: ignore[name-defined]
@@ -50,11 +46,11 @@ class LearnerModule(db.Model):  # type: ignore[name-defined]
     __table_args__ = (UniqueConstraint("user_id", "module_slug"),
                       Index("ix_learner_module_module", "module_slug", "completed_at"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    module_slug: Mapped[str] = mapped_column(String(80))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    id: Mapped[int] = row_id()
+    user_id: Mapped[int] = link("user")
+    module_slug: Mapped[str] = content_slug()
+    started_at: Mapped[datetime] = timestamp(now=True)
+    completed_at: Mapped[datetime | None] = timestamp()
 
 
 class LearnerProgress(db.Model):  # type: ignore[name-defined]
@@ -63,7 +59,6 @@ class LearnerProgress(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "learner_progress"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = link("user", primary_key=True)
     modules_started: Mapped[int] = mapped_column(Integer, default=0)
     modules_completed: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from flask_babel import gettext
 from flask_login import UserMixin
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint, false, true
+from sqlalchemy import String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..dates import utcnow
+from ..columns import PersonRecord, link, row_id, timestamp
 from ..extensions import db
 
 # Roles the tool knows, mapped from LTI role URIs (see users.roles).
@@ -27,22 +27,29 @@ class Organisation(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "organisation"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = row_id()
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = timestamp(now=True)
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined]
+class FromPlatform:
+    """A mixin for what an LMS names, a person or a course: `id`, then the organisation and
+    the platform's issuer it is known under (with the LMS's own id for it, `sub` or
+    `context_id`, unique in the pair). (`sort_order` keeps the three first, as the
+    migrations made them.)"""
+
+    id: Mapped[int] = row_id(sort_order=-3)
+    organisation_id: Mapped[int] = link("organisation", index=True, sort_order=-2)
+    issuer: Mapped[str] = mapped_column(String(500), sort_order=-1)
+
+
+class User(UserMixin, FromPlatform, db.Model):  # type: ignore[name-defined]
     """A person is (organisation, platform issuer, sub). Name and email only if the
     platform sends them."""
 
     __tablename__ = "user"
     __table_args__ = (UniqueConstraint("organisation_id", "issuer", "sub"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    issuer: Mapped[str] = mapped_column(String(500))
     sub: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -51,8 +58,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     # The language of the person's latest launch that named one the tool speaks ("es"):
     # their e-mails are written in it (pages follow each launch, see lms_plugin.i18n).
     locale: Mapped[str | None] = mapped_column(String(8))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_launch_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = timestamp(now=True)
+    last_launch_at: Mapped[datetime | None] = timestamp()
     # Sessions carry this number; raising it ends every session of the person at once
     # (erasure, losing the admin role, an operator's say).
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -70,40 +77,34 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
         return self.name or gettext("Learner")
 
 
-class Course(db.Model):  # type: ignore[name-defined]
+class Course(FromPlatform, db.Model):  # type: ignore[name-defined]
     """An LTI context (a Moodle or Canvas course), per organisation and issuer."""
 
     __tablename__ = "course"
     __table_args__ = (UniqueConstraint("organisation_id", "issuer", "context_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
-    issuer: Mapped[str] = mapped_column(String(500))
     context_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str | None] = mapped_column(String(500))
     label: Mapped[str | None] = mapped_column(String(255))
     # Names and Role Provisioning Service, when the platform offers it.
     memberships_url: Mapped[str | None] = mapped_column(String(1000))
-    roster_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    roster_synced_at: Mapped[datetime | None] = timestamp()
+    created_at: Mapped[datetime] = timestamp(now=True)
 
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course")
 
 
-class Enrollment(db.Model):  # type: ignore[name-defined]
+class Enrollment(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "enrollment"
     __table_args__ = (UniqueConstraint("user_id", "course_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = link("course", index=True)
     # Space-separated tool roles: learner, instructor, admin, mentor.
     roles: Mapped[str] = mapped_column(String(100), default=LEARNER)
     # "launch" once the person has launched; "roster" while known only from NRPS.
     source: Mapped[str] = mapped_column(String(10), default="launch", server_default="launch")
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = timestamp(now=True)
 
     user: Mapped[User] = relationship(back_populates="enrollments")
     course: Mapped[Course] = relationship(back_populates="enrollments")
@@ -119,11 +120,11 @@ class MentorScope(db.Model):  # type: ignore[name-defined]
     __tablename__ = "mentor_scope"
     __table_args__ = (UniqueConstraint("mentor_id", "mentee_sub"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    mentor_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = row_id()
+    mentor_id: Mapped[int] = link("user", index=True)
     # The mentee's sub on the mentor's issuer; the mentee may not have launched yet.
     mentee_sub: Mapped[str] = mapped_column(String(255))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = timestamp(now=True)
 
 
 class LocalCredential(db.Model):  # type: ignore[name-defined]
@@ -133,15 +134,14 @@ class LocalCredential(db.Model):  # type: ignore[name-defined]
 
     __tablename__ = "local_credential"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"),
-                                         primary_key=True)
+    user_id: Mapped[int] = link("user", primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     # An operator of the tool itself: may choose any organisation to act in. Everyone
     # else acts only in their own.
     is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(300))
     failed_attempts: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = timestamp()
+    last_login_at: Mapped[datetime | None] = timestamp()
 
     user: Mapped[User] = relationship()

@@ -2,7 +2,7 @@
 
 The learner: launch, read every lesson of a module, fail the quiz and read the feedback,
 pass on the retry, see the module complete, and the grade arrive in the LMS gradebook.
-Screenshots of each step go to test-artifacts/."""
+Screenshots of each step go to test-artifacts/ (TEST_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
@@ -366,15 +366,15 @@ def test_learner_journey_when_the_browser_keeps_no_tool_cookie_at_login(
             screenshot(page, "journey-no-cookie-no-storage")
 
 
-@pytest.mark.parametrize("width", [1280, 375])
-def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
-    """Issue 12 as its people live it, at desktop and phone widths, every page (error
-    states included) axe-clean: the programme explained before enrolling; a reflection
-    naming someone refused the GOV.UK way (summary focused, error at the field, text
-    kept); a waiting entry withdrawn; the supervisor lands on the queue with a count,
-    a reject without reason explained at the field, a correction, bulk approval with one
-    confirmation, the trainee's progress as numbers; and the last requirement, a quiz
-    pass, issuing the certificate at once (the blocker)."""
+def test_trainee_and_supervisor_the_way_they_live_it(demo):
+    """Issue 12 as its people live it, on phones (375 px), every page (error states
+    included) axe-clean, and the pages it ends on again at desktop width: the programme
+    explained before enrolling; a reflection naming someone refused the GOV.UK way
+    (summary focused, error at the field, text kept); a waiting entry withdrawn; the
+    supervisor lands on the queue with a count, a reject without reason explained at the
+    field, a correction, bulk approval with one confirmation, the trainee's progress as
+    numbers; and the last requirement, a quiz pass, issuing the certificate at once (the
+    blocker)."""
     from playwright.sync_api import expect
     from sqlalchemy import select
 
@@ -385,6 +385,7 @@ def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
 
     base, demo_app = demo
     slug = "peer-supporter"
+    width = 375
     size = {"width": width, "height": 900}
     found: dict[str, list[str]] = {}
 
@@ -527,5 +528,12 @@ def test_trainee_and_supervisor_the_way_they_live_it(demo, width):
         assert "Ready to certify" not in me.locator("main").inner_text()
         fits(me)
         axe(me, "certified")
+        width = 1280
+        for page, url in [(me, f"{base}/programmes/{slug}"), (boss, f"{base}/supervision"),
+                          (boss, f"{base}/supervision/trainees/{sam_id}")]:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(url)
+            fits(page)
+            axe(page, "desktop-" + url.rsplit("/", 1)[1])
         boss_lms.close()
     assert not any(found.values()), found

@@ -137,6 +137,7 @@ def check_rule(app, world: World, rule, person: Person | None, allowed: set[str]
     return f"{method} {url} as {who}: {response.status_code}, expected {sorted(allowed)}"
 
 
+@pytest.mark.one_database
 def test_every_endpoint_against_every_role(app, world):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
     assert len(rules) > 40
@@ -146,6 +147,7 @@ def test_every_endpoint_against_every_role(app, world):
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.one_database
 def test_every_endpoint_against_every_role_of_another_organisation(app, world):
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
     failures = [failure for rule in rules for role in OTHER_ORG_ROLES

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.authorization import client_for, csrf_token, url_for_rule
+from tests.support.properties import examples
 
 JUNK = st.one_of(
     st.text(max_size=300),
@@ -27,11 +28,11 @@ def post_rules(app):
 
 
 @pytest.mark.parametrize("role", ["trainee", "supervisor_this", "admin"])
-def test_garbage_posted_to_every_form_is_never_a_500(app, world, role):
+def test_garbage_posted_to_every_form_is_never_a_500(app, world, role, database):
     rules = post_rules(app)
     assert len(rules) >= 15
 
-    @settings(max_examples=15, deadline=None,
+    @settings(max_examples=examples(15, database), deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow])
     @given(st.dictionaries(st.sampled_from(FIELDS), JUNK, max_size=8))

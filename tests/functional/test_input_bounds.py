@@ -17,6 +17,7 @@ from lms_plugin.extensions import db
 from lms_plugin.inputs import MAX_ID, parse_id
 from lms_plugin.security import origin_of
 from tests.support.authorization import client_for, csrf_token, url_for_rule
+from tests.support.properties import examples
 
 # Beyond PostgreSQL's integer (2**31), SQLite's (2**63) and any 64-bit integer (2**64).
 OUT_OF_RANGE: list[int | str] = [0, -1, 2**31, 2**63, 2**64, "9" * 5000]
@@ -35,11 +36,12 @@ def url_with(rule, values: dict, rejected_id: int, arg: str, number: int | str) 
 
 
 @pytest.mark.parametrize("role", ["anonymous", "learner", "admin"])
-def test_ids_outside_an_integer_column_are_not_found_on_every_route(app, world, role):
+def test_ids_outside_an_integer_column_are_not_found_on_every_route(app, world, role,
+                                                                   database):
     rules = int_rules(app)
     assert len(rules) >= 15
 
-    @settings(max_examples=20, deadline=None,
+    @settings(max_examples=examples(20, database), deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow])
     @given(st.integers(min_value=-(2**70), max_value=2**70))
@@ -183,14 +185,14 @@ LTI_JUNK = st.one_of(st.text(max_size=300), st.sampled_from([
     "javascript:alert(1)", "%00", "-1", "9" * 400]))
 
 
-def test_the_lti_endpoints_take_any_parameters(app, registered):
+def test_the_lti_endpoints_take_any_parameters(app, registered, database):
     """The form fuzzing skips the LTI endpoints (they need a platform's parameters):
     whatever a browser sends them is a page or a 4xx, never a 500. (A registration that
     names a real URL fetches it: not here.)"""
     for limit in ("LOGIN", "LAUNCH"):
         app.config[f"LMS_PLUGIN_RATE_LIMIT_{limit}"] = "100000 per minute"
 
-    @settings(max_examples=60, deadline=None,
+    @settings(max_examples=examples(60, database), deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow])
     @given(st.dictionaries(st.sampled_from(LTI_PARAMS), LTI_JUNK, max_size=6), st.booleans())

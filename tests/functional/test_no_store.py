@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from lms_plugin.extensions import db
@@ -24,6 +25,7 @@ def no_store(response) -> bool:
     return "no-store" in response.headers.get("Cache-Control", "")
 
 
+@pytest.mark.one_database
 def test_every_page_a_signed_in_person_can_get_is_no_store(app, world):
     """Every GET endpoint in the URL map, as every signed-in role: whatever it answers
     (a page, a file, a redirect or a refusal) is not stored."""

@@ -21,6 +21,7 @@ PAYLOADS = ['<script>alert("x")</script>', '"><img src=x onerror=alert(1)>',
             "<svg/onload=alert(1)>", "javascript:alert(1)//<a href='javascript:x'>x</a>"]
 
 
+@pytest.mark.one_database
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_payloads_are_escaped_everywhere_they_are_shown(app, sample_content, payload):
     with app.app_context():

@@ -81,8 +81,15 @@ def chromium(args: list[str] | None = None, **launch: Any) -> Iterator[Any]:
                 context.close()
 
 
+# Screenshots of the journeys' pages for people to look at (`TEST_SCREENSHOTS=1 ./dev test
+# -m browser`); off by default: a full-page shot costs about 0.1 s and no test reads it.
+SCREENSHOTS = os.environ.get("TEST_SCREENSHOTS", "") not in ("", "0")
+
+
 def screenshot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    if not SCREENSHOTS:
+        return path
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path

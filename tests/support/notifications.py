@@ -84,8 +84,11 @@ def deliver() -> int:
 
 
 def arrived(sink: Sink, count: int) -> list[Received]:
-    """What the sink holds once `count` messages came (a short wait: SMTP is a socket)."""
-    return sink.wait_for(count, timeout=10)
+    """What the sink holds once `count` messages came (a short wait: SMTP is a socket).
+    Fewer by the timeout fails: a test never waits out the timeout and passes anyway."""
+    messages = sink.wait_for(count, timeout=10)
+    assert len(messages) >= count, (count, sorted(m.subject for m in messages))
+    return messages
 
 
 def to(messages: list[Received], address: str) -> list[Received]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from lms_plugin.demo.setup import create_platform_app
 from lms_plugin.demo.state import DemoState, new_key_pair
@@ -116,13 +118,20 @@ class TestPlatform:
             headers["kid"] = key["kid"]
         elif kid is not None:
             headers["kid"] = kid
-        return jwt.encode(body, key["private"], algorithm=alg, headers=headers)
+        signing = _parsed(key["private"]) if alg.startswith(("RS", "PS")) else key["private"]
+        return jwt.encode(body, signing, algorithm=alg, headers=headers)
 
     def rotate_key(self) -> dict[str, str]:
         return self.state.rotate_key()
 
     def stop(self) -> None:
         self.server.stop()
+
+
+@lru_cache(maxsize=256)
+def _parsed(pem: str) -> Any:
+    """A private key parsed once (parsing checks the RSA key: about 30 ms a time)."""
+    return load_pem_private_key(pem.encode(), password=None)
 
 
 class _Drop:

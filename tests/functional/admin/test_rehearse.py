@@ -182,3 +182,71 @@ def test_publishing_a_new_version_keeps_earned_certificates_on_their_version(
         assert sam is not None
         standing = get_standing(sam, "listener")
         assert standing is not None and standing.evaluation.status == CERTIFIED
+
+
+def test_a_stored_draft_is_picked_by_name_and_nothing_outside_its_folder_is_read(
+        app, sample_content, tmp_path):
+    """Drafts kept with the content (certifications/drafts/) are listed and rehearsed by
+    name; a path, a name not listed, or a link out of the folder is refused unread."""
+    ids = setting(app)
+    root = tmp_path / "content"
+    shutil.copytree(SAMPLE, root)
+    drafts = root / "certifications" / "drafts"
+    drafts.mkdir()
+    (drafts / "stricter.yaml").write_bytes(STRICTER)
+    (drafts / "broken.yaml").write_bytes(b"id: listener\ntitle: [unclosed\n")
+    (drafts / "notes.txt").write_text("not a draft")
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes(STRICTER)  # would rehearse, if it were ever read
+    (drafts / "escape.yaml").symlink_to(outside)
+    app.config["LMS_PLUGIN_CONTENT_DIR"] = str(root)
+    admin = signed_in(app, ids["admin"], ["admin"])
+
+    page = admin.get("/admin/programmes/rehearse").get_data(as_text=True)
+    assert 'value="stricter.yaml"' in page and 'value="broken.yaml"' in page
+    assert "escape.yaml" not in page and "notes.txt" not in page
+
+    def pick(client, name: str, **fields: str):
+        return client.post("/admin/programmes/rehearse", data={
+            "csrf_token": csrf_token(app), "stored": name, **fields})
+
+    picked = pick(admin, "stricter.yaml")
+    assert picked.status_code == 200
+    html = picked.get_data(as_text=True)
+    assert "2 people enrolled" in html and "1 would change status" in html
+    assert "Pat Kowalski" not in html  # counts only, until names are asked for
+
+    broken = pick(admin, "broken.yaml")
+    assert broken.status_code == 422
+    assert "certifications/drafts/broken.yaml:3" in broken.get_data(as_text=True)
+
+    for name in ("../listener.yaml", "../../certifications/listener.yaml", str(outside),
+                 "escape.yaml", "notes.txt", "stricter", "drafts/stricter.yaml",
+                 "stricter.yaml\x00"):
+        refused = pick(admin, name)
+        assert refused.status_code == 400, name
+        assert "would change status" not in refused.get_data(as_text=True), name
+    both = pick(admin, "stricter.yaml", text=STRICTER.decode())
+    assert both.status_code == 400
+    assert "one of them" in both.get_data(as_text=True)
+
+    # The second organisation's admin rehearses the same draft over its own people only.
+    other = signed_in(app, ids["other_admin"], ["admin"])
+    theirs = pick(other, "stricter.yaml", names="y")
+    assert theirs.status_code == 200
+    html = theirs.get_data(as_text=True)
+    assert "1 person enrolled" in html and "Quinn Other" in html
+    assert "Pat Kowalski" not in html and "Sam Okafor" not in html
+
+
+def test_no_stored_drafts_says_where_to_keep_them(app, sample_content, tmp_path):
+    ids = setting(app)
+    root = tmp_path / "content"
+    shutil.copytree(SAMPLE, root)
+    app.config["LMS_PLUGIN_CONTENT_DIR"] = str(root)
+    admin = signed_in(app, ids["admin"], ["admin"])
+    page = admin.get("/admin/programmes/rehearse").get_data(as_text=True)
+    assert "No stored drafts" in page and 'name="stored"' not in page
+    refused = admin.post("/admin/programmes/rehearse", data={
+        "csrf_token": csrf_token(app), "stored": "anything.yaml"})
+    assert refused.status_code == 400

@@ -24,6 +24,7 @@ from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.training.services import complete_module_if_due, mark_lesson_complete
 from tests.support import factories
+from tests.support.properties import examples
 
 EVENTS = ["lesson-1", "lesson-2", "quiz-pass", "peer-conversation-a", "peer-conversation-b",
           "check-in-b", "admin-a", "supervision-a", "attestation", "waive-module"]
@@ -64,27 +65,31 @@ def _apply(event: str, trainee, supervisors, admin) -> None:
         decide_hours(entry, supervisor, True, "")
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(order=st.permutations(EVENTS))
-def test_certificate_exactly_when_ready(app, sample_content, order):
+def test_certificate_exactly_when_ready(app, sample_content, database):
     """Checked after every event, so every prefix of the order is a case too."""
-    with app.app_context():
-        try:
-            trainee = factories.user("Sam Okafor")
-            supervisors = {"a": factories.user("Jordan Lee", roles="mentor"),
-                           "b": factories.user("Ola Berg", roles="mentor")}
-            admin = factories.user("Riley Chen", roles="admin")
-            factories.mentor_of(supervisors["a"], trainee)
-            factories.mentor_of(supervisors["b"], trainee)
-            factories.enrolled(trainee, "listener")
-            for event in order:
-                _apply(event, trainee, supervisors, admin)
-                certificates = db.session.scalars(select(Certificate).where(
-                    Certificate.user_id == trainee.id,
-                    Certificate.programme_slug == "listener")).all()
-                assert bool(certificates) == _ready_without_certificates(trainee), event
-                assert len([c for c in certificates if c.current_key]) <= 1
-                assert len(certificates) <= 1
-        finally:
-            db.session.rollback()
+
+    @settings(max_examples=examples(60, database), deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(order=st.permutations(EVENTS))
+    def check(order):
+        with app.app_context():
+            try:
+                trainee = factories.user("Sam Okafor")
+                supervisors = {"a": factories.user("Jordan Lee", roles="mentor"),
+                               "b": factories.user("Ola Berg", roles="mentor")}
+                admin = factories.user("Riley Chen", roles="admin")
+                factories.mentor_of(supervisors["a"], trainee)
+                factories.mentor_of(supervisors["b"], trainee)
+                factories.enrolled(trainee, "listener")
+                for event in order:
+                    _apply(event, trainee, supervisors, admin)
+                    certificates = db.session.scalars(select(Certificate).where(
+                        Certificate.user_id == trainee.id,
+                        Certificate.programme_slug == "listener")).all()
+                    assert bool(certificates) == _ready_without_certificates(trainee), event
+                    assert len([c for c in certificates if c.current_key]) <= 1
+                    assert len(certificates) <= 1
+            finally:
+                db.session.rollback()
+
+    check()

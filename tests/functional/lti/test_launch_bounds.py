@@ -20,6 +20,7 @@ from lms_plugin.users.models import Course, MentorScope, User
 from tests.support.browser import tool_login
 from tests.support.launches import stored
 from tests.support.platform import CLAIM
+from tests.support.properties import examples
 
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -98,11 +99,12 @@ def texts(app) -> list[str]:
     return found
 
 
-def test_any_claim_value_is_stored_within_bounds_or_refused(app, client, registered):
+def test_any_claim_value_is_stored_within_bounds_or_refused(app, client, registered,
+                                                           database):
     for limit in ("LOGIN", "LAUNCH", "LAUNCH_PERSON"):  # many launches, one address
         app.config[f"LMS_PLUGIN_RATE_LIMIT_{limit}"] = "10000 per minute"
 
-    @settings(max_examples=60, deadline=None,
+    @settings(max_examples=examples(60, database), deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow])
     @given(st.sampled_from(sorted(WHERE)),

@@ -19,6 +19,8 @@ from lms_plugin.reporting.queries import (
     progress_by_course,
     progress_by_department,
     quiz_results_by_department,
+    readiness_by_department,
+    supporters_by_month,
     weekly_completions,
 )
 from lms_plugin.reporting.scope import count_scope
@@ -81,6 +83,10 @@ def test_the_pass_counts_every_cell_the_per_table_queries_count(app, two_seeded)
             for slug in slugs:
                 old = certification_pipeline(scope, catalog.programmes[slug].programme, now)
                 assert _cells(new("pipeline", slug)) == _cells(old)
+            assert _cells(new("readiness")) == _cells(readiness_by_department(scope, slugs, now))
+            trend = _cells(new("readiness-trend"))
+            assert trend == _cells(supporters_by_month(scope, slugs, now))
+            assert trend[("__total__",) * 2 + (sources.counts.month_order[-1], "supporters")]
             weekly = _cells(new("weekly"))
             totals.append(sum(weekly.values()))
             # Not vacuous: the seed has people at every stage of the modules, several
@@ -94,7 +100,10 @@ def test_the_pass_counts_every_cell_the_per_table_queries_count(app, two_seeded)
 
 def test_the_pass_is_cached_per_organisation_and_warmed_by_the_worker(app, registered,
                                                                     two_seeded):
-    assert warm_reports in registry(app)["periodic"]
+    (task,) = [t for t in registry(app)["periodic"] if t.work is warm_reports]
+    # Warmed a little before the cached pass expires, whatever the cache's length.
+    assert task.every({"LMS_PLUGIN_REPORT_CACHE_SECONDS": 60}) < 60
+    assert task.every({"LMS_PLUGIN_REPORT_CACHE_SECONDS": 600}) < 600
     with app.app_context(), app.test_request_context():
         app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 300
         issuer = registered.issuer

@@ -6,7 +6,14 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from lms_plugin.reporting.suppression import TOTAL, CountTable, SuppressedTable, suppress
+from lms_plugin.reporting.suppression import (
+    TOTAL,
+    CountTable,
+    SuppressedTable,
+    build_cube,
+    hide_small_groups,
+    suppress,
+)
 
 K = 5
 
@@ -173,3 +180,24 @@ def test_no_view_differs_from_its_broader_view_by_a_small_group(grid, data):
     broad = suppress(broad_source, K)
     narrow = suppress(narrow_source, K, broader=[broad_source])
     assert differences(broad, narrow) == []
+
+
+def test_small_groups_hide_only_their_own_cells():
+    """Readiness: a department (in a course) with 1 to K-1 people has no figure at all,
+    its zeros included; nothing else is hidden, small counts of a large group included."""
+    dims = ("course", "department", "state")
+    counts = {("__total__", "Ops", "yes"): 2, ("__total__", "Ops", "no"): 10,
+              ("__total__", "Legal", "yes"): 1, ("__total__", "Legal", "no"): 2,
+              ("a", "Ops", "yes"): 2, ("a", "Ops", "no"): 1,
+              ("b", "Ops", "no"): 9, ("b", "Legal", "yes"): 1, ("b", "Legal", "no"): 2}
+    cube = build_cube(dims, counts, fixed={"state": ("yes", "no")},
+                      counted_totals=("course",))
+    result = hide_small_groups(cube, ("course", "department"), cube, K)
+    hidden = {cube.box(code) for code in result.hidden}
+    # 3 people each: Legal, Legal in course b, Ops in course a, and course a as a whole.
+    small = {("__total__", "Legal"), ("b", "Legal"), ("a", "Ops"), ("a", "__total__")}
+    assert hidden == {box for box in cube.values if box[:2] in small}
+    assert ("__total__", "Legal", "no") in hidden and ("a", "Ops", "yes") in hidden
+    assert ("__total__", "Ops", "yes") not in hidden  # 2 supporters of a group of 12
+    assert ("__total__", "__total__", "yes") not in hidden
+    assert hide_small_groups(cube, ("course", "department"), cube, 1).hidden == frozenset()
