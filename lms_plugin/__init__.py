@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
-from . import dates, inputs, resilience
+from . import dates, i18n, inputs, resilience
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .resources import shipped_root
 
@@ -30,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     os.makedirs(app.instance_path, exist_ok=True)
     dates.init_app(app)
+    i18n.init_app(app)
     inputs.init_app(app)  # before any blueprint: the bounded <int:...> converter
 
     db.init_app(app)

@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from flask import Flask, abort, request
+from flask_babel import format_decimal, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, Map
 
@@ -39,7 +40,7 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=False)
 
 
-FORM_EXPIRED = "The form has expired; reload the page and try again."
+FORM_EXPIRED = lazy_gettext("The form has expired; reload the page and try again.")
 
 
 def require_form_token() -> None:
@@ -90,10 +91,11 @@ def init_app(app: Flask) -> None:
     def refuse_nul() -> None:
         limit = app.config["MAX_CONTENT_LENGTH"]
         if limit and (request.content_length or 0) > limit:
-            abort(413, description=(
-                f"This request is larger than the {limit // 1024:,} KiB this tool accepts."))
+            abort(413, description=gettext(
+                "This request is larger than the %(size)s KiB this tool accepts.",
+                size=format_decimal(limit // 1024)))
         # Reading the form here also applies the limit to a body of unannounced length.
         if has_nul(_request_text()):
-            abort(400, description=(
+            abort(400, description=gettext(
                 "This request contains a NUL character (a control character), which this "
                 "tool never accepts. Remove it and try again."))

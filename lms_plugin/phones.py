@@ -35,13 +35,18 @@ _BAD_TAIL = re.compile(r"[\w/:%]|[.,\-\u2013\u2014]\d|-[^\W\d_]|\s?%")
 _UNIT = re.compile(
     r"\s*(?:hours?|hrs?|h|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|"
     r"yrs?|countries|languages|people|persons?|times|calls|lines|services|staff|members|"
-    r"percent|per\s+cent|million|thousand|billion|am|pm|a\.m\.|p\.m\.)\b",
+    r"percent|per\s+cent|million|thousand|billion|am|pm|a\.m\.|p\.m\.|"
+    # Spanish (the help page and lessons in Spanish)
+    r"horas?|minutos?|días?|semanas?|meses|años?|países|idiomas|personas|veces|llamadas|"
+    r"líneas|por\s+ciento|millones|mil)\b",
     re.IGNORECASE)
 _CUE = re.compile(
-    r"\b(?:call(?:s|ing)?|phone|ring|dial|tel|telephone|freephone|text|txt|sms)\b",
+    r"\b(?:call(?:s|ing)?|phone|ring|dial|tel|telephone|freephone|text|txt|sms|"
+    r"llam(?:a|ar|e|en|ando)|marc(?:a|ar|ando)|tel[eé]fono|texto)\b",
     re.IGNORECASE)
-_SMS_CUES = {"text", "txt", "sms"}
-_CALL_OR = re.compile(r"\b(?:call|phone|ring|dial)\s*(?:or|and|/)\s*$", re.IGNORECASE)
+_SMS_CUES = {"text", "txt", "sms", "texto"}
+_CALL_OR = re.compile(r"\b(?:call|phone|ring|dial)\s*(?:or|and|/)\s*$"
+                      r"|\bllam\w*\s+o\s+env[ií]a\s+un\s+mensaje\s+de\s*$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z\"“‘(\[])|[;\n]")
 _RANGE_WORD_BEFORE = re.compile(r"(?:\b(?:from|between|until|till|to|and)|[-\u2013\u2014])\s*$",
                                 re.IGNORECASE)

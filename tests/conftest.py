@@ -5,6 +5,7 @@ performs a real launch the way flaskr's AuthActions logs in."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -289,6 +290,16 @@ def lti(client: Any, registered: TestPlatform) -> ClientBrowser:
 
 
 SAMPLE_CONTENT = Path(__file__).parent / "content" / "sample"
+# A Spanish translation of the sample content (its lessons and quiz), laid over a copy of
+# it by `translated_sample`: kept apart, so tests that change the sample need not change it.
+SAMPLE_TRANSLATION = Path(__file__).parent / "content" / "translation"
+
+
+def translated_sample(target: Path) -> Path:
+    """A copy of the sample content with its Spanish translation, at `target`."""
+    shutil.copytree(SAMPLE_CONTENT, target)
+    shutil.copytree(SAMPLE_TRANSLATION, target, dirs_exist_ok=True)
+    return target
 
 
 def sync(app: Flask, root: Path) -> None:

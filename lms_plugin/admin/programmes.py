@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
@@ -53,10 +54,10 @@ def _person(slug: str, user_id: int) -> tuple[User, ProgrammeEnrolment]:
     get_programme(slug)
     person = db.session.get(User, user_id)
     if person is None or person.organisation_id != current_organisation_id():
-        abort(404, description="There is no such person in this programme.")
+        abort(404, description=gettext("There is no such person in this programme."))
     enrolment = get_enrolment(person, slug)
     if enrolment is None:
-        abort(404, description="This person is not enrolled in the programme.")
+        abort(404, description=gettext("This person is not enrolled in the programme."))
     return person, enrolment
 
 
@@ -113,7 +114,8 @@ def assign(slug: str, user_id: int) -> Any:
         db.session.rollback()
         return _person_page(slug, user_id, assign=form), 422
     db.session.commit()
-    flash(f"{supervisor.display_name} now supervises {trainee.display_name}.", "success")
+    flash(gettext("%(supervisor)s now supervises %(trainee)s.",
+                  supervisor=supervisor.display_name, trainee=trainee.display_name), "success")
     return _back(slug, user_id)
 
 
@@ -125,11 +127,11 @@ def unassign(slug: str, user_id: int, assignment_id: int) -> Any:
     trainee, _ = _person(slug, user_id)
     assignment = db.session.get(SupervisorAssignment, assignment_id)
     if assignment is None or assignment.trainee_id != trainee.id:
-        abort(404, description="There is no such assignment.")
+        abort(404, description=gettext("There is no such assignment."))
     require_form_token()
     unassign_supervisor(assignment, current_user)
     db.session.commit()
-    flash("The supervisor was removed. Hours already approved stay approved.", "success")
+    flash(gettext("The supervisor was removed. Hours already approved stay approved."), "success")
     return _back(slug, user_id)
 
 
@@ -154,9 +156,9 @@ def waive(slug: str, user_id: int) -> Any:
         return _person_page(slug, user_id, waiver=form), 422
     certificate = issue_certificate_if_due(trainee, slug)
     db.session.commit()
-    flash("Waiver recorded with its evidence and reason.", "success")
+    flash(gettext("Waiver recorded with its evidence and reason."), "success")
     if certificate:
-        flash(f"{trainee.display_name} is now certified.", "success")
+        flash(gettext("%(name)s is now certified.", name=trainee.display_name), "success")
     return _back(slug, user_id)
 
 
@@ -167,13 +169,13 @@ def extend(slug: str, user_id: int) -> Any:
     _, enrolment = _person(slug, user_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        abort(400, description="Give a reason for the extension.")
+        abort(400, description=gettext("Give a reason for the extension."))
     try:
         extend_deadline(enrolment, current_user, form.reason.data or "")
     except CertificationError as exc:
         abort(409, description=str(exc))
     db.session.commit()
-    flash("The deadline is extended.", "success")
+    flash(gettext("The deadline is extended."), "success")
     return _back(slug, user_id)
 
 

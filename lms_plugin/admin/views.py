@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -51,21 +52,22 @@ MAX_QUERY = 200
 def _person_or_404(user_id: int) -> User:
     person = db.session.get(User, user_id)
     if person is None or person.organisation_id != current_organisation_id():
-        abort(404, description="There is no such person.")
+        abort(404, description=gettext("There is no such person."))
     return person
 
 
 def _page() -> int:
     page = parse_id(request.args.get("page", "1"))
     if page is None:
-        abort(400, description="The page must be a positive number.")
+        abort(400, description=gettext("The page must be a positive number."))
     return page
 
 
 def _text_arg(name: str, what: str) -> str:
     text = request.args.get(name, "").strip()
     if len(text) > MAX_QUERY:
-        abort(400, description=f"The {what} can be at most {MAX_QUERY} characters.")
+        abort(400, description=gettext("The %(what)s can be at most %(limit)s characters.",
+                                       what=what, limit=MAX_QUERY))
     return text
 
 
@@ -83,7 +85,7 @@ def people() -> Any:
     text = _text_arg("q", "search")
     sort = request.args.get("sort", "name")
     if sort not in SORTS:
-        abort(400, description="Sort by name, department or last opened.")
+        abort(400, description=gettext("Sort by name, department or last opened."))
     page = _page()
     rows, total = search_people(current_organisation_id(), text, sort, page)
     audit("people.search", current_user, None, None, organisation_id=current_organisation_id(),
@@ -186,9 +188,9 @@ def quiz_allowance(user_id: int) -> Any:
     form = AllowanceForm()
     form.quiz.choices = [SelectChoice(slug, q.quiz.title) for slug, q in quizzes.items()]
     if form.quiz.data not in quizzes:
-        abort(400, description="Choose one of the quizzes listed on the person's page.")
+        abort(400, description=gettext("Choose one of the quizzes listed on the person's page."))
     if form.action.data not in (EXTRA_ATTEMPT, LIFT_COOLDOWN):
-        abort(400, description="Choose one more try or lifting the wait.")
+        abort(400, description=gettext("Choose one more try or lifting the wait."))
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400, description=FORM_EXPIRED)
@@ -197,16 +199,20 @@ def quiz_allowance(user_id: int) -> Any:
 
     eligibility = get_eligibility(person, content.quiz)
     if form.action.data == EXTRA_ATTEMPT and not content.quiz.attempts_allowed:
-        abort(409, description="This quiz has no limit on tries: there is nothing to give.")
+        abort(409, description=gettext(
+            "This quiz has no limit on tries: there is nothing to give."))
     if form.action.data == LIFT_COOLDOWN and eligibility.next_allowed_at is None:
-        abort(409, description="There is no wait to lift: they may already take this quiz "
-                               "(or have used all their tries: give one more instead).")
+        abort(409, description=gettext(
+            "There is no wait to lift: they may already take this quiz (or have used all "
+            "their tries: give one more instead)."))
     grant_allowance(person, content.quiz, form.action.data, current_user,
                     (form.reason.data or "").strip())
     db.session.commit()
-    flash(f"{person.display_name} may take the quiz “{content.quiz.title}” again now."
+    flash(gettext("%(name)s may take the quiz “%(quiz)s” again now.",
+                  name=person.display_name, quiz=content.quiz.title)
           if form.action.data == LIFT_COOLDOWN else
-          f"{person.display_name} has one more try at the quiz “{content.quiz.title}”.",
+          gettext("%(name)s has one more try at the quiz “%(quiz)s”.",
+                  name=person.display_name, quiz=content.quiz.title),
           "success")
     return _back(person, "training")
 
@@ -220,9 +226,9 @@ def revoke(user_id: int, certificate_id: int) -> Any:
     person = _person_or_404(user_id)
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None or certificate.user_id != person.id:
-        abort(404, description="There is no such certificate.")
+        abort(404, description=gettext("There is no such certificate."))
     if certificate.revoked_at is not None and request.method == "POST":
-        abort(409, description="This certificate is already revoked.")
+        abort(409, description=gettext("This certificate is already revoked."))
     form = RevokeForm()
     context = {"person": person, "certificate": certificate, "form": form,
                "title": describe(certificate)[0], "expires_at": expires(certificate)}
@@ -234,8 +240,9 @@ def revoke(user_id: int, certificate_id: int) -> Any:
         return render_template("admin/revoke.html", **context), 422
     revoke_certificate(certificate, current_user, form.reason.data or "")
     db.session.commit()
-    flash(f"{person.display_name}'s certificate ({context['title']}) is revoked. Its "
-          "verification page says so now, and they see your reason.", "success")
+    flash(gettext("%(name)s's certificate (%(title)s) is revoked. Its verification page says "
+                  "so now, and they see your reason.",
+                  name=person.display_name, title=context["title"]), "success")
     return _back(person, "certificates")
 
 
@@ -266,7 +273,8 @@ def _date_arg(name: str, what: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        abort(400, description=f"The {what} date must be a date, as 2026-03-05.")
+        abort(400, description=gettext("The %(what)s date must be a date, as 2026-03-05.",
+                                       what=what))
 
 
 @bp.route("/admin/audit")
@@ -275,11 +283,11 @@ def audit_log() -> Any:
     require_admin()
     kind = request.args.get("kind", "").strip()
     if kind and kind not in EVENT_LABELS:
-        abort(400, description="The kind of event must be one of the listed ones.")
+        abort(400, description=gettext("The kind of event must be one of the listed ones."))
     filters = AuditFilters(kind, _text_arg("who", "person's name"),
                            _date_arg("from", "from"), _date_arg("to", "to"))
     if filters.since and filters.until and filters.since > filters.until:
-        abort(400, description="The from date must be on or before the to date.")
+        abort(400, description=gettext("The from date must be on or before the to date."))
     page = _page()
     events, more = audit_events(current_organisation_id(), filters, page)
     names = names_of({e.actor_id for e in events} | {e.subject_id for e in events})
@@ -315,7 +323,7 @@ def legacy(app: Flask) -> None:
     def programme_person(slug: str, user_id: int) -> Any:
         require_admin()
         if slug not in get_catalog().programmes:
-            abort(404, description="There is no such programme.")
+            abort(404, description=gettext("There is no such programme."))
         return redirect(url_for("admin.person", user_id=_person_or_404(user_id).id,
                                 _anchor=f"programme-{slug}"), 301)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..audit import audit
@@ -16,9 +17,9 @@ from .models import AttestationSignature, Certificate
 def sign_attestation(user: User, slug: str, attestation_id: str) -> Certificate | None:
     programme = get_programme(slug)
     if attestation_id not in {a.id for a in programme.programme.attestations}:
-        raise CertificationError("There is no such attestation in this programme.")
+        raise CertificationError(gettext("There is no such attestation in this programme."))
     if get_enrolment(user, slug) is None:
-        raise CertificationError("Enrol in the programme first.")
+        raise CertificationError(gettext("Enrol in the programme first."))
     exists = db.session.scalar(select(AttestationSignature.id).where(
         AttestationSignature.user_id == user.id, AttestationSignature.programme_slug == slug,
         AttestationSignature.attestation_id == attestation_id))

@@ -7,6 +7,7 @@ import json
 import secrets
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -102,7 +103,7 @@ def reevaluate_after_module(user: User, **_: Any) -> None:
 def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> None:
     reason = reason.strip()
     if not reason:
-        raise CertificationError("Give a reason for revoking the certificate.")
+        raise CertificationError(gettext("Give a reason for revoking the certificate."))
     if certificate.revoked_at is None:
         certificate.revoked_at = now()
         certificate.revoked_by_id = admin.id
@@ -127,9 +128,10 @@ def reenrol(user: User, slug: str) -> ProgrammeEnrolment:
     issued at once."""
     standing = get_standing(user, slug)
     if standing is None:
-        raise CertificationError("Enrol in the programme first.")
+        raise CertificationError(gettext("Enrol in the programme first."))
     if not may_reenrol(standing.evaluation):
-        raise CertificationError("Only someone whose certification has lapsed can enrol again.")
+        raise CertificationError(gettext(
+            "Only someone whose certification has lapsed can enrol again."))
     old = Certificate.current(user.id, slug)
     if old is not None:
         old.current_key = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, exists, select
 
 from ..audit import audit
@@ -44,7 +45,7 @@ def get_listing(user: User) -> DirectoryListing | None:
 def save_listing(user: User, *, contact: str, languages: str, availability: str
                  ) -> DirectoryListing:
     if not may_list(user):
-        raise PermissionError("Only certified peer supporters can be listed.")
+        raise PermissionError(gettext("Only certified peer supporters can be listed."))
     listing = get_listing(user) or DirectoryListing(user_id=user.id)
     listing.contact, listing.languages = contact.strip(), languages.strip()
     listing.availability, listing.updated_at = availability.strip(), now()

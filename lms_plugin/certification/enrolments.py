@@ -3,6 +3,7 @@ extension and prior-learning waiver, and what a programme lets people log."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..audit import audit
@@ -27,7 +28,8 @@ class CertificationError(Exception):
 def get_programme(slug: str) -> ProgrammeContent:
     programme = get_catalog().programmes.get(slug)
     if programme is None:
-        raise CertificationError(f"There is no programme called {slug!r}.")
+        raise CertificationError(gettext("There is no programme called %(slug)s.",
+                                         slug=repr(slug)))
     return programme
 
 
@@ -51,10 +53,10 @@ def extend_deadline(enrolment: ProgrammeEnrolment, admin: User, reason: str) -> 
     """The provisional deadline may be extended, at most as often as the programme says."""
     allowed = get_programme(enrolment.programme_slug).programme.provisional.max_extensions
     if enrolment.extensions >= allowed:
-        raise CertificationError("The deadline has already been extended as far as the "
-                                 "programme allows.")
+        raise CertificationError(gettext(
+            "The deadline has already been extended as far as the programme allows."))
     if not reason.strip():
-        raise CertificationError("Give a reason for the extension.")
+        raise CertificationError(gettext("Give a reason for the extension."))
     enrolment.extensions += 1
     db.session.flush()
     audit("deadline.extend", admin, enrolment.user, enrolment, reason=reason.strip())
@@ -65,9 +67,10 @@ def grant_waiver(user: User, slug: str, requirement_id: str, admin: User, eviden
     programme = get_programme(slug).programme
     group = requirement_id.split(":", 1)[0]
     if requirement_id not in programme.waivable and group not in programme.waivable:
-        raise CertificationError("This programme does not allow that requirement to be waived.")
+        raise CertificationError(gettext(
+            "This programme does not allow that requirement to be waived."))
     if not evidence.strip() or not reason.strip():
-        raise CertificationError("A waiver needs the evidence seen and a reason.")
+        raise CertificationError(gettext("A waiver needs the evidence seen and a reason."))
     waiver = Waiver(user_id=user.id, programme_slug=slug, requirement_id=requirement_id,
                     evidence=evidence.strip(), reason=reason.strip(), granted_by_id=admin.id)
     db.session.add(waiver)

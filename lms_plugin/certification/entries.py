@@ -18,13 +18,15 @@ back-dated hours.
 
 from __future__ import annotations
 
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from functools import lru_cache
 
+from flask_babel import gettext
+
+from .. import dates
 from ..content.programme_schema import Programme
+from ..dates import zone_named
 from ..lti.claims import LaunchClaims
 
 PRACTICE, TRAINING, CONTINUING = "practice", "training", "continuing"
@@ -37,20 +39,6 @@ MAX_HOURS = Decimal(24)
 class Problem:
     field: str  # the form field it belongs to
     message: str
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def zone_named(name: str | None) -> tzinfo | None:
-    """The IANA zone of that name (as the browser's Intl API or an LMS gives it), or None
-    for anything else: only names in the zone database are looked up, never a path."""
-    name = (name or "").strip()
-    if not name or len(name) > 64 or name not in _zone_names():
-        return None
-    return zoneinfo.ZoneInfo(name)
 
 
 def zone_from_launch(claims: LaunchClaims) -> tzinfo | None:
@@ -95,24 +83,23 @@ def entry_problem(programme: Programme, *, category: str, kind: str, hours: Deci
                   day: date, earliest: date, latest: date) -> Problem | None:
     """The first thing wrong with an entry, or None."""
     if category not in (PRACTICE, TRAINING, CONTINUING) or not kinds_for(programme, category):
-        return Problem("category", "Choose what kind of hours these are.")
+        return Problem("category", gettext("Choose what kind of hours these are."))
     if kind not in kinds_for(programme, category):
         return Problem("kind", {
-            PRACTICE: "Choose one of the programme's kinds of activity.",
-            TRAINING: "Choose one of the programme's training domains.",
-            CONTINUING: "Choose one of the programme's continuing-education areas.",
+            PRACTICE: gettext("Choose one of the programme's kinds of activity."),
+            TRAINING: gettext("Choose one of the programme's training domains."),
+            CONTINUING: gettext("Choose one of the programme's continuing-education areas."),
         }[category])
     if hours is None or not hours.is_finite() or hours <= 0 or hours > MAX_HOURS:
-        return Problem("hours", "Hours must be more than 0 and at most 24 for one entry.")
+        return Problem("hours", gettext("Hours must be more than 0 and at most 24 for one "
+                                        "entry."))
     if day > latest:
-        return Problem("activity_date", f"The activity cannot be in the future: the latest "
-                       f"date you can log today is {_day(latest)}.")
+        return Problem("activity_date", gettext(
+            "The activity cannot be in the future: the latest date you can log today is "
+            "%(day)s.", day=dates.day(latest)))
     if day < earliest:
-        return Problem("activity_date", f"The activity is dated before you enrolled in the "
-                       f"programme ({_day(earliest)}). Hours from before enrolment are prior "
-                       "learning: ask your programme lead whether it can be recognised.")
+        return Problem("activity_date", gettext(
+            "The activity is dated before you enrolled in the programme (%(day)s). Hours "
+            "from before enrolment are prior learning: ask your programme lead whether it can "
+            "be recognised.", day=dates.day(earliest)))
     return None
-
-
-def _day(value: date) -> str:
-    return f"{value.day} {value:%B %Y}"

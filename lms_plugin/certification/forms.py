@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -17,15 +19,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..inputs import control_characters
 
-REFLECTION_HINT = (
+REFLECTION_HINT = _l(
     "Optional, at most 1,000 characters. Write about what you did and learned, never about "
     "who: no names, roles, teams, email addresses or phone numbers, nothing that could "
-    "identify the person you supported."
-)
+    "identify the person you supported.")
 
 
-CONTROL_CHARACTER = ("Remove the control character (an invisible character such as NUL or "
-                     "an escape code) from this text.")
+CONTROL_CHARACTER = _l("Remove the control character (an invisible character such as NUL or "
+                       "an escape code) from this text.")
 
 
 class TextForm(FlaskForm):
@@ -46,25 +47,25 @@ class TextForm(FlaskForm):
         """The first field error, for views that answer a refused form with a message."""
         for errors in self.errors.values():
             for error in errors:
-                if isinstance(error, str):
-                    return error
+                if isinstance(error, str | LazyString):
+                    return str(error)
         return default
 
 
 class LogHoursForm(TextForm):
-    category = SelectField("What kind of hours", choices=[
-        SelectChoice("practice", "Supervised practice or supervision"),
-        SelectChoice("continuing", "Continuing education (for renewal)"),
-    ], validators=[DataRequired("Choose what kind of hours these are.")])
-    kind = SelectField("Activity", validators=[DataRequired()])
-    hours = DecimalField("Hours", places=2, validators=[
-        InputRequired("Enter the number of hours."),
-        NumberRange(min=0.25, max=24, message="Enter between 0.25 and 24 hours.")])
-    activity_date = DateField("Date of the activity", validators=[
-        InputRequired("Enter the date, as on a calendar.")])
-    supervisor = SelectField("Supervisor who will approve it", coerce=int,
-                             validators=[InputRequired("Choose your supervisor.")])
-    reflection = TextAreaField("Short reflection", description=REFLECTION_HINT,
+    category = SelectField(_l("What kind of hours"), choices=[
+        SelectChoice("practice", _l("Supervised practice or supervision")),
+        SelectChoice("continuing", _l("Continuing education (for renewal)")),
+    ], validators=[DataRequired(_l("Choose what kind of hours these are."))])
+    kind = SelectField(_l("Activity"), validators=[DataRequired()])
+    hours = DecimalField(_l("Hours"), places=2, validators=[
+        InputRequired(_l("Enter the number of hours.")),
+        NumberRange(min=0.25, max=24, message=_l("Enter between 0.25 and 24 hours."))])
+    activity_date = DateField(_l("Date of the activity"), validators=[
+        InputRequired(_l("Enter the date, as on a calendar."))])
+    supervisor = SelectField(_l("Supervisor who will approve it"), coerce=int,
+                             validators=[InputRequired(_l("Choose your supervisor."))])
+    reflection = TextAreaField(_l("Short reflection"), description=REFLECTION_HINT,
                                validators=[Optional(), Length(max=1000)])
     # The browser's IANA time zone, filled in by static/timezone.js: dates are the person's
     # own calendar days. Checked against the zone database; anything else is ignored.
@@ -72,15 +73,15 @@ class LogHoursForm(TextForm):
 
 
 class DecisionForm(TextForm):
-    decision = RadioField("Decision", choices=[SelectChoice("approve", "Approve"),
-                                                   SelectChoice("reject", "Reject")],
-                          validators=[InputRequired("Choose approve or reject.")])
-    reason = TextAreaField("Reason (required when you reject)",
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("approve", _l("Approve")),
+                                                   SelectChoice("reject", _l("Reject"))],
+                          validators=[InputRequired(_l("Choose approve or reject."))])
+    reason = TextAreaField(_l("Reason (required when you reject)"),
                            validators=[Optional(), Length(max=2000)])
 
 
 class ReasonForm(TextForm):
-    reason = TextAreaField("Reason", validators=[InputRequired("Give a reason."),
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(_l("Give a reason.")),
                                                  Length(min=3, max=2000)])
 
 
@@ -89,28 +90,28 @@ class EmptyForm(FlaskForm):
 
 
 class ListingForm(TextForm):
-    contact = StringField("How colleagues can reach you", description=(
-        "For example your work chat name, desk phone extension or a booking link. This is "
-        "shown to colleagues in your organisation."),
-        validators=[DataRequired("Say how colleagues can reach you."), Length(max=300)])
-    languages = StringField("Languages you can offer support in", description=(
-        "For example: English, Polish, British Sign Language."),
-        validators=[DataRequired("List at least one language."), Length(max=200)])
-    availability = StringField("When you are usually available", description=(
-        "For example: Tuesday and Thursday lunchtimes, UK time."),
-        validators=[DataRequired("Say when you are usually available."), Length(max=300)])
+    contact = StringField(_l("How colleagues can reach you"), description=(
+        _l("For example your work chat name, desk phone extension or a booking link. This is "
+        "shown to colleagues in your organisation.")),
+        validators=[DataRequired(_l("Say how colleagues can reach you.")), Length(max=300)])
+    languages = StringField(_l("Languages you can offer support in"), description=(
+        _l("For example: English, Polish, British Sign Language.")),
+        validators=[DataRequired(_l("List at least one language.")), Length(max=200)])
+    availability = StringField(_l("When you are usually available"), description=(
+        _l("For example: Tuesday and Thursday lunchtimes, UK time.")),
+        validators=[DataRequired(_l("Say when you are usually available.")), Length(max=300)])
 
 
 class AssignSupervisorForm(FlaskForm):
-    supervisor = SelectField("Supervisor", coerce=int,
-                             validators=[InputRequired("Choose a supervisor.")])
+    supervisor = SelectField(_l("Supervisor"), coerce=int,
+                             validators=[InputRequired(_l("Choose a supervisor."))])
 
 
 class WaiverForm(TextForm):
-    requirement = SelectField("Requirement to waive",
-                              validators=[DataRequired("Choose the requirement.")])
-    evidence = TextAreaField("Evidence of prior learning you have seen", description=(
-        "For example: the name and date of a certificate from another recognised course."),
-        validators=[DataRequired("Describe the evidence."), Length(min=3, max=2000)])
-    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."),
+    requirement = SelectField(_l("Requirement to waive"),
+                              validators=[DataRequired(_l("Choose the requirement."))])
+    evidence = TextAreaField(_l("Evidence of prior learning you have seen"), description=(
+        _l("For example: the name and date of a certificate from another recognised course.")),
+        validators=[DataRequired(_l("Describe the evidence.")), Length(min=3, max=2000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give a reason.")),
                                                  Length(min=3, max=2000)])

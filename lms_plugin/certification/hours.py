@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from ..audit import audit
@@ -53,7 +54,7 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
     programme = get_programme(slug).programme
     enrolment = get_enrolment(trainee, slug)
     if enrolment is None:
-        raise CertificationError("Enrol in the programme before logging hours.")
+        raise CertificationError(gettext("Enrol in the programme before logging hours."))
     if isinstance(activity_date, datetime):  # a moment: its UTC calendar day
         activity_date = aware(activity_date).astimezone(UTC).date()
     moment = now()
@@ -69,7 +70,7 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
             "that could identify the person you supported, then save again. " + ADVICE,
             "reflection")
     if supervisor is None or not may_supervise(supervisor, trainee, slug):
-        raise CertificationError("Choose one of your supervisors.", "supervisor")
+        raise CertificationError(gettext("Choose one of your supervisors."), "supervisor")
     return datetime.combine(activity_date, time(12), UTC)
 
 
@@ -101,14 +102,14 @@ def decide_hours(entry: LoggedHours, supervisor: User, approve: bool, reason: st
     trainee = db.session.get(User, entry.user_id)
     assert trainee is not None
     if supervisor.id == trainee.id:
-        raise CertificationError("Nobody approves their own hours.")
+        raise CertificationError(gettext("Nobody approves their own hours."))
     if not may_supervise(supervisor, trainee, entry.programme_slug):
-        raise CertificationError("You are not a supervisor of this trainee.")
+        raise CertificationError(gettext("You are not a supervisor of this trainee."))
     if entry.status != PENDING:
-        raise CertificationError("This entry has already been decided.")
+        raise CertificationError(gettext("This entry has already been decided."))
     reason = reason.strip()
     if not approve and not reason:
-        raise CertificationError("Give the trainee a reason when you reject an entry.",
+        raise CertificationError(gettext("Give the trainee a reason when you reject an entry."),
                                  "reason")
     entry.status = APPROVED if approve else REJECTED
     entry.decided_by_id = supervisor.id
@@ -129,8 +130,8 @@ def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: s
     for it, checked exactly as a new entry is. The category and supervisor stay as they
     were unless given."""
     if entry.user_id != trainee.id or entry.status not in (REJECTED, PENDING):
-        raise CertificationError("Only an entry of yours that is waiting or was rejected can "
-                                 "be changed.")
+        raise CertificationError(gettext(
+            "Only an entry of yours that is waiting or was rejected can be changed."))
     was_rejected = entry.status == REJECTED
     category = category or entry.category
     if supervisor is None and entry.supervisor_id is not None:
@@ -153,8 +154,8 @@ def resubmit_hours(entry: LoggedHours, trainee: User, *, hours: Decimal, kind: s
 def withdraw_hours(entry: LoggedHours, trainee: User) -> None:
     """A trainee takes back an entry their supervisor has not decided yet."""
     if entry.user_id != trainee.id or entry.status != PENDING:
-        raise CertificationError("Only an entry of yours that is still waiting can be "
-                                 "withdrawn.")
+        raise CertificationError(gettext(
+            "Only an entry of yours that is still waiting can be withdrawn."))
     audit("hours.withdraw", trainee, trainee, entry, hours=str(entry.hours), kind=entry.kind)
     db.session.delete(entry)
     db.session.flush()
@@ -164,7 +165,8 @@ def delete_reflection(entry: LoggedHours, trainee: User) -> None:
     """A trainee deletes the text of a rejected entry (it may hold a detail that should
     not be kept); the hours themselves stay, to correct or leave."""
     if entry.user_id != trainee.id or entry.status != REJECTED:
-        raise CertificationError("Only the text of a rejected entry of yours can be deleted.")
+        raise CertificationError(gettext(
+            "Only the text of a rejected entry of yours can be deleted."))
     entry.reflection = None
     db.session.flush()
     audit("hours.reflection_delete", trainee, trainee, entry)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from ..content.loader import RolePlayContent
@@ -32,7 +33,7 @@ def _target(user_id: int, slug: str, roleplay: str) -> tuple[User, RolePlayConte
     if (trainee is None or observed is None or content is None
             or roleplay not in observed.roleplays or get_enrolment(trainee, slug) is None
             or not may_supervise(current_user, trainee, slug)):
-        abort(404, description="There is no such role-play for a trainee of yours.")
+        abort(404, description=gettext("There is no such role-play for a trainee of yours."))
     return trainee, content
 
 
@@ -53,11 +54,13 @@ def observe(user_id: int, slug: str, roleplay: str) -> Any:
             observation = record_observation(trainee, current_user, slug, content, marks)
             certificate = issue_certificate_if_due(trainee, slug)
             db.session.commit()
-            flash(f"Recorded: {content.roleplay.title}, "
-                  f"{'competent' if observation.competent else 'not yet competent'}.",
+            flash(gettext("Recorded: %(title)s, competent.", title=content.roleplay.title)
+                  if observation.competent else
+                  gettext("Recorded: %(title)s, not yet competent.", title=content.roleplay.title),
                   "success")
             if certificate is not None:
-                flash(f"{certificate.holder_name} is now certified.", "success")
+                flash(gettext("%(name)s is now certified.", name=certificate.holder_name),
+                      "success")
             return redirect(url_for("certification.trainee_progress", user_id=trainee.id))
     past = [o for o in history(trainee, slug) if o.roleplay_id == content.slug]
     page = render_template("certification/observe.html", trainee=trainee, slug=slug,

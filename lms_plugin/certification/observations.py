@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..audit import audit
@@ -52,8 +53,9 @@ def parse_marks(content: RolePlayContent, form: Mapping[str, str]) -> dict[str, 
         else:
             missing.append(criterion.criterion)
     if missing:
-        raise ObservationError("Mark every point of the rubric, competent or not yet. "
-                               f"Not marked: {'; '.join(missing)}")
+        raise ObservationError(gettext(
+            "Mark every point of the rubric, competent or not yet. Not marked: %(missing)s",
+            missing="; ".join(missing)))
     return marks
 
 

@@ -12,7 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta, timezone
 
+from flask_babel import gettext, ngettext
+
 from ..content.programme_schema import Programme
+from ..i18n import N_
 
 ENROLLED = "enrolled"
 PROVISIONAL = "provisional"  # training done, supervised practice under way, deadline set
@@ -25,10 +28,10 @@ REVOKED = "revoked"
 
 FIRST_DAY_BEGINS = timezone(timedelta(hours=14))  # where a calendar day starts first
 
-STATUS_LABELS = {
-    ENROLLED: "Enrolled", PROVISIONAL: "Provisional", READY: "Ready to certify",
-    CERTIFIED: "Certified", EXPIRING: "Certified, renewal due", IN_GRACE: "Expired, in grace",
-    LAPSED: "Lapsed", REVOKED: "Revoked",
+STATUS_LABELS = {  # translated where shown (N_)
+    ENROLLED: N_("Enrolled"), PROVISIONAL: N_("Provisional"), READY: N_("Ready to certify"),
+    CERTIFIED: N_("Certified"), EXPIRING: N_("Certified, renewal due"),
+    IN_GRACE: N_("Expired, in grace"), LAPSED: N_("Lapsed"), REVOKED: N_("Revoked"),
 }
 
 
@@ -95,22 +98,26 @@ class Requirement:
 
     @property
     def text(self) -> str:
+        """In the request's language (gettext; English outside a request)."""
+        label, have, need = self.label, _num(self.have), _num(self.need)
         if self.waived:
-            return f"{self.label}: waived"
+            return gettext("%(label)s: waived", label=label)
         if self.unit == "percent":
-            return (f"{self.label}: best quiz score {_num(self.have)}% of {_num(self.need)}% "
-                    "needed" if self.have else f"{self.label}: not completed yet")
+            return (gettext("%(label)s: best quiz score %(have)s%% of %(need)s%% needed",
+                            label=label, have=have, need=need) if self.have else
+                    gettext("%(label)s: not completed yet", label=label))
         if self.unit == "signed":
-            return f"{self.label}: {'signed' if self.met else 'not signed yet'}"
+            return (gettext("%(label)s: signed", label=label) if self.met else
+                    gettext("%(label)s: not signed yet", label=label))
         if self.unit == "roleplays":
-            return (f"{self.label}: {_num(self.have)} of {_num(self.need)} different "
-                    "role-plays marked competent")
+            return gettext("%(label)s: %(have)s of %(need)s different role-plays marked "
+                           "competent", label=label, have=have, need=need)
         if self.unit == "supervisors":  # "2 different supervisors", never "1 of 1 ..."
-            who = ("a supervisor" if self.need == 1
-                   else f"{_num(self.need)} different supervisors")
-            text = f"Practice approved by {who}"
-            return text if self.met else f"{text}: {_num(self.have)} so far"
-        return f"{_num(self.have)} of {_num(self.need)} {self.label}"
+            text = (gettext("Practice approved by a supervisor") if self.need == 1 else
+                    gettext("Practice approved by %(need)s different supervisors", need=need))
+            return text if self.met else gettext("%(text)s: %(have)s so far", text=text,
+                                                 have=have)
+        return gettext("%(have)s of %(need)s %(label)s", have=have, need=need, label=label)
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,7 @@ def _waived(programme: Programme, evidence: Evidence, requirement_id: str) -> bo
 def module_label(slug: str, titles: Mapping[str, str] | None = None) -> str:
     """A module as people know it: its title ("“Listening well” module")."""
     title = (titles or {}).get(slug) or slug.replace("-", " ").capitalize()
-    return f"“{title}” module"
+    return gettext("“%(title)s” module", title=title)
 
 
 def training_requirements(programme: Programme, evidence: Evidence, now: datetime,
@@ -182,12 +189,12 @@ def training_requirements(programme: Programme, evidence: Evidence, now: datetim
     hours = programme.training_hours
     if hours.total:
         reqs.append(Requirement(
-            "training:total", "training hours", _sum(evidence.training, None, now),
+            "training:total", gettext("training hours"), _sum(evidence.training, None, now),
             hours.total, "hours", _waived(programme, evidence, "training:total")))
     for domain, need in sorted(hours.domains.items()):
         rid = f"training:{domain}"
         reqs.append(Requirement(
-            rid, f"training hours in {domain.replace('-', ' ')}",
+            rid, gettext("training hours in %(domain)s", domain=domain.replace("-", " ")),
             _sum(evidence.training, {domain}, now), need, "hours",
             _waived(programme, evidence, rid)))
     for attestation in programme.attestations:
@@ -205,19 +212,19 @@ def practice_requirements(programme: Programme, evidence: Evidence, now: datetim
     reqs = []
     if practice.supervised_hours:
         reqs.append(Requirement(
-            "practice:supervised", "supervised practice hours approved",
+            "practice:supervised", gettext("supervised practice hours approved"),
             _sum(counted, None, now), practice.supervised_hours, "hours",
             _waived(programme, evidence, "practice:supervised")))
     if practice.supervision_hours:
         reqs.append(Requirement(
-            "practice:supervision", "hours of supervision approved",
+            "practice:supervision", gettext("hours of supervision approved"),
             _sum(evidence.practice, set(practice.supervision_kinds), now),
             practice.supervision_hours, "hours",
             _waived(programme, evidence, "practice:supervision")))
     if practice.distinct_supervisors:
         supervisors = {e.supervisor for e in counted if e.supervisor}
         reqs.append(Requirement(
-            "practice:supervisors", "different supervisors",
+            "practice:supervisors", gettext("different supervisors"),
             float(len(supervisors)), float(practice.distinct_supervisors), "supervisors",
             _waived(programme, evidence, "practice:supervisors")))
     return reqs
@@ -234,7 +241,7 @@ def observed_requirements(programme: Programme, evidence: Evidence, now: datetim
     passed = {o.roleplay for o in evidence.observations
               if o.competent and o.on <= now and o.roleplay in observed.roleplays}
     return [Requirement(
-        "observed:roleplays", "Observed skills check", float(len(passed)),
+        "observed:roleplays", gettext("Observed skills check"), float(len(passed)),
         float(observed.competent_roleplays), "roleplays",
         _waived(programme, evidence, "observed:roleplays"))]
 
@@ -247,11 +254,13 @@ def renewal_requirements(programme: Programme, evidence: Evidence, period_start:
     ce = evidence.continuing_education
     reqs = []
     if renewal.hours:
-        reqs.append(Requirement("renewal:total", "continuing education hours this period",
+        reqs.append(Requirement("renewal:total",
+                                gettext("continuing education hours this period"),
                                 _sum(ce, None, now, period_start), renewal.hours, "hours"))
     for domain, need in sorted(renewal.sub_minimums.items()):
         reqs.append(Requirement(
-            f"renewal:{domain}", f"continuing education hours in {domain.replace('-', ' ')}",
+            f"renewal:{domain}", gettext("continuing education hours in %(domain)s",
+                                         domain=domain.replace("-", " ")),
             _sum(ce, {domain}, now, period_start), need, "hours"))
     return reqs
 
@@ -325,42 +334,51 @@ def evaluate_programme(programme: Programme, evidence: Evidence, now: datetime,
 
 
 def _hours(value: float) -> str:
-    return f"{_num(value)} hour{'' if value == 1 else 's'}"
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if value == 1 else 2,
+                    hours=_num(value))
 
 
 def _words(kinds: Sequence[str]) -> str:
     names = [k.replace("-", " ") for k in kinds]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return names[0] if len(names) == 1 else gettext(
+        "%(some)s or %(last)s", some=", ".join(names[:-1]), last=names[-1])
 
 
 def describe_requirements(programme: Programme, titles: Mapping[str, str] | None = None
                           ) -> list[str]:
     """Every requirement in plain words, for someone deciding whether to enrol."""
-    lines = [f"Complete the {module_label(r.module, titles)} and score at least "
-             f"{_num(r.min_quiz_score)}% in its quiz" for r in programme.required_modules]
+    lines = [gettext("Complete the %(module)s and score at least %(score)s%% in its quiz",
+                     module=module_label(r.module, titles), score=_num(r.min_quiz_score))
+             for r in programme.required_modules]
     hours = programme.training_hours
     if hours.total:
-        lines.append(f"{_hours(hours.total)} of structured training")
+        lines.append(gettext("%(hours)s of structured training", hours=_hours(hours.total)))
     for domain, need in sorted(hours.domains.items()):
-        lines.append(f"including {_hours(need)} of training in {domain.replace('-', ' ')}")
+        lines.append(gettext("including %(hours)s of training in %(domain)s",
+                             hours=_hours(need), domain=domain.replace("-", " ")))
     practice = programme.practice
     if practice.supervised_hours:
-        lines.append(f"{_hours(practice.supervised_hours)} of supervised practice "
-                     f"({_words(practice.counts)}), each entry approved by your supervisor")
+        lines.append(gettext("%(hours)s of supervised practice (%(kinds)s), each entry "
+                             "approved by your supervisor",
+                             hours=_hours(practice.supervised_hours),
+                             kinds=_words(practice.counts)))
     if practice.supervision_hours:
-        lines.append(f"{_hours(practice.supervision_hours)} of supervision with your "
-                     "supervisor")
+        lines.append(gettext("%(hours)s of supervision with your supervisor",
+                             hours=_hours(practice.supervision_hours)))
     if practice.distinct_supervisors > 1:
-        lines.append(f"Practice approved by {practice.distinct_supervisors} different "
-                     "supervisors")
+        lines.append(gettext("Practice approved by %(need)s different supervisors",
+                             need=practice.distinct_supervisors))
     observed = programme.observed_practice
     if observed is not None:
-        count = observed.competent_roleplays
-        lines.append(f"An observed skills check: {count} different role-play"
-                     f"{'' if count == 1 else 's'} marked competent on every point of the "
-                     "rubric by your supervisor")
-    lines += [f"Sign the “{a.title}” statement" for a in programme.attestations]
-    lines.append(f"All within {programme.provisional.deadline_days} days of enrolling")
+        lines.append(ngettext(
+            "An observed skills check: %(num)d different role-play marked competent on "
+            "every point of the rubric by your supervisor",
+            "An observed skills check: %(num)d different role-plays marked competent on "
+            "every point of the rubric by your supervisor", observed.competent_roleplays))
+    lines += [gettext("Sign the “%(title)s” statement", title=a.title)
+              for a in programme.attestations]
+    lines.append(gettext("All within %(days)s days of enrolling",
+                         days=programme.provisional.deadline_days))
     return lines
 
 

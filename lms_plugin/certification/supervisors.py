@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, exists, or_, select
 
 from ..audit import audit
@@ -98,9 +99,9 @@ def is_qualified_supervisor(user: User, slug: str) -> bool:
 def assign_supervisor(trainee: User, supervisor: User, slug: str, admin: User
                       ) -> SupervisorAssignment:
     if supervisor.id == trainee.id:
-        raise CertificationError("Nobody supervises themselves.")
+        raise CertificationError(gettext("Nobody supervises themselves."))
     if supervisor.organisation_id != trainee.organisation_id:
-        raise CertificationError("The supervisor must belong to the same organisation.")
+        raise CertificationError(gettext("The supervisor must belong to the same organisation."))
     if not is_qualified_supervisor(supervisor, slug):
         raise CertificationError(
             f"{supervisor.display_name} is not qualified to supervise under this programme.")

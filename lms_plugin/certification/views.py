@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -115,7 +116,7 @@ def _log_form(slug: str, blank: bool = False) -> LogHoursForm:
 @login_required
 def programme(slug: str) -> Any:
     if slug not in get_catalog().programmes:
-        abort(404, description="There is no such programme.")
+        abort(404, description=gettext("There is no such programme."))
     return _programme_page(slug, _log_form(slug)), 200
 
 
@@ -161,7 +162,7 @@ def _enrol(slug: str, action: Callable[[User, str], object], refused: int, done:
     except CertificationError as exc:
         abort(refused, description=str(exc))
     db.session.commit()
-    flash(f"{done} The checklist below shows what is left to do.", "success")
+    flash(gettext("%(done)s The checklist below shows what is left to do.", done=done), "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -181,7 +182,7 @@ def log_hours_view(slug: str) -> Any:
         _add_error(form, exc)
         return _programme_with_errors(slug, form)
     db.session.commit()
-    flash("Logged. Your supervisor will see it for approval.", "success")
+    flash(gettext("Logged. Your supervisor will see it for approval."), "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -229,9 +230,9 @@ def sign(slug: str, attestation_id: str) -> Any:
     db.session.commit()
     title = next(a.title for a in get_programme(slug).programme.attestations
                  if a.id == attestation_id)
-    flash(f"Signed: {title}. Thank you.", "success")
+    flash(gettext("Signed: %(title)s. Thank you.", title=title), "success")
     if certificate:
-        flash("Congratulations: you are certified.", "success")
+        flash(gettext("Congratulations: you are certified."), "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -264,7 +265,7 @@ def _supervision_page(failed: tuple[int, DecisionForm] | None = None,
 def decide(entry_id: int) -> Any:
     entry = db.session.get(LoggedHours, entry_id)
     if entry is None or entry.supervisor_id != current_user.id:
-        abort(404, description="There is no such entry for you to decide.")
+        abort(404, description=gettext("There is no such entry for you to decide."))
     form = DecisionForm()
     if not form.validate_on_submit():
         db.session.rollback()
@@ -278,10 +279,10 @@ def decide(entry_id: int) -> Any:
         field.errors = [*field.errors, str(exc)]
         return _supervision_page(failed=(entry_id, form)), 422
     db.session.commit()
-    flash("Approved." if form.decision.data == "approve" else "Rejected, with your reason.",
-          "success")
+    flash(gettext("Approved.") if form.decision.data == "approve" else
+          gettext("Rejected, with your reason."), "success")
     if certificate:
-        flash(f"{certificate.holder_name} is now certified.", "success")
+        flash(gettext("%(name)s is now certified.", name=certificate.holder_name), "success")
     return redirect(url_for("certification.supervision"))
 
 
@@ -294,7 +295,7 @@ def bulk_approve() -> Any:
     wanted = {int(v) for v in request.form.getlist("entry") if v.isdigit()}
     chosen = [e for e in hours_awaiting(current_user) if e.id in wanted]
     if not chosen:
-        flash("Choose at least one entry to approve.", "error")
+        flash(gettext("Choose at least one entry to approve."), "error")
         return _supervision_page(), 422
     if request.form.get("confirm") != "yes":
         return _supervision_page(confirm=chosen), 200
@@ -309,9 +310,10 @@ def bulk_approve() -> Any:
         if certificate:
             certified.append(certificate.holder_name)
     db.session.commit()
-    flash(f"Approved {len(chosen)} {'entry' if len(chosen) == 1 else 'entries'}.", "success")
+    flash(ngettext("Approved %(num)d entry.", "Approved %(num)d entries.", len(chosen)),
+          "success")
     for name in certified:
-        flash(f"{name} is now certified.", "success")
+        flash(gettext("%(name)s is now certified.", name=name), "success")
     return redirect(url_for("certification.supervision"))
 
 
@@ -322,7 +324,7 @@ def trainee_progress(user_id: int) -> Any:
     their reflections beyond the entries the supervisor decides."""
     trainee = db.session.get(User, user_id)
     if trainee is None or not may_supervise(current_user, trainee):
-        abort(404, description="There is no such trainee of yours.")
+        abort(404, description=gettext("There is no such trainee of yours."))
     standings = [s for slug in get_catalog().programmes
                  if (s := get_standing(trainee, slug)) is not None]
     return render_template("certification/trainee_progress.html", trainee=trainee,
@@ -336,7 +338,7 @@ def trainee_progress(user_id: int) -> Any:
 def resubmit(slug: str, entry_id: int) -> Any:
     entry = db.session.get(LoggedHours, entry_id)
     if entry is None or entry.user_id != current_user.id or entry.programme_slug != slug:
-        abort(404, description="There is no such entry.")
+        abort(404, description=gettext("There is no such entry."))
     form = _log_form(slug)
     if not form.validate_on_submit():
         return _programme_with_errors(slug, form, correcting=entry_id)
@@ -350,15 +352,15 @@ def resubmit(slug: str, entry_id: int) -> Any:
         _add_error(form, exc)
         return _programme_with_errors(slug, form, correcting=entry_id)
     db.session.commit()
-    flash("Corrected and sent back to your supervisor." if was_rejected else
-          "Changed. Your supervisor will see the new details.", "success")
+    flash(gettext("Corrected and sent back to your supervisor.") if was_rejected else
+          gettext("Changed. Your supervisor will see the new details."), "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
 def _own_entry(slug: str, entry_id: int) -> LoggedHours:
     entry = db.session.get(LoggedHours, entry_id)
     if entry is None or entry.user_id != current_user.id or entry.programme_slug != slug:
-        abort(404, description="There is no such entry.")
+        abort(404, description=gettext("There is no such entry."))
     return entry
 
 
@@ -416,7 +418,7 @@ def listing(slug: str) -> Any:
     except PermissionError as exc:
         abort(403, description=str(exc))
     db.session.commit()
-    flash("You are listed in Find a peer supporter.", "success")
+    flash(gettext("You are listed in Find a peer supporter."), "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -426,7 +428,8 @@ def unlist(slug: str) -> Any:
     require_form_token()
     remove_listing(current_user)
     db.session.commit()
-    flash("You are no longer listed. Colleagues cannot find you in the directory.", "success")
+    flash(gettext("You are no longer listed. Colleagues cannot find you in the directory."),
+          "success")
     return redirect(url_for("certification.programme", slug=slug))
 
 
@@ -443,7 +446,7 @@ def _own_certificate(code: str) -> Certificate:
     """By its unguessable code, and only the holder's (anyone else: not found)."""
     certificate = get_certificate_by_code(code)
     if certificate is None or certificate.user_id != current_user.id:
-        abort(404, description="There is no such certificate.")
+        abort(404, description=gettext("There is no such certificate."))
     return certificate
 
 
@@ -521,16 +524,16 @@ def revoke(code: str) -> Any:
     """By the certificate's unguessable code; only an admin of the holder's organisation
     (anyone else is told there is no such certificate)."""
     if not is_admin():
-        abort(403, description="Only an L&D admin can revoke a certificate.")
+        abort(403, description=gettext("Only an L&D admin can revoke a certificate."))
     certificate = get_certificate_by_code(code)
     if certificate is None or not _in_my_organisation(certificate):
-        abort(404, description="There is no such certificate.")
+        abort(404, description=gettext("There is no such certificate."))
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400, description=form.first_error("Give a reason for revoking the certificate."))
     revoke_certificate(certificate, current_user, form.reason.data or "")
     db.session.commit()
-    flash("The certificate is revoked; its verification page says so now.", "success")
+    flash(gettext("The certificate is revoked; its verification page says so now."), "success")
     return redirect(url_for("certification.verify", code=certificate.code))
 
 

@@ -79,6 +79,10 @@ def validate(root: Path | None) -> None:
     click.echo(f"OK: {len(bundle.modules)} modules, {len(lessons)} lessons, "
                f"{len(bundle.quizzes)} quizzes, {questions} questions, "
                f"{len(bundle.roleplays)} role-plays, {len(bundle.bibliography)} sources.")
+    translated = sorted(f"{module.slug} ({language})" for module in bundle.modules.values()
+                        for language in module.translations)
+    if translated:
+        click.echo(f"Translated modules: {', '.join(translated)}.")
 
 
 @content_cli.command("sync")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,6 +55,25 @@ class Module:
     meta: ModuleMeta
     lessons: tuple[Lesson, ...]
     version: str
+    # Translated lessons by language ("es"): `lessons/<lang>/<the English file name>`, the
+    # same files with the same ids (load_content checks); English is the fallback.
+    translations: Mapping[str, tuple[Lesson, ...]] = field(default_factory=dict)
+
+    def localized(self, language: str) -> Module:
+        """The module with its lessons in that language where a translation has them."""
+        translated = {ls.number: ls for ls in self.translations.get(language, ())}
+        if not translated:
+            return self
+        return replace(self, lessons=tuple(translated.get(ls.number, ls)
+                                           for ls in self.lessons))
+
+    def language_of(self, lesson: Lesson, language: str) -> str:
+        """The language a lesson of `localized(language)` is written in."""
+        return language if lesson in self.translations.get(language, ()) else "en"
+
+
+# A translation's folder: a two-letter ISO 639-1 code other than English (the source).
+TRANSLATION_DIR = re.compile(r"^[a-z]{2}$")
 
 
 @dataclass(frozen=True)
@@ -167,7 +186,12 @@ def _split_front_matter(text: str) -> tuple[str, str] | None:
     return text[4 : end + 1], text[end + 5 :]
 
 
-def _load_lesson(path: Path, rel: str, errors: list[ContentError]) -> Lesson | None:
+# The heading every lesson's exercise starts with, by language ("## Try it" in English).
+EXERCISE_HEADING = {"en": "## Try it", "es": "## Pruébalo"}
+
+
+def _load_lesson(path: Path, rel: str, errors: list[ContentError],
+                 language: str = "en") -> Lesson | None:
     match = LESSON_FILE.match(path.name)
     if not match:
         errors.append(ContentError(rel, None, "lesson files are named NN-<slug>.md (01-intro.md)"))
@@ -186,8 +210,9 @@ def _load_lesson(path: Path, rel: str, errors: list[ContentError]) -> Lesson | N
     if not body.strip():
         errors.append(ContentError(rel, None, "the lesson has no text after its front matter"))
         return None
-    if "## Try it" not in body:
-        errors.append(ContentError(rel, None, 'every lesson ends with a "## Try it" exercise'))
+    heading = EXERCISE_HEADING.get(language, EXERCISE_HEADING["en"])
+    if heading not in body:
+        errors.append(ContentError(rel, None, f'every lesson ends with a "{heading}" exercise'))
     return Lesson(int(match.group(1)), match.group(2), meta, body, rel)
 
 
@@ -294,6 +319,91 @@ def _check_programme(rel: str, programme: Programme, bundle: ContentBundle,
                                        f"no roleplays/{slug}.yaml"))
 
 
+def _load_translations(module_dir: Path, rel_dir: str, lessons: list[Lesson],
+                       raw: list[bytes], errors: list[ContentError]
+                       ) -> dict[str, tuple[Lesson, ...]]:
+    """Each `lessons/<lang>/` folder: the English lessons' files, translated. A translation
+    has exactly the English file names, and each lesson keeps its English id (progress is
+    kept by id, whichever language it was read in)."""
+    english = {Path(ls.path).name: ls for ls in lessons}
+    found: dict[str, tuple[Lesson, ...]] = {}
+    for folder in sorted(p for p in (module_dir / "lessons").glob("*") if p.is_dir()):
+        rel_folder = f"{rel_dir}/lessons/{folder.name}"
+        if not TRANSLATION_DIR.match(folder.name) or folder.name == "en":
+            errors.append(ContentError(rel_folder, None,
+                                       "a translation's folder is a two-letter language code "
+                                       "other than en (lessons/es/)"))
+            continue
+        translated: list[Lesson] = []
+        names = set()
+        for path in sorted(folder.glob("*.md")):
+            rel = f"{rel_folder}/{path.name}"
+            names.add(path.name)
+            raw.append(f"{folder.name}/{path.name}".encode() + b"\0" + path.read_bytes())
+            original = english.get(path.name)
+            if original is None:
+                errors.append(ContentError(rel, None, f"there is no English lesson "
+                                           f"{rel_dir}/lessons/{path.name} to translate"))
+                continue
+            lesson = _load_lesson(path, rel, errors, folder.name)
+            if lesson is None:
+                continue
+            if lesson.meta.id != original.meta.id:
+                errors.append(ContentError(rel, 2, f"lesson id {lesson.meta.id!r} must be the "
+                                           f"English lesson's, {original.meta.id!r}"))
+                continue
+            translated.append(lesson)
+        for name in sorted(set(english) - names):
+            errors.append(ContentError(rel_folder, None,
+                                       f"the {folder.name!r} translation has no {name}: "
+                                       "translate every lesson of the module"))
+        found[folder.name] = tuple(sorted(translated, key=lambda x: x.number))
+    return found
+
+
+def _ids(quiz: Quiz) -> list[tuple[str, list[str]]]:
+    """Each question's id, and the ids of its options and parts (with theirs)."""
+    shape = []
+    for question in quiz.questions:
+        inner = [o.id for o in question.options or []]
+        for part in question.parts or []:
+            inner += [part.id] + [f"{part.id}.{o.id}" for o in part.options]
+        shape.append((question.id, inner))
+    return shape
+
+
+def _check_quiz_translations(root: Path, bundle: ContentBundle,
+                             errors: list[ContentError]) -> None:
+    """`quizzes/<lang>/<quiz>.yaml`: a translation of a quiz asks the same questions, with
+    the same question, part and option ids in the same order (answers are kept by id)."""
+    for folder in sorted(p for p in (root / "quizzes").glob("*") if p.is_dir()):
+        if not TRANSLATION_DIR.match(folder.name) or folder.name == "en":
+            errors.append(ContentError(f"quizzes/{folder.name}", None,
+                                       "a translation's folder is a two-letter language code "
+                                       "other than en (quizzes/es/)"))
+            continue
+        for rel, quiz, _raw in _documents(root, f"quizzes/{folder.name}", Quiz, errors):
+            original = bundle.quizzes.get(quiz.id)
+            if original is None:
+                errors.append(ContentError(rel, None, f"there is no quiz quizzes/{quiz.id}.yaml "
+                                           "to translate"))
+                continue
+            if quiz.module != original.quiz.module:
+                errors.append(ContentError(rel, None, f"module {quiz.module!r} must be the "
+                                           f"English quiz's, {original.quiz.module!r}"))
+            mine, theirs = _ids(quiz), _ids(original.quiz)
+            if [q for q, _ in mine] != [q for q, _ in theirs]:
+                errors.append(ContentError(rel, None, "the questions must be the English quiz's, "
+                                           "with the same ids in the same order: "
+                                           f"{', '.join(q for q, _ in theirs)}"))
+                continue
+            for (question, inner), (_, wanted) in zip(mine, theirs, strict=True):
+                if inner != wanted:
+                    errors.append(ContentError(rel, None, f"question {question!r}: the option "
+                                               "and part ids must be the English quiz's, "
+                                               f"{', '.join(wanted)}"))
+
+
 def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
     """Everything under root (sources.yaml, modules/, quizzes/, roleplays/,
     certifications/), and every problem found in it."""
@@ -339,10 +449,12 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
                         ContentError(lesson.path, None,
                                      f"source {source!r} is not listed in module.yaml")
                     )
+        translations = _load_translations(module_dir, rel_dir, lessons, raw, errors)
         if meta.sources:  # the entries it was resolved to are part of its version
             raw.append(meta.model_dump_json(include={"sources"}).encode())
         bundle.modules[slug] = Module(
-            slug, meta, tuple(sorted(lessons, key=lambda x: x.number)), _version(*raw)
+            slug, meta, tuple(sorted(lessons, key=lambda x: x.number)), _version(*raw),
+            translations,
         )
         _check_audiences(bundle.modules[slug], errors)
 
@@ -351,6 +463,7 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
             errors.append(ContentError(rel, None, f"module {quiz.module!r} does not exist"))
         bundle.quizzes[quiz.id] = QuizContent(quiz.id, quiz, _version(quiz_bytes))
 
+    _check_quiz_translations(root, bundle, errors)
     _load_roleplays(root, bundle, errors)
 
     for rel, programme, programme_bytes in _documents(root, "certifications", Programme,

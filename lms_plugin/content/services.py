@@ -48,26 +48,35 @@ class SyncReport:
         return not self.errors
 
 
-def _module_payload(module: Module) -> str:
-    return json.dumps(
-        {
-            "meta": module.meta.model_dump(mode="json"),
-            "lessons": [
-                {"number": ls.number, "slug": ls.slug, "path": ls.path, "body": ls.body,
-                 "meta": ls.meta.model_dump(mode="json")}
-                for ls in module.lessons
-            ],
-        }
+def _lessons_payload(lessons: tuple[Lesson, ...]) -> list[dict[str, Any]]:
+    return [{"number": ls.number, "slug": ls.slug, "path": ls.path, "body": ls.body,
+             "meta": ls.meta.model_dump(mode="json")} for ls in lessons]
+
+
+def _lessons_from(data: list[dict[str, Any]]) -> tuple[Lesson, ...]:
+    return tuple(
+        Lesson(d["number"], d["slug"], LessonFront.model_validate(d["meta"]), d["body"], d["path"])
+        for d in data
     )
+
+
+def _module_payload(module: Module) -> str:
+    payload: dict[str, Any] = {
+        "meta": module.meta.model_dump(mode="json"),
+        "lessons": _lessons_payload(module.lessons),
+    }
+    if module.translations:  # absent without one: a payload synced before stays the same
+        payload["translations"] = {language: _lessons_payload(lessons)
+                                   for language, lessons in module.translations.items()}
+    return json.dumps(payload)
 
 
 def _module_from(slug: str, version: str, payload: str) -> Module:
     data = json.loads(payload)
-    lessons = tuple(
-        Lesson(d["number"], d["slug"], LessonFront.model_validate(d["meta"]), d["body"], d["path"])
-        for d in data["lessons"]
-    )
-    return Module(slug, ModuleMeta.model_validate(data["meta"]), lessons, version)
+    translations = {language: _lessons_from(lessons)
+                    for language, lessons in data.get("translations", {}).items()}
+    return Module(slug, ModuleMeta.model_validate(data["meta"]), _lessons_from(data["lessons"]),
+                  version, translations)
 
 
 def sync_content(root: Path | None = None) -> SyncReport:

@@ -60,6 +60,10 @@ PERSONAS: dict[str, dict[str, Any]] = {
 
 DEMO_CLIENT_ID = "lms-plugin-demo"
 DEMO_DEPLOYMENT_ID = "demo-deployment-1"
+# The languages the demo LMS can launch a course in (`launch_presentation.locale`); with
+# none, the tool follows the browser's language.
+LOCALES: dict[str, str] = {"en-GB": "English", "es-ES": "Español"}
+
 COURSES: dict[str, dict[str, str]] = {
     "wellbeing-101": {"title": "Workplace Wellbeing Essentials", "label": "WELL101"},
     "peer-support": {"title": "Peer Supporter Programme 2026", "label": "PEER26"},

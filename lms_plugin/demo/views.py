@@ -24,7 +24,7 @@ from lti1p3platform.registration import Registration
 from ..extensions import csrf
 from .mailbox import mailbox_of
 from .platform import DemoMessageLaunch, DemoOIDCLogin, DemoPlatformConf, platform_request
-from .state import COURSES, PERSONAS, DemoState
+from .state import COURSES, LOCALES, PERSONAS, DemoState
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -73,7 +73,8 @@ def keep_tool_registration_current() -> None:
 @bp.route("/")
 def index() -> Any:
     return render_template(
-        "demo/index.html", personas=PERSONAS, courses=COURSES, tool=demo_state().tool()
+        "demo/index.html", personas=PERSONAS, courses=COURSES, locales=LOCALES,
+        tool=demo_state().tool(),
     )
 
 
@@ -94,9 +95,10 @@ def course(course: str) -> Any:
         abort(400, description="Pick one of the demo personas.")
     link_id = request.args.get("link", "")
     message = "deep_link" if request.args.get("add") else "resource"
+    locale = _locale()
     start = url_for(
         "demo.start", persona=persona, course=course, link=link_id, message=message,
-        module=request.args.get("module", ""),
+        module=request.args.get("module", ""), locale=locale,
     )
     tool = demo_state().tool() or {}
     return render_template(
@@ -106,6 +108,7 @@ def course(course: str) -> Any:
         persona_id=persona,
         persona=PERSONAS[persona],
         links=demo_state().links(course),
+        locale=locale,
         frame_src=start,
         tool_origin=_origin(tool.get("launch_url", "")),
         is_teacher=persona == "admin",
@@ -132,6 +135,13 @@ def _gradebook(course: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _locale() -> str:
+    """The course language the demo LMS sends as `launch_presentation.locale` (Moodle sends
+    the course's or the person's language): one of `LOCALES`, else none."""
+    locale = request.args.get("locale", "")
+    return locale if locale in LOCALES else ""
+
+
 def _origin(url: str) -> str:
     parsed = urlparse(url)
     return f"{parsed.scheme}://{parsed.netloc}" if parsed.netloc else ""
@@ -151,6 +161,7 @@ def start() -> Any:
             "link": request.args.get("link", ""),
             "module": request.args.get("module", ""),
             "message": request.args.get("message", "resource"),
+            "locale": _locale(),
         }
     )
     conf = platform_conf()
@@ -190,9 +201,16 @@ def auth() -> Any:
     launch.set_user_data(
         persona["sub"], persona["roles"], persona["name"], persona["email"],
     )
+    presentation = {
+        "document_target": "iframe",
+        "return_url": request.host_url.rstrip("/") + url_for("demo.course", course=hint["course"]),
+    }
+    if hint.get("locale"):
+        presentation["locale"] = hint["locale"]
     extra: dict[str, Any] = {
         "given_name": persona["given_name"],
         "family_name": persona["family_name"],
+        CLAIM + "launch_presentation": presentation,
         CLAIM + "tool_platform": {
             "guid": "demo-lms", "name": "lms_plugin demo LMS", "product_family_code": "demo",
         },
@@ -206,9 +224,6 @@ def auth() -> Any:
         context_label=course["label"],
     )
     base = platform_base()
-    launch.set_launch_presentation_claim(
-        "iframe", return_url=request.host_url.rstrip("/") + url_for("demo.course", course=course_id)
-    )
     custom: dict[str, Any] = {"department": persona["department"]}
     if hint["message"] == "deep_link":
         launch.set_dl(

@@ -190,6 +190,7 @@ class LaunchClaims:
     has_ags: bool = False
     custom: Mapping[str, str] = field(default_factory=dict)
     return_url: str | None = None  # launch_presentation.return_url
+    locale: str | None = None  # launch_presentation.locale ("es-ES"): see lms_plugin.i18n
     platform_url: str | None = None  # tool_platform.url
     deep_link_return_url: str | None = None
     accept_multiple: bool = True  # deep linking: may several items be returned
@@ -212,6 +213,7 @@ class LaunchClaims:
         settings = _dict(raw.get(DL_CLAIM + "deep_linking_settings"))
         roles, mentees = raw.get(CLAIM + "roles"), raw.get(CLAIM + "role_scope_mentor")
         scopes = ags.get("scope")
+        presentation = _dict(raw.get(CLAIM + "launch_presentation"))
         return cls(
             issuer=str(raw["iss"]), sub=str(raw["sub"]),
             message_type=str(raw.get(CLAIM + "message_type") or RESOURCE_LINK),
@@ -233,7 +235,8 @@ class LaunchClaims:
             has_ags=AGS_CLAIM in raw,
             custom={str(k): str(v) for k, v in _dict(raw.get(CLAIM + "custom")).items()
                     if isinstance(v, str | int | float | bool)},
-            return_url=_str(_dict(raw.get(CLAIM + "launch_presentation")).get("return_url")),
+            return_url=_str(presentation.get("return_url")),
+            locale=_str(presentation.get("locale"), 35),
             platform_url=_str(_dict(raw.get(CLAIM + "tool_platform")).get("url")),
             deep_link_return_url=_str(settings.get("deep_link_return_url")),
             accept_multiple=bool(settings.get("accept_multiple", True)),

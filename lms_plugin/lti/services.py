@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import ColumnElement, literal_column
 
 from ..extensions import db
+from ..i18n import supported
 from ..upsert import upsert, upsert_statement
 from ..users.models import ADMIN, MENTOR, Course, Enrollment, User
 from ..users.roles import map_roles
@@ -52,7 +53,8 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
     now = datetime.now(UTC)
     department_claim = current_app.config.get("LMS_PLUGIN_DEPARTMENT_CLAIM") or "department"
     sent = {"name": claims.name, "email": claims.email,
-            "department": claims.custom_text(department_claim, 120)}
+            "department": claims.custom_text(department_claim, 120),
+            "locale": supported(claims.locale)}
     user, known = _upsert_person(
         {"organisation_id": organisation_id, "issuer": claims.issuer, "sub": claims.sub},
         {"last_launch_at": now, **{k: v for k, v in sent.items() if v}}, facts or {})

@@ -18,6 +18,7 @@ from flask import (
 )
 
 from ..extensions import csrf, db, limiter
+from ..i18n import remember_launch
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
 from ..urls import base_url, launch_url
@@ -121,6 +122,7 @@ def launch() -> Any:
     launch_id = message.get_launch_id()
     start_session(identity.user, identity.roles, launch_id=launch_id,
                   course_id=identity.course.id if identity.course else None)
+    remember_launch(claims.locale, claims.custom_text("timezone", 64))
     # Chosen before the commit, from what the launch wrote: nothing is read again after it.
     destination = _destination(claims, launch_id, identity)
     db.session.commit()

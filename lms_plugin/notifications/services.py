@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request
+from flask_babel import force_locale, gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +31,7 @@ from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
 from ..content.services import get_catalog
 from ..dates import day, utcnow
 from ..extensions import db
+from ..i18n import DEFAULT_LOCALE, supported
 from ..jobs.outbox import enqueue
 from ..users.models import User
 from . import mail
@@ -69,6 +71,12 @@ def _base() -> str:
     return request.host_url.rstrip("/") if has_request_context() else ""
 
 
+def language_of(person: User) -> str:
+    """The language a person's e-mails are written in: their latest launch's (User.locale),
+    else English. What goes into an e-mail's context (dates) is formatted in it too."""
+    return supported(person.locale) or DEFAULT_LOCALE
+
+
 def opted_out(user_id: int, topic: str) -> bool:
     return may_opt_out(topic) and db.session.scalar(select(NotificationOptOut.id).where(
         NotificationOptOut.user_id == user_id, NotificationOptOut.topic == topic)) is not None
@@ -88,7 +96,8 @@ def notify(person: User, topic: str, dedupe_key: str, context: dict[str, Any] | 
         return None
     notification = Notification(
         user_id=person.id, topic=topic, dedupe_key=dedupe_key[:200],
-        context_json=json.dumps({"base": _base(), **(context or {})}, default=str),
+        context_json=json.dumps({"base": _base(), "language": language_of(person),
+                                 **(context or {})}, default=str),
         to_address=address)
     try:
         with db.session.begin_nested():
@@ -133,9 +142,11 @@ def render(notification: Notification, to: str) -> mail.Email:
         preferences=base + _path("notifications.preferences") if base else "",
         essential=topic.essential)
     env = current_app.jinja_env
-    text = env.get_template(f"notifications/{topic.key}.txt").render(**context)
-    html = env.get_template(f"notifications/{topic.key}.html").render(**context)
-    return mail.Email(sender=sender(), to=to, subject=topic.subject, text=text, html=html,
+    with force_locale(context.get("language") or DEFAULT_LOCALE):
+        text = env.get_template(f"notifications/{topic.key}.txt").render(**context)
+        html = env.get_template(f"notifications/{topic.key}.html").render(**context)
+        subject = gettext(topic.subject)
+    return mail.Email(sender=sender(), to=to, subject=subject, text=text, html=html,
                       message_id=_message_id(notification))
 
 
@@ -194,11 +205,17 @@ def _title(slug: str) -> str:
     return str(content.programme.title) if content is not None else slug
 
 
+def _day_for(person: User, value: Any) -> str:
+    """A date as the person's e-mail says it: in their language."""
+    with force_locale(language_of(person)):
+        return day(value)
+
+
 def on_certificate_issued(certificate: Certificate, renewal: bool = False, **_: Any) -> None:
     notify(certificate.user, CERTIFICATE_ISSUED, f"{CERTIFICATE_ISSUED}:{certificate.id}", {
         "programme": _title(certificate.programme_slug), "code": certificate.code,
         "renewal": renewal, "expires": None if certificate.programme_slug == TRAINING_SLUG
-        else day(certificate.expires_at)})
+        else _day_for(certificate.user, certificate.expires_at)})
 
 
 def on_certificate_revoked(certificate: Certificate, **_: Any) -> None:
@@ -213,7 +230,8 @@ def on_hours_decided(entry: LoggedHours, **_: Any) -> None:
         return
     notify(trainee, HOURS_DECIDED, f"{HOURS_DECIDED}:{entry.id}:{entry.submissions}", {
         "approved": entry.status == "approved", "hours": f"{entry.hours.normalize():f}",
-        "activity_day": day(entry.activity_date), "reason": entry.decision_reason or "",
+        "activity_day": _day_for(trainee, entry.activity_date),
+        "reason": entry.decision_reason or "",
         "programme": _title(entry.programme_slug), "slug": entry.programme_slug})
 
 
@@ -221,7 +239,8 @@ def on_reminder_recorded(reminder: Reminder, **_: Any) -> None:
     certificate = reminder.certificate
     notify(certificate.user, RENEWAL_REMINDER, f"{RENEWAL_REMINDER}:{reminder.id}", {
         "programme": _title(certificate.programme_slug), "slug": certificate.programme_slug,
-        "expires": day(certificate.expires_at), "days_before": reminder.days_before})
+        "expires": _day_for(certificate.user, certificate.expires_at),
+        "days_before": reminder.days_before})
 
 
 def erasure_requested(person: User) -> Notification | None:
@@ -261,8 +280,10 @@ def send_expiry_notices(at: datetime | None = None) -> int:
         expired = _aware(certificate.expires_at, at)
         grace = timedelta(days=content.programme.renewal.grace_days) if content else None
         context = {"programme": _title(certificate.programme_slug),
-                   "slug": certificate.programme_slug, "expired": day(expired),
-                   "lapses": day(expired + grace) if grace is not None else ""}
+                   "slug": certificate.programme_slug,
+                   "expired": _day_for(certificate.user, expired),
+                   "lapses": _day_for(certificate.user, expired + grace)
+                   if grace is not None else ""}
         if at - expired < RECENT and notify(
                 certificate.user, CERTIFICATE_EXPIRED,
                 f"{CERTIFICATE_EXPIRED}:{certificate.id}", context):
@@ -306,7 +327,7 @@ def send_supervisor_digests(at: datetime | None = None) -> int:
         if notify(supervisor, SUPERVISOR_DIGEST,
                   f"{SUPERVISOR_DIGEST}:{supervisor.id}:{at.date().isoformat()}",
                   {"entries": waiting.entries, "trainees": waiting.trainees,
-                   "oldest": day(waiting.oldest)}):
+                   "oldest": _day_for(supervisor, waiting.oldest)}):
             made += 1
     db.session.commit()
     return made

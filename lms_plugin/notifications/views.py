@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -22,10 +23,10 @@ def preferences() -> Any:
         require_form_token()
         wanted = set(request.form.getlist("on"))
         if not wanted <= set(OPTIONAL):
-            abort(400, description="There is no such kind of e-mail to turn on.")
+            abort(400, description=gettext("There is no such kind of e-mail to turn on."))
         set_preferences(current_user, wanted)
         db.session.commit()
-        flash("Your e-mail settings are saved.", "success")
+        flash(gettext("Your e-mail settings are saved."), "success")
         return redirect(url_for("notifications.preferences"))
     off = turned_off(current_user)
     return render_template(

@@ -35,6 +35,7 @@ from ..certification.models import (
     Waiver,
 )
 from ..extensions import db
+from ..i18n import N_
 from ..jobs.models import OutboxMessage
 from ..lti.ags import SCORE_KIND
 from ..lti.models import AgsEndpoint, Platform
@@ -45,7 +46,7 @@ from ..training.models import LearnerModule, LearnerProgress, LessonProgress, Mo
 from ..users.models import Enrollment, LocalCredential, MentorScope, User
 
 DELETE, KEEP, ANONYMISE = "delete", "keep", "anonymise"
-ERASED_NAME = "Erased person"
+ERASED_NAME = N_("Erased person")
 
 
 def row(obj: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -88,6 +89,7 @@ def _order(model: type[Any]) -> list[Any]:
 
 def _forget_identity(person: User) -> None:
     person.name, person.email, person.department = ERASED_NAME, None, None
+    person.locale = None
     person.sub = f"erased-{uuid.uuid4().hex}"  # a relaunch starts a new, empty record
 
 
@@ -133,11 +135,11 @@ def _yours(key: str, model: Any, title: str, description: str, *, column: str = 
            **extra: Any) -> Item:
     """The common kind: the person's rows by `column` (`user_id`), removed on erasure."""
     return Item(key, model, title, description, (column,),
-                lambda p: getattr(model, column) == p.id, DELETE, "Removed.", **extra)
+                lambda p: getattr(model, column) == p.id, DELETE, N_("Removed."), **extra)
 
 
-KEPT_FOR_OTHERS = ("Kept: it is part of someone else's record. It then points at an "
-                   "\"Erased person\" with nothing else about you.")
+KEPT_FOR_OTHERS = (N_("Kept: it is part of someone else's record. It then points at an "
+                   "\"Erased person\" with nothing else about you."))
 
 
 def _kept(key: str, model: Any, title: str, description: str, *, column: str,
@@ -148,115 +150,116 @@ def _kept(key: str, model: Any, title: str, description: str, *, column: str,
                 lambda p: getattr(model, column) == p.id, KEEP, KEPT_FOR_OTHERS, **extra)
 
 REGISTRY: tuple[Item, ...] = (
-    Item("person", User, "Who you are",
-         "The LMS's id for you (sub) on your organisation's LMS (issuer), and your name, "
-         "email and department if your LMS sends them; when you first and last launched.",
+    Item("person", User, N_("Who you are"),
+         N_("The LMS's id for you (sub) on your organisation's LMS (issuer), and your name, "
+         "email and department if your LMS sends them; when you first and last launched."),
          ("id",), lambda p: User.id == p.id, ANONYMISE,
-         "Your name, email and department are removed and your LMS id replaced, so a new "
-         "launch starts an empty record.", single=True, anonymise=_forget_identity),
-    _yours("local_sign_in", LocalCredential, "Your sign-in without the LMS",
-           "For L&D admins who sign in at /admin/login: the email, failed attempts and lock. "
-           "The password is stored only as a one-way hash, which is not shown here.",
+         N_("Your name, email and department are removed and your LMS id replaced, so a new "
+         "launch starts an empty record."), single=True, anonymise=_forget_identity),
+    _yours("local_sign_in", LocalCredential, N_("Your sign-in without the LMS"),
+           N_("For L&D admins who sign in at /admin/login: the email, failed attempts and lock. "
+           "The password is stored only as a one-way hash, which is not shown here."),
            hidden=frozenset({"password_hash"})),
-    _yours("enrolments", Enrollment, "Your courses",
-           "The LMS courses you launched the tool from (or that list you), with your roles.",
+    _yours("enrolments", Enrollment, N_("Your courses"),
+           N_("The LMS courses you launched the tool from (or that list you), with your roles."),
            export=_with_course),
-    _yours("mentees_from_the_lms", MentorScope, "People your LMS says you mentor",
-           "Their LMS ids, as your LMS sent them (for supervising peer-supporter hours).",
+    _yours("mentees_from_the_lms", MentorScope, N_("People your LMS says you mentor"),
+           N_("Their LMS ids, as your LMS sent them (for supervising peer-supporter hours)."),
            column="mentor_id"),
-    Item("mentors_from_the_lms", MentorScope, "Mentors your LMS names for you",
-         "Records that a mentor's LMS launch named you as their mentee.",
-         ("mentee_sub",), _own_mentors, DELETE, "Removed.", hidden=frozenset({"mentor_id"})),
-    _yours("lessons_completed", LessonProgress, "Lessons you completed",
-           "Each lesson you marked complete, when, and the version of the module."),
-    _yours("module_progress", LearnerModule, "Modules you started",
-           "When you started and completed each module (for reports' counts)."),
-    _yours("progress_counters", LearnerProgress, "Your progress counts",
-           "How many modules you have started and completed (for reports' counts)."),
-    _yours("modules_completed", ModuleCompletion, "Modules you completed",
-           "Each module you completed, when, and your best quiz score then."),
-    _yours("quiz_attempts", QuizAttempt, "Your quiz attempts",
-           "The questions you were given, the answers you chose and your score. Answers are "
-           "cleared after the retention period; scores stay."),
-    _yours("quiz_allowances", QuizAllowance, "Extra quiz tries given to you",
-           "Tries beyond a quiz's limit, or a wait lifted, that an L&D admin gave you, and why."),
-    _kept("quiz_allowances_you_granted", QuizAllowance, "Extra quiz tries you gave",
-          "Extra tries and lifted waits you gave others as an admin, with your reason.",
+    Item("mentors_from_the_lms", MentorScope, N_("Mentors your LMS names for you"),
+         N_("Records that a mentor's LMS launch named you as their mentee."),
+         ("mentee_sub",), _own_mentors, DELETE, N_("Removed."), hidden=frozenset({"mentor_id"})),
+    _yours("lessons_completed", LessonProgress, N_("Lessons you completed"),
+           N_("Each lesson you marked complete, when, and the version of the module.")),
+    _yours("module_progress", LearnerModule, N_("Modules you started"),
+           N_("When you started and completed each module (for reports' counts).")),
+    _yours("progress_counters", LearnerProgress, N_("Your progress counts"),
+           N_("How many modules you have started and completed (for reports' counts).")),
+    _yours("modules_completed", ModuleCompletion, N_("Modules you completed"),
+           N_("Each module you completed, when, and your best quiz score then.")),
+    _yours("quiz_attempts", QuizAttempt, N_("Your quiz attempts"),
+           N_("The questions you were given, the answers you chose and your score. Answers are "
+           "cleared after the retention period; scores stay.")),
+    _yours("quiz_allowances", QuizAllowance, N_("Extra quiz tries given to you"),
+           N_("Tries beyond a quiz's limit, or a wait lifted, that an L&D admin gave you, and "
+              "why.")),
+    _kept("quiz_allowances_you_granted", QuizAllowance, N_("Extra quiz tries you gave"),
+          N_("Extra tries and lifted waits you gave others as an admin, with your reason."),
           column="granted_by_id"),
-    _yours("surveys_answered", SurveyCompletion, "Surveys you answered",
-           "That you answered the before or after survey (not when). Your answers themselves "
-           "are stored with no link to you, so nobody (you included) can find them."),
-    _yours("grade_endpoints", AgsEndpoint, "Where your grades go",
-           "The gradebook addresses your LMS gave with your launches, to send your scores to."),
-    Item("grades_for_the_lms", OutboxMessage, "Scores sent to your LMS",
-         "Your quiz scores as sent (or waiting to be sent) to your LMS's gradebook, with "
-         "your LMS id.", (), _grades_for, DELETE,
-         "Removed; a score not yet sent to your LMS is then not sent."),
-    _yours("programme_enrolments", ProgrammeEnrolment, "Peer-supporter programmes",
-           "The certification programmes you enrolled in, when (and when again, after a "
-           "lapse), and deadline extensions."),
-    _yours("logged_hours", LoggedHours, "Hours you logged",
-           "Your supervised practice, training and continuing education: date, hours, kind, "
-           "your reflection, your supervisor and their decision."),
-    Item("hours_you_supervised", LoggedHours, "Hours sent to you to decide",
-         "Entries trainees sent you as their supervisor, and your decisions and reasons. "
-         "Their reflections are theirs and are not shown here.",
+    _yours("surveys_answered", SurveyCompletion, N_("Surveys you answered"),
+           N_("That you answered the before or after survey (not when). Your answers themselves "
+           "are stored with no link to you, so nobody (you included) can find them.")),
+    _yours("grade_endpoints", AgsEndpoint, N_("Where your grades go"),
+           N_("The gradebook addresses your LMS gave with your launches, to send your scores to.")),
+    Item("grades_for_the_lms", OutboxMessage, N_("Scores sent to your LMS"),
+         N_("Your quiz scores as sent (or waiting to be sent) to your LMS's gradebook, with "
+         "your LMS id."), (), _grades_for, DELETE,
+         N_("Removed; a score not yet sent to your LMS is then not sent.")),
+    _yours("programme_enrolments", ProgrammeEnrolment, N_("Peer-supporter programmes"),
+           N_("The certification programmes you enrolled in, when (and when again, after a "
+           "lapse), and deadline extensions.")),
+    _yours("logged_hours", LoggedHours, N_("Hours you logged"),
+           N_("Your supervised practice, training and continuing education: date, hours, kind, "
+           "your reflection, your supervisor and their decision.")),
+    Item("hours_you_supervised", LoggedHours, N_("Hours sent to you to decide"),
+         N_("Entries trainees sent you as their supervisor, and your decisions and reasons. "
+         "Their reflections are theirs and are not shown here."),
          ("supervisor_id", "decided_by_id"),
          lambda p: or_(LoggedHours.supervisor_id == p.id, LoggedHours.decided_by_id == p.id),
          KEEP, KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})),
-    _yours("attestations", AttestationSignature, "Agreements you signed",
-           "Each programme agreement you signed, when, and its version."),
-    _yours("waivers", Waiver, "Prior learning recognised for you",
-           "Requirements an admin waived for you, with the evidence they saw and why."),
-    _yours("roleplay_observations", RolePlayObservation, "Role-plays observed",
-           "Scripted role-plays a supervisor observed: which script, when, who marked it, "
-           "and competent or not yet on each point of its rubric."),
-    _kept("roleplays_you_observed", RolePlayObservation, "Role-plays you observed",
-          "Role-plays of trainees you marked as their supervisor.",
+    _yours("attestations", AttestationSignature, N_("Agreements you signed"),
+           N_("Each programme agreement you signed, when, and its version.")),
+    _yours("waivers", Waiver, N_("Prior learning recognised for you"),
+           N_("Requirements an admin waived for you, with the evidence they saw and why.")),
+    _yours("roleplay_observations", RolePlayObservation, N_("Role-plays observed"),
+           N_("Scripted role-plays a supervisor observed: which script, when, who marked it, "
+           "and competent or not yet on each point of its rubric.")),
+    _kept("roleplays_you_observed", RolePlayObservation, N_("Role-plays you observed"),
+          N_("Role-plays of trainees you marked as their supervisor."),
           column="supervisor_id"),
-    _kept("waivers_you_granted", Waiver, "Waivers you granted",
-          "Requirements you waived for others as an admin, with your reason.",
+    _kept("waivers_you_granted", Waiver, N_("Waivers you granted"),
+          N_("Requirements you waived for others as an admin, with your reason."),
           column="granted_by_id", hidden=frozenset({"evidence"})),
-    Item("certificates", Certificate, "Your certificates",
-         "Each certificate: its code, programme, dates, and the evidence it was issued on.",
+    Item("certificates", Certificate, N_("Your certificates"),
+         N_("Each certificate: its code, programme, dates, and the evidence it was issued on."),
          ("user_id",), lambda p: Certificate.user_id == p.id, ANONYMISE,
-         "Kept as a minimal record (name, programme, dates, code) so it can still be "
-         "verified or revoked; the evidence is removed.", anonymise=_minimal_certificates),
-    _kept("certificates_you_revoked", Certificate, "Certificates you revoked",
-          "Certificates you revoked as an admin, and your reason.",
+         N_("Kept as a minimal record (name, programme, dates, code) so it can still be "
+         "verified or revoked; the evidence is removed."), anonymise=_minimal_certificates),
+    _kept("certificates_you_revoked", Certificate, N_("Certificates you revoked"),
+          N_("Certificates you revoked as an admin, and your reason."),
           column="revoked_by_id", hidden=frozenset({"evidence_json", "holder_name"})),
-    Item("certificate_reminders", Reminder, "Renewal reminders",
-         "Reminders that your certificate is due for renewal, and whether you saw them.",
+    Item("certificate_reminders", Reminder, N_("Renewal reminders"),
+         N_("Reminders that your certificate is due for renewal, and whether you saw them."),
          ("certificate_id",), lambda p: Reminder.certificate_id.in_(
-             select(Certificate.id).where(Certificate.user_id == p.id)), DELETE, "Removed."),
-    _yours("directory_listing", DirectoryListing, "Your Find-a-peer-supporter listing",
-           "How colleagues can reach you, your languages and availability, if you listed "
-           "yourself."),
-    _yours("supervisors_assigned", SupervisorAssignment, "Supervisors assigned to you",
-           "Supervisors an admin assigned to you, and when.",
+             select(Certificate.id).where(Certificate.user_id == p.id)), DELETE, N_("Removed.")),
+    _yours("directory_listing", DirectoryListing, N_("Your Find-a-peer-supporter listing"),
+           N_("How colleagues can reach you, your languages and availability, if you listed "
+           "yourself.")),
+    _yours("supervisors_assigned", SupervisorAssignment, N_("Supervisors assigned to you"),
+           N_("Supervisors an admin assigned to you, and when."),
            column="trainee_id"),
-    _yours("trainees_assigned_to_you", SupervisorAssignment, "Trainees assigned to you",
-           "Trainees an admin assigned you to supervise, and when.",
+    _yours("trainees_assigned_to_you", SupervisorAssignment, N_("Trainees assigned to you"),
+           N_("Trainees an admin assigned you to supervise, and when."),
            column="supervisor_id"),
-    _kept("assignments_you_made", SupervisorAssignment, "Supervisor assignments you made",
-          "Supervisors you assigned to trainees as an admin.",
+    _kept("assignments_you_made", SupervisorAssignment, N_("Supervisor assignments you made"),
+          N_("Supervisors you assigned to trainees as an admin."),
           column="assigned_by_id"),
-    Item("emails", Notification, "E-mails to you",
-         "Each e-mail the tool sent you or has waiting (what it was about, when), with what "
+    Item("emails", Notification, N_("E-mails to you"),
+         N_("Each e-mail the tool sent you or has waiting (what it was about, when), with what "
          "it said: a programme, a certificate code, a supervisor's reason. Never your "
-         "answers, scores or reflections.",
+         "answers, scores or reflections."),
          ("user_id",), lambda p: Notification.user_id == p.id, DELETE,
-         "Removed; an e-mail not yet sent is then not sent. One last e-mail tells you the "
-         "erasure is done; your address is kept only until it is sent."),
-    _yours("email_settings", NotificationOptOut, "E-mails you turned off",
-           "The kinds of e-mail you chose not to receive."),
-    Item("audit_events_about_you", AuditEvent, "The audit log, where it names you",
-         "Who did what to whose record: what you did, and what others did to your record "
-         "(views of it, decisions, exports).",
+         N_("Removed; an e-mail not yet sent is then not sent. One last e-mail tells you the "
+         "erasure is done; your address is kept only until it is sent.")),
+    _yours("email_settings", NotificationOptOut, N_("E-mails you turned off"),
+           N_("The kinds of e-mail you chose not to receive.")),
+    Item("audit_events_about_you", AuditEvent, N_("The audit log, where it names you"),
+         N_("Who did what to whose record: what you did, and what others did to your record "
+         "(views of it, decisions, exports)."),
          ("actor_id", "subject_id"),
          lambda p: or_(AuditEvent.subject_id == p.id, AuditEvent.actor_id == p.id), KEEP,
-         "Kept for accountability until the audit retention period ends; it then points at "
-         "an \"Erased person\"."),
+         N_("Kept for accountability until the audit retention period ends; it then points at "
+         "an \"Erased person\".")),
 )
 
 

@@ -15,6 +15,7 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from ..audit import AuditEvent, audit
 from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
 from ..content.services import get_catalog
 from ..extensions import db
+from ..i18n import N_
 from ..inputs import require_form_token
 from ..notifications.services import erasure_requested
 from ..users.access import require_admin
@@ -43,8 +45,8 @@ def privacy() -> str:
     return render_template("privacy/privacy.html", form=FlaskForm())
 
 
-ABOUT = ("Everything this tool holds about you. Survey answers are stored without any link "
-         "to you and cannot be found by anyone, so they are not here.")
+ABOUT = N_("Everything this tool holds about you. Survey answers are stored without any "
+           "link to you and cannot be found by anyone, so they are not here.")
 
 
 @bp.route("/privacy/my-data")
@@ -60,7 +62,7 @@ def my_data_page() -> str:
         select(User).where(User.id.in_(ids)))} if ids else {}
     names = content_names()
     return render_template(
-        "privacy/my_data.html", exported_at=datetime.now(UTC), about=ABOUT,
+        "privacy/my_data.html", exported_at=datetime.now(UTC), about=gettext(ABOUT),
         items=[(item, readable(rows[item.key], me=current_user.id, people=people,
                                names=names)) for item in registry.REGISTRY])
 
@@ -118,8 +120,8 @@ def erasure_request() -> Response:
     audit("privacy.erasure_request", current_user, current_user, None)
     erasure_requested(current_user)  # an e-mail that it was received, if mail is on
     db.session.commit()
-    flash("Your request is recorded. Your L&D team will erase your records and tell you "
-          "when it is done.", "success")
+    flash(gettext("Your request is recorded. Your L&D team will erase your records and tell "
+                  "you when it is done."), "success")
     return redirect(url_for("privacy.privacy"))  # type: ignore[return-value]
 
 
@@ -129,20 +131,20 @@ def erase(user_id: int) -> Response:
     require_admin()
     person = db.session.get(User, user_id)
     if person is None or person.organisation_id != current_organisation_id():
-        abort(404, description="There is no such person.")
+        abort(404, description=gettext("There is no such person."))
     if person.id == current_user.id:
-        abort(400, description="Ask another admin to erase your own records.")
+        abort(400, description=gettext("Ask another admin to erase your own records."))
     form = EraseForm()
     if not form.validate_on_submit() or (form.confirm.data or "").strip() != "ERASE":
-        abort(400, description="Type ERASE to confirm: erasing cannot be undone.")
+        abort(400, description=gettext("Type ERASE to confirm: erasing cannot be undone."))
     requested = db.session.scalar(select(AuditEvent.id).where(
         AuditEvent.action == "privacy.erasure_request", AuditEvent.subject_id == person.id)
         .limit(1))
     erase_person(person, current_user)
     end_sessions(person)  # their signed-in browsers lose access now, not when they expire
     db.session.commit()
-    flash("Erased. Certificates already issued remain as a minimal record (name, "
-          "programme, dates) so they can still be verified or revoked.", "success")
+    flash(gettext("Erased. Certificates already issued remain as a minimal record (name, "
+                  "programme, dates) so they can still be verified or revoked."), "success")
     # Back to the queue when the person had asked, so the request shows as done.
     return redirect(url_for("admin.erasure_requests" if requested  # type: ignore[return-value]
                             else "admin.people"))

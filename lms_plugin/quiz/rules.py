@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..content.schema import Question, Quiz
+from ..i18n import N_
 from .types import draw_entry
 
 
@@ -46,8 +47,8 @@ def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime,
         return Eligibility(True, "", used, left)  # passed already: may practise freely
     if left == 0:
         return Eligibility(
-            False, "You have used all your attempts at this quiz. Your course administrator "
-            "can give you another.", used, left,
+            False, N_("You have used all your attempts at this quiz. Your course "
+                      "administrator can give you another."), used, left,
         )
     if past and quiz.cooldown_minutes:
         last = max(p.submitted_at for p in past)
@@ -56,7 +57,8 @@ def may_start(quiz: Quiz, past: Sequence[PastAttempt], now: datetime,
             and allowance.cooldown_lifted_at >= last
         if now < ready and not lifted:
             return Eligibility(
-                False, "Take a short break and look back over the lessons before trying again.",
+                False,
+                N_("Take a short break and look back over the lessons before trying again."),
                 used, left, ready,
             )
     return Eligibility(True, "", used, left)

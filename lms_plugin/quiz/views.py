@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from ..content.schema import Question, Quiz
@@ -53,7 +54,7 @@ def _own_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
                                                                             attempt_id)
     # Someone else's attempt looks exactly like a missing one.
     if attempt is None or attempt.user_id != current_user.id:
-        abort(404, description="There is no such quiz attempt.")
+        abort(404, description=gettext("There is no such quiz attempt."))
     return attempt
 
 
@@ -62,7 +63,7 @@ def _own_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
 def start_page(slug: str) -> Any:
     content = get_catalog().quizzes.get(slug)
     if content is None:
-        abort(404, description=f"There is no quiz called {slug!r}.")
+        abort(404, description=gettext("There is no quiz called %(slug)s.", slug=repr(slug)))
     module = get_catalog().modules.get(content.quiz.module)
     open_attempt = get_open_attempt(current_user.id, slug)
     if open_attempt is not None and finish_if_over(current_user, open_attempt) is not None:
@@ -84,14 +85,15 @@ def start_page(slug: str) -> Any:
 def start(slug: str) -> Any:
     content = get_catalog().quizzes.get(slug)
     if content is None:
-        abort(404, description=f"There is no quiz called {slug!r}.")
+        abort(404, description=gettext("There is no quiz called %(slug)s.", slug=repr(slug)))
     version = request.form.get("version", ALL_QUESTIONS)
     if version not in (ALL_QUESTIONS, WITHOUT_NOTES):
-        abort(400, description="Choose which version of the quiz to take.")
+        abort(400, description=gettext("Choose which version of the quiz to take."))
     leave_out = version == WITHOUT_NOTES
     if leave_out and not offers_without_notes(content.quiz):
-        abort(400, description="This quiz has no version without the questions that have a "
-                               "content note. Go back to the quiz page to start it.")
+        abort(400, description=gettext(
+            "This quiz has no version without the questions that have a content note. Go "
+            "back to the quiz page to start it."))
     try:
         # The choice is private: it is not stored, audited or reported (only the
         # questions drawn are), and the score counts the same.

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..content.services import get_catalog
@@ -350,7 +351,7 @@ def _named(key: str) -> tuple[ReportDefinition, str]:
             return d, ""
         if d.variants is not None and key.startswith(d.key + "-"):
             return d, key.removeprefix(d.key + "-")
-    raise LookupError("There is no such report.")
+    raise LookupError(gettext("There is no such report."))
 
 
 def kind_of(key: str) -> str:
@@ -362,7 +363,7 @@ def definition(key: str) -> ReportDefinition:
     """The definition of a report that exists now (its variant among today's)."""
     found, variant = _named(key)
     if found.variants is not None and variant not in found.variants():
-        raise LookupError("There is no such report.")
+        raise LookupError(gettext("There is no such report."))
     return found
 
 
@@ -494,12 +495,13 @@ def members(report: Report, filters: Filters, row: str, column: str) -> list[Mem
     report: exactly as many as the count. `row` or `column` TOTAL: all of them."""
     found, variant = _named(report.key)
     if found.kind != ADMINISTRATION or found.members is None:
-        raise LookupError("This report is aggregate only: it has no list of names.")
+        raise LookupError(gettext("This report is aggregate only: it has no list of names."))
     if (row != TOTAL and row not in report.view.rows) or (
             column != TOTAL and column not in report.view.columns):
-        raise LookupError("There is no such count in this report.")
+        raise LookupError(gettext("There is no such count in this report."))
     if report.view.values.get((row, column)) is None:
-        raise LookupError("This count is hidden: too few people for a figure of its own.")
+        raise LookupError(gettext("This count is hidden: too few people for a figure of its "
+                                  "own."))
     return found.members(filters, module_titles(), report.view,
                          None if row == TOTAL else row, None if column == TOTAL else column,
                          variant)

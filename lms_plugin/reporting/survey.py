@@ -15,13 +15,15 @@ from sqlalchemy import and_, case, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import N_
 from ..users.models import User
 from .models import POST, PRE, UNATTRIBUTED, SurveyCompletion, SurveyTally
 from .queries import DEPARTMENT, NO_DEPARTMENT
 from .suppression import Box, Cube, build_cube
 
-SCALE = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree", 4: "Agree",
-         5: "Strongly agree"}
+# The default words, in English in reports; the survey form shows them translated (N_).
+SCALE = {1: N_("Strongly disagree"), 2: N_("Disagree"), 3: N_("Neither agree nor disagree"),
+         4: N_("Agree"), 5: N_("Strongly agree")}
 
 
 class Item(BaseModel):
@@ -36,11 +38,13 @@ class SurveyConfig(BaseModel):
 
 
 DEFAULT = SurveyConfig(items=[
-    Item(id="comfort-talking", text="I feel comfortable talking about mental health at work."),
+    Item(id="comfort-talking",
+         text=N_("I feel comfortable talking about mental health at work.")),
     Item(id="confidence-supporting",
-         text="I feel confident I could support a colleague who is struggling."),
-    Item(id="know-where-help", text="I know where to get help for myself or a colleague."),
-    Item(id="need-to-hide", text="I feel I would need to hide a mental-health condition at work."),
+         text=N_("I feel confident I could support a colleague who is struggling.")),
+    Item(id="know-where-help", text=N_("I know where to get help for myself or a colleague.")),
+    Item(id="need-to-hide",
+         text=N_("I feel I would need to hide a mental-health condition at work.")),
 ])
 
 

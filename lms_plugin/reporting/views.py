@@ -18,6 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -73,15 +74,15 @@ def _filters() -> Filters:
     course = request.args.get("course", "").strip()
     if course:
         if parse_id(course) is None:
-            abort(400, description="The course filter must be one of the listed courses.")
+            abort(400, description=gettext("The course filter must be one of the listed courses."))
         found = db.session.get(Course, int(course))
         if found is None or found.organisation_id != organisation_id:
-            abort(400, description="The course filter must be one of the listed courses.")
+            abort(400, description=gettext("The course filter must be one of the listed courses."))
         filters = Filters(organisation_id, found.id, None)
     department = request.args.get("department", "").strip()
     if department:
         if department not in departments(organisation_id):
-            abort(400, description="The department filter must be one of the listed ones.")
+            abort(400, description=gettext("The department filter must be one of the listed ones."))
         filters = Filters(organisation_id, filters.course_id, department)
     return filters
 
@@ -187,7 +188,7 @@ def pipeline_list(slug: str, state: str) -> Any:
     """The earlier address of a pipeline stage's list: now the report's own list."""
     require_admin()
     if get_catalog().programmes.get(slug) is None or state not in PIPELINE:
-        abort(404, description="There is no such list.")
+        abort(404, description=gettext("There is no such list."))
     return redirect(url_for("reporting.report_people", key=f"pipeline-{slug}", row=state,
                             **_query(_filters())))
 
@@ -259,16 +260,17 @@ def sync_roster_now(course_id: int) -> Any:
     require_form_token()
     course = db.session.get(Course, course_id)
     if course is None or course.organisation_id != current_organisation_id():
-        abort(404, description="There is no such course.")
+        abort(404, description=gettext("There is no such course."))
     platform = db.session.scalars(select(Platform).where(
         Platform.issuer == course.issuer,
         Platform.organisation_id == course.organisation_id)).first()
     if platform is None or not request_roster_sync(course, platform.id, force=True):
-        flash("This course's LMS does not offer a roster (Names and Role Provisioning).",
+        flash(gettext("This course's LMS does not offer a roster (Names and Role Provisioning)."),
               "error")
     else:
         db.session.commit()
-        flash("The roster will be fetched in the background; reload in a minute.", "success")
+        flash(gettext("The roster will be fetched in the background; reload in a minute."),
+              "success")
     return redirect(url_for("reporting.dashboard"))
 
 
@@ -281,11 +283,13 @@ def _survey_form(phase: str) -> FlaskForm:
     class SurveyForm(FlaskForm):
         pass
 
-    choices = [SelectChoice(str(k), v) for k, v in SCALE.items()] + [
-        SelectChoice("skip", "Prefer not to say")]
+    # The default items and scale are translated; an organisation's own items (the
+    # survey file) are shown as written.
+    choices = [SelectChoice(str(k), gettext(v)) for k, v in SCALE.items()] + [
+        SelectChoice("skip", gettext("Prefer not to say"))]
     for item in items:
         setattr(SurveyForm, f"item_{item.id}",
-                RadioField(item.text, choices=choices, validators=[Optional()]))
+                RadioField(gettext(item.text), choices=choices, validators=[Optional()]))
     return SurveyForm()
 
 
@@ -293,9 +297,9 @@ def _survey_form(phase: str) -> FlaskForm:
 @login_required
 def survey(phase: str) -> Any:
     if phase not in ("pre", "post"):
-        abort(404, description="There is no such survey.")
+        abort(404, description=gettext("There is no such survey."))
     if answered(current_user, phase):
-        flash("Thank you: you have already answered this survey.", "success")
+        flash(gettext("Thank you: you have already answered this survey."), "success")
         return redirect(url_for("training.overview"))
     form = _survey_form(phase)
     items = survey_config(current_app).items
@@ -309,7 +313,7 @@ def survey(phase: str) -> Any:
             answers[item.id] = int(raw) if raw and raw != "skip" else None
         record_answers(current_user, phase, answers)
         db.session.commit()
-        flash("Thank you. Your answers are stored without your name and only ever shown "
-              "as totals for groups of people.", "success")
+        flash(gettext("Thank you. Your answers are stored without your name and only ever "
+                      "shown as totals for groups of people."), "success")
         return redirect(url_for("training.overview"))
     return render_template("reporting/survey.html", form=form, phase=phase, items=items)

@@ -12,16 +12,18 @@
     var tick = function () {
       var left = Math.max(0, Math.round((end - Date.now()) / 1000));
       var m = Math.floor(left / 60), s = left % 60;
-      timer.textContent = m + " min " + (s < 10 ? "0" : "") + s + " s";
+      // The words come from the page, in its language (templates/quiz/_timer.html).
+      timer.textContent = (timer.getAttribute("data-format") || "{m} min {s} s")
+        .replace("{m}", m).replace("{s}", (s < 10 ? "0" : "") + s);
       [300, 60].forEach(function (mark) {
         if (left <= mark && left > 0 && !warned[mark]) {
           warned[mark] = true;
-          if (alertBox) alertBox.textContent = (mark / 60) + (mark === 60 ? " minute" : " minutes") + " left.";
+          if (alertBox) alertBox.textContent = timer.getAttribute("data-left-" + (mark / 60));
         }
       });
       if (left === 0) {
         clearInterval(handle);
-        if (alertBox) alertBox.textContent = "Time is up. Your saved answers are being submitted.";
+        if (alertBox) alertBox.textContent = timer.getAttribute("data-time-up");
         if (form) form.submit(); else window.location.reload();
       }
     };

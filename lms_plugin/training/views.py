@@ -15,12 +15,14 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from ..content.loader import Module
 from ..content.render import render_lesson
 from ..content.services import get_catalog
 from ..extensions import db
+from ..i18n import current_locale
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
 from ..quiz.services import get_retake
@@ -91,7 +93,8 @@ def overview() -> Any:
 def module(slug: str) -> Any:
     mod = _module_or_404(slug)
     return render_template(
-        "training/module.html", module=mod, progress=get_module_progress(current_user, mod),
+        "training/module.html", module=mod.localized(current_locale()),
+        progress=get_module_progress(current_user, mod),
         done=query_completed_lesson_ids(current_user.id),
         quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
         retakes=_retakes([mod]),
@@ -112,10 +115,14 @@ def _retakes(modules: list[Module]) -> dict[str, Any]:
 @bp.route("/modules/<slug>/lessons/<int:number>")
 @login_required
 def lesson(slug: str, number: int) -> Any:
-    mod = _module_or_404(slug)
+    """The lesson in the reader's language when the module has it translated, else in
+    English (`Module.localized`); progress is kept by the lesson's id either way."""
+    english = _module_or_404(slug)
+    language = current_locale()
+    mod = english.localized(language)
     index = next((i for i, ls in enumerate(mod.lessons) if ls.number == number), None)
     if index is None:
-        abort(404, description="There is no such lesson in this module.")
+        abort(404, description=gettext("There is no such lesson in this module."))
     current = mod.lessons[index]
     body, sources = render_lesson(current.body, mod.meta.sources, current.meta.sources)
     return render_template(
@@ -128,6 +135,7 @@ def lesson(slug: str, number: int) -> Any:
         completed=current.meta.id in query_completed_lesson_ids(current_user.id),
         sources=sources,
         position=index + 1,
+        lesson_lang=english.language_of(current, language),
     )
 
 
@@ -137,7 +145,7 @@ def complete_lesson(slug: str, number: int) -> Any:
     mod = _module_or_404(slug)
     current = next((ls for ls in mod.lessons if ls.number == number), None)
     if current is None:
-        abort(404, description="There is no such lesson in this module.")
+        abort(404, description=gettext("There is no such lesson in this module."))
     completion = mark_lesson_complete(current_user, mod, current)
     db.session.commit()
     if completion is not None:  # acknowledge it: what was finished, what is next
@@ -184,4 +192,5 @@ def _own_quiz_attempt(raw: str | None, mod: Module) -> QuizAttempt | None:
 @bp.route("/help")
 def help_now() -> Any:
     """Reachable from every page, signed in or not."""
-    return render_template("training/help_now.html", help=help_resources(current_app))
+    return render_template("training/help_now.html",
+                           help=help_resources(current_app).localized(current_locale()))

@@ -4,6 +4,7 @@ signed in at /admin/login). The one check every role-limited view makes."""
 from __future__ import annotations
 
 from flask import abort, session
+from flask_babel import gettext
 
 from .models import ADMIN
 
@@ -14,7 +15,7 @@ def is_admin() -> bool:
 
 def require_admin() -> None:
     if not is_admin():
-        abort(403, description="Only an L&D admin can open this page.")
+        abort(403, description=gettext("Only an L&D admin can open this page."))
 
 
 def has_role(role: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask_babel import gettext
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -30,11 +31,11 @@ def create_local_admin(organisation: Organisation, email: str, name: str, passwo
                        operator: bool = False) -> User:
     email = email.strip().lower()
     if "@" not in email:
-        raise LocalLoginError("Give the admin's email address.")
+        raise LocalLoginError(gettext("Give the admin's email address."))
     if len(password) < MIN_LENGTH:
         raise LocalLoginError(f"Use a password of at least {MIN_LENGTH} characters.")
     if db.session.query(LocalCredential).filter_by(email=email).first() is not None:
-        raise LocalLoginError("There is already a local admin with that email.")
+        raise LocalLoginError(gettext("There is already a local admin with that email."))
     user = User(organisation_id=organisation.id, issuer=LOCAL_ISSUER, sub=f"local:{email}",
                 name=name.strip() or email, email=email)
     db.session.add(user)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -54,6 +55,9 @@ class User(UserMixin, FromPlatform, db.Model):  # type: ignore[name-defined]
     email: Mapped[str | None] = mapped_column(String(320))
     # Cohort for reports, from the configured LTI custom claim (LMS_PLUGIN_DEPARTMENT_CLAIM).
     department: Mapped[str | None] = mapped_column(String(120), index=True)
+    # The language of the person's latest launch that named one the tool speaks ("es"):
+    # their e-mails are written in it (pages follow each launch, see lms_plugin.i18n).
+    locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = timestamp(now=True)
     last_launch_at: Mapped[datetime | None] = timestamp()
     # Sessions carry this number; raising it ends every session of the person at once
@@ -70,7 +74,7 @@ class User(UserMixin, FromPlatform, db.Model):  # type: ignore[name-defined]
 
     @property
     def display_name(self) -> str:
-        return self.name or "Learner"
+        return self.name or gettext("Learner")
 
 
 class Course(FromPlatform, db.Model):  # type: ignore[name-defined]

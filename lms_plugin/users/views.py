@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -69,7 +70,7 @@ class ChooseOrganisationForm(FlaskForm):
 def choose_organisation() -> Any:
     """Operators of the tool choose the organisation they act in; nobody else may."""
     if not session.get("operator"):
-        abort(403, description="Only an operator of the tool chooses an organisation.")
+        abort(403, description=gettext("Only an operator of the tool chooses an organisation."))
     organisations = list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
     form = ChooseOrganisationForm()
     form.organisation.choices = [(o.id, o.name) for o in organisations]

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lms_plugin import dates
 from lms_plugin.certification import entries, models
 from lms_plugin.certification.entries import (
     earliest_day,
@@ -25,7 +26,7 @@ PROGRAMME = Programme.model_validate({
     "practice": {"counts": ["check-in"], "supervision_kinds": ["supervision"]},
     "renewal": {"hours": 2, "sub_minimums": {"ethics": 1}},
 })
-ZONES = sorted(entries._zone_names())
+ZONES = sorted(dates._zone_names())
 
 
 def test_the_categories_are_the_models():

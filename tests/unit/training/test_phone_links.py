@@ -161,3 +161,12 @@ def test_help_page_models_link_their_numbers():
     assert '<a href="tel:999">999</a>' in resources.emergency_html
     samaritans = resources.crisis_lines[0]
     assert samaritans.contact_html == 'Call <a href="tel:116123">116 123</a> (free, any time)'
+
+
+def test_spanish_cues_link_like_the_english_ones():
+    assert str(phone_links("Llama o envía un mensaje de texto al 988")) == (
+        'Llama o envía un mensaje de texto al <a href="tel:988">988</a>')
+    assert str(phone_links("envía AYUDA por mensaje de texto al 988")) == (
+        'envía AYUDA por mensaje de texto al <a href="sms:988">988</a>')
+    assert str(phone_links("Llama al 988 durante 24 horas en 130 países")) == (
+        'Llama al <a href="tel:988">988</a> durante 24 horas en 130 países')
