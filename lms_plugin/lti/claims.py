@@ -29,8 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..i18n import N_
 from ..inputs import control_characters
-from .errors import LaunchError
+from .errors import LaunchError, Term
 
 # The claim names of LTI 1.3 and its services (the only place they are spelled out).
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -47,17 +48,19 @@ MAX_ENTRIES = 1000
 MAX_URL_LENGTH = 1000
 
 # (claim, key inside it or None): identifiers, bounded and refused when out of bounds.
+# Their descriptions are shown in refusals (`Term`: translated with the message).
 IDENTIFIERS = {
-    ("sub", None): "user id (sub)",
-    ("nonce", None): "nonce",
-    (CLAIM + "context", "id"): "course id (context id)",
-    (CLAIM + "resource_link", "id"): "resource link id",
+    ("sub", None): Term(N_("user id (sub)")),
+    ("nonce", None): Term("nonce"),
+    (CLAIM + "context", "id"): Term(N_("course id (context id)")),
+    (CLAIM + "resource_link", "id"): Term(N_("resource link id")),
 }
-LISTS = {CLAIM + "roles": "roles", CLAIM + "role_scope_mentor": "mentees (role_scope_mentor)",
-         CLAIM + "custom": "custom parameters"}
-URLS = {(NRPS_CLAIM, "context_memberships_url"): "roster service URL",
-        (AGS_CLAIM, "lineitems"): "grade service URL (lineitems)",
-        (AGS_CLAIM, "lineitem"): "grade service URL (lineitem)"}
+LISTS = {CLAIM + "roles": Term(N_("roles")),
+         CLAIM + "role_scope_mentor": Term(N_("mentees (role_scope_mentor)")),
+         CLAIM + "custom": Term(N_("custom parameters"))}
+URLS = {(NRPS_CLAIM, "context_memberships_url"): Term(N_("roster service URL")),
+        (AGS_CLAIM, "lineitems"): Term(N_("grade service URL (lineitems)")),
+        (AGS_CLAIM, "lineitem"): Term(N_("grade service URL (lineitem)"))}
 STRINGS = (CLAIM + "message_type", CLAIM + "version")  # compared with known values
 
 
@@ -67,7 +70,8 @@ def check_claim_bounds(claims: Mapping[str, Any]) -> None:
     _refuse_unstorable_text(claims)
     for name in STRINGS:
         if name in claims and not isinstance(claims[name], str):
-            raise LaunchError(f"The id_token's {_label(name)} claim is not a string.")
+            raise LaunchError(N_("The id_token's %(claim)s claim is not a string."),
+                              claim=_label(name))
     for (name, key), label in IDENTIFIERS.items():
         value = _get(claims, name, key)
         if value is not None:
@@ -76,18 +80,20 @@ def check_claim_bounds(claims: Mapping[str, Any]) -> None:
         value = claims.get(name)
         if isinstance(value, list | dict) and len(value) > MAX_ENTRIES:
             raise LaunchError(
-                f"The id_token carries {len(value):,} {label}; this tool accepts at most "
-                f"{MAX_ENTRIES:,}. Ask your LMS administrator to check the tool's settings.")
+                N_("The id_token carries %(count)s %(label)s; this tool accepts at most "
+                   "%(most)s. Ask your LMS administrator to check the tool's settings."),
+                count=len(value), label=label, most=MAX_ENTRIES)
     mentees = claims.get(CLAIM + "role_scope_mentor")
     if isinstance(mentees, list):
         for mentee in mentees:
-            _check_identifier(mentee, "mentee id (role_scope_mentor)")
+            _check_identifier(mentee, Term(N_("mentee id (role_scope_mentor)")))
     for (name, key), label in URLS.items():
         url = _get(claims, name, key)
         if isinstance(url, str) and len(url) > MAX_URL_LENGTH:
             raise LaunchError(
-                f"The id_token's {label} is {len(url):,} characters long; this tool keeps "
-                f"URLs of at most {MAX_URL_LENGTH:,}.")
+                N_("The id_token's %(label)s is %(length)s characters long; this tool "
+                   "keeps URLs of at most %(most)s."),
+                label=label, length=len(url), most=MAX_URL_LENGTH)
 
 
 def _get(claims: Mapping[str, Any], name: str, key: str | None) -> Any:
@@ -97,22 +103,24 @@ def _get(claims: Mapping[str, Any], name: str, key: str | None) -> Any:
     return value.get(key) if isinstance(value, dict) else None
 
 
-def _check_identifier(value: Any, label: str) -> None:
+def _check_identifier(value: Any, label: Term) -> None:
     if not isinstance(value, str):
-        raise LaunchError(f"The id_token's {label} is not a string.")
+        raise LaunchError(N_("The id_token's %(label)s is not a string."), label=label)
     if len(value) > MAX_ID_LENGTH:
         raise LaunchError(
-            f"The id_token's {label} is {len(value):,} characters long; LTI identifiers are "
-            f"at most {MAX_ID_LENGTH}. Ask your LMS administrator to check the LMS.")
+            N_("The id_token's %(label)s is %(length)s characters long; LTI identifiers "
+               "are at most %(most)s. Ask your LMS administrator to check the LMS."),
+            label=label, length=len(value), most=MAX_ID_LENGTH)
     if control_characters(value, kept=()):
-        raise LaunchError(f"The id_token's {label} contains a control character.")
+        raise LaunchError(N_("The id_token's %(label)s contains a control character."),
+                          label=label)
 
 
 def _refuse_unstorable_text(claims: Mapping[str, Any]) -> None:
     # Iterative: a deeply nested token must not exhaust the interpreter's stack.
     pending: list[tuple[str, Any]] = [(_label(k), v) for k, v in claims.items()]
     for key in claims:
-        _check_text(key, "claim names")
+        _check_text(key, Term(N_("claim names")))
     while pending:
         path, value = pending.pop()
         if isinstance(value, str):
@@ -128,9 +136,9 @@ def _refuse_unstorable_text(claims: Mapping[str, Any]) -> None:
 def _check_text(text: str, where: str) -> None:
     if "\x00" in text or not _encodable(text):
         raise LaunchError(
-            f"Text in the id_token ({where}) contains a NUL character or is not valid "
-            "Unicode, which this tool cannot store. Ask your LMS administrator to check "
-            "the LMS.")
+            N_("Text in the id_token (%(where)s) contains a NUL character or is not valid "
+               "Unicode, which this tool cannot store. Ask your LMS administrator to check "
+               "the LMS."), where=where)
 
 
 def _encodable(text: str) -> bool:

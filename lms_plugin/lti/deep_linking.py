@@ -10,6 +10,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from ..content.services import get_catalog
+from ..i18n import N_
 from ..urls import launch_url
 from ..users.models import ADMIN, INSTRUCTOR
 from .errors import LaunchError
@@ -48,10 +49,10 @@ def picker(launch_id: str) -> Any:
     message = restore_launch(launch_id)
     claims = message.claims()
     if not message.is_deep_link_launch():
-        raise LaunchError("This launch is not a deep linking request.")
+        raise LaunchError(N_("This launch is not a deep linking request."))
     if not set(session.get("roles", [])) & {INSTRUCTOR, ADMIN}:
         raise LaunchError(
-            "Only a course's teachers and administrators can add this tool to a course.", 403
+            N_("Only a course's teachers and administrators can add this tool to a course."), 403
         )
     modules = get_catalog().ordered_modules()
     errors = []

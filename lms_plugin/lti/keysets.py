@@ -13,6 +13,7 @@ from flask import current_app
 from jwcrypto.common import JWException
 from jwcrypto.jwk import JWK
 
+from ..i18n import N_
 from ..store import get_store
 from .errors import LaunchError
 from .outbound import OutboundSession
@@ -35,12 +36,13 @@ def fetch_keyset(url: str) -> dict[str, Any]:
         # Saying why would tell a prober what answers where: the log says it.
         current_app.logger.warning("key set %s could not be read", url, exc_info=True)
         raise LaunchError(
-            "The platform's key set could not be read; try again in a moment.",
+            N_("The platform's key set could not be read; try again in a moment."),
             status=502,
-            title="The LMS could not be reached",
+            title=N_("The LMS could not be reached"),
         ) from None
     if not isinstance(keyset, dict) or not isinstance(keyset.get("keys"), list):
-        raise LaunchError(f"The platform's key set at {url} is not a JWK set.", status=502)
+        raise LaunchError(N_("The platform's key set at %(url)s is not a JWK set."),
+                          status=502, url=url)
     get_store().set(_store_key(url), keyset, current_app.config["LMS_PLUGIN_KEYSET_TTL"])
     return keyset
 
@@ -58,10 +60,12 @@ def _pem(kid: str, key: dict[str, Any]) -> str:
         bits = jwk.get_op_key("verify").key_size
         pem = jwk.export_to_pem()
     except (JWException, ValueError, TypeError, KeyError, AttributeError):
-        raise LaunchError(f"The platform's key {kid!r} is not a usable RSA key.", 401) from None
+        raise LaunchError(N_("The platform's key %(kid)s is not a usable RSA key."), 401,
+                          kid=repr(kid)) from None
     if bits < MIN_RSA_BITS:  # NIST SP 800-131A; a short key's signature proves little
-        raise LaunchError(f"The platform's key {kid!r} is too short ({bits} bits; at "
-                          f"least {MIN_RSA_BITS} are needed).", 401)
+        raise LaunchError(N_("The platform's key %(kid)s is too short (%(bits)s bits; at "
+                             "least %(needed)s are needed)."), 401,
+                          kid=repr(kid), bits=str(bits), needed=str(MIN_RSA_BITS))
     return pem.decode() if isinstance(pem, bytes) else pem
 
 
@@ -75,5 +79,6 @@ def public_key_pem(url: str, kid: str) -> str:
         if key is not None:
             remember(("keyset-key", url, kid), key)
     if key is None:
-        raise LaunchError(f"The platform's key set has no key {kid!r} for RS256.", status=401)
+        raise LaunchError(N_("The platform's key set has no key %(kid)s for RS256."),
+                          status=401, kid=repr(kid))
     return cached(("keyset-pem", json.dumps(key, sort_keys=True)), lambda: _pem(kid, key))

@@ -11,6 +11,7 @@ from flask import request
 from pylti1p3.contrib.flask import FlaskOIDCLogin
 from pylti1p3.exception import OIDCException
 
+from ..i18n import N_
 from ..urls import is_ours
 from .errors import LaunchError
 from .registrations import AmbiguousIssuer, PlatformRecord, find_platform, platforms_of
@@ -39,23 +40,23 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
     """Validate a login initiation; return the platform's auth URL to send the browser to."""
     iss = _param("iss")
     if not iss:
-        raise LaunchError("The login request has no issuer (iss).")
+        raise LaunchError(N_("The login request has no issuer (iss)."))
     if not _param("login_hint"):
-        raise LaunchError("The login request has no login_hint.")
+        raise LaunchError(N_("The login request has no login_hint."))
     client_id = _param("client_id")
     try:
         platform = find_platform(iss, client_id)
     except AmbiguousIssuer:
         raise LaunchError(
-            f"The platform {iss} is registered with several client ids, and this login "
-            "request did not say which (client_id)."
+            N_("The platform %(issuer)s is registered with several client ids, and this "
+               "login request did not say which (client_id)."), issuer=iss
         ) from None
     if platform is None:
-        raise LaunchError(unknown_registration(iss, client_id), status=403)
+        raise unknown_registration(iss, client_id)
     require_approved(platform)
     target = _param("target_link_uri")
     if target and not is_ours(target):
-        raise LaunchError("The login request asks to open a page that is not this tool's.")
+        raise LaunchError(N_("The login request asks to open a page that is not this tool's."))
 
     req, session_service, storage = pylti_services()
     oidc = ToolOIDCLogin(
@@ -77,16 +78,16 @@ def begin_login(launch_url: str) -> tuple[str, ToolOIDCLogin, dict[str, str]]:
 def require_approved(platform: PlatformRecord) -> None:
     if not platform.approved:
         raise LaunchError(
-            "This LMS registered itself with the tool, and an operator of the tool has not "
-            f"approved the registration yet (number {platform.id}: lms-plugin platform "
-            "approve). Ask your LMS administrator to contact them.",
-            status=403, title="Waiting for approval")
+            N_("This LMS registered itself with the tool, and an operator of the tool has "
+               "not approved the registration yet (number %(number)s: lms-plugin platform "
+               "approve). Ask your LMS administrator to contact them."),
+            status=403, title=N_("Waiting for approval"), number=str(platform.id))
 
 
-def unknown_registration(iss: str, client_id: str | None) -> str:
+def unknown_registration(iss: str, client_id: str | None) -> LaunchError:
     if not platforms_of(iss):
-        return (
-            f"This tool has no registration for the platform {iss}. "
-            "An LMS administrator must register it first."
-        )
-    return f"The client id {client_id!r} is not registered for the platform {iss}."
+        return LaunchError(
+            N_("This tool has no registration for the platform %(issuer)s. An LMS "
+               "administrator must register it first."), status=403, issuer=iss)
+    return LaunchError(N_("The client id %(client_id)s is not registered for the platform "
+                          "%(issuer)s."), status=403, client_id=repr(client_id), issuer=iss)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import csrf, db
+from ..i18n import N_
 from ..security import ANY, allow_framing, origin_of
 from ..urls import base_url
 from ..users.models import Organisation
@@ -31,7 +32,7 @@ SCOPES = [
 ]
 PLATFORM_CONF = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONF = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-COULD_NOT_FETCH = (
+COULD_NOT_FETCH = N_(
     "The tool could not fetch the LMS configuration from the address the LMS gave. Start "
     "the registration again from the LMS; if it keeps failing, the tool's operators can "
     "see why in its log."
@@ -137,14 +138,16 @@ class ToolDynamicRegistration(DynamicRegistration):
         if not isinstance(conf, dict):
             current_app.logger.warning("registration: %s answered %s, not a configuration",
                                        self.openid_configuration, resp.status_code)
-            raise LaunchError(COULD_NOT_FETCH, 502, title="Registration failed")
+            raise LaunchError(COULD_NOT_FETCH, 502, title=N_("Registration failed"))
         issuer = conf.get("issuer")
         if not isinstance(issuer, str) or origin_of(issuer) is None:
-            raise LaunchError("The platform's OpenID configuration names no issuer URL.")
+            raise LaunchError(N_("The platform's OpenID configuration names no issuer URL."))
         for field in ("authorization_endpoint", "token_endpoint", "jwks_uri",
                       "registration_endpoint"):
             if origin_of(conf.get(field)) is None:
-                raise LaunchError(f"The platform's OpenID configuration has no {field} URL.")
+                raise LaunchError(
+                    N_("The platform's OpenID configuration has no %(field)s URL."),
+                    field=field)
         _check_key_set_binding(issuer, conf["jwks_uri"])
         return conf
 
@@ -155,15 +158,16 @@ class ToolDynamicRegistration(DynamicRegistration):
         tool_conf = openid_registration.get(TOOL_CONF) or {}
         deployment_id = tool_conf.get("deployment_id")
         if not isinstance(client_id, str) or not client_id:
-            raise LaunchError("The platform's registration response has no client_id.")
+            raise LaunchError(N_("The platform's registration response has no client_id."))
         platform_conf = openid_configuration.get(PLATFORM_CONF) or {}
         if find_platform(openid_configuration["issuer"], client_id, fresh=True) is not None:
             # A registration never rewrites another: the LMS names its issuer and the
             # client id itself, and could otherwise redirect someone else's logins.
             raise LaunchError(
-                f"{openid_configuration['issuer']} (client id {client_id}) is already "
-                "registered with this tool; an operator can change it with "
-                "lms-plugin platform add.", 409, title="Registration refused")
+                N_("%(issuer)s (client id %(client_id)s) is already registered with this "
+                   "tool; an operator can change it with lms-plugin platform add."), 409,
+                title=N_("Registration refused"), issuer=openid_configuration["issuer"],
+                client_id=client_id)
         # Token requests are addressed to the token URL: Canvas publishes a bare host as
         # `authorization_server`, which its own token endpoint refuses as an audience.
         platform = save_platform(
@@ -193,11 +197,12 @@ def _check_key_set_binding(issuer: str, jwks_uri: str) -> None:
     known = {p.keyset_url for p in platforms_of(issuer, fresh=True)}
     if known and jwks_uri not in known:
         raise LaunchError(
-            f"The platform {issuer} is already registered with another key set; this "
-            f"registration names {jwks_uri}. If the LMS really moved its keys, an operator "
-            "must update the registration (lms-plugin platform add).",
+            N_("The platform %(issuer)s is already registered with another key set; this "
+               "registration names %(jwks_uri)s. If the LMS really moved its keys, an "
+               "operator must update the registration (lms-plugin platform add)."),
             403,
-            title="Registration refused",
+            title=N_("Registration refused"),
+            issuer=issuer, jwks_uri=jwks_uri,
         )
 
 
@@ -289,16 +294,16 @@ def register() -> Any:
     key = current_app.config["LMS_PLUGIN_REGISTRATION_KEY"]
     if key and not hmac.compare_digest(request.values.get("key", ""), key):
         raise LaunchError(
-            "This registration link needs the registration key the tool's operators gave "
-            "you (…/lti/register?key=…).",
+            N_("This registration link needs the registration key the tool's operators gave "
+            "you (…/lti/register?key=…)."),
             403,
-            title="Registration refused",
+            title=N_("Registration refused"),
         )
     if origin_of(openid_configuration) is None:  # http(s) with a host; "a://[" too is refused
         raise LaunchError(
-            "Open this page from your LMS's dynamic registration screen: it must pass an "
-            "openid_configuration URL.",
-            title="Registration refused",
+            N_("Open this page from your LMS's dynamic registration screen: it must pass an "
+            "openid_configuration URL."),
+            title=N_("Registration refused"),
         )
     if request.method == "GET":
         return render_template(
@@ -317,15 +322,15 @@ def register() -> Any:
         db.session.rollback()
         current_app.logger.warning("registration with %s failed", openid_configuration,
                                    exc_info=True)
-        raise LaunchError(COULD_NOT_FETCH, 502, title="Registration failed") from None
+        raise LaunchError(COULD_NOT_FETCH, 502, title=N_("Registration failed")) from None
     except (LtiException, AssertionError, ValueError):
         db.session.rollback()
         current_app.logger.warning("registration with %s refused", openid_configuration,
                                    exc_info=True)
         raise LaunchError(
-            "The LMS did not accept the registration. Start it again from the LMS; if it "
-            "keeps failing, the tool's operators can see why in its log.", 502,
-            title="Registration failed",
+            N_("The LMS did not accept the registration. Start it again from the LMS; if it "
+            "keeps failing, the tool's operators can see why in its log."), 502,
+            title=N_("Registration failed"),
         ) from None
     db.session.commit()
     return render_template("lti/register_done.html", platform=dr.platform)

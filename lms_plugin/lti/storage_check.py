@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, request
 
+from ..i18n import N_
 from ..store import get_store
 from ..urls import own_origins
 from .errors import LaunchError
@@ -48,7 +49,7 @@ def verify_storage_check(state: str, id_token: str, token: str) -> None:
     # The check page posts from our own origin; a cross-site post cannot carry it.
     origin = request.headers.get("Origin")
     if origin not in own_origins():
-        raise LaunchError("The platform storage check did not come from this tool.", 401)
+        raise LaunchError(N_("The platform storage check did not come from this tool."), 401)
     saved = get_store().pop(PREFIX + token)
     if not saved or saved["state"] != state or saved["id_token"] != _hash(id_token):
-        raise LaunchError("The platform storage check failed; launch again.", 401)
+        raise LaunchError(N_("The platform storage check failed; launch again."), 401)

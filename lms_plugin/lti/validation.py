@@ -21,6 +21,7 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 
 from ..extensions import limit_person
+from ..i18n import N_
 from .claims import (
     CLAIM,
     DEEP_LINKING,
@@ -38,9 +39,9 @@ from .storage_check import NeedsStorageCheck, issue_check_token, verify_storage_
 from .tool_config import DatabaseToolConf, ToolRegistration, registration_for
 
 SUPPORTED_MESSAGES = {RESOURCE_LINK, DEEP_LINKING}
-USED_OR_EXPIRED = ("This launch has already been used or has timed out. Launch again from "
+USED_OR_EXPIRED = N_("This launch has already been used or has timed out. Launch again from "
                    "your course.")
-OTHER_SIGN_IN = ("This launch's id_token was issued for a different sign-in than its state. "
+OTHER_SIGN_IN = N_("This launch's id_token was issued for a different sign-in than its state. "
                  "Launch again from your course.")
 
 
@@ -110,16 +111,16 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def validate_jwt_format(self) -> ToolMessageLaunch:
         token = self._get_request_param("id_token")
         if not token:
-            raise LaunchError("The launch has no id_token.")
+            raise LaunchError(N_("The launch has no id_token."))
         parts = token.split(".")
         if len(parts) != 3:
-            raise LaunchError("The id_token is not a signed JWT (it must have three parts).")
+            raise LaunchError(N_("The id_token is not a signed JWT (it must have three parts)."))
         try:
             header, body = _b64json(parts[0]), _b64json(parts[1])
         except (ValueError, TypeError):  # bad base64, bad UTF-8, bad JSON
-            raise LaunchError("The id_token cannot be decoded.") from None
+            raise LaunchError(N_("The id_token cannot be decoded.")) from None
         if not isinstance(header, dict) or not isinstance(body, dict):
-            raise LaunchError("The id_token cannot be decoded.")
+            raise LaunchError(N_("The id_token cannot be decoded."))
         # First, before any claim reaches a query (the issuer is looked up next).
         check_claim_bounds(body)
         self._jwt = {"header": header, "body": body}  # type: ignore[typeddict-item]
@@ -129,31 +130,32 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         alg = self._jwt["header"].get("alg")
         if alg != "RS256":
             raise LaunchError(
-                f"The id_token is signed with {alg!r}; LTI 1.3 requires RS256.", status=401
+                N_("The id_token is signed with %(alg)s; LTI 1.3 requires RS256."),
+                status=401, alg=repr(alg)
             )
         if not self._jwt["header"].get("kid"):
-            raise LaunchError("The id_token header names no key (kid).", status=401)
+            raise LaunchError(N_("The id_token header names no key (kid)."), status=401)
 
     def validate_audience(self) -> None:
         body = self._jwt["body"]
         iss = body.get("iss")
         if not iss or not isinstance(iss, str):
-            raise LaunchError("The id_token has no issuer (iss).")
+            raise LaunchError(N_("The id_token has no issuer (iss)."))
         aud = body.get("aud")
         auds = [aud] if isinstance(aud, str) else aud
         if not auds or not isinstance(auds, list) or not all(isinstance(a, str) for a in auds):
-            raise LaunchError("The id_token has no audience (aud).")
+            raise LaunchError(N_("The id_token has no audience (aud)."))
         azp = body.get("azp")
         if azp is not None:
             if not isinstance(azp, str) or azp not in auds:
                 raise LaunchError(
-                    "The id_token's authorised party (azp) is not one of its audiences.",
+                    N_("The id_token's authorised party (azp) is not one of its audiences."),
                     status=401,
                 )
             client_id = azp
         elif len(auds) > 1:
             raise LaunchError(
-                "The id_token has several audiences but no authorised party (azp).", status=401
+                N_("The id_token has several audiences but no authorised party (azp)."), status=401
             )
         else:
             client_id = auds[0]
@@ -162,15 +164,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             # never refused on what this process kept alone (see registrations)
             trusted = {p.client_id for p in platforms_of(iss, fresh=True)}
         if not trusted:
-            raise LaunchError(unknown_registration(iss, client_id), status=403)
+            raise unknown_registration(iss, client_id)
         if client_id not in trusted:
-            raise LaunchError(unknown_registration(iss, client_id), status=403)
+            raise unknown_registration(iss, client_id)
         untrusted = [a for a in auds if a not in trusted]
         if untrusted:
             raise LaunchError(
-                "The id_token is also addressed to an audience this tool does not trust: "
-                + ", ".join(repr(a) for a in untrusted),
-                status=401,
+                N_("The id_token is also addressed to an audience this tool does not "
+                   "trust: %(audiences)s"),
+                status=401, audiences=", ".join(repr(a) for a in untrusted),
             )
         self._resolved_client_id = client_id
 
@@ -178,7 +180,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         body = self._jwt["body"]
         platform = find_platform(body["iss"], self.get_client_id())
         if platform is None:  # checked in validate_audience; kept for safety
-            raise LaunchError(unknown_registration(body["iss"], self.get_client_id()), 403)
+            raise unknown_registration(body["iss"], self.get_client_id())
         require_approved(platform)
         self._platform = platform
         self._registration = registration_for(platform)
@@ -191,7 +193,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             return reg.static_public_key, "RS256"
         url = reg.get_key_set_url()
         if not url or not url.startswith(("http://", "https://")):
-            raise LaunchError("The platform registration has no usable key set URL.", 500)
+            raise LaunchError(N_("The platform registration has no usable key set URL."), 500)
         return public_key_pem(url, self._jwt["header"]["kid"]), "RS256"
 
     def validate_jwt_signature(self) -> ToolMessageLaunch:
@@ -208,35 +210,37 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             )
         except jwt.ExpiredSignatureError:
             raise LaunchError(
-                "The id_token has expired. Launch again from your course.", 401
+                N_("The id_token has expired. Launch again from your course."), 401
             ) from None
         except jwt.ImmatureSignatureError:
             raise LaunchError(
-                "The id_token is dated in the future; check the LMS server's clock.", 401
+                N_("The id_token is dated in the future; check the LMS server's clock."), 401
             ) from None
         except jwt.MissingRequiredClaimError as exc:
-            raise LaunchError(f"The id_token has no {exc.claim!r} claim.", 401) from None
+            raise LaunchError(N_("The id_token has no %(claim)s claim."), 401,
+                              claim=repr(exc.claim)) from None
         except jwt.InvalidSignatureError:
-            raise LaunchError("The id_token's signature does not verify.", 401) from None
+            raise LaunchError(N_("The id_token's signature does not verify."), 401) from None
         except jwt.InvalidTokenError as exc:
-            raise LaunchError(f"The id_token is not valid: {exc}", 401) from None
+            raise LaunchError(N_("The id_token is not valid: %(reason)s"), 401,
+                              reason=str(exc)) from None
         except (jwt.PyJWTError, ValueError):
             # e.g. a registered key that is not a usable RSA key
-            raise LaunchError("The platform's key could not be used to check the id_token; "
-                              "an LMS administrator must fix the registration.", 401) from None
+            raise LaunchError(N_("The platform's key could not be used to check the id_token; "
+                              "an LMS administrator must fix the registration."), 401) from None
         iat = self._jwt["body"]["iat"]  # type: ignore[typeddict-item]
         if time.time() - iat > current_app.config["LMS_PLUGIN_IAT_MAX_AGE"] + skew:
             raise LaunchError(
-                "The id_token was issued too long ago. Launch again from your course.", 401
+                N_("The id_token was issued too long ago. Launch again from your course."), 401
             )
         return self
 
     def validate_deployment(self) -> ToolMessageLaunch:
         deployment_id = self._jwt["body"].get(CLAIM + "deployment_id")
         if not deployment_id or not isinstance(deployment_id, str):
-            raise LaunchError("The id_token has no deployment_id claim.")
+            raise LaunchError(N_("The id_token has no deployment_id claim."))
         if len(deployment_id) > 255 or not deployment_id.isprintable():
-            raise LaunchError("The id_token's deployment_id is not a usable identifier.")
+            raise LaunchError(N_("The id_token's deployment_id is not a usable identifier."))
         platform = self.platform
         if deployment_id in platform.deployment_ids:
             return self
@@ -249,46 +253,49 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.new_deployment_id = deployment_id
             return self
         raise LaunchError(
-            f"The deployment {deployment_id!r} is not registered for this platform "
-            f"({self._jwt['body']['iss']}, client id {self.get_client_id()}). An operator "
-            "of this tool must add it: lms-plugin platform add ... --deployment-id "
-            f"{deployment_id}",
-            status=403,
+            N_("The deployment %(quoted)s is not registered for this platform (%(issuer)s, "
+               "client id %(client_id)s). An operator of this tool must add it: lms-plugin "
+               "platform add ... --deployment-id %(deployment_id)s"),
+            status=403, quoted=repr(deployment_id), issuer=self._jwt["body"]["iss"],
+            client_id=self.get_client_id(), deployment_id=deployment_id,
         )
 
     def validate_claims(self) -> None:
         body = self._jwt["body"]
         version = body.get(CLAIM + "version")
         if version is None:
-            raise LaunchError("The id_token has no LTI version claim.")
+            raise LaunchError(N_("The id_token has no LTI version claim."))
         if version != "1.3.0":
-            raise LaunchError(f"The LTI version {version!r} is not supported; expected 1.3.0.")
+            raise LaunchError(
+                N_("The LTI version %(version)s is not supported; expected 1.3.0."),
+                version=repr(version))
         message_type = body.get(CLAIM + "message_type")
         if not message_type:
-            raise LaunchError("The id_token has no message_type claim.")
+            raise LaunchError(N_("The id_token has no message_type claim."))
         if message_type not in SUPPORTED_MESSAGES:
-            raise LaunchError(f"This tool does not handle {message_type!r} messages.")
+            raise LaunchError(N_("This tool does not handle %(type)s messages."),
+                              type=repr(message_type))
         if not body.get("sub"):
             raise LaunchError(
-                "This launch is anonymous (it carries no user id). Your progress and any "
+                N_("This launch is anonymous (it carries no user id). Your progress and any "
                 "certificate must belong to you, so this tool needs a stable identity from "
-                "the LMS. Ask your LMS administrator to send the user id (sub).",
+                "the LMS. Ask your LMS administrator to send the user id (sub)."),
                 status=403,
-                title="We need to know who you are",
+                title=N_("We need to know who you are"),
             )
         roles = body.get(CLAIM + "roles")
         if not isinstance(roles, list):
-            raise LaunchError("The id_token has no roles claim.")
+            raise LaunchError(N_("The id_token has no roles claim."))
         if message_type == RESOURCE_LINK:
             link = body.get(CLAIM + "resource_link")
             if not isinstance(link, dict) or not link.get("id"):
-                raise LaunchError("The id_token has no resource_link id.")
+                raise LaunchError(N_("The id_token has no resource_link id."))
         if message_type == DEEP_LINKING:
             settings = body.get(DL_CLAIM + "deep_linking_settings")
             if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
-                raise LaunchError("The deep linking request has no return URL.")
+                raise LaunchError(N_("The deep linking request has no return URL."))
         if not body.get("nonce"):
-            raise LaunchError("The id_token has no nonce.")
+            raise LaunchError(N_("The id_token has no nonce."))
         self.validate_message()
 
     def validate_person_rate(self) -> None:
@@ -299,16 +306,16 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             limit_person(body["iss"], self.get_client_id(), str(body["sub"]))
         except RateLimitExceeded:
             raise LaunchError(
-                "You have opened the tool many times in the last minute. Wait a minute, "
-                "then open it again from your course.", status=429,
-                title="Too many launches") from None
+                N_("You have opened the tool many times in the last minute. Wait a minute, "
+                "then open it again from your course."), status=429,
+                title=N_("Too many launches")) from None
 
     def validate_state(self) -> ToolMessageLaunch:
         """The state cookie matches, or a platform storage check passes. That the nonce
         is the state's is checked where it is taken (`validate_nonce`)."""
         state = self._get_request_param("state")
         if not state:
-            raise LaunchError("The launch has no state.")
+            raise LaunchError(N_("The launch has no state."))
         if self._cookie_service.get_cookie(state) == state:
             return self
         check = self._get_request_param("lti_storage_check")
@@ -324,9 +331,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                                     _origin(origin), dict(self._jwt["body"]),
                                     self.platform)
         raise LaunchError(
-            "Your browser did not send back the login cookie, so we cannot be sure this "
+            N_("Your browser did not send back the login cookie, so we cannot be sure this "
             "launch started here. Launch again; if it keeps happening, allow cookies for "
-            "this site or open the tool in a new window.",
+            "this site or open the tool in a new window."),
             status=401,
         )
 
@@ -384,5 +391,6 @@ def restore_launch(launch_id: str) -> ToolMessageLaunch:
             launch_data_storage=storage,
         )
     except LtiException as exc:
-        raise LaunchError("Your launch has expired; launch again from your course.", 401) from exc
+        raise LaunchError(N_("Your launch has expired; launch again from your course."),
+                          401) from exc
     return launch  # type: ignore[return-value]

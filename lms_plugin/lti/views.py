@@ -18,7 +18,7 @@ from flask import (
 )
 
 from ..extensions import csrf, db, limiter
-from ..i18n import remember_launch
+from ..i18n import N_, remember_launch
 from ..observability import count_launch
 from ..security import ANY, allow_framing, remember_frame_ancestors
 from ..urls import base_url, launch_url
@@ -48,16 +48,17 @@ def launch_error(exc: LaunchError) -> tuple[str, int]:
         # message is for whoever sees the frame (the first Canvas launch from a school's
         # domain included): it holds nothing to click or read that could be misused.
         allow_framing([ANY])
-    return render_template("lti/error.html", error=exc), exc.status
+    title, message = exc.shown()
+    return render_template("lti/error.html", title=title, message=message), exc.status
 
 
 @bp.errorhandler(429)
 def too_many(_exc: Exception) -> tuple[str, int]:
     # The per-address limit on login and launch: shown in the LMS's frame like any refusal.
     return launch_error(LaunchError(
-        "Too many people on your network opened this tool in the last minute. Wait a "
-        "minute, then open it again from your course.", status=429,
-        title="Too many launches at once"))
+        N_("Too many people on your network opened this tool in the last minute. Wait a "
+           "minute, then open it again from your course."), status=429,
+        title=N_("Too many launches at once")))
 
 
 @bp.route("/login", methods=["GET", "POST"])
