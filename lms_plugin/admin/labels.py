@@ -1,5 +1,7 @@
 """Readable labels for the audit log: every event name the code writes (a test greps the
-code for `audit("...")` and fails on one missing here), and the details' keys."""
+code for `audit("...")` and fails on one missing here), and the details' keys. The labels
+are English, marked with `N_`; `event_label`, `event_kinds` and `detail_lines` give them in
+the request's language (the details' values are shown as they were recorded)."""
 
 from __future__ import annotations
 
@@ -7,52 +9,70 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext
+
+from ..i18n import N_
+
 EVENT_LABELS: dict[str, str] = {
-    "admin.login": "Signed in at the admin sign-in page",
-    "operator.organisation": "Operator opened an organisation",
-    "person.view": "Opened a person's record",
-    "person.erase": "Erased a person's records",
-    "people.search": "Searched people",
-    "privacy.export": "Downloaded their own data",
-    "privacy.erasure_request": "Asked for their records to be erased",
-    "report.export": "Exported a report (CSV)",
-    "report.people.export": "Exported everyone's progress (CSV)",
-    "report.list.view": "Opened a named list from the reports",
-    "programme.people.view": "Opened a programme's list of people",
-    "programme.enrol": "Enrolled in a programme",
-    "programme.reenrol": "Enrolled again after a lapse",
-    "programme.rehearsal.names": "Listed who a draft programme would move",
-    "attestation.sign": "Signed a programme agreement",
-    "hours.log": "Logged hours",
-    "hours.approve": "Approved logged hours",
-    "hours.reject": "Rejected logged hours",
-    "hours.resubmit": "Corrected and resent logged hours",
-    "hours.edit": "Edited logged hours awaiting approval",
-    "hours.withdraw": "Withdrew logged hours",
-    "hours.reflection_delete": "Deleted the text of a reflection",
-    "supervisor.assign": "Assigned a supervisor",
-    "supervisor.unassign": "Removed a supervisor",
-    "waiver.grant": "Recognised prior learning (waiver)",
-    "deadline.extend": "Extended a programme deadline",
-    "certificate.issue": "Certificate issued",
-    "roleplay.observe": "Role-play observed and marked",
-    "certificate.renew": "Certificate renewed",
-    "certificate.revoke": "Certificate revoked",
-    "certificate.reminder": "Renewal reminder came due",
-    "directory.opt_in": "Listed themselves as a peer supporter",
-    "directory.opt_out": "Left the peer supporter directory",
-    "quiz.extra_attempt": "Gave one more quiz try",
-    "quiz.cooldown_lift": "Lifted a quiz's wait before a retake",
+    "admin.login": N_("Signed in at the admin sign-in page"),
+    "operator.organisation": N_("Operator opened an organisation"),
+    "person.view": N_("Opened a person's record"),
+    "person.erase": N_("Erased a person's records"),
+    "people.search": N_("Searched people"),
+    "privacy.export": N_("Downloaded their own data"),
+    "privacy.erasure_request": N_("Asked for their records to be erased"),
+    "report.export": N_("Exported a report (CSV)"),
+    "report.people.export": N_("Exported everyone's progress (CSV)"),
+    "report.list.view": N_("Opened a named list from the reports"),
+    "programme.people.view": N_("Opened a programme's list of people"),
+    "programme.enrol": N_("Enrolled in a programme"),
+    "programme.reenrol": N_("Enrolled again after a lapse"),
+    "programme.rehearsal.names": N_("Listed who a draft programme would move"),
+    "attestation.sign": N_("Signed a programme agreement"),
+    "hours.log": N_("Logged hours"),
+    "hours.approve": N_("Approved logged hours"),
+    "hours.reject": N_("Rejected logged hours"),
+    "hours.resubmit": N_("Corrected and resent logged hours"),
+    "hours.edit": N_("Edited logged hours awaiting approval"),
+    "hours.withdraw": N_("Withdrew logged hours"),
+    "hours.reflection_delete": N_("Deleted the text of a reflection"),
+    "supervisor.assign": N_("Assigned a supervisor"),
+    "supervisor.unassign": N_("Removed a supervisor"),
+    "waiver.grant": N_("Recognised prior learning (waiver)"),
+    "deadline.extend": N_("Extended a programme deadline"),
+    "certificate.issue": N_("Certificate issued"),
+    "roleplay.observe": N_("Role-play observed and marked"),
+    "certificate.renew": N_("Certificate renewed"),
+    "certificate.revoke": N_("Certificate revoked"),
+    "certificate.reminder": N_("Renewal reminder came due"),
+    "directory.opt_in": N_("Listed themselves as a peer supporter"),
+    "directory.opt_out": N_("Left the peer supporter directory"),
+    "quiz.extra_attempt": N_("Gave one more quiz try"),
+    "quiz.cooldown_lift": N_("Lifted a quiz's wait before a retake"),
 }
 
 DETAIL_LABELS: dict[str, str] = {
-    "reason": "Reason", "programme": "Programme", "quiz": "Quiz", "query": "Search",
-    "report": "Report", "state": "Stage", "course": "Course", "department": "Department",
-    "format": "As", "page": "Page", "removed": "Removed", "sort": "Sorted by",
-    "requirement": "Requirement", "evidence": "Evidence", "hours": "Hours",
-    "kind": "Activity", "organisation": "Organisation", "days_before": "Days before expiry",
-    "previous_certificate": "Earlier certificate", "draft_version": "Draft version",
-    "moved": "People moved",
+    "reason": N_("Reason"),
+    "programme": N_("Programme"),
+    "quiz": N_("Quiz"),
+    "query": N_("Search"),
+    "report": N_("Report"),
+    "state": N_("Stage"),
+    "course": N_("Course"),
+    "department": N_("Department"),
+    "format": N_("As"),
+    "page": N_("Page"),
+    "removed": N_("Removed"),
+    "sort": N_("Sorted by"),
+    "requirement": N_("Requirement"),
+    "evidence": N_("Evidence"),
+    "hours": N_("Hours"),
+    "kind": N_("Activity"),
+    "organisation": N_("Organisation"),
+    "days_before": N_("Days before expiry"),
+    "previous_certificate": N_("Earlier certificate"),
+    "draft_version": N_("Draft version"),
+    "moved": N_("People moved"),
 }
 
 
@@ -60,10 +80,16 @@ def event_label(action: str) -> str:
     """The label, else the name made readable ("quiz.extra_attempt" -> "Quiz: extra
     attempt") for an event added after this list."""
     if action in EVENT_LABELS:
-        return EVENT_LABELS[action]
+        return gettext(EVENT_LABELS[action])
     head, _, tail = action.partition(".")
     words = f"{head}: {tail}" if tail else head
     return words.replace("_", " ").replace(".", " ").capitalize()
+
+
+def event_kinds() -> list[tuple[str, str]]:
+    """Every (event name, label), in the order of their labels, for the audit log's filter."""
+    return sorted(((action, gettext(label)) for action, label in EVENT_LABELS.items()),
+                  key=lambda kv: kv[1])
 
 
 def detail_lines(detail_json: str, names: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -78,7 +104,8 @@ def detail_lines(detail_json: str, names: Mapping[str, str]) -> list[tuple[str, 
     for key, value in detail.items():
         if value in (None, "", {}, []):
             continue
-        label = DETAIL_LABELS.get(key, key.replace("_", " ").capitalize())
+        label = (gettext(DETAIL_LABELS[key]) if key in DETAIL_LABELS
+                 else key.replace("_", " ").capitalize())
         lines.append((label, _text(value, names)))
     return lines
 
@@ -87,7 +114,7 @@ def _text(value: Any, names: Mapping[str, str]) -> str:
     if isinstance(value, dict):
         parts = [f"{names.get(k, k.replace('_', ' '))}: {_text(v, names)}"
                  for k, v in value.items() if v]
-        return ", ".join(parts) if parts else "nothing"
+        return ", ".join(parts) if parts else gettext("nothing")
     if isinstance(value, list):
         return ", ".join(_text(v, names) for v in value)
     text = str(value)

@@ -32,7 +32,7 @@ from ..users.access import require_admin
 from ..users.models import Course, Enrollment, User
 from ..users.sessions import current_organisation_id
 from .forms import AllowanceForm, RevokeForm
-from .labels import EVENT_LABELS, detail_lines, event_label
+from .labels import EVENT_LABELS, detail_lines, event_kinds, event_label
 from .services import (
     PER_PAGE,
     SORTS,
@@ -82,7 +82,7 @@ def home() -> Any:
 @login_required
 def people() -> Any:
     require_admin()
-    text = _text_arg("q", "search")
+    text = _text_arg("q", gettext("search"))
     sort = request.args.get("sort", "name")
     if sort not in SORTS:
         abort(400, description=gettext("Sort by name, department or last opened."))
@@ -284,8 +284,9 @@ def audit_log() -> Any:
     kind = request.args.get("kind", "").strip()
     if kind and kind not in EVENT_LABELS:
         abort(400, description=gettext("The kind of event must be one of the listed ones."))
-    filters = AuditFilters(kind, _text_arg("who", "person's name"),
-                           _date_arg("from", "from"), _date_arg("to", "to"))
+    filters = AuditFilters(kind, _text_arg("who", gettext("person's name")),
+                           _date_arg("from", gettext("from")),
+                           _date_arg("to", gettext("to")))
     if filters.since and filters.until and filters.since > filters.until:
         abort(400, description=gettext("The from date must be on or before the to date."))
     page = _page()
@@ -298,7 +299,7 @@ def audit_log() -> Any:
                                ("to", request.args.get("to", "").strip())) if v}
     return render_template("admin/audit.html", rows=rows, names=names, page=page, more=more,
                            filters=filters, query=query,
-                           kinds=sorted(EVENT_LABELS.items(), key=lambda kv: kv[1]))
+                           kinds=event_kinds())
 
 
 # --- the old addresses ----------------------------------------------------------------------
