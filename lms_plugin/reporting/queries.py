@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -44,6 +45,7 @@ from ..certification.rules import add_months
 from ..content.programme_schema import Programme
 from ..dates import day, month_label
 from ..extensions import db
+from ..i18n import N_
 from ..quiz.models import QuizAttempt
 from ..training.models import LearnerModule, LearnerProgress, ModuleCompletion
 from ..users.models import LEARNER, Course, Enrollment, User
@@ -51,19 +53,21 @@ from .suppression import TOTAL, Box, Cube, build_cube
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 PROGRESS = (NOT_STARTED, IN_PROGRESS, COMPLETED)
-PROGRESS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress",
-                   COMPLETED: "Completed"}
-NO_DEPARTMENT = "Not recorded"
+# The labels here are English, marked with N_: `services.translated` gives them in the
+# request's language where a report is built.
+PROGRESS_LABELS = {NOT_STARTED: N_("Not started"), IN_PROGRESS: N_("In progress"),
+                   COMPLETED: N_("Completed")}
+NO_DEPARTMENT = N_("Not recorded")  # the key of people with no department; shown translated
 COURSE, DEPARTMENT = "course", "department"  # the filters, as cube dimensions
 
 PIPELINE = ("enrolled", "awaiting_approval", "ready", "certified", "expiring_30",
             "expiring_60", "expiring_90", "in_grace", "lapsed", "revoked")
 PIPELINE_LABELS = {
-    "enrolled": "Enrolled, in training", "awaiting_approval": "Hours awaiting approval",
-    "ready": "Practice complete, not yet certified", "certified": "Certified",
-    "expiring_30": "Expiring within 30 days", "expiring_60": "Expiring in 31-60 days",
-    "expiring_90": "Expiring in 61-90 days", "in_grace": "Expired, in grace period",
-    "lapsed": "Lapsed", "revoked": "Revoked",
+    "enrolled": N_("Enrolled, in training"), "awaiting_approval": N_("Hours awaiting approval"),
+    "ready": N_("Practice complete, not yet certified"), "certified": N_("Certified"),
+    "expiring_30": N_("Expiring within 30 days"), "expiring_60": N_("Expiring in 31-60 days"),
+    "expiring_90": N_("Expiring in 61-90 days"), "in_grace": N_("Expired, in grace period"),
+    "lapsed": N_("Lapsed"), "revoked": N_("Revoked"),
 }
 
 
@@ -72,9 +76,9 @@ PIPELINE_LABELS = {
 LAPSE_DAYS = 90
 LAPSING, SUPPORTING, OTHERS = "lapsing", "supporting", "others"
 READINESS = (LAPSING, SUPPORTING, OTHERS)
-READINESS_LABELS = {LAPSING: f"Supporters due to lapse within {LAPSE_DAYS} days",
-                    SUPPORTING: "Other current supporters",
-                    OTHERS: "Not current supporters"}
+READINESS_LABELS = {LAPSING: N_("Supporters due to lapse within %(days)s days"),
+                    SUPPORTING: N_("Other current supporters"),
+                    OTHERS: N_("Not current supporters")}
 MONTHS = 12  # the readiness trend: supporters current at the end of each month
 SUPPORTERS = "supporters"
 
@@ -374,7 +378,8 @@ def readiness_members(filters: Filters, slugs: list[str], department: str | None
                case((status == OTHERS, null()), else_=found.c.until))
         .select_from(User).outerjoin(found, found.c.user_id == User.id)
         .where(*in_scope(scope), *_progress_condition(status, state)))
-    return [(i, n, d, None if until is None else f"Certificate expires {day(_at(until))}")
+    return [(i, n, d, None if until is None
+             else gettext("Certificate expires %(day)s", day=day(_at(until))))
             for i, n, d, until in rows]
 
 
@@ -388,7 +393,7 @@ def supporter_members(filters: Filters, slugs: list[str], months: tuple[str, ...
     end of that month (every month: each month's, one entry per person and month)."""
     moments = dict(month_ends(now or datetime.now(UTC)))
     if any(m not in moments for m in ([month] if month else months)):
-        raise LookupError("There is no such month in this report.")
+        raise LookupError(gettext("There is no such month in this report."))
     found: list[Member] = []
     for key in [month] if month else list(months):
         held = exists().where(Certificate.user_id == User.id,
@@ -448,7 +453,7 @@ def people_query(filters: Filters, modules: list[str]) -> Select[Any]:
 # --- quiz results (evaluation: aggregate only) --------------------------------------------
 
 BANDS = ("under_80", "80_100")
-BAND_LABELS = {"under_80": "Under 80% (the pass mark)", "80_100": "80% or more"}
+BAND_LABELS = {"under_80": N_("Under 80% (the pass mark)"), "80_100": N_("80% or more")}
 
 
 def quiz_results_by_department(scope: Filters) -> Cube:
@@ -563,4 +568,5 @@ def stage_members(filters: Filters, programme: Programme, stage: str | None,
         select(User.id, User.name, User.department, status).select_from(joined)
         .join(User, User.id == source.c.user_id)
         .where(*in_scope(filters), *_progress_condition(status, stage)))
-    return [(i, n, d, PIPELINE_LABELS.get(s or "", s)) for i, n, d, s in found]
+    return [(i, n, d, gettext(PIPELINE_LABELS[s]) if s in PIPELINE_LABELS else s)
+            for i, n, d, s in found]

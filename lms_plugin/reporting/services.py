@@ -12,12 +12,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from ..content.services import get_catalog
 from ..dates import day, month_label
 from ..extensions import db
+from ..i18n import N_, current_locale
 from ..store import get_store
 from ..users.models import Organisation
 from .queries import (
@@ -25,6 +26,8 @@ from .queries import (
     BANDS,
     COURSE,
     DEPARTMENT,
+    LAPSE_DAYS,
+    NO_DEPARTMENT,
     PIPELINE,
     PIPELINE_LABELS,
     PROGRESS,
@@ -75,7 +78,7 @@ class Report:
     row_labels: dict[str, str]
     column_labels: dict[str, str]
     chart: str  # "bars" | "weekly" | "none"
-    row_heading: str = "Group"
+    row_heading: str = N_("Group")
 
     @property
     def definition(self) -> ReportDefinition:
@@ -119,6 +122,17 @@ def exact(family: Family, filters: Filters, group_sizes: Cube | None = None
 def target_per() -> int:
     """Readiness target: one current peer supporter per this many employees."""
     return max(1, int(current_app.config.get("LMS_PLUGIN_READINESS_TARGET_PER", 20)))
+
+
+def translated(labels: Mapping[str, str], **values: Any) -> dict[str, str]:
+    """Labels marked with N_ (queries' constants), in the request's language."""
+    return {key: gettext(label, **values) for key, label in labels.items()}
+
+
+def _departments_labels() -> dict[str, str]:
+    """The rows of a table by department: the departments as the LMS sent them, and the
+    people with none (`NO_DEPARTMENT`) in the request's language."""
+    return {NO_DEPARTMENT: gettext(NO_DEPARTMENT)}
 
 
 def module_titles() -> dict[str, str]:
@@ -179,12 +193,12 @@ class ReportDefinition:
     kind: str  # ADMINISTRATION | EVALUATION
     build: Callable[[Sources, str], Built]
     chart: str = "bars"  # "bars" | "weekly" | "none"
-    row_heading: str = "Group"
+    row_heading: str = N_("Group")
     variants: Callable[[], list[str]] | None = None
     members: MembersQuery | None = None
     detail: str | None = None
     agree: bool = False
-    total_label: str = "Total"
+    total_label: str = N_("Total")
     column_totals: bool = True
     readiness: bool = False
 
@@ -209,28 +223,29 @@ def _modules(sources: Sources, _: str) -> Built:
     cube = build_cube((COURSE, DEPARTMENT, "module", "progress"), sources.counts.modules,
                       fixed={"module": sources.modules, "progress": PROGRESS},
                       counted_totals=(COURSE,))
-    return Built("Completion by module",
-                 "People in scope, by how far they are with each module.",
+    return Built(gettext("Completion by module"),
+                 gettext("People in scope, by how far they are with each module."),
                  Family(cube, "module", "progress", tuple(sources.modules), PROGRESS, BOTH),
-                 sources.titles, PROGRESS_LABELS)
+                 sources.titles, translated(PROGRESS_LABELS))
 
 
 def _courses(sources: Sources, _: str) -> Built:
     labels = sources.counts.course_labels
     counts = {box: n for box, n in sources.counts.status.items() if box[0] != TOTAL}
     cube = build_cube((COURSE, DEPARTMENT, "progress"), counts, fixed={"progress": PROGRESS})
-    return Built("Completion by LMS course",
-                 "Each enrolment: every module completed, some progress, or none yet.",
+    return Built(gettext("Completion by LMS course"),
+                 gettext("Each enrolment: every module completed, some progress, or none "
+                         "yet."),
                  Family(cube, COURSE, "progress",
                         tuple(sorted(labels, key=lambda k: labels[k].lower())), PROGRESS,
-                        BOTH, present_rows_only=True), labels, PROGRESS_LABELS)
+                        BOTH, present_rows_only=True), labels, translated(PROGRESS_LABELS))
 
 
 def _departments(sources: Sources, _: str) -> Built:
-    return Built("Completion by department",
-                 "From the department your LMS sends with each launch.",
-                 _by_department(sources.counts.status, PROGRESS, "progress"), {},
-                 PROGRESS_LABELS)
+    return Built(gettext("Completion by department"),
+                 gettext("From the department your LMS sends with each launch."),
+                 _by_department(sources.counts.status, PROGRESS, "progress"),
+                 _departments_labels(), translated(PROGRESS_LABELS))
 
 
 def _weekly(sources: Sources, _: str) -> Built:
@@ -238,8 +253,9 @@ def _weekly(sources: Sources, _: str) -> Built:
     cube = build_cube((COURSE, DEPARTMENT, "week", "module"), sources.counts.weeks,
                       fixed={"week": weeks, "module": sources.modules},
                       counted_totals=(COURSE,))
-    return Built("Modules completed per week",
-                 "Module completions in each of the last 12 weeks (weeks start on Monday).",
+    return Built(gettext("Modules completed per week"),
+                 gettext("Module completions in each of the last 12 weeks (weeks start on "
+                         "Monday)."),
                  Family(cube, "week", "module", weeks, tuple(sources.modules), BOTH),
                  {w: day(date.fromisoformat(w)) for w in weeks}, sources.titles)
 
@@ -254,10 +270,10 @@ def _pipeline(sources: Sources, slug: str) -> Built:
                       sources.counts.stages.get(slug, {}),
                       fixed={"stage": PIPELINE, "column": ("people",)},
                       counted_totals=(COURSE,))
-    return Built(f"Certification: {programme.title}",
-                 "Everyone enrolled in the programme, by where they stand now.",
+    return Built(gettext("Certification: %(programme)s", programme=programme.title),
+                 gettext("Everyone enrolled in the programme, by where they stand now."),
                  Family(cube, "stage", "column", PIPELINE, ("people",), BOTH),
-                 PIPELINE_LABELS, {"people": "People"})
+                 translated(PIPELINE_LABELS), {"people": gettext("People")})
 
 
 def _employees(sources: Sources) -> Family:
@@ -266,11 +282,13 @@ def _employees(sources: Sources) -> Family:
 
 def _readiness(sources: Sources, _: str) -> Built:
     family = _employees(sources)
-    return Built("Readiness: peer supporters",
-                 "Everyone on the courses' rosters, whether or not they have opened the tool, "
-                 "by whether they hold a current peer-supporter certificate (issued, not "
-                 "expired, not revoked). A group smaller than the minimum group size has no "
-                 "figure of its own.", family, {}, READINESS_LABELS, group_sizes=family.cube)
+    return Built(gettext("Readiness: peer supporters"),
+                 gettext("Everyone on the courses' rosters, whether or not they have opened "
+                         "the tool, by whether they hold a current peer-supporter certificate "
+                         "(issued, not expired, not revoked). A group smaller than the "
+                         "minimum group size has no figure of its own."), family,
+                 _departments_labels(), translated(READINESS_LABELS, days=LAPSE_DAYS),
+                 group_sizes=family.cube)
 
 
 def _trend(sources: Sources, _: str) -> Built:
@@ -280,18 +298,22 @@ def _trend(sources: Sources, _: str) -> Built:
                       counted_totals=(COURSE,))
     labels = {m: month_label(m) for m in months}
     if months:
-        labels[months[-1]] += " (today)"
-    return Built("Peer supporters by month",
-                 "Current peer supporters on the rosters at the end of each of the last 12 "
-                 "months, from their certificates' dates (issued, expired, revoked).",
+        labels[months[-1]] = gettext("%(month)s (today)", month=labels[months[-1]])
+    return Built(gettext("Peer supporters by month"),
+                 gettext("Current peer supporters on the rosters at the end of each of the "
+                         "last 12 months, from their certificates' dates (issued, expired, "
+                         "revoked)."),
                  Family(cube, "month", "column", months, (SUPPORTERS,), BOTH), labels,
-                 {SUPPORTERS: "Current supporters"}, group_sizes=_employees(sources).cube)
+                 {SUPPORTERS: gettext("Current supporters")},
+                 group_sizes=_employees(sources).cube)
 
 
 def _quiz_results(sources: Sources, _: str) -> Built:
-    return Built("Quiz results by department",
-                 "People who took a module quiz, by their average score at the first try.",
-                 _by_department(sources.counts.bands, BANDS, "band"), {}, BAND_LABELS)
+    return Built(gettext("Quiz results by department"),
+                 gettext("People who took a module quiz, by their average score at the first "
+                         "try."),
+                 _by_department(sources.counts.bands, BANDS, "band"), _departments_labels(),
+                 translated(BAND_LABELS))
 
 
 def _survey(sources: Sources, phase: str) -> Built:
@@ -299,46 +321,50 @@ def _survey(sources: Sources, phase: str) -> Built:
     # The survey is not linked to courses: only the department filter applies.
     family = Family(survey_counts(sources.organisation_id, items, phase), "item", "value",
                     tuple(i.id for i in items), tuple(str(v) for v in SCALE), (DEPARTMENT,))
-    return Built(("Before" if phase == "pre" else "After") + " the training",
-                 "How many people chose each answer.", family,
-                 {i.id: i.text for i in items}, {str(k): v for k, v in SCALE.items()})
+    return Built(gettext("Before the training") if phase == "pre"
+                 else gettext("After the training"),
+                 gettext("How many people chose each answer."), family,
+                 {i.id: gettext(i.text) for i in items},
+                 {str(k): gettext(v) for k, v in SCALE.items()})
 
 
 REPORTS: tuple[ReportDefinition, ...] = (
     ReportDefinition(
-        "modules", ADMINISTRATION, _modules, row_heading="Module", detail="Module",
+        "modules", ADMINISTRATION, _modules, row_heading=N_("Module"), detail=N_("Module"),
         members=lambda f, titles, view, row, column, _: module_members(f, titles, row,
                                                                          column)),
     ReportDefinition(
-        "courses", ADMINISTRATION, _courses, row_heading="Course", detail="LMS course",
+        "courses", ADMINISTRATION, _courses, row_heading=N_("Course"),
+        detail=N_("LMS course"),
         members=lambda f, titles, view, row, column, _: course_members(
             f, list(titles), None if row is None else int(row), column)),
     ReportDefinition(
-        "departments", ADMINISTRATION, _departments, row_heading="Department",
+        "departments", ADMINISTRATION, _departments, row_heading=N_("Department"),
         members=lambda f, titles, view, row, column, _: department_members(
             f, list(titles), row, column)),
     ReportDefinition(
-        "weekly", ADMINISTRATION, _weekly, chart="weekly", row_heading="Week starting",
-        detail="Module completed",
+        "weekly", ADMINISTRATION, _weekly, chart="weekly", row_heading=N_("Week starting"),
+        detail=N_("Module completed"),
         members=lambda f, titles, view, row, column, _: week_members(f, titles, view.rows,
                                                                        row, column)),
     ReportDefinition(
-        "pipeline", ADMINISTRATION, _pipeline, chart="none", row_heading="Stage",
-        variants=_programmes, detail="Stage",
+        "pipeline", ADMINISTRATION, _pipeline, chart="none", row_heading=N_("Stage"),
+        variants=_programmes, detail=N_("Stage"),
         members=lambda f, titles, view, row, column, slug: stage_members(
             f, get_catalog().programmes[slug].programme, row)),
     ReportDefinition(
-        "readiness", ADMINISTRATION, _readiness, row_heading="Department",
-        detail="Certificate", total_label="Employees", readiness=True,
+        "readiness", ADMINISTRATION, _readiness, row_heading=N_("Department"),
+        detail=N_("Certificate"), total_label=N_("Employees"), readiness=True,
         members=lambda f, titles, view, row, column, _: readiness_members(
             f, _programmes(), row, column)),
     ReportDefinition(
-        "readiness-trend", ADMINISTRATION, _trend, chart="weekly", row_heading="Month",
-        detail="Supporter at the end of", column_totals=False,
+        "readiness-trend", ADMINISTRATION, _trend, chart="weekly", row_heading=N_("Month"),
+        detail=N_("Supporter at the end of"), column_totals=False,
         members=lambda f, titles, view, row, column, _: supporter_members(
             f, _programmes(), view.rows, row)),
-    ReportDefinition("quiz-results", EVALUATION, _quiz_results, row_heading="Department"),
-    ReportDefinition("survey", EVALUATION, _survey, row_heading="Statement",
+    ReportDefinition("quiz-results", EVALUATION, _quiz_results,
+                     row_heading=N_("Department")),
+    ReportDefinition("survey", EVALUATION, _survey, row_heading=N_("Statement"),
                      variants=lambda: ["pre", "post"], agree=True),
 )
 KINDS = {d.key: d.kind for d in REPORTS}
@@ -442,7 +468,7 @@ def build_report(key: str, filters: Filters, sources: Sources | None = None) -> 
         return _build_report(key, filters, sources)
     cache_key = "report:" + hashlib.sha256(json.dumps(
         [key, filters.organisation_id, filters.course_id, filters.department, min_size(),
-         _content_version()]).encode()).hexdigest()
+         _content_version(), current_locale()]).encode()).hexdigest()  # labels: its language
     store = get_store()
     cached = store.get(cache_key)
     if isinstance(cached, dict):
@@ -487,7 +513,7 @@ def _build_report(key: str, filters: Filters, sources: Sources | None = None) ->
     built = found.build(sources or Sources(filters.organisation_id), variant)
     return Report(key, built.title, built.description,
                   _table(found.kind, built, filters), built.row_labels,
-                  built.column_labels, found.chart, found.row_heading)
+                  built.column_labels, found.chart, gettext(found.row_heading))
 
 
 def members(report: Report, filters: Filters, row: str, column: str) -> list[Member]:
@@ -546,16 +572,24 @@ class Readiness:
             self.employees else None
 
     def text(self) -> str:
+        """The line in words, in the request's language."""
         if not self.shown:
-            return "too few people for a figure of its own"
+            return gettext("too few people for a figure of its own")
         n, m = self.supporters or 0, self.employees or 0
         if m == 0:
-            return "nobody on the rosters yet"
-        who = "No supporters" if n == 0 else f"{n} supporter{'' if n == 1 else 's'}"
-        ratio = f"1 per {self.per}; " if self.per is not None else ""
-        verdict = "met" if not self.short else f"short by {self.short}"
-        return (f"{who} for {m} employee{'' if m == 1 else 's'} "
-                f"({ratio}target 1 per {self.target_per}): {verdict}")
+            return gettext("nobody on the rosters yet")
+        who = (gettext("No supporters") if n == 0
+               else ngettext("%(num)s supporter", "%(num)s supporters", n))
+        employees = ngettext("%(num)s employee", "%(num)s employees", m)
+        verdict = (gettext("met") if not self.short
+                   else gettext("short by %(count)s", count=self.short))
+        if self.per is None:
+            return gettext("%(who)s for %(employees)s (target 1 per %(target)s): %(verdict)s",
+                           who=who, employees=employees, target=self.target_per,
+                           verdict=verdict)
+        return gettext("%(who)s for %(employees)s (1 per %(per)s; target 1 per %(target)s): "
+                       "%(verdict)s", who=who, employees=employees, per=self.per,
+                       target=self.target_per, verdict=verdict)
 
 
 def readiness_lines(report: Report) -> list[Readiness]:
@@ -568,5 +602,5 @@ def readiness_lines(report: Report) -> list[Readiness]:
         supporters = None if lapsing is None or supporting is None else lapsing + supporting
         return Readiness(label, supporters, employees, per)
 
-    return [line(TOTAL, "Everyone in scope"),
+    return [line(TOTAL, gettext("Everyone in scope")),
             *[line(row, report.row_labels.get(row, row)) for row in view.rows]]

@@ -30,6 +30,7 @@ from ..audit import audit
 from ..certification.forms import EmptyForm
 from ..content.services import get_catalog
 from ..extensions import db
+from ..i18n import N_
 from ..inputs import parse_id, require_form_token
 from ..lti.models import Platform
 from ..lti.nrps import request_roster_sync
@@ -62,7 +63,7 @@ from .suppression import TOTAL
 from .survey import SCALE, answered, record_answers, survey_config
 
 bp = Blueprint("reporting", __name__)
-HIDDEN = "hidden"
+HIDDEN = N_("hidden")  # a suppressed count, shown in the page's language
 
 
 
@@ -129,7 +130,8 @@ def dashboard() -> Any:
                   for kind in (ADMINISTRATION, EVALUATION)],
         query=_query(filters), course_options=courses(current_organisation_id()),
         department_options=departments(current_organisation_id()), min_size=min_size(),
-        agree_share=agree_share, roster_form=EmptyForm(), hidden=HIDDEN, TOTAL=TOTAL,
+        no_department=NO_DEPARTMENT,
+        agree_share=agree_share, roster_form=EmptyForm(), hidden=gettext(HIDDEN), TOTAL=TOTAL,
         readiness=readiness_lines)
 
 
@@ -140,7 +142,7 @@ def summary() -> Any:
     filters = _filters()
     reports = build_reports(filters)
     return render_template("reporting/summary.html", reports=reports, filters=filters,
-                           min_size=min_size(), hidden=HIDDEN, readiness=readiness_lines,
+                           min_size=min_size(), hidden=gettext(HIDDEN), readiness=readiness_lines,
                            course_options=courses(current_organisation_id()))
 
 
@@ -166,20 +168,22 @@ def report_csv(key: str) -> Response:
 
     def rows() -> Iterator[list[Any]]:
         view = report.view
+        # The table as the page shows it, in the page's language (the people export,
+        # below, is data: its headers stay English).
         yield [report.row_heading, *[report.column_labels.get(c, c) for c in view.columns],
-               report.definition.total_label]
+               gettext(report.definition.total_label)]
         for row in view.rows:
             yield [report.row_labels.get(row, row),
                    *[_cell(view.get(row, c)) for c in view.columns], _cell(view.row_total(row))]
         if report.definition.column_totals:
-            yield ["Total", *[_cell(view.column_total(c)) for c in view.columns],
+            yield [gettext("Total"), *[_cell(view.column_total(c)) for c in view.columns],
                    _cell(view.total)]
 
     return _download(key, rows())
 
 
 def _cell(value: int | None) -> Any:
-    return HIDDEN if value is None else value
+    return gettext(HIDDEN) if value is None else value
 
 
 @bp.route("/admin/reports/pipeline/<slug>/<state>")
@@ -217,9 +221,9 @@ def report_people(key: str) -> Any:
         report.column_labels.get(column, column) if column != TOTAL and several else "")
         if part)
     return render_template("reporting/report_people.html", report=report, people=people,
-                           label=label or "Everyone counted", query=_query(filters),
+                           label=label or gettext("Everyone counted"), query=_query(filters),
                            filters=filters, course_options=courses(current_organisation_id()),
-                           detail=report.definition.detail)
+                           detail=report.definition.detail and gettext(report.definition.detail))
 
 
 @bp.route("/admin/reports/people.csv")
