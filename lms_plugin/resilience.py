@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g, has_request_context, render_template, request
+from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -94,9 +95,10 @@ def init_app(app: Flask) -> None:
         count_database_error("unavailable")
         page = render_template(
             "errors/unavailable.html", bare=True,
-            message=("The training could not finish this because its database did not "
-                     "answer. Nothing was half-saved: what you saved before is safe, and "
-                     "what you just sent was not recorded. Please try again in a moment."))
+            message=gettext("The training could not finish this because its database did not "
+                            "answer. Nothing was half-saved: what you saved before is safe, "
+                            "and what you just sent was not recorded. Please try again in a "
+                            "moment."))
         return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.teardown_appcontext

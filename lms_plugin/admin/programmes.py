@@ -217,13 +217,13 @@ def rehearse() -> Any:
     try:
         given = _draft_of(form)
     except LookupError:  # listed a moment ago, gone now
-        form.stored.errors = ["That stored draft is no longer there: choose another."]
+        form.stored.errors = [gettext("That stored draft is no longer there: choose another.")]
         return render_template("admin/rehearse.html", form=form), 404
     except DraftError as exc:
         return render_template("admin/rehearse.html", form=form, problems=exc.problems), 422
     if given is None:
-        form.draft.errors = ["Choose a draft programme file (YAML), paste its text, or "
-                             "choose a stored draft: one of them."]
+        form.draft.errors = [gettext("Choose a draft programme file (YAML), paste its text, "
+                                     "or choose a stored draft: one of them.")]
         return render_template("admin/rehearse.html", form=form), 400
     data, name = given
     try:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -19,6 +20,7 @@ from ..certification.rules import STATUS_LABELS
 from ..certification.standing import get_standing
 from ..content.services import get_catalog
 from ..extensions import db
+from ..i18n import N_
 from ..quiz.models import QuizAttempt
 from ..quiz.rules import Eligibility, Retake
 from ..quiz.services import get_allowance, get_eligibility, get_retake
@@ -26,7 +28,8 @@ from ..training.models import ModuleCompletion
 from ..users.models import Enrollment, User
 
 PER_PAGE = 50
-SORTS = {"name": "Name", "department": "Department", "last_launch": "Last opened the tool"}
+SORTS = {"name": N_("Name"), "department": N_("Department"),  # labels: shown translated
+         "last_launch": N_("Last opened the tool")}
 ERASURE_REQUEST, ERASED = "privacy.erasure_request", "person.erase"
 
 
@@ -199,7 +202,7 @@ def erasure_requests(organisation_id: int, person_id: int | None = None
         query = query.where(request.subject_id == person_id)
     rows = db.session.execute(
         query.order_by(request.at.desc(), request.id.desc()).limit(1000)).all()
-    found = [ErasureRequest(r.id, r.subject_id, r.name or "Name not shared by the LMS",
+    found = [ErasureRequest(r.id, r.subject_id, r.name or gettext("Name not shared by the LMS"),
                             _aware(r.at), add_one_month(_aware(r.at)),
                             _aware(r.done) if r.done else None) for r in rows]
     open_ = sorted((r for r in found if r.done_at is None), key=lambda r: r.due_at)
@@ -251,5 +254,5 @@ def names_of(ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {i: n or "Name not shared by the LMS" for i, n in db.session.execute(
+    return {i: n or gettext("Name not shared by the LMS") for i, n in db.session.execute(
         select(User.id, User.name).where(User.id.in_(wanted)))}

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 import jwt
 import segno
 from flask import current_app, render_template
+from flask_babel import gettext
 from markupsafe import Markup
 from PIL import Image, ImageDraw, ImageFont
 from PIL.PngImagePlugin import PngInfo
@@ -272,24 +273,27 @@ def read_badge(token: str, base_url: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
-        raise BadgeRejected("This is not a signed badge (a JWT).") from None
+        raise BadgeRejected(gettext("This is not a signed badge (a JWT).")) from None
     if header.get("alg") != "RS256":
-        raise BadgeRejected("The badge is not signed with RS256.")
+        raise BadgeRejected(gettext("The badge is not signed with RS256."))
     keys = {k.kid: k for k in query_published_keys()}
     key = keys.get(header.get("kid", ""))
     if key is None:
-        raise BadgeRejected("The badge was not signed by one of this tool's published keys.")
+        raise BadgeRejected(gettext(
+            "The badge was not signed by one of this tool's published keys."))
     try:
         payload = jwt.decode(token, key.public_key_pem, algorithms=["RS256"],
                              options={"verify_exp": False, "require": ["iss", "vc"]})
     except jwt.InvalidSignatureError:
-        raise BadgeRejected("The badge's signature does not match: it has been altered.") \
+        raise BadgeRejected(gettext(
+            "The badge's signature does not match: it has been altered.")) \
             from None
     except jwt.PyJWTError as exc:
-        raise BadgeRejected(f"The badge is not valid: {exc}.") from None
+        raise BadgeRejected(gettext("The badge is not valid: %(reason)s.",
+                                    reason=str(exc))) from None
     if payload.get("iss") != base_url:
-        raise BadgeRejected("The badge names another issuer.")
+        raise BadgeRejected(gettext("The badge names another issuer."))
     vc = payload.get("vc")
     if not isinstance(vc, dict) or "OpenBadgeCredential" not in vc.get("type", []):
-        raise BadgeRejected("The badge is not an Open Badges credential.")
+        raise BadgeRejected(gettext("The badge is not an Open Badges credential."))
     return payload

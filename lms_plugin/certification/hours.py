@@ -66,8 +66,9 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
         raise CertificationError(problem.message, problem.field)
     if reflection and (found := find_identifiers(reflection)):
         raise CertificationError(
-            "Your reflection seems to contain " + " and ".join(found) + ". Change anything "
-            "that could identify the person you supported, then save again. " + ADVICE,
+            gettext("Your reflection seems to contain %(found)s. Change anything that could "
+                    "identify the person you supported, then save again.",
+                    found=f" {gettext('and')} ".join(found)) + " " + gettext(ADVICE),
             "reflection")
     if supervisor is None or not may_supervise(supervisor, trainee, slug):
         raise CertificationError(gettext("Choose one of your supervisors."), "supervisor")

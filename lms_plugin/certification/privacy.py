@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext
+
+from ..i18n import N_
+
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Seven or more digits, allowing spaces, dots, dashes and brackets between them, with an
 # optional leading +: phone numbers in most formats, not dates or times.
@@ -56,20 +60,21 @@ def find_names(text: str) -> list[str]:
 
 
 def find_identifiers(text: str) -> list[str]:
-    """What in `text` looks like it identifies someone, described for the person typing."""
+    """What in `text` looks like it identifies someone, described for the person typing
+    (in the request's language)."""
     found = []
     if EMAIL.search(text):
-        found.append("an email address")
+        found.append(gettext("an email address"))
     if PHONE.search(text):
-        found.append("a phone number")
+        found.append(gettext("a phone number"))
     if HANDLE.search(EMAIL.sub(" ", text)):
-        found.append("a social media or chat handle")
+        found.append(gettext("a social media or chat handle"))
     names = find_names(HANDLE.sub(" ", EMAIL.sub(" ", text)))
     if names:
         quoted = ", ".join(f"“{n}”" for n in names[:3])
-        found.append(f"what looks like a name or place ({quoted})")
+        found.append(gettext("what looks like a name or place (%(names)s)", names=quoted))
     return found
 
 
-ADVICE = ("Write “a colleague” or “they” instead of a name, and “another site” or “their "
+ADVICE = N_("Write “a colleague” or “they” instead of a name, and “another site” or “their "
           "team” instead of a place; leave out email addresses, phone numbers and handles.")

@@ -27,6 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..content.services import get_catalog
 from ..extensions import csrf, db, limiter
+from ..i18n import N_
 from ..inputs import require_form_token
 from ..lti.errors import LaunchError
 from ..lti.validation import restore_launch
@@ -144,14 +145,14 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
 @bp.route("/programmes/<slug>/enrol", methods=["POST"])
 @login_required
 def enrol_view(slug: str) -> Any:
-    return _enrol(slug, enrol, 404, "You are enrolled.")
+    return _enrol(slug, enrol, 404, gettext("You are enrolled."))
 
 
 @bp.route("/programmes/<slug>/reenrol", methods=["POST"])
 @login_required
 def reenrol_view(slug: str) -> Any:
     """A lapsed supporter starts again; the old certificate stays as history."""
-    return _enrol(slug, reenrol, 409, "You are enrolled again.")
+    return _enrol(slug, reenrol, 409, gettext("You are enrolled again."))
 
 
 def _enrol(slug: str, action: Callable[[User, str], object], refused: int, done: str) -> Any:
@@ -383,14 +384,14 @@ def _change_own_entry(slug: str, entry_id: int, change: Callable[[LoggedHours, U
 @login_required
 def withdraw(slug: str, entry_id: int) -> Any:
     return _change_own_entry(slug, entry_id, withdraw_hours,
-                             "Withdrawn. Your supervisor will no longer see it.")
+                             gettext("Withdrawn. Your supervisor will no longer see it."))
 
 
 @bp.route("/programmes/<slug>/hours/<int:entry_id>/reflection/delete", methods=["POST"])
 @login_required
 def remove_reflection(slug: str, entry_id: int) -> Any:
     return _change_own_entry(slug, entry_id, delete_reflection,
-                             "The text of that entry is deleted.")
+                             gettext("The text of that entry is deleted."))
 
 
 # --- find a peer supporter ------------------------------------------------------------------
@@ -558,7 +559,7 @@ def _public(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-NOT_FOUND = ("No certificate has this code. Check that it was copied exactly (20 letters "
+NOT_FOUND = N_("No certificate has this code. Check that it was copied exactly (20 letters "
              "and digits); a code that was altered will not be found.")
 
 
@@ -572,7 +573,7 @@ def verify(code: str) -> Any:
         if as_json:
             return jsonify(error="not_found", message=NOT_FOUND), 404
         return render_template("certification/verify.html", certificate=None,
-                               message=NOT_FOUND), 404
+                               message=gettext(NOT_FOUND)), 404
     data = _public(certificate)
     if as_json:
         return jsonify(data)
@@ -597,7 +598,8 @@ def verify_badge() -> Any:
     certificate = get_certificate_by_code(code)
     if certificate is None:
         return render_template("certification/verify_badge.html", result=None,
-                               error="The badge is signed by us but names no certificate."), 422
+                               error=gettext("The badge is signed by us but names no "
+                                             "certificate.")), 422
     return render_template("certification/verify_badge.html", result=_public(certificate),
                            error=None)
 

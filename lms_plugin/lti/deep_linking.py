@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, request, session
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
@@ -62,11 +63,11 @@ def picker(launch_id: str) -> Any:
         for value in request.form.getlist("item"):
             slug, _, what = value.partition(":")
             if slug not in valid or what not in {"module", "quiz"}:
-                errors.append("That choice is not one of the modules offered.")
+                errors.append(gettext("That choice is not one of the modules offered."))
                 break
             choices.append((slug, what))
         if not choices and not errors:
-            errors.append("Choose at least one module or quiz to add.")
+            errors.append(gettext("Choose at least one module or quiz to add."))
         if not errors:
             resources = build_resources(choices, launch_url(), claims.has_ags)
             deep_link = message.get_deep_link()

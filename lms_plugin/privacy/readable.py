@@ -1,7 +1,8 @@
 """The "Everything we hold about you" page in plain words: each item's rows with plain
 labels and readable values, without the tool's internals (row ids, version hashes, the
-quiz layout, locks). Pure: the view passes the names of modules, programmes and people.
-The JSON download keeps every column as stored."""
+quiz layout, locks), in the request's language (the labels are marked with N_). Pure: the
+view passes the names of modules, programmes and people. The JSON download keeps every
+column as stored."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext
+
 from ..dates import day, moment_text
+from ..i18n import N_
 
 # Bookkeeping that means nothing to a person (still in the JSON download).
 INTERNAL = frozenset({
@@ -28,40 +32,43 @@ PEOPLE = frozenset({
 CONTENT = frozenset({"module_slug", "quiz_slug", "programme_slug", "lesson_id",
                      "attestation_id", "requirement_id"})
 LABELS = {
-    "name": "Name", "email": "Email", "department": "Department", "issuer": "Your LMS",
-    "sub": "Your id in your LMS", "created_at": "Recorded", "last_launch_at": "Last visit",
-    "is_operator": "Operator", "locked_until": "Locked until", "last_login_at": "Last sign-in",
-    "roles": "Roles", "source": "Source", "active": "Active", "last_seen_at": "Last seen",
-    "mentee_sub": "Mentee's id in your LMS", "updated_at": "Updated",
-    "module_slug": "Module", "lesson_id": "Lesson", "completed_at": "Completed",
-    "started_at": "Started", "modules_started": "Modules started",
-    "modules_completed": "Modules completed", "quiz_score": "Quiz score", "quiz_slug": "Quiz",
-    "answers_json": "Your answers", "submitted_at": "Submitted", "score": "Score (%)",
-    "passed": "Passed", "phase": "Survey", "on": "Answered", "kind": "Kind",
-    "payload_json": "What was sent", "sent_at": "Sent", "programme_slug": "Programme",
-    "enrolled_at": "Enrolled", "extensions": "Deadline extensions", "category": "Category",
-    "reenrolled_at": "Enrolled again",
-    "hours": "Hours", "activity_date": "Date", "supervisor_id": "Supervisor",
-    "reflection": "Your reflection", "status": "Status", "decided_by_id": "Decided by",
-    "decided_at": "Decided", "decision_reason": "Reason given", "submissions": "Times sent",
-    "user_id": "Person", "attestation_id": "Agreement", "signed_at": "Signed",
-    "requirement_id": "Requirement", "evidence": "Evidence", "reason": "Reason",
-    "granted_by_id": "Granted by", "granted_at": "Granted", "code": "Verification code",
-    "holder_name": "Name on it", "issued_at": "Issued", "expires_at": "Valid until",
-    "revoked_at": "Revoked", "revoked_by_id": "Revoked by",
-    "revocation_reason": "Reason for revoking", "evidence_json": "Issued on the evidence",
-    "days_before": "Days before expiry", "due_at": "Due", "seen_at": "Seen",
-    "contact": "Contact", "languages": "Languages", "availability": "Availability",
-    "trainee_id": "Trainee", "assigned_by_id": "Assigned by", "assigned_at": "Assigned",
-    "at": "When", "actor_id": "Who", "action": "What", "subject_id": "Whose record",
-    "detail_json": "Details", "mentor_id": "Mentor",
+    "name": N_("Name"), "email": N_("Email"), "department": N_("Department"),
+    "issuer": N_("Your LMS"), "sub": N_("Your id in your LMS"), "created_at": N_("Recorded"),
+    "last_launch_at": N_("Last visit"), "is_operator": N_("Operator"),
+    "locked_until": N_("Locked until"), "last_login_at": N_("Last sign-in"), "roles": N_("Roles"),
+    "source": N_("Source"), "active": N_("Active"), "last_seen_at": N_("Last seen"),
+    "mentee_sub": N_("Mentee's id in your LMS"), "updated_at": N_("Updated"),
+    "module_slug": N_("Module"), "lesson_id": N_("Lesson"), "completed_at": N_("Completed"),
+    "started_at": N_("Started"), "modules_started": N_("Modules started"),
+    "modules_completed": N_("Modules completed"), "quiz_score": N_("Quiz score"),
+    "quiz_slug": N_("Quiz"), "answers_json": N_("Your answers"), "submitted_at": N_("Submitted"),
+    "score": N_("Score (%)"), "passed": N_("Passed"), "phase": N_("Survey"), "on": N_("Answered"),
+    "kind": N_("Kind"), "payload_json": N_("What was sent"), "sent_at": N_("Sent"),
+    "programme_slug": N_("Programme"), "enrolled_at": N_("Enrolled"),
+    "extensions": N_("Deadline extensions"), "category": N_("Category"),
+    "reenrolled_at": N_("Enrolled again"), "hours": N_("Hours"), "activity_date": N_("Date"),
+    "supervisor_id": N_("Supervisor"), "reflection": N_("Your reflection"), "status": N_("Status"),
+    "decided_by_id": N_("Decided by"), "decided_at": N_("Decided"),
+    "decision_reason": N_("Reason given"), "submissions": N_("Times sent"),
+    "user_id": N_("Person"), "attestation_id": N_("Agreement"), "signed_at": N_("Signed"),
+    "requirement_id": N_("Requirement"), "evidence": N_("Evidence"), "reason": N_("Reason"),
+    "granted_by_id": N_("Granted by"), "granted_at": N_("Granted"),
+    "code": N_("Verification code"), "holder_name": N_("Name on it"), "issued_at": N_("Issued"),
+    "expires_at": N_("Valid until"), "revoked_at": N_("Revoked"),
+    "revoked_by_id": N_("Revoked by"), "revocation_reason": N_("Reason for revoking"),
+    "evidence_json": N_("Issued on the evidence"), "days_before": N_("Days before expiry"),
+    "due_at": N_("Due"), "seen_at": N_("Seen"), "contact": N_("Contact"),
+    "languages": N_("Languages"), "availability": N_("Availability"), "trainee_id": N_("Trainee"),
+    "assigned_by_id": N_("Assigned by"), "assigned_at": N_("Assigned"), "at": N_("When"),
+    "actor_id": N_("Who"), "action": N_("What"), "subject_id": N_("Whose record"),
+    "detail_json": N_("Details"), "mentor_id": N_("Mentor"),
 }
 NO_EXPIRY_YEAR = 2999  # certificates that do not expire (completed training)
 
 
 def label(column: str) -> str:
     if column in LABELS:
-        return LABELS[column]
+        return gettext(LABELS[column])
     for suffix in ("_json", "_at", "_id", "_slug"):
         column = column.removesuffix(suffix)
     return column.replace("_", " ").capitalize()
@@ -88,12 +95,12 @@ def _flatten(value: Any, names: Mapping[str, str]) -> str:
 def show(value: Any, names: Mapping[str, str] | None = None, column: str = "") -> str:
     names = names or {}
     if value is None or value == "":
-        return "none"
+        return gettext("none")
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, datetime):
         if value.year >= NO_EXPIRY_YEAR:
-            return "Does not expire"
+            return gettext("Does not expire")
         return moment_text(value)
     if isinstance(value, date):
         return day(value)
@@ -121,7 +128,8 @@ def readable(rows: Sequence[Mapping[str, Any]], *, me: int, people: Mapping[int,
     def cell(row: Mapping[str, Any], column: str) -> str:
         value = row.get(column)
         if column in PEOPLE and value is not None:
-            return "You" if value == me else people.get(int(value), "Someone no longer here")
+            return (gettext("You") if value == me
+                    else people.get(int(value), gettext("Someone no longer here")))
         return show(value, names, column)
 
     return [label(c) for c in columns], [[cell(r, c) for c in columns] for r in rows]

@@ -33,7 +33,8 @@ def create_local_admin(organisation: Organisation, email: str, name: str, passwo
     if "@" not in email:
         raise LocalLoginError(gettext("Give the admin's email address."))
     if len(password) < MIN_LENGTH:
-        raise LocalLoginError(f"Use a password of at least {MIN_LENGTH} characters.")
+        raise LocalLoginError(gettext("Use a password of at least %(count)s characters.",
+                                      count=MIN_LENGTH))
     if db.session.query(LocalCredential).filter_by(email=email).first() is not None:
         raise LocalLoginError(gettext("There is already a local admin with that email."))
     user = User(organisation_id=organisation.id, issuer=LOCAL_ISSUER, sub=f"local:{email}",
@@ -71,20 +72,21 @@ def check_login(email: str, password: str, now: datetime | None = None) -> Login
         email=email.strip().lower()).first()
     if credential is None:
         check_password_hash(_DUMMY_HASH, password)
-        return LoginResult(None, "The email or password is not right.")
+        return LoginResult(None, gettext("The email or password is not right."))
     locked = credential.locked_until
     if locked is not None:
         locked = locked if locked.tzinfo else locked.replace(tzinfo=UTC)
         if locked > now:
-            return LoginResult(None, "Too many wrong passwords: this account is locked "
-                                     f"until {locked:%H:%M} UTC. Try again then.")
+            return LoginResult(None, gettext(
+                "Too many wrong passwords: this account is locked until %(time)s UTC. Try "
+                "again then.", time=f"{locked:%H:%M}"))
     if not check_password_hash(credential.password_hash, password):
         credential.failed_attempts += 1
         if credential.failed_attempts >= MAX_FAILURES:
             credential.locked_until = now + LOCKOUT
             credential.failed_attempts = 0
         db.session.flush()
-        return LoginResult(None, "The email or password is not right.")
+        return LoginResult(None, gettext("The email or password is not right."))
     credential.failed_attempts, credential.locked_until = 0, None
     credential.last_login_at = now
     db.session.flush()
