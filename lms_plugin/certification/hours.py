@@ -65,11 +65,11 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
     if problem is not None:
         raise CertificationError(problem.message, problem.field)
     if reflection and (found := find_identifiers(reflection)):
+        joined = (" " + gettext("and") + " ").join(found)
         raise CertificationError(
             gettext("Your reflection seems to contain %(found)s. Change anything that could "
-                    "identify the person you supported, then save again.",
-                    found=f" {gettext('and')} ".join(found)) + " " + gettext(ADVICE),
-            "reflection")
+                    "identify the person you supported, then save again.", found=joined)
+            + " " + gettext(ADVICE), "reflection")
     if supervisor is None or not may_supervise(supervisor, trainee, slug):
         raise CertificationError(gettext("Choose one of your supervisors."), "supervisor")
     return datetime.combine(activity_date, time(12), UTC)

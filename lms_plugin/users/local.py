@@ -79,7 +79,7 @@ def check_login(email: str, password: str, now: datetime | None = None) -> Login
         if locked > now:
             return LoginResult(None, gettext(
                 "Too many wrong passwords: this account is locked until %(time)s UTC. Try "
-                "again then.", time=f"{locked:%H:%M}"))
+                "again then.", time=locked.strftime("%H:%M")))
     if not check_password_hash(credential.password_hash, password):
         credential.failed_attempts += 1
         if credential.failed_attempts >= MAX_FAILURES:
