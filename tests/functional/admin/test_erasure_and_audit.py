@@ -157,6 +157,24 @@ def test_filters_by_kind_person_and_dates(app, log):
     assert "No event matches." in nothing
 
 
+def test_the_audit_log_reads_in_spanish_with_details_as_recorded(app, log):
+    client = signed_in(app, log["admin"], ["admin"])
+    spanish = {"Accept-Language": "es"}
+    html = client.get("/admin/audit", headers=spanish).get_data(as_text=True)
+    table = html.split("<tbody>", 1)[1]
+    assert "Abrió el expediente de una persona" in table and "Dio un intento más" in table
+    assert "Motivo: Was unwell." in table  # the label translated, the value as written
+    assert "Gave one more quiz try" not in html and "Reason:" not in table
+    assert "Far Away" not in html  # still only this organisation's log
+    # The filter lists the kinds by their Spanish labels, in that order.
+    kinds = re.findall(r'<option value="[a-z_.]+"[^>]*>([^<]+)</option>', html)
+    assert kinds == sorted(kinds) and "Buscó personas" in kinds
+    too_long = client.get("/admin/audit", headers=spanish, query_string={"who": "x" * 201})
+    assert too_long.status_code == 400
+    assert "El campo nombre de la persona puede tener 200 caracteres como máximo." in \
+        too_long.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("query", "message"), [
     ({"kind": "drop table"}, "one of the listed"), ({"from": "yesterday"}, "from date"),
     ({"to": "2026-02-30"}, "to date"), ({"page": "0"}, "positive number"),

@@ -184,6 +184,27 @@ def test_reports_are_cached_briefly_per_filter_and_shared(app, organisation):
     assert rows(admin.client.get("/admin/reports/modules.csv"))[1][-1] == "56"
 
 
+def test_a_cached_report_is_kept_per_language(app, organisation):
+    admin = launched(app, organisation, "admin")
+    app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 60
+    try:
+        english = rows(admin.client.get("/admin/reports/modules.csv"))
+        spanish = rows(admin.client.get("/admin/reports/modules.csv",
+                                        headers={"Accept-Language": "es"}))
+        assert english[0][0] == "Module" and "Not started" in english[0]
+        assert spanish[0] == ["Módulo", "Sin empezar", "En curso", "Completado", "Total"]
+        assert spanish[-1][0] == "Total" and spanish[1:] != [] and spanish[1][1:] == \
+            english[1][1:]  # the same counts, in the other language's words
+        # The Spanish build did not replace the English one in the cache.
+        assert rows(admin.client.get("/admin/reports/modules.csv")) == english
+        page = admin.client.get("/admin/reports", headers={"Accept-Language": "es"})
+        html = page.get_data(as_text=True)
+        assert "Finalización por módulo" in html and "Completion by module" not in html
+        assert "Proporción que está de acuerdo" in html and "oculto" in html
+    finally:
+        app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 0
+
+
 def test_every_report_downloads_for_an_admin(app, organisation):
     admin = launched(app, organisation, "admin")
     page = admin.client.get("/admin/reports").get_data(as_text=True)
