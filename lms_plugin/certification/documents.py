@@ -122,9 +122,10 @@ def certificate_pdf_html(certificate: Certificate, verify_url: str) -> str:
     title, _ = describe(certificate)
     training = certificate.programme_slug == TRAINING_SLUG
     return render_template("certification/certificate_pdf.html", certificate=certificate,
-                           heading="Certificate of completion" if training else "Certificate",
-                           lead="has been awarded" if training else
-                           "has met the requirements of",
+                           heading=gettext("Certificate of completion") if training
+                           else gettext("Certificate"),
+                           lead=gettext("has been awarded") if training
+                           else gettext("has met the requirements of"),
                            programme_title=title, verify_url=verify_url,
                            qr=qr_svg(verify_url), issuer=issuer_for(certificate),
                            expires=expires(certificate))

@@ -531,7 +531,8 @@ def revoke(code: str) -> Any:
         abort(404, description=gettext("There is no such certificate."))
     form = ReasonForm()
     if not form.validate_on_submit():
-        abort(400, description=form.first_error("Give a reason for revoking the certificate."))
+        abort(400, description=form.first_error(
+            gettext("Give a reason for revoking the certificate.")))
     revoke_certificate(certificate, current_user, form.reason.data or "")
     db.session.commit()
     flash(gettext("The certificate is revoked; its verification page says so now."), "success")

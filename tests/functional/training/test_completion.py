@@ -236,10 +236,16 @@ def test_pdf_names_the_organisation_by_default_and_has_no_signatory(app, lti,
         holder = db.session.get(User, certificate.user_id)
         organisation = db.session.get(Organisation, holder.organisation_id).name
         html = certificate_pdf_html(certificate, "https://tool.example/verify/X")
+    with app.test_request_context(headers={"Accept-Language": "es"}), app.app_context():
+        spanish = certificate_pdf_html(db.session.get(Certificate, certificate.id),
+                                       "https://tool.example/verify/X")
     text = pdf_text(html)
     assert organisation in text and certificate.holder_name in text
     assert "Mental health at work: training completed" in text
     assert "Certificate of completion" in text and "has been awarded" in text
+    # In Spanish, the heading and the words around the name too (the title is content).
+    assert "<h1>Certificado de finalización</h1>" in spanish and "ha obtenido" in spanish
+    assert "Certificate of completion" not in spanish
     assert "valid until" not in text  # it does not expire
     assert "<img" not in html and "signatory" not in html.split("<body", 1)[1]
 
