@@ -143,7 +143,8 @@ def summary() -> Any:
     reports = build_reports(filters)
     return render_template("reporting/summary.html", reports=reports, filters=filters,
                            min_size=min_size(), hidden=gettext(HIDDEN), readiness=readiness_lines,
-                           course_options=courses(current_organisation_id()))
+                           course_options=courses(current_organisation_id()),
+                           no_department=NO_DEPARTMENT)
 
 
 def _download(name: str, rows: Iterator[list[Any]]) -> Response:
@@ -223,7 +224,8 @@ def report_people(key: str) -> Any:
     return render_template("reporting/report_people.html", report=report, people=people,
                            label=label or gettext("Everyone counted"), query=_query(filters),
                            filters=filters, course_options=courses(current_organisation_id()),
-                           detail=report.definition.detail and gettext(report.definition.detail))
+                           detail=report.definition.detail and gettext(report.definition.detail),
+                           no_department=NO_DEPARTMENT)
 
 
 @bp.route("/admin/reports/people.csv")
