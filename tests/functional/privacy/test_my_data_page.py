@@ -32,6 +32,14 @@ def test_my_data_page_reads_in_plain_words(app, lti, sample_content):
     assert "Listening well" in tables  # titles, not slugs
     assert "Mental health at work: training completed" in tables
     assert "Does not expire" in tables
+    # In Spanish: the same items in Spanish words; content stays as written.
+    spanish = unescape(lti.client.get("/privacy/my-data", headers={"Accept-Language": "es"})
+                       .get_data(as_text=True))
+    tables = " ".join(re.findall(r"<table>.*?</table>", spanish, flags=re.S))
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', tables)
+    assert {"Módulo", "Completado", "Puntuación del cuestionario", "Código de verificación"
+            } <= set(headers)
+    assert "Quiz score" not in headers and "Listening well" in tables
     # The JSON download still has everything as stored.
     data = lti.client.get("/privacy/my-data.json").get_json()
     assert "layout_json" in data["quiz_attempts"][0]
