@@ -179,10 +179,11 @@ def build_cube(dims: Sequence[str], counts: Mapping[Box, int], *,
     for i, name in enumerate(dims):  # zeros where the rest of the cell exists
         if name in fixed:
             stride, size = strides[i], len(levels[i])
-            for code in list(cells):
-                base = code - ((code // stride) % size) * stride
-                for k in range(len(fixed[name])):
-                    cells.setdefault(base + k * stride, 0)
+            bases = {code - ((code // stride) % size) * stride for code in cells}
+            steps = [k * stride for k in range(len(fixed[name]))]
+            for base in bases:
+                for step in steps:
+                    cells.setdefault(base + step, 0)
     for i, name in enumerate(dims):  # totals
         if name in counted_totals:
             continue

@@ -201,3 +201,22 @@ def test_small_groups_hide_only_their_own_cells():
     assert ("__total__", "Ops", "yes") not in hidden  # 2 supporters of a group of 12
     assert ("__total__", "__total__", "yes") not in hidden
     assert hide_small_groups(cube, ("course", "department"), cube, 1).hidden == frozenset()
+
+
+def test_a_fixed_dimension_shows_every_value_wherever_the_rest_of_the_cell_exists():
+    """Zeros for every value of a fixed dimension, only beside cells that exist, and the
+    totals summed over them (the zero filling is done once per such cell)."""
+    dims = ("course", "department", "state")
+    counts = {("a", "x", "yes"): 2, ("a", "x", "maybe"): 1, ("b", "y", "no"): 1}
+    cube = build_cube(dims, counts, fixed={"state": ("yes", "no", "maybe")})
+    values = cube.values
+    for course, department in (("a", "x"), ("b", "y")):
+        assert {state for (c, d, state) in values if (c, d) == (course, department)} == {
+            "yes", "no", "maybe", "__total__"}
+    assert values[("a", "x", "no")] == 0 and values[("b", "y", "yes")] == 0
+    assert not any((c, d) in {("a", "y"), ("b", "x")} for (c, d, _) in values)
+    assert values[("a", "x", "__total__")] == 3
+    assert values[("__total__", "__total__", "yes")] == 2
+    assert values[("__total__", "__total__", "no")] == 1
+    assert values[("__total__", "y", "maybe")] == 0
+    assert values[("__total__", "__total__", "__total__")] == 4
