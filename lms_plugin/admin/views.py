@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..audit import audit
+from ..audit import EVENT_LABELS, audit, detail_lines, event_kinds, event_label
 from ..certification.certificates import revoke_certificate
 from ..certification.documents import describe, expires
 from ..certification.forms import AssignSupervisorForm, EmptyForm, ReasonForm, WaiverForm
@@ -32,7 +32,6 @@ from ..users.access import require_admin
 from ..users.models import Course, Enrollment, User
 from ..users.sessions import current_organisation_id
 from .forms import AllowanceForm, RevokeForm
-from .labels import EVENT_LABELS, detail_lines, event_kinds, event_label
 from .services import (
     PER_PAGE,
     SORTS,

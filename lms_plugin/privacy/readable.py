@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext
 
+from ..audit import event_label
 from ..dates import day, moment_text
 from ..i18n import N_
 
@@ -109,7 +110,7 @@ def show(value: Any, names: Mapping[str, str] | None = None, column: str = "") -
     if isinstance(value, Mapping | list):
         return _flatten(value, names)
     if column == "action":  # an audit event's code, e.g. certificate.issue
-        return _humanise(str(value).replace(".", ": "))
+        return event_label(str(value))
     if column in CONTENT:
         return names.get(str(value), _humanise(str(value)))
     return str(value)

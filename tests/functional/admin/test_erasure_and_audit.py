@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lms_plugin.admin.labels import EVENT_LABELS
 from lms_plugin.admin.services import PER_PAGE, add_one_month
-from lms_plugin.audit import AuditEvent, audit
+from lms_plugin.audit import EVENT_LABELS, AuditEvent, audit
 from lms_plugin.dates import day
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User

@@ -32,6 +32,8 @@ def test_my_data_page_reads_in_plain_words(app, lti, sample_content):
     assert "Listening well" in tables  # titles, not slugs
     assert "Mental health at work: training completed" in tables
     assert "Does not expire" in tables
+    # The audit log's events about them read as the admins' log reads them.
+    assert "Certificate issued" in tables and "Certificate: issue" not in tables
     # In Spanish: the same items in Spanish words; content stays as written.
     spanish = unescape(lti.client.get("/privacy/my-data", headers={"Accept-Language": "es"})
                        .get_data(as_text=True))
@@ -40,6 +42,7 @@ def test_my_data_page_reads_in_plain_words(app, lti, sample_content):
     assert {"Módulo", "Completado", "Puntuación del cuestionario", "Código de verificación"
             } <= set(headers)
     assert "Quiz score" not in headers and "Listening well" in tables
+    assert "Certificado emitido" in tables
     # The JSON download still has everything as stored.
     data = lti.client.get("/privacy/my-data.json").get_json()
     assert "layout_json" in data["quiz_attempts"][0]
