@@ -37,7 +37,9 @@ def test_people_are_named_and_the_reader_is_you():
 
 def test_values_that_would_puzzle_people():
     assert show(datetime(2999, 12, 31, tzinfo=UTC)) == "Does not expire"
-    assert show("certificate.issue", column="action") == "Certificate: issue"
+    # An audit event by its label in the log; one added since, by its name made readable.
+    assert show("certificate.issue", column="action") == "Certificate issued"
+    assert show("badge.share", column="action") == "Badge: share"
     assert show("peer-supporter", column="programme_slug") == "Peer supporter"
     assert show({"programme": "x", "programme_version": "abc123",
                  "modules": {"listening": {"version": "v9", "completed_at": "2026-03-09"}}},
