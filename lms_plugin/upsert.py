@@ -45,6 +45,13 @@ def upsert(model: type[M], keys: Mapping[str, Any], update: Mapping[str, Any],
     return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
+def upsert_only(model: Any, keys: Mapping[str, Any], update: Mapping[str, Any]) -> None:
+    """`upsert_statement` through the session when the caller reads nothing back (no
+    ORM object made or refreshed: a launch's enrolment and AGS endpoint)."""
+    dialect = db.session.get_bind().dialect.name
+    db.session.execute(upsert_statement(model, dialect, keys, update))
+
+
 def locked(model: type[M], ident: Any) -> M | None:
     """The row with primary key `ident`, freshly read and locked until the transaction
     ends (None if there is none). PostgreSQL: SELECT ... FOR UPDATE. SQLite has no row

@@ -10,12 +10,15 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
 from ..extensions import db
 from .outbox import claim_next, mark_failed, mark_sent
+
+if TYPE_CHECKING:  # jobs/__init__ imports this module (through cli) before defining it
+    from . import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ def run_once(worker_id: str, limit: int = 100) -> int:
     return done
 
 
-def run_periodic(due: Callable[[Any], bool] = lambda _task: True) -> int:
+def run_periodic(due: Callable[[Periodic], bool] = lambda _task: True) -> int:
     """Scheduled work that any worker may do, as features registered it (renewal
     reminders; timed quiz tries left open past their deadline; warming the reports):
     every task, or those `due(task)` says are due."""
@@ -64,13 +67,13 @@ class Schedule:
 
     def __init__(self, config: Any, clock: Callable[[], float] = time.monotonic) -> None:
         self.config, self.clock = config, clock
-        self.next: dict[int, float] = {}
+        self.next: dict[Periodic, float] = {}
 
-    def due(self, task: Any) -> bool:
+    def due(self, task: Periodic) -> bool:
         now = self.clock()
-        if now < self.next.get(id(task), 0.0):
+        if now < self.next.get(task, 0.0):
             return False
-        self.next[id(task)] = now + task.every(self.config)
+        self.next[task] = now + task.every(self.config)
         return True
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, literal_column
 
 from ..extensions import db
 from ..i18n import supported
-from ..upsert import upsert, upsert_statement
+from ..upsert import upsert, upsert_only, upsert_statement
 from ..users.models import ADMIN, MENTOR, Course, Enrollment, User
 from ..users.roles import map_roles
 from ..users.services import note_admin_role, set_mentor_scope
@@ -67,7 +67,7 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
         course = upsert(Course, {"organisation_id": organisation_id, "issuer": claims.issuer,
                                  "context_id": claims.context_id},
                         {k: v for k, v in given.items() if v})
-        _write(Enrollment, {"user_id": user.id, "course_id": course.id},
+        upsert_only(Enrollment, {"user_id": user.id, "course_id": course.id},
                {"roles": " ".join(sorted(roles)), "last_seen_at": now, "source": "launch",
                 "active": True})
     db.session.flush()
@@ -84,7 +84,7 @@ def record_ags_endpoint(user: User, platform_id: int, course: Course | None,
     if not claims.has_ags or claims.resource_link_id is None:
         return False
     module = claims.custom.get("module")
-    _write(AgsEndpoint, {"user_id": user.id, "platform_id": platform_id,
+    upsert_only(AgsEndpoint, {"user_id": user.id, "platform_id": platform_id,
                          "resource_link_id": claims.resource_link_id},
            {"course_id": course.id if course else None,
             "module_slug": module[:80] if module else None,
@@ -94,9 +94,3 @@ def record_ags_endpoint(user: User, platform_id: int, course: Course | None,
             "updated_at": datetime.now(UTC)})
     return True
 
-
-def _write(model: Any, keys: Mapping[str, Any], update: Mapping[str, Any]) -> None:
-    """An upsert whose row the launch does not read back: a Core statement, no ORM
-    object made or refreshed (a launch's enrolment and AGS endpoint)."""
-    db.session.execute(upsert_statement(model, db.session.get_bind().dialect.name, keys,
-                                        update))

@@ -19,6 +19,7 @@ from ..content.services import get_catalog
 from ..dates import day, month_label
 from ..extensions import db
 from ..i18n import N_, current_locale
+from ..jobs import hourly
 from ..store import get_store
 from ..users.models import Organisation
 from .queries import (
@@ -403,8 +404,10 @@ def _table(kind: str, built: Built, filters: Filters) -> SuppressedTable:
     return protected(built.family, filters)
 
 
-def _cache_seconds() -> int:
-    return int(current_app.config.get("LMS_PLUGIN_REPORT_CACHE_SECONDS", 0))
+def _cache_seconds(config: Mapping[str, Any] | None = None) -> int:
+    """LMS_PLUGIN_REPORT_CACHE_SECONDS, of `config` or else the current app's."""
+    return int((current_app.config if config is None else config).get(
+        "LMS_PLUGIN_REPORT_CACHE_SECONDS", 0))
 
 
 def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
@@ -441,8 +444,8 @@ def warm_every(config: Mapping[str, Any]) -> float:
     """How often the worker warms the reports: a little sooner than the cached pass
     expires (LMS_PLUGIN_REPORT_CACHE_SECONDS), so a dashboard is always warm; hourly
     (when it does nothing) if reports are not cached."""
-    seconds = float(config.get("LMS_PLUGIN_REPORT_CACHE_SECONDS", 60))
-    return max(5.0, seconds * 0.8) if seconds > 0 else 3600.0
+    seconds = _cache_seconds(config)
+    return max(5.0, seconds * 0.8) if seconds > 0 else hourly(config)
 
 
 def warm_reports() -> int:
