@@ -280,7 +280,7 @@ def compare_paths(app: Any) -> None:
 
     with app.app_context(), app.test_request_context():
         modules = list(module_titles())
-        programmes = [p.programme for p in get_catalog().programmes.values()]
+        programmes = [p.document for p in get_catalog().programmes.values()]
         work = {
             "SELECT count(*) FROM enrollment (floor)":
                 lambda: db.session.execute(text("SELECT count(*) FROM enrollment")).all(),

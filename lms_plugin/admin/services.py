@@ -105,7 +105,7 @@ def search_people(organisation_id: int, text: str, sort: str, page: int
         for slug in sorted(in_programme.get(person.id, [])):
             standing = get_standing(person, slug)
             if standing is not None:
-                programmes.append((standing.programme.programme.title,
+                programmes.append((standing.programme.document.title,
                                    STATUS_LABELS[standing.evaluation.status]))
         rows.append(PersonRow(person, roles_of(enrollments.get(person.id, [])),
                               done.get(person.id, 0), programmes))
@@ -131,7 +131,7 @@ class QuizStanding:
 
 def training_record(person: User) -> list[QuizStanding]:
     catalog = get_catalog()
-    quizzes = {q.quiz.module: q for q in catalog.quizzes.values()}
+    quizzes = {q.document.module: q for q in catalog.quizzes.values()}
     completions = {c.module_slug: c.completed_at for c in db.session.scalars(
         select(ModuleCompletion).where(ModuleCompletion.user_id == person.id))}
     scores = {slug: (best, used) for slug, best, used in db.session.execute(
@@ -150,9 +150,9 @@ def training_record(person: User) -> list[QuizStanding]:
         allowance = get_allowance(person.id, content.slug)
         record.append(QuizStanding(
             module.slug, module.meta.title, completions.get(module.slug), content.slug,
-            content.quiz.title, float(best) if best is not None else None, int(used),
-            content.quiz.attempts_allowed, allowance.extra_attempts if allowance else 0,
-            get_eligibility(person, content.quiz), get_retake(person, content.quiz)))
+            content.document.title, float(best) if best is not None else None, int(used),
+            content.document.attempts_allowed, allowance.extra_attempts if allowance else 0,
+            get_eligibility(person, content.document), get_retake(person, content.document)))
     return record
 
 

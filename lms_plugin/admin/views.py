@@ -121,7 +121,7 @@ def programme_forms(person: User, standing: Standing,
         assign.supervisor.choices = supervisor_choices(person, slug)
     waiver = forms.get("waiver") or WaiverForm(formdata=None)
     if isinstance(waiver, WaiverForm):
-        waivable = standing.programme.programme.waivable
+        waivable = standing.programme.document.waivable
         waiver.requirement.choices = [
             SelectChoice(r.id, r.text) for r in standing.evaluation.requirements
             if not r.met and (r.id in waivable or r.id.split(":", 1)[0] in waivable)]
@@ -185,7 +185,7 @@ def quiz_allowance(user_id: int) -> Any:
     person = _person_or_404(user_id)
     quizzes = get_catalog().quizzes
     form = AllowanceForm()
-    form.quiz.choices = [SelectChoice(slug, q.quiz.title) for slug, q in quizzes.items()]
+    form.quiz.choices = [SelectChoice(slug, q.document.title) for slug, q in quizzes.items()]
     if form.quiz.data not in quizzes:
         abort(400, description=gettext("Choose one of the quizzes listed on the person's page."))
     if form.action.data not in (EXTRA_ATTEMPT, LIFT_COOLDOWN):
@@ -196,22 +196,22 @@ def quiz_allowance(user_id: int) -> Any:
         return person_page(person, allowance=(form.quiz.data, form)), 422
     content = quizzes[form.quiz.data]
 
-    eligibility = get_eligibility(person, content.quiz)
-    if form.action.data == EXTRA_ATTEMPT and not content.quiz.attempts_allowed:
+    eligibility = get_eligibility(person, content.document)
+    if form.action.data == EXTRA_ATTEMPT and not content.document.attempts_allowed:
         abort(409, description=gettext(
             "This quiz has no limit on tries: there is nothing to give."))
     if form.action.data == LIFT_COOLDOWN and eligibility.next_allowed_at is None:
         abort(409, description=gettext(
             "There is no wait to lift: they may already take this quiz (or have used all "
             "their tries: give one more instead)."))
-    grant_allowance(person, content.quiz, form.action.data, current_user,
+    grant_allowance(person, content.document, form.action.data, current_user,
                     (form.reason.data or "").strip())
     db.session.commit()
     flash(gettext("%(name)s may take the quiz “%(quiz)s” again now.",
-                  name=person.display_name, quiz=content.quiz.title)
+                  name=person.display_name, quiz=content.document.title)
           if form.action.data == LIFT_COOLDOWN else
           gettext("%(name)s has one more try at the quiz “%(quiz)s”.",
-                  name=person.display_name, quiz=content.quiz.title),
+                  name=person.display_name, quiz=content.document.title),
           "success")
     return _back(person, "training")
 

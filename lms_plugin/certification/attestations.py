@@ -16,7 +16,7 @@ from .models import AttestationSignature, Certificate
 
 def sign_attestation(user: User, slug: str, attestation_id: str) -> Certificate | None:
     programme = get_programme(slug)
-    if attestation_id not in {a.id for a in programme.programme.attestations}:
+    if attestation_id not in {a.id for a in programme.document.attestations}:
         raise CertificationError(gettext("There is no such attestation in this programme."))
     if get_enrolment(user, slug) is None:
         raise CertificationError(gettext("Enrol in the programme first."))

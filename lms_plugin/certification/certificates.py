@@ -60,7 +60,7 @@ def issue_certificate_if_due(user: User, slug: str) -> Certificate | None:
     certificate = Certificate(
         user_id=user.id, programme_slug=slug, programme_version=standing.programme.version,
         code=new_code(), holder_name=user.display_name, issued_at=moment,
-        expires_at=next_expiry(standing.programme.programme, evaluation, moment),
+        expires_at=next_expiry(standing.programme.document, evaluation, moment),
         renewal_of_id=previous.id if previous else None,
         current_key=f"{user.id}:{slug}", evidence_json=_snapshot(standing),
     )

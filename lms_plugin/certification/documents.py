@@ -106,7 +106,7 @@ def describe(certificate: Certificate) -> tuple[str, str]:
     content = get_catalog().programmes.get(certificate.programme_slug)
     if content is None:
         return certificate.programme_slug.replace("-", " ").capitalize(), ""
-    return content.programme.title, content.programme.description
+    return content.document.title, content.document.description
 
 
 def expires(certificate: Certificate) -> datetime | None:

@@ -97,4 +97,4 @@ def rehearse_draft(draft: ProgrammeContent, organisation_id: int | None,
         raise DraftError([ContentError(draft.slug, None, (
             f"more than {MAX_PEOPLE} people are enrolled: rehearse per organisation"))])
     evidence: dict[User, Evidence] = {e.user: gather_evidence(e.user, e) for e in enrolments}
-    return rehearse(current.programme, draft.programme, evidence, at or now())
+    return rehearse(current.document, draft.document, evidence, at or now())

@@ -51,7 +51,7 @@ def enrol(user: User, slug: str) -> ProgrammeEnrolment:
 
 def extend_deadline(enrolment: ProgrammeEnrolment, admin: User, reason: str) -> None:
     """The provisional deadline may be extended, at most as often as the programme says."""
-    allowed = get_programme(enrolment.programme_slug).programme.provisional.max_extensions
+    allowed = get_programme(enrolment.programme_slug).document.provisional.max_extensions
     if enrolment.extensions >= allowed:
         raise CertificationError(gettext(
             "The deadline has already been extended as far as the programme allows."))
@@ -64,7 +64,7 @@ def extend_deadline(enrolment: ProgrammeEnrolment, admin: User, reason: str) -> 
 
 def grant_waiver(user: User, slug: str, requirement_id: str, admin: User, evidence: str,
                  reason: str) -> Waiver:
-    programme = get_programme(slug).programme
+    programme = get_programme(slug).document
     group = requirement_id.split(":", 1)[0]
     if requirement_id not in programme.waivable and group not in programme.waivable:
         raise CertificationError(gettext(
@@ -80,10 +80,10 @@ def grant_waiver(user: User, slug: str, requirement_id: str, admin: User, eviden
 
 
 def continuing_domains(slug: str) -> list[str]:
-    return continuing_kinds(get_programme(slug).programme)
+    return continuing_kinds(get_programme(slug).document)
 
 
 def training_domains(slug: str) -> list[str]:
     """What structured training can be logged against: the programme's domains, or
     "general" when it asks only for a total."""
-    return training_kinds(get_programme(slug).programme)
+    return training_kinds(get_programme(slug).document)

@@ -51,7 +51,7 @@ def _check_entry(trainee: User, slug: str, *, category: str, kind: str, hours: D
     """The one check of what a trainee logs, new or corrected; raises CertificationError
     naming the field. Returns the moment stored for the day: noon UTC, which shows as that
     same calendar day."""
-    programme = get_programme(slug).programme
+    programme = get_programme(slug).document
     enrolment = get_enrolment(trainee, slug)
     if enrolment is None:
         raise CertificationError(gettext("Enrol in the programme before logging hours."))

@@ -28,7 +28,7 @@ def _target(user_id: int, slug: str, roleplay: str) -> tuple[User, RolePlayConte
     trainee = db.session.get(User, user_id)
     catalog = get_catalog()
     programme = catalog.programmes.get(slug)
-    observed = programme.programme.observed_practice if programme else None
+    observed = programme.document.observed_practice if programme else None
     content = catalog.roleplays.get(roleplay)
     if (trainee is None or observed is None or content is None
             or roleplay not in observed.roleplays or get_enrolment(trainee, slug) is None
@@ -54,9 +54,9 @@ def observe(user_id: int, slug: str, roleplay: str) -> Any:
             observation = record_observation(trainee, current_user, slug, content, marks)
             certificate = issue_certificate_if_due(trainee, slug)
             db.session.commit()
-            flash(gettext("Recorded: %(title)s, competent.", title=content.roleplay.title)
+            flash(gettext("Recorded: %(title)s, competent.", title=content.document.title)
                   if observation.competent else
-                  gettext("Recorded: %(title)s, not yet competent.", title=content.roleplay.title),
+                  gettext("Recorded: %(title)s, not yet competent.", title=content.document.title),
                   "success")
             if certificate is not None:
                 flash(gettext("%(name)s is now certified.", name=certificate.holder_name),
@@ -64,6 +64,6 @@ def observe(user_id: int, slug: str, roleplay: str) -> Any:
             return redirect(url_for("certification.trainee_progress", user_id=trainee.id))
     past = [o for o in history(trainee, slug) if o.roleplay_id == content.slug]
     page = render_template("certification/observe.html", trainee=trainee, slug=slug,
-                           content=content, roleplay=content.roleplay, past=past,
+                           content=content, roleplay=content.document, past=past,
                            marks=MARKS, chosen=request.form if error else {}, error=error)
     return (page, 422) if error else page

@@ -44,7 +44,7 @@ def parse_marks(content: RolePlayContent, form: Mapping[str, str]) -> dict[str, 
     """`mark-<criterion>` fields: each criterion marked competent or not yet, none left out."""
     marks: dict[str, RubricMark] = {}
     missing = []
-    for criterion in content.roleplay.rubric:
+    for criterion in content.document.rubric:
         value = form.get(f"mark-{criterion.id}", "")
         if value == "competent":
             marks[criterion.id] = "competent"
@@ -66,7 +66,7 @@ def record_observation(trainee: User, supervisor: User, slug: str, content: Role
         user_id=trainee.id, programme_slug=slug, roleplay_id=content.slug,
         roleplay_version=content.version, supervisor_id=supervisor.id,
         marks_json=json.dumps(marks, sort_keys=True),
-        competent=observation_competent(content.roleplay.rubric, marks))
+        competent=observation_competent(content.document.rubric, marks))
     db.session.add(observation)
     db.session.flush()
     audit("roleplay.observe", supervisor, trainee, observation, programme=slug,

@@ -35,7 +35,7 @@ def send_due_reminders(at: datetime | None = None) -> int:
         content = catalog.programmes.get(certificate.programme_slug)
         if content is None:
             continue
-        programme = content.programme
+        programme = content.document
         expires = certificate.expires_at if certificate.expires_at.tzinfo else \
             certificate.expires_at.replace(tzinfo=at.tzinfo)
         if at > expires + timedelta(days=programme.renewal.grace_days):

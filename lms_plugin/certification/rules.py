@@ -48,12 +48,18 @@ class HoursEntry:
 
 @dataclass(frozen=True)
 class ModuleResult:
+    """A completed module: the best quiz score it was completed with (100 when it has no
+    quiz), and when."""
+
     score: float
     completed_at: datetime
 
 
 @dataclass(frozen=True)
 class CertificateRecord:
+    """A certificate issued in this programme. The latest decides the standing: certified,
+    expiring, in grace or lapsed by its dates, revoked from `revoked_at` on."""
+
     issued_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None

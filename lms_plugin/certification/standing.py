@@ -107,6 +107,6 @@ def get_standing(user: User, slug: str, at: datetime | None = None) -> Standing 
     programme = get_programme(slug)
     evidence = gather_evidence(user, enrolment)
     titles = {slug: m.meta.title for slug, m in get_catalog().modules.items()}
-    evaluation = evaluate_programme(programme.programme, evidence, at or now(), titles)
+    evaluation = evaluate_programme(programme.document, evidence, at or now(), titles)
     return Standing(programme, enrolment, evidence, evaluation,
                     latest_certificate(user, slug))

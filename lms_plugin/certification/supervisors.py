@@ -87,7 +87,7 @@ def trainees_of(supervisor: User) -> list[User]:
 def is_qualified_supervisor(user: User, slug: str) -> bool:
     """What the programme says qualifies someone to supervise: one of its roles in any
     course, or a current certificate in the programme it names."""
-    rule = get_programme(slug).programme.supervisor
+    rule = get_programme(slug).document.supervisor
     if _roles_of(user) & set(rule.roles):
         return True
     if rule.certified_in:
@@ -129,7 +129,7 @@ def unassign_supervisor(assignment: SupervisorAssignment, admin: User) -> None:
 def supervisor_candidates(trainee: User, slug: str) -> list[User]:
     """People of the trainee's organisation this programme's supervisor rule qualifies
     (by LMS role or certificate), by name."""
-    rule = get_programme(slug).programme.supervisor
+    rule = get_programme(slug).document.supervisor
     by_role = select(Enrollment.user_id).where(
         or_(*[Enrollment.roles.contains(role) for role in rule.roles]))
     certified = select(Certificate.user_id).where(

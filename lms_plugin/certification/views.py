@@ -88,7 +88,7 @@ bp = Blueprint("certification", __name__)
 
 def _kind_choices(slug: str) -> dict[str, list[SelectChoice]]:
     """The activities a programme takes, by category."""
-    programme = get_programme(slug).programme
+    programme = get_programme(slug).document
     kinds = [*programme.practice.counts, *programme.practice.supervision_kinds]
     return {
         PRACTICE: [SelectChoice(k, k.replace("-", " ").capitalize()) for k in kinds],
@@ -137,7 +137,7 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
         listing_form=listing_form, listed=listing is not None,
         correction=correction, kinds=_kind_choices(slug),
         plain_requirements=None if standing else describe_requirements(
-            get_programme(slug).programme,
+            get_programme(slug).document,
             {m: module.meta.title for m, module in get_catalog().modules.items()}),
     )
 
@@ -229,7 +229,7 @@ def sign(slug: str, attestation_id: str) -> Any:
     except CertificationError as exc:
         abort(400, description=str(exc))
     db.session.commit()
-    title = next(a.title for a in get_programme(slug).programme.attestations
+    title = next(a.title for a in get_programme(slug).document.attestations
                  if a.id == attestation_id)
     flash(gettext("Signed: %(title)s. Thank you.", title=title), "success")
     if certificate:
@@ -330,7 +330,7 @@ def trainee_progress(user_id: int) -> Any:
                  if (s := get_standing(trainee, slug)) is not None]
     return render_template("certification/trainee_progress.html", trainee=trainee,
                            standings=standings, roleplay_titles={
-                               slug: c.roleplay.title
+                               slug: c.document.title
                                for slug, c in get_catalog().roleplays.items()})
 
 

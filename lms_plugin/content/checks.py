@@ -64,7 +64,7 @@ def content_note_errors(bundle: ContentBundle) -> list[ContentError]:
                 errors += _missing_note(lesson.path, f"{lesson.meta.title}\n{lesson.body}",
                                         "This lesson talks about suicide.")
     for content in bundle.quizzes.values():
-        for question in content.quiz.questions:
+        for question in content.document.questions:
             if not question.content_note:
                 errors += _missing_note(
                     f"quizzes/{content.slug}.yaml: question {question.id}",
@@ -94,7 +94,7 @@ def audience_errors(bundle: ContentBundle) -> list[ContentError]:
         quiz = bundle.quizzes.get(module.meta.completion.quiz or "")
         if quiz is None:
             continue
-        for question in quiz.quiz.questions:
+        for question in quiz.document.questions:
             errors += _peer_wording(f"quizzes/{quiz.slug}.yaml: question {question.id}",
                                     _question_text(question))
     return errors
@@ -104,7 +104,7 @@ def roleplay_note_errors(bundle: ContentBundle) -> list[ContentError]:
     """A role-play script that depicts a sensitive topic carries a content note too."""
     errors = []
     for content in bundle.roleplays.values():
-        play = content.roleplay
+        play = content.document
         if not play.content_note:
             text = "\n".join([play.title, play.setting, play.colleague_brief,
                               *play.colleague_lines, play.supporter_task,

@@ -75,7 +75,7 @@ def validate(root: Path | None) -> None:
         click.echo(str(error), err=True)
     if errors:
         raise click.ClickException(f"{len(errors)} problem(s) found; nothing was changed.")
-    questions = sum(len(q.quiz.questions) for q in bundle.quizzes.values())
+    questions = sum(len(q.document.questions) for q in bundle.quizzes.values())
     click.echo(f"OK: {len(bundle.modules)} modules, {len(lessons)} lessons, "
                f"{len(bundle.quizzes)} quizzes, {questions} questions, "
                f"{len(bundle.roleplays)} role-plays, {len(bundle.bibliography)} sources.")
@@ -134,7 +134,7 @@ def export_command(quiz: str, fmt: str, output: Path | None, root: Path | None) 
             if error.path == f"quizzes/{quiz}.yaml":
                 click.echo(str(error), err=True)
         raise click.ClickException(f"quizzes/{quiz}.yaml has errors; nothing was exported.")
-    bank = bundle.quizzes[quiz].quiz
+    bank = bundle.quizzes[quiz].document
     try:
         data = export(bank, fmt)
     except CannotExport as exc:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -76,25 +76,22 @@ class Module:
 TRANSLATION_DIR = re.compile(r"^[a-z]{2}$")
 
 
-@dataclass(frozen=True)
-class QuizContent:
-    slug: str
-    quiz: Quiz
-    version: str
+Document = TypeVar("Document", covariant=True)
 
 
 @dataclass(frozen=True)
-class ProgrammeContent:
+class Versioned(Generic[Document]):
+    """A content document as loaded: its slug, the parsed document, and the version (a hash
+    of its source) that learners' records name."""
+
     slug: str
-    programme: Programme
+    document: Document
     version: str
 
 
-@dataclass(frozen=True)
-class RolePlayContent:
-    slug: str
-    roleplay: RolePlay
-    version: str
+QuizContent = Versioned[Quiz]
+ProgrammeContent = Versioned[Programme]
+RolePlayContent = Versioned[RolePlay]
 
 
 @dataclass
@@ -388,10 +385,10 @@ def _check_quiz_translations(root: Path, bundle: ContentBundle,
                 errors.append(ContentError(rel, None, f"there is no quiz quizzes/{quiz.id}.yaml "
                                            "to translate"))
                 continue
-            if quiz.module != original.quiz.module:
+            if quiz.module != original.document.module:
                 errors.append(ContentError(rel, None, f"module {quiz.module!r} must be the "
-                                           f"English quiz's, {original.quiz.module!r}"))
-            mine, theirs = _ids(quiz), _ids(original.quiz)
+                                           f"English quiz's, {original.document.module!r}"))
+            mine, theirs = _ids(quiz), _ids(original.document)
             if [q for q, _ in mine] != [q for q, _ in theirs]:
                 errors.append(ContentError(rel, None, "the questions must be the English quiz's, "
                                            "with the same ids in the same order: "
@@ -479,12 +476,12 @@ def load_content(root: Path) -> tuple[ContentBundle, list[ContentError]]:
             errors.append(ContentError(f"modules/{module.slug}/module.yaml", None,
                                        f"completion.quiz {wanted!r} has no quizzes/{wanted}.yaml"))
         elif wanted and wanted in bundle.quizzes and \
-                bundle.quizzes[wanted].quiz.module != module.slug:
+                bundle.quizzes[wanted].document.module != module.slug:
             # The link both ways: grades go to the line item of the quiz's module.
             errors.append(ContentError(
                 f"modules/{module.slug}/module.yaml", None,
                 f"completion.quiz {wanted!r} is the quiz of module "
-                f"{bundle.quizzes[wanted].quiz.module!r} (its `module:`), not of this one"))
+                f"{bundle.quizzes[wanted].document.module!r} (its `module:`), not of this one"))
         for lesson in module.lessons:
             if lesson.meta.id in lesson_ids:
                 errors.append(ContentError(lesson.path, 2,

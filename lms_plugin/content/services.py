@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -22,6 +24,7 @@ from .loader import (
     ProgrammeContent,
     QuizContent,
     RolePlayContent,
+    Versioned,
     load_content,
 )
 from .models import ContentVersion
@@ -89,14 +92,13 @@ def sync_content(root: Path | None = None) -> SyncReport:
     wanted: dict[tuple[str, str], tuple[str, str]] = {}
     for module in bundle.modules.values():
         wanted[("module", module.slug)] = (module.version, _module_payload(module))
-    for quiz in bundle.quizzes.values():
-        wanted[("quiz", quiz.slug)] = (quiz.version, json.dumps(quiz.quiz.model_dump(mode="json")))
-    for prog in bundle.programmes.values():
-        wanted[("programme", prog.slug)] = (
-            prog.version, json.dumps(prog.programme.model_dump(mode="json")))
-    for roleplay in bundle.roleplays.values():
-        wanted[("roleplay", roleplay.slug)] = (
-            roleplay.version, json.dumps(roleplay.roleplay.model_dump(mode="json")))
+    documents: tuple[tuple[str, Mapping[str, Versioned[BaseModel]]], ...] = (
+        ("quiz", bundle.quizzes), ("programme", bundle.programmes),
+        ("roleplay", bundle.roleplays))
+    for kind, contents in documents:
+        for content in contents.values():
+            wanted[(kind, content.slug)] = (
+                content.version, json.dumps(content.document.model_dump(mode="json")))
     now = datetime.now(UTC)
     for row in db.session.scalars(select(ContentVersion).where(ContentVersion.is_current)):
         if (row.kind, row.slug) not in wanted:
@@ -174,11 +176,12 @@ def _parsed(kind: str, slug: str, version: str, payload: str) -> Any:
     and request can share them; a changed payload is a new key)."""
     if kind == "module":
         return _module_from(slug, version, payload)
-    if kind == "quiz":
-        return QuizContent(slug, Quiz.model_validate_json(payload), version)
-    if kind == "programme":
-        return ProgrammeContent(slug, Programme.model_validate_json(payload), version)
-    return RolePlayContent(slug, RolePlay.model_validate_json(payload), version)
+    return Versioned(slug, DOCUMENTS[kind].model_validate_json(payload), version)
+
+
+# The documents stored whole as JSON, by kind (modules are stored with their lessons).
+DOCUMENTS: dict[str, type[BaseModel]] = {
+    "quiz": Quiz, "programme": Programme, "roleplay": RolePlay}
 
 
 def forget_catalog() -> None:

@@ -297,7 +297,7 @@ class _Seeder:
     def programme_activity(self, plan: dict[int, tuple[str, datetime]], peer: int,
                            supervisors: list[int], admin: User) -> list[dict[str, Any]]:
         assert self.programme is not None
-        practice = self.programme.programme.practice
+        practice = self.programme.document.practice
         enrolments, hours, signatures, assignments, course = [], [], [], [], []
         observations: list[dict[str, Any]] = []
         for n, (uid, (stage, enrolled)) in enumerate(sorted(plan.items())):
@@ -332,7 +332,7 @@ class _Seeder:
             if stage == "enrolled" and n % 3 == 0:
                 hours.append(self._entry(uid, supervisor, "travel", 1.0,
                                          self.ago(self.rng.uniform(5, 15)), REJECTED))
-            attestations = [a.id for a in self.programme.programme.attestations]
+            attestations = [a.id for a in self.programme.document.attestations]
             if stage == "ready":
                 attestations = attestations[:-1]  # one still to sign: not certified yet
             signatures += [{"user_id": uid, "programme_slug": PROGRAMME, "attestation_id": a,
@@ -349,13 +349,13 @@ class _Seeder:
                       ) -> list[dict[str, Any]]:
         """Role-plays marked competent on every point, as many as the programme needs."""
         assert self.programme is not None
-        observed = self.programme.programme.observed_practice
+        observed = self.programme.document.observed_practice
         if observed is None:
             return []
         rows = []
         for n, slug in enumerate(observed.roleplays[:observed.competent_roleplays]):
             content = self.roleplays[slug]
-            marks = {c.id: "competent" for c in content.roleplay.rubric}
+            marks = {c.id: "competent" for c in content.document.rubric}
             rows.append({"user_id": uid, "programme_slug": PROGRAMME, "roleplay_id": slug,
                          "roleplay_version": content.version, "supervisor_id": supervisor,
                          "marks_json": json.dumps(marks, sort_keys=True), "competent": True,

@@ -202,7 +202,7 @@ def _title(slug: str) -> str:
     if slug == TRAINING_SLUG:
         return TRAINING_TITLE
     content = get_catalog().programmes.get(slug)
-    return str(content.programme.title) if content is not None else slug
+    return str(content.document.title) if content is not None else slug
 
 
 def _day_for(person: User, value: Any) -> str:
@@ -278,7 +278,7 @@ def send_expiry_notices(at: datetime | None = None) -> int:
             Certificate.expires_at <= at)):
         content = catalog.programmes.get(certificate.programme_slug)
         expired = _aware(certificate.expires_at, at)
-        grace = timedelta(days=content.programme.renewal.grace_days) if content else None
+        grace = timedelta(days=content.document.renewal.grace_days) if content else None
         context = {"programme": _title(certificate.programme_slug),
                    "slug": certificate.programme_slug,
                    "expired": _day_for(certificate.user, expired),

@@ -74,10 +74,10 @@ def content_names() -> dict[str, str]:
     for module in catalog.modules.values():
         names[module.slug] = module.meta.title
         names.update({lesson.meta.id: lesson.meta.title for lesson in module.lessons})
-    names.update({q.slug: q.quiz.title for q in catalog.quizzes.values()})
+    names.update({q.slug: q.document.title for q in catalog.quizzes.values()})
     for p in catalog.programmes.values():
-        names[p.slug] = p.programme.title
-        names.update({a.id: a.title for a in p.programme.attestations})
+        names[p.slug] = p.document.title
+        names.update({a.id: a.title for a in p.document.attestations})
     return names
 
 

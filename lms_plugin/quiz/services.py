@@ -109,7 +109,7 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
     attempt = get_open_attempt(user.id, content.slug)
     if attempt is not None and finish_if_over(user, attempt) is None:
         return attempt
-    eligibility = get_eligibility(user, content.quiz)
+    eligibility = get_eligibility(user, content.document)
     if not eligibility.allowed:
         raise QuizUnavailable(eligibility)
     previous = query_submitted(user.id, content.slug)
@@ -118,13 +118,13 @@ def start_attempt(user: User, content: QuizContent, course_id: int | None,
     attempt = QuizAttempt(
         user_id=user.id, course_id=course_id, quiz_slug=content.slug,
         quiz_version=content.version, started_at=started,
-        deadline_at=deadline_for(content.quiz, started),
-        layout_json=json.dumps(draw_layout(content.quiz, rng or random.SystemRandom(),
+        deadline_at=deadline_for(content.document, started),
+        layout_json=json.dumps(draw_layout(content.document, rng or random.SystemRandom(),
                                            avoid=last_drawn, leave_out_notes=leave_out_notes)),
     )
     db.session.add(attempt)
     db.session.flush()
-    attempt_started.send(user, module_slug=content.quiz.module)
+    attempt_started.send(user, module_slug=content.document.module)
     return attempt
 
 

@@ -296,7 +296,7 @@ def _reports(quiz_json: str) -> tuple[BankReport, BankReport | None]:
 def bank_check(bundle: ContentBundle) -> tuple[list[str], list[ContentError]]:
     """`content validate`'s check of every quiz bank (registered by quiz's init_app): the
     figures to print, and the banks that fail."""
-    quizzes = [content.quiz for content in bundle.quizzes.values()]
+    quizzes = [content.document for content in bundle.quizzes.values()]
     both = [_reports(quiz.model_dump_json()) for quiz in quizzes]
     reports = [report for report, _alternate in both]
     reports += [alternate for _report, alternate in both if alternate is not None]

@@ -64,17 +64,17 @@ def start_page(slug: str) -> Any:
     content = get_catalog().quizzes.get(slug)
     if content is None:
         abort(404, description=gettext("There is no quiz called %(slug)s.", slug=repr(slug)))
-    module = get_catalog().modules.get(content.quiz.module)
+    module = get_catalog().modules.get(content.document.module)
     open_attempt = get_open_attempt(current_user.id, slug)
     if open_attempt is not None and finish_if_over(current_user, open_attempt) is not None:
         db.session.commit()  # a timed try that ran out while away: submitted as saved
         open_attempt = None
     return render_template(
-        "quiz/start.html", quiz=content.quiz, module=module,
+        "quiz/start.html", quiz=content.document, module=module,
         content_notes=list(dict.fromkeys(
-            q.content_note for q in content.quiz.questions if q.content_note)),
-        without_notes=offers_without_notes(content.quiz),
-        eligibility=get_eligibility(current_user, content.quiz),
+            q.content_note for q in content.document.questions if q.content_note)),
+        without_notes=offers_without_notes(content.document),
+        eligibility=get_eligibility(current_user, content.document),
         open_attempt=open_attempt,
         past=query_submitted(current_user.id, slug),
     )
@@ -90,7 +90,7 @@ def start(slug: str) -> Any:
     if version not in (ALL_QUESTIONS, WITHOUT_NOTES):
         abort(400, description=gettext("Choose which version of the quiz to take."))
     leave_out = version == WITHOUT_NOTES
-    if leave_out and not offers_without_notes(content.quiz):
+    if leave_out and not offers_without_notes(content.document):
         abort(400, description=gettext(
             "This quiz has no version without the questions that have a content note. Go "
             "back to the quiz page to start it."))

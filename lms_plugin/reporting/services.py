@@ -266,7 +266,7 @@ def _programmes() -> list[str]:
 
 
 def _pipeline(sources: Sources, slug: str) -> Built:
-    programme = get_catalog().programmes[slug].programme
+    programme = get_catalog().programmes[slug].document
     cube = build_cube((COURSE, DEPARTMENT, "stage", "column"),
                       sources.counts.stages.get(slug, {}),
                       fixed={"stage": PIPELINE, "column": ("people",)},
@@ -352,7 +352,7 @@ REPORTS: tuple[ReportDefinition, ...] = (
         "pipeline", ADMINISTRATION, _pipeline, chart="none", row_heading=N_("Stage"),
         variants=_programmes, detail=N_("Stage"),
         members=lambda f, titles, view, row, column, slug: stage_members(
-            f, get_catalog().programmes[slug].programme, row)),
+            f, get_catalog().programmes[slug].document, row)),
     ReportDefinition(
         "readiness", ADMINISTRATION, _readiness, row_heading=N_("Department"),
         detail=N_("Certificate"), total_label=N_("Employees"), readiness=True,
@@ -436,7 +436,7 @@ def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
 def _count(organisation_id: int) -> ScopeCounts:
     catalog = get_catalog()
     return count_scope(organisation_id, list(module_titles()),
-                       [catalog.programmes[slug].programme for slug in sorted(
+                       [catalog.programmes[slug].document for slug in sorted(
                            catalog.programmes)])
 
 

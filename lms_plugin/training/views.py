@@ -107,7 +107,7 @@ def _retakes(modules: list[Module]) -> dict[str, Any]:
     found = {}
     for mod in modules:
         content = quizzes.get(mod.meta.completion.quiz or "")
-        if content is not None and (retake := get_retake(current_user, content.quiz)):
+        if content is not None and (retake := get_retake(current_user, content.document)):
             found[mod.slug] = retake
     return found
 

@@ -278,9 +278,9 @@ def test_a_role_play_and_the_observed_skills_check_load(runner, broken_root):
     assert result.exit_code == 0, result.output
     assert "1 role-plays" in result.output
     bundle, _ = load_content(broken_root)
-    rubric = bundle.roleplays["opening"].roleplay.rubric
+    rubric = bundle.roleplays["opening"].document.rubric
     assert [c.id for c in rubric] == ["private", "asks-twice", "listens"]
-    observed = bundle.programmes["listener"].programme.observed_practice
+    observed = bundle.programmes["listener"].document.observed_practice
     assert observed is not None and observed.roleplays == ["opening"]
 
 
@@ -295,13 +295,13 @@ def test_shipped_paths_put_peer_supporter_material_on_the_supporter_path():
     assert audience["refresher"] == ("peer_supporters", True)
     # Logging supervised hours is tested only in a bank for peer supporters.
     for slug, content in bundle.quizzes.items():
-        if "supervised" in str(content.quiz.model_dump()).lower():
-            assert bundle.modules[content.quiz.module].meta.audience == "peer_supporters", slug
+        if "supervised" in str(content.document.model_dump()).lower():
+            assert bundle.modules[content.document.module].meta.audience == "peer_supporters", slug
     # Awareness lessons 01-03 address any employee, not a peer supporter.
     for lesson in bundle.modules["awareness"].lessons[:3]:
         assert "as a peer supporter" not in lesson.body.lower(), lesson.path
     # The peer-supporter certification requires the whole path and two observed role-plays.
-    peer = bundle.programmes["peer-supporter"].programme
+    peer = bundle.programmes["peer-supporter"].document
     on_path = {s for s, m in bundle.modules.items() if not m.meta.refresher}
     assert {r.module for r in peer.required_modules} == on_path
     assert peer.observed_practice is not None
@@ -370,7 +370,7 @@ def test_shipped_content_meets_the_programme_brief():
         assert len(module.lessons) >= 5, slug
         assert words >= 2200, (slug, words)
         assert module.meta.sources, slug
-        quiz = bundle.quizzes[slug].quiz
+        quiz = bundle.quizzes[slug].document
         assert len(quiz.questions) >= 15, slug
         kinds = {q.type for q in quiz.questions}
         assert kinds == {"single", "multiple", "true_false", "scenario"}, (slug, kinds)
@@ -388,7 +388,7 @@ def test_shipped_content_meets_the_programme_brief():
 def test_shipped_banks_resist_test_taking_tricks():
     bundle, _ = load_content(ROOT)
     for slug, content in bundle.quizzes.items():
-        report = bank_report(content.quiz, attempts=500)
+        report = bank_report(content.document, attempts=500)
         assert max(report.pass_rates.values()) <= 0.02, (slug, report.pass_rates)
         assert report.key_longest <= report.chance_longest + 1, (slug, report.lines())
         assert report.key_shortest <= report.chance_longest + 1, (slug, report.lines())
@@ -406,7 +406,7 @@ def _keys(item) -> list[str]:
 
 def test_the_worst_items_stay_fixed():
     bundle, _ = load_content(ROOT)
-    awareness, skills, boundaries = (bundle.quizzes[s].quiz
+    awareness, skills, boundaries = (bundle.quizzes[s].document
                                      for s in ("awareness", "skills", "boundaries"))
     # "Is everything all right?" is a fine opener; asking twice follows it.
     assert '"Is everything all right?"' in _keys(_item(skills, "sk-q02"))

@@ -113,7 +113,7 @@ def right_answers(app: Any, slug: str) -> list[tuple[str, str]]:
     from lms_plugin.content.services import get_catalog
 
     with app.app_context():
-        quiz = get_catalog().quizzes[slug].quiz
+        quiz = get_catalog().quizzes[slug].document
     fields: list[tuple[str, str]] = []
     for question in quiz.questions:
         groups = ([(f"q-{question.id}-{p.id}", p.options) for p in question.parts]

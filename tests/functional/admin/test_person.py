@@ -50,7 +50,7 @@ def admin_client(app, people, who: str = "admin"):
 def eligibility(app, person_id: int):
     with app.app_context():
         person = db.session.get(User, person_id)
-        return get_eligibility(person, get_catalog().quizzes["listening"].quiz)
+        return get_eligibility(person, get_catalog().quizzes["listening"].document)
 
 
 def test_the_page_shows_numbers_and_never_answers_reflections_or_survey_answers(app, people):

@@ -34,7 +34,7 @@ def _ready_without_certificates(trainee) -> bool:
     enrolment = get_enrolment(trainee, "listener")
     evidence = gather_evidence(trainee, enrolment)
     bare = replace(evidence, certificates=())
-    return evaluate_programme(get_programme("listener").programme, bare,
+    return evaluate_programme(get_programme("listener").document, bare,
                               datetime.now(UTC)).status == READY
 
 

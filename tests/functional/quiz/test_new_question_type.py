@@ -114,7 +114,7 @@ def test_a_quiz_file_may_use_a_type_only_once_it_is_registered(content):
     try:
         bundle, errors = load_content(content)
         assert not errors
-        [order] = [q for q in bundle.quizzes["listening"].quiz.questions if q.id == "q-order"]
+        [order] = [q for q in bundle.quizzes["listening"].document.questions if q.id == "q-order"]
         assert order.type == "ordering"
         broken = content / "broken"
         shutil.copytree(content, broken)
@@ -176,7 +176,7 @@ def test_the_new_type_is_drawn_shown_graded_and_reviewed_by_the_real_views(
 
 def test_the_type_draws_its_own_order_and_grades_partial_credit(content, ordering):
     bundle, _ = load_content(content)
-    [question] = [q for q in bundle.quizzes["listening"].quiz.questions if q.id == "q-order"]
+    [question] = [q for q in bundle.quizzes["listening"].document.questions if q.id == "q-order"]
     orders = {tuple(ordering.draw(question, random.Random(seed))) for seed in range(40)}
     assert len(orders) > 1 and all(sorted(o) == sorted(KEY) for o in orders)
     assert ordering.grade(question, KEY) == 1.0

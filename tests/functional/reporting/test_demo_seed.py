@@ -62,7 +62,7 @@ def test_the_seed_makes_a_realistic_organisation_quickly_and_once(demo_app):
         assert db.session.scalar(select(func.count()).select_from(SurveyCompletion)) > 50
         assert db.session.scalar(select(func.count()).select_from(ModuleCompletion)) > 100
         # Every stage of the programme has somebody in it.
-        programme = get_catalog().programmes["peer-supporter"].programme
+        programme = get_catalog().programmes["peer-supporter"].document
         for state in PIPELINE:
             assert stage_members(Filters(organisation_id), programme, state), state
         # Certificates are real: they verify by their code.

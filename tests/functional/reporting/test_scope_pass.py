@@ -64,7 +64,7 @@ def test_the_pass_counts_every_cell_the_per_table_queries_count(app, two_seeded)
             scope = Filters(organisation_id)
             sources = Sources(organisation_id)
             sources._counts = count_scope(organisation_id, modules,
-                                          [catalog.programmes[s].programme for s in slugs],
+                                          [catalog.programmes[s].document for s in slugs],
                                           now)
 
             def new(key: str, variant: str = "", sources: Sources = sources) -> Cube:
@@ -81,7 +81,7 @@ def test_the_pass_counts_every_cell_the_per_table_queries_count(app, two_seeded)
             assert sources.counts.week_order == weeks
             assert _cells(new("quiz-results")) == _cells(quiz_results_by_department(scope))
             for slug in slugs:
-                old = certification_pipeline(scope, catalog.programmes[slug].programme, now)
+                old = certification_pipeline(scope, catalog.programmes[slug].document, now)
                 assert _cells(new("pipeline", slug)) == _cells(old)
             assert _cells(new("readiness")) == _cells(readiness_by_department(scope, slugs, now))
             trend = _cells(new("readiness-trend"))

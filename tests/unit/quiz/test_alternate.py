@@ -102,7 +102,7 @@ def test_every_shipped_bank_offers_the_version_and_it_resists_tricks():
     bundle, errors = load_content(ROOT)
     assert not errors
     for slug, content in bundle.quizzes.items():
-        quiz = content.quiz
+        quiz = content.document
         assert offers_without_notes(quiz), slug
         report = alternate_report(quiz, attempts=500)
         assert report is not None
