@@ -181,7 +181,7 @@ def extend(slug: str, user_id: int) -> Any:
 
 def _rehearse_form(**data: Any) -> RehearseForm:
     form = RehearseForm(**data)
-    form.stored.choices = [SelectChoice("", "None: upload or paste one below"),
+    form.stored.choices = [SelectChoice("", gettext("None: upload or paste one below")),
                            *[SelectChoice(name, name) for name in stored_drafts()]]
     return form
 

@@ -92,9 +92,10 @@ def _kind_choices(slug: str) -> dict[str, list[SelectChoice]]:
     kinds = [*programme.practice.counts, *programme.practice.supervision_kinds]
     return {
         PRACTICE: [SelectChoice(k, k.replace("-", " ").capitalize()) for k in kinds],
-        TRAINING: [SelectChoice(k, f"Training: {k.replace('-', ' ')}")
+        TRAINING: [SelectChoice(k, gettext("Training: %(domain)s", domain=k.replace("-", " ")))
                    for k in training_domains(slug)],
-        CONTINUING: [SelectChoice(k, f"Continuing education: {k.replace('-', ' ')}")
+        CONTINUING: [SelectChoice(k, gettext("Continuing education: %(domain)s",
+                                             domain=k.replace("-", " ")))
                      for k in continuing_domains(slug)],
     }
 
@@ -105,8 +106,9 @@ def _log_form(slug: str, blank: bool = False) -> LogHoursForm:
     form.kind.choices = [*choices[PRACTICE], *choices[TRAINING], *choices[CONTINUING]]
     if choices[TRAINING]:
         form.category.choices = [*form.category.choices,
-                                 SelectChoice(TRAINING, "Structured training (for the "
-                                              "programme's training hours)")]
+                                 SelectChoice(TRAINING, gettext(
+                                     "Structured training (for the programme's training "
+                                     "hours)"))]
     form.supervisor.choices = [SelectChoice(u.id, u.display_name)
                                for u in supervisors_of(current_user)
                                if is_qualified_supervisor(u, slug)]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support.browser import signed_launch
+from tests.support.factories import enrolled, mentor_of, user
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 
@@ -84,6 +85,18 @@ def test_a_programmes_requirements_read_in_spanish(client, registered, shipped_c
     assert "Lo que te pide el programa" in page
     assert "de práctica supervisada" in page and "Todo en los" in page
     assert "of supervised practice" not in page
+
+
+def test_the_hours_form_names_its_kinds_in_spanish(app, client, registered, shipped_content):
+    signed_launch(client, registered, **{CLAIM + "launch_presentation": {"locale": "es"}})
+    with app.app_context():
+        person = db.session.scalars(select(User).order_by(User.id.desc())).first()
+        enrolled(person, "peer-supporter")
+        mentor_of(user("Dana Fox", roles="mentor", issuer=person.issuer), person)
+        db.session.commit()
+    page = client.get("/programmes/peer-supporter").get_data(as_text=True)
+    assert "Formación continua: self care" in page
+    assert "Continuing education:" not in page and "Training:" not in page
 
 
 def test_the_launch_keeps_the_person_s_zone_and_ignores_a_name_it_does_not_know(
