@@ -56,7 +56,7 @@ def _person_zone() -> tzinfo:
     return UTC
 
 
-def _calendar_day(value: date | datetime) -> date:
+def calendar_day(value: date | datetime) -> date:
     """A datetime's day in the person's zone; a date as it is."""
     if isinstance(value, datetime):
         return _utc(value).astimezone(_person_zone()).date()
@@ -66,11 +66,11 @@ def _calendar_day(value: date | datetime) -> date:
 def day(value: date | datetime | None, empty: str = "") -> str:
     if value is None:
         return empty
-    return _format(_calendar_day(value), _DAY, "yMMMMd")
+    return _format(calendar_day(value), _DAY, "yMMMMd")
 
 
 def month(value: date | datetime | None) -> str:
-    return "" if value is None else _format(_calendar_day(value), _MONTH, "yMMMM")
+    return "" if value is None else _format(calendar_day(value), _MONTH, "yMMMM")
 
 
 def month_label(key: str) -> str:

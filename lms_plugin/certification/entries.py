@@ -74,6 +74,13 @@ def continuing_kinds(programme: Programme) -> list[str]:
     return sorted({*programme.renewal.sub_minimums, "general"})
 
 
+def refresher_hours(minutes: int) -> Decimal:
+    """A refresher's estimated time as hours to log: whole quarter hours, rounded up (the
+    form takes quarters from 0.25)."""
+    quarters = max(1, -(-minutes // 15))
+    return Decimal(quarters) / 4
+
+
 def kinds_for(programme: Programme, category: str) -> list[str]:
     return {PRACTICE: practice_kinds, TRAINING: training_kinds,
             CONTINUING: continuing_kinds}[category](programme)

@@ -25,12 +25,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..content.loader import Module
 from ..content.services import get_catalog
+from ..dates import calendar_day
 from ..extensions import csrf, db, limiter
 from ..i18n import N_
 from ..inputs import require_form_token
 from ..lti.errors import LaunchError
 from ..lti.validation import restore_launch
+from ..training.models import ModuleCompletion
 from ..training.services import has_completed_training
 from ..urls import base_url
 from ..users.access import is_admin
@@ -58,7 +61,7 @@ from .enrolments import (
     get_programme,
     training_domains,
 )
-from .entries import zone_from_launch, zone_named
+from .entries import refresher_hours, zone_from_launch, zone_named
 from .forms import DecisionForm, EmptyForm, ListingForm, LogHoursForm, ReasonForm
 from .hours import (
     decide_hours,
@@ -120,7 +123,35 @@ def _log_form(slug: str, blank: bool = False) -> LogHoursForm:
 def programme(slug: str) -> Any:
     if slug not in get_catalog().programmes:
         abort(404, description=gettext("There is no such programme."))
-    return _programme_page(slug, _log_form(slug)), 200
+    form = _log_form(slug)
+    if "refresher" in request.args:
+        _fill_in_refresher(form, request.args["refresher"])
+    return _programme_page(slug, form), 200
+
+
+def _completed_refreshers(user: User) -> list[tuple[Module, ModuleCompletion]]:
+    """The refresher modules the person has completed, with when: their time may be logged
+    as continuing education for renewal."""
+    modules = get_catalog().modules
+    done = db.session.scalars(select(ModuleCompletion).where(
+        ModuleCompletion.user_id == user.id,
+        ModuleCompletion.module_slug.in_([m for m, mod in modules.items()
+                                         if mod.meta.refresher])))
+    return [(modules[c.module_slug], c) for c in done]
+
+
+def _fill_in_refresher(form: LogHoursForm, module_slug: str) -> None:
+    """The hours form filled in for a completed refresher: continuing education, its
+    estimated time, the day it was completed. The person still chooses the supervisor
+    who approves it, and may change anything."""
+    found = [(m, c) for m, c in _completed_refreshers(current_user) if m.slug == module_slug]
+    if not found:
+        abort(404, description=gettext("You have not completed that refresher."))
+    [(module, completion)] = found
+    form.category.data = CONTINUING
+    form.kind.data = "general"
+    form.hours.data = refresher_hours(module.meta.estimated_minutes)
+    form.activity_date.data = calendar_day(completion.completed_at)
 
 
 def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | None = None,
@@ -138,6 +169,7 @@ def _programme_page(slug: str, form: LogHoursForm, listing_form: ListingForm | N
         reminder=reminder_for(current_user, slug) if standing else None,
         listing_form=listing_form, listed=listing is not None,
         correction=correction, kinds=_kind_choices(slug),
+        refreshers=_completed_refreshers(current_user) if standing else [],
         plain_requirements=None if standing else describe_requirements(
             get_programme(slug).document,
             {m: module.meta.title for m, module in get_catalog().modules.items()}),

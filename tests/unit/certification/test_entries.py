@@ -15,6 +15,7 @@ from lms_plugin.certification.entries import (
     earliest_day,
     entry_problem,
     latest_day,
+    refresher_hours,
     zone_from_launch,
     zone_named,
 )
@@ -81,3 +82,8 @@ def test_entry_problems_name_their_field():
     for hours in ("0", "24.01", "NaN", "Infinity", "-1"):
         assert check(date(2030, 1, 20), hours=hours) == "hours"
     assert check(date(2030, 1, 20) + timedelta(days=0), hours="24") is None
+
+
+def test_a_refresher_is_logged_in_whole_quarter_hours_rounded_up():
+    assert [refresher_hours(m) for m in (1, 15, 16, 24, 30, 31, 60, 61)] == [
+        Decimal(x) for x in ("0.25", "0.25", "0.5", "0.5", "0.5", "0.75", "1", "1.25")]
