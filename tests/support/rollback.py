@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,7 +63,13 @@ class OuterTransaction:
         if self._driver is not None:
             self.connection.exec_driver_sql("BEGIN")
         self._apps: list[tuple[dict[str | None, Any], Any]] = []
+        # Savepoints open now, innermost last, each with the writes made in it (or in one
+        # inside it) by an "own transaction" (`begin()` below): re-applied after it is
+        # rolled back, as if they had been committed apart.
+        self._open: list[tuple[str, list[_Write]]] = []
+        self._own = 0  # inside an own transaction
         self._dress(self.connection)
+        sa.event.listen(self.connection, "before_cursor_execute", self._note_write)
 
     def _dress(self, conn: sa.Connection) -> None:
         """The connection stands in for the engine: `connect()` gives it back, `close()`
@@ -71,18 +78,71 @@ class OuterTransaction:
 
         @contextmanager
         def begin() -> Iterator[sa.Connection]:
-            with conn.begin_nested():
-                yield conn
+            self._own += 1
+            try:
+                with conn.begin_nested():
+                    yield conn
+            finally:
+                self._own -= 1
+
+        savepoint = conn._savepoint_impl
+        release = conn._release_savepoint_impl
+        rollback_to = conn._rollback_to_savepoint_impl
+
+        def savepoint_impl(name: str | None = None) -> str:
+            made = savepoint(name)
+            self._open.append((made, []))
+            return made
+
+        def release_impl(name: str) -> None:
+            release(name)
+            self._close(name)
+
+        def rollback_to_impl(name: str) -> None:
+            rollback_to(name)
+            self._replay(self._close(name))
 
         stand_in: dict[str, Any] = {
             "connect": lambda: conn,
             "close": lambda: None,
             "dispose": lambda *a, **k: None,
             "begin": begin,
+            # SQLAlchemy's own hooks (private, stable through 2.0 and 2.1): the public
+            # savepoint events fire before the savepoint is named, and before a rollback.
+            "_savepoint_impl": savepoint_impl,
+            "_release_savepoint_impl": release_impl,
+            "_rollback_to_savepoint_impl": rollback_to_impl,
         }
         for name, value in stand_in.items():
             setattr(conn, name, value)
         self._stand_in = list(stand_in)
+
+    def _note_write(self, _conn: Any, _cursor: Any, statement: str, parameters: Any,
+                    _context: Any, executemany: bool) -> None:
+        if not self._own or not self._open:
+            return
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK"):
+            return
+        for _name, writes in self._open:
+            writes.append(_Write(statement, parameters, executemany))
+
+    def _close(self, name: str) -> list[_Write]:
+        """Forget `name` and the savepoints inside it; the writes made in it."""
+        while self._open:
+            closed, writes = self._open.pop()
+            if closed == name:
+                return writes
+        return []
+
+    def _replay(self, writes: list[_Write]) -> None:
+        cursor = self.connection.connection.driver_connection.cursor()
+        try:
+            for write in writes:
+                run = cursor.executemany if write.many else cursor.execute
+                run(write.statement, write.parameters)
+        finally:
+            cursor.close()
 
     def bind(self, db: SQLAlchemy, app: Flask) -> bool:
         """Point `app` at the connection if its engine is this one (an app on another
@@ -98,6 +158,7 @@ class OuterTransaction:
         for engines, engine in self._apps:
             engines[None] = engine
         self._apps.clear()
+        sa.event.remove(self.connection, "before_cursor_execute", self._note_write)
         for name in self._stand_in:
             delattr(self.connection, name)
         try:
@@ -106,3 +167,10 @@ class OuterTransaction:
             if self._driver is not None:
                 self._driver.isolation_level = self._isolation
             self.connection.close()
+
+
+@dataclass(frozen=True)
+class _Write:
+    statement: str
+    parameters: Any
+    many: bool
