@@ -241,15 +241,15 @@ def commits(item: pytest.Item) -> bool:
     return any(item.get_closest_marker(m) for m in COMMIT_MARKERS)
 
 
-@pytest.fixture
-def app(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    """The tool on the session's migrated database. By default the test runs in one
-    transaction on one connection, rolled back at the end (tests/support/rollback.py),
-    and so does every app it makes on that database; a test marked `commits` (or `e2e`,
-    `browser`) commits for real and has every table it wrote to emptied afterwards."""
+@contextmanager
+def isolated(app: Flask, item: pytest.Item) -> Iterator[Flask]:
+    """`app` (on the session's migrated database) for the duration of test `item`. By
+    default the test runs in one transaction on one connection, rolled back at the end
+    (tests/support/rollback.py), and so does every app it makes on that database; a test
+    marked `commits` (or `e2e`, `browser`) commits for real and has every table it wrote to
+    emptied afterwards."""
     global _outer
-    app = make_app(migrated, tmp_path)
-    if commits(request.node):
+    if commits(item):
         yield app
         _clean(app)  # then `_close_pools` closes its pool
         return
@@ -262,6 +262,13 @@ def app(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
     finally:
         outer, _outer = _outer, None
         outer.rollback()
+
+
+@pytest.fixture
+def app(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The tool on the session's migrated database, isolated (see `isolated`)."""
+    with isolated(make_app(migrated, tmp_path), request.node) as made:
+        yield made
 
 
 @pytest.fixture

@@ -9,26 +9,29 @@ transaction on it. Every app the test makes on that database is bound to the con
   `commit()` releases a savepoint, its `rollback()` returns to it;
 - the shared store (`lms_plugin/store.py`) and the first signing key
   (`lms_plugin/lti/keys.py`), which take `db.engine` and open "their own" transactions
-  with `engine.connect()` / `engine.begin()`, get the same connection and a savepoint of
-  their own (`begin` below).
+  with `engine.connect()` / `engine.begin()`, get the same connection, and `begin()` a
+  savepoint. In production those transactions commit apart from the request's: a request
+  that only read, and whose session is rolled back at teardown, still leaves the login's
+  nonce stored. Here they are nested in the session's savepoint, so the writes made in
+  them are kept against every savepoint open around them and run again right after one of
+  those is rolled back: the same state as if they had been committed apart.
 
 At the end the outer transaction is rolled back: nothing a test wrote outlives it, and no
-table has to be emptied.
+table has to be emptied. tests/functional/test_isolation.py shows both sides.
 
-What it cannot emulate, and why a test then carries `@pytest.mark.commits` (today's table
-cleanup instead): other connections, threads and processes see nothing of the test's rows
-(one connection, never committed); the store's own transaction is a savepoint nested in
-the session's when the session has one open, so a session rollback takes the store's write
-with it (in production the store's write is committed apart); statement and COMMIT counts
-include the savepoints; a connection that is dropped or killed loses everything.
+What it cannot emulate, and why a test then carries `@pytest.mark.commits` (real commits,
+then today's table cleanup): other connections, threads and processes see nothing of the
+test's rows (one connection, never committed); COMMIT and statement counts include the
+savepoints and see no COMMIT (`resilience.py` listens for one); a connection that is
+dropped or killed loses everything.
 
-SQLite: pysqlite opens transactions itself, only before INSERT/UPDATE/DELETE, and its
-SAVEPOINT outside a transaction starts one that RELEASE commits, so SQLAlchemy's savepoints
-would commit for real. On the test's connection (only there) pysqlite is put in autocommit
-mode and the outer transaction is a BEGIN of our own: the SQLAlchemy documentation's
-"Serializable isolation / Savepoints / Transactional DDL" recipe for pysqlite, per
-connection rather than per engine, so the app's other connections (tests marked `commits`)
-keep the driver's behaviour the tool runs with.
+SQLite: pysqlite opens transactions itself, only before INSERT/UPDATE/DELETE, and a
+SAVEPOINT outside a transaction starts one that its RELEASE commits, so SQLAlchemy's
+savepoints would commit for real. On the test's connection (only there) pysqlite is put in
+autocommit mode and the outer transaction is a BEGIN of our own: the SQLAlchemy
+documentation's "Serializable isolation / Savepoints / Transactional DDL" recipe for
+pysqlite, per connection rather than per engine, so tests marked `commits` keep the driver's
+behaviour the tool runs with.
 """
 
 from __future__ import annotations
@@ -136,7 +139,7 @@ class OuterTransaction:
         return []
 
     def _replay(self, writes: list[_Write]) -> None:
-        cursor = self.connection.connection.driver_connection.cursor()
+        cursor = self.connection.connection.cursor()  # the DBAPI cursor: no events
         try:
             for write in writes:
                 run = cursor.executemany if write.many else cursor.execute
@@ -147,7 +150,7 @@ class OuterTransaction:
     def bind(self, db: SQLAlchemy, app: Flask) -> bool:
         """Point `app` at the connection if its engine is this one (an app on another
         database, e.g. `empty_database`, is left alone). True if it was bound."""
-        engines = db._app_engines[app]
+        engines: dict[str | None, Any] = db._app_engines[app]
         if engines.get(None) is not self.engine:
             return False
         engines[None] = self.connection
