@@ -133,3 +133,29 @@ def test_with_the_marker_other_connections_see_committed_rows(afterwards, app, o
 
 def _assert_gone(engine: sa.Engine, marker: str) -> None:
     assert _seen(engine, marker) == (0, 0)  # its tables were emptied
+
+
+def test_the_stores_own_transactions_outlive_a_session_rollback_as_in_production(app):
+    """The store writes in transactions of its own (a rolled-back request never resurrects
+    a nonce): here they are savepoints inside the session's, re-applied when it rolls back.
+    The same steps as test_store.py's, which runs with real commits (`commits`)."""
+    with app.app_context():
+        get_store().set("used", True)
+        get_store().set("taken", "n-1")
+        # The request's session has a savepoint open (a read), and one inside it.
+        assert db.session.scalar(sa.select(SharedState.value).where(SharedState.key == "used"))
+        inner = db.session.begin_nested()
+        get_store().set("kept", {"v": 1})
+        assert get_store().pop("used") is True
+        db.session.add(User(organisation_id=factories.organisation_of("x"), issuer="x",
+                            sub="rolled-back", name="Rolled Back"))
+        db.session.flush()
+        inner.rollback()  # the inner savepoint: the person goes, the store's work stays
+        assert get_store().get("kept") == {"v": 1} and get_store().get("used") is None
+        assert get_store().take_then_set("taken", "n-1", "launch", {"id": 1}) == "n-1"
+        db.session.rollback()
+        assert get_store().get("kept") == {"v": 1}
+        assert get_store().get("used") is None  # popped, and not resurrected
+        assert get_store().get("taken") is None and get_store().get("launch") == {"id": 1}
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
+                                 .where(User.sub == "rolled-back")) == 0
