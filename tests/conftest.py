@@ -235,6 +235,11 @@ COMMIT_MARKERS = ("commits", "e2e", "browser")
 _outer: OuterTransaction | None = None  # the running test's, when it rolls back
 
 
+def outer_transaction() -> OuterTransaction | None:
+    """The running test's transaction (None in a test that commits)."""
+    return _outer
+
+
 def commits(item: pytest.Item) -> bool:
     """A test that needs real commits, seen by other connections, threads or processes:
     marked `commits`, or an end-to-end test (live servers) or a browser test."""
@@ -256,12 +261,18 @@ def isolated(app: Flask, item: pytest.Item) -> Iterator[Flask]:
     with app.app_context():
         engine = db.engine
     _outer = OuterTransaction(engine)
-    _outer.bind(db, app)
+    for made in _made:  # `app`, and any a fixture made before it
+        _outer.bind(db, made)
     try:
         yield app
     finally:
         outer, _outer = _outer, None
         outer.rollback()
+    if outer.stray_commits:  # rows another connection committed outlive the rollback
+        _clean(app)
+        pytest.fail(f"{outer.stray_commits} COMMIT(s) on another connection of the shared "
+                    "engine (a thread, or an app made outside the test's transaction): "
+                    "mark the test `commits`", pytrace=False)
 
 
 @pytest.fixture

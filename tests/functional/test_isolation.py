@@ -25,7 +25,7 @@ from sqlalchemy.pool import NullPool
 from lms_plugin.extensions import db
 from lms_plugin.store import SharedState, get_store
 from lms_plugin.users.models import User
-from tests.conftest import make_app
+from tests.conftest import make_app, outer_transaction
 from tests.support import factories
 
 Check = Callable[[], None]
@@ -159,3 +159,20 @@ def test_the_stores_own_transactions_outlive_a_session_rollback_as_in_production
         assert get_store().get("taken") is None and get_store().get("launch") == {"id": 1}
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)
                                  .where(User.sub == "rolled-back")) == 0
+
+
+def test_a_commit_on_another_connection_is_caught(app, migrated, tmp_path):
+    """Rows committed outside the test's transaction would outlive it: the test fails in
+    its teardown, asking for the `commits` marker. An app made during the test is bound to
+    its transaction, so its commits are not among them."""
+    outer = outer_transaction()
+    assert outer is not None
+    with outer.engine.connect() as other:  # another connection of the shared engine
+        other.execute(sa.select(sa.literal(1)))
+        other.commit()
+    assert outer.stray_commits == 1
+    outer.stray_commits = 0  # it wrote nothing: let this test end cleanly
+    with make_app(migrated, tmp_path / "later").app_context():
+        factories.user("Bound")
+        db.session.commit()
+    assert outer.stray_commits == 0

@@ -73,6 +73,10 @@ class OuterTransaction:
         self._own = 0  # inside an own transaction
         self._dress(self.connection)
         sa.event.listen(self.connection, "before_cursor_execute", self._note_write)
+        # A real COMMIT on another connection of this engine (a thread, an app made
+        # before the test's transaction) would leave rows behind for the next test.
+        self.stray_commits = 0
+        sa.event.listen(engine, "commit", self._stray_commit)
 
     def _dress(self, conn: sa.Connection) -> None:
         """The connection stands in for the engine: `connect()` gives it back, `close()`
@@ -130,6 +134,10 @@ class OuterTransaction:
         for _name, writes in self._open:
             writes.append(_Write(statement, parameters, executemany))
 
+    def _stray_commit(self, conn: sa.Connection) -> None:
+        if conn is not self.connection:
+            self.stray_commits += 1
+
     def _close(self, name: str) -> list[_Write]:
         """Forget `name` and the savepoints inside it; the writes made in it."""
         while self._open:
@@ -162,6 +170,7 @@ class OuterTransaction:
             engines[None] = engine
         self._apps.clear()
         sa.event.remove(self.connection, "before_cursor_execute", self._note_write)
+        sa.event.remove(self.engine, "commit", self._stray_commit)
         for name in self._stand_in:
             delattr(self.connection, name)
         try:
