@@ -285,8 +285,8 @@ def app(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
 @pytest.fixture
 def redis_app(app: Flask, migrated: str, tmp_path: Path) -> Iterator[Flask]:
     """The tool as deployed: the shared store on Redis, with a key prefix of its own whose
-    keys are removed afterwards. (Depends on `app`, so the database it shares is cleaned
-    as usual and the test runs on each database.)"""
+    keys are removed afterwards. (Depends on `app`, so it shares its database and its
+    isolation, and the test runs on each database.)"""
     prefix = f"lms_plugin_test_{uuid.uuid4().hex[:10]}:"
     made = make_app(migrated, tmp_path, REDIS_URL=REDIS_URL, LMS_PLUGIN_REDIS_PREFIX=prefix)
     yield made
