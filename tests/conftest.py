@@ -25,9 +25,11 @@ from lms_plugin.store import get_store
 from tests.support import fast_routes, key_pool
 from tests.support.browser import ClientBrowser
 from tests.support.platform import TestPlatform
+from tests.support.rollback import OuterTransaction, configure_sessions
 
 fast_routes.install()  # each test makes its own app; werkzeug's builders are shared
 key_pool.install()  # within a test every RSA key differs; across tests they come back
+configure_sessions(db)  # a session on a connection in a transaction works in a savepoint
 
 SECRET = "test-secret-key"
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -128,6 +130,8 @@ def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     app = create_app(config)
     app.jinja_env.bytecode_cache = _TEMPLATES
     _made.append(app)
+    if _outer is not None:
+        _outer.bind(db, app)
     return app
 
 
@@ -227,18 +231,62 @@ def _clean(app: Flask) -> None:
                     conn.execute(table.delete())
 
 
+COMMIT_MARKERS = ("commits", "e2e", "browser")
+_outer: OuterTransaction | None = None  # the running test's, when it rolls back
+
+
+def outer_transaction() -> OuterTransaction | None:
+    """The running test's transaction (None in a test that commits)."""
+    return _outer
+
+
+def commits(item: pytest.Item) -> bool:
+    """A test that needs real commits, seen by other connections, threads or processes:
+    marked `commits`, or an end-to-end test (live servers) or a browser test."""
+    return any(item.get_closest_marker(m) for m in COMMIT_MARKERS)
+
+
+@contextmanager
+def isolated(app: Flask, item: pytest.Item) -> Iterator[Flask]:
+    """`app` (on the session's migrated database) for the duration of test `item`. By
+    default the test runs in one transaction on one connection, rolled back at the end
+    (tests/support/rollback.py), and so does every app it makes on that database; a test
+    marked `commits` (or `e2e`, `browser`) commits for real and has every table it wrote to
+    emptied afterwards."""
+    global _outer
+    if commits(item):
+        yield app
+        _clean(app)  # then `_close_pools` closes its pool
+        return
+    with app.app_context():
+        engine = db.engine
+    _outer = OuterTransaction(engine)
+    for made in _made:  # `app`, and any a fixture made before it
+        _outer.bind(db, made)
+    try:
+        yield app
+    finally:
+        outer, _outer = _outer, None
+        outer.rollback()
+    if outer.stray_commits:  # rows another connection committed outlive the rollback
+        _clean(app)
+        pytest.fail(f"{outer.stray_commits} COMMIT(s) on another connection of the shared "
+                    "engine (a thread, or an app made outside the test's transaction): "
+                    "mark the test `commits`", pytrace=False)
+
+
 @pytest.fixture
-def app(migrated: str, tmp_path: Path) -> Iterator[Flask]:
-    app = make_app(migrated, tmp_path)
-    yield app
-    _clean(app)  # then `_close_pools` closes its pool
+def app(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The tool on the session's migrated database, isolated (see `isolated`)."""
+    with isolated(make_app(migrated, tmp_path), request.node) as made:
+        yield made
 
 
 @pytest.fixture
 def redis_app(app: Flask, migrated: str, tmp_path: Path) -> Iterator[Flask]:
     """The tool as deployed: the shared store on Redis, with a key prefix of its own whose
-    keys are removed afterwards. (Depends on `app`, so the database it shares is cleaned
-    as usual and the test runs on each database.)"""
+    keys are removed afterwards. (Depends on `app`, so it shares its database and its
+    isolation, and the test runs on each database.)"""
     prefix = f"lms_plugin_test_{uuid.uuid4().hex[:10]}:"
     made = make_app(migrated, tmp_path, REDIS_URL=REDIS_URL, LMS_PLUGIN_REDIS_PREFIX=prefix)
     yield made

@@ -78,6 +78,7 @@ def _sample(client, name: str) -> float:
 
 
 @pytest.mark.postgresql
+@pytest.mark.commits  # kills the pool's connections
 def test_the_pool_survives_its_connections_being_dropped(app, client):
     """As when PostgreSQL restarts: every connection the pool holds is killed between two
     requests; the next request still succeeds (connections are checked before use)."""

@@ -140,6 +140,7 @@ def test_pop_returns_the_value_once(store, value):
     assert store.get("once") is None
 
 
+@pytest.mark.commits  # threads, each with its own connection
 def test_concurrent_pops_have_one_winner(store_app):
     threads_n = 8
     key = "race-" + uuid.uuid4().hex
@@ -174,6 +175,7 @@ def test_concurrent_pops_have_one_winner(store_app):
     assert _store(store_app).get(key) is None
 
 
+@pytest.mark.commits  # the store's own transactions, apart from the session's
 def test_database_store_writes_outside_the_request_transaction(app):
     """A request that rolls back must not undo (or resurrect) what the store did: the store
     uses its own short transactions, not the request's session."""

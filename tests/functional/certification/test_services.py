@@ -141,6 +141,7 @@ def test_revocation(app, people):
         assert get_standing(trainee, "listener").evaluation.status == "revoked"
 
 
+@pytest.mark.commits  # two threads, each with its own connection
 def test_two_simultaneous_approvals_yield_one_certificate(app, people, migrated):
     """Each approval completes the requirements on its own; run them at the same time."""
     with app.app_context():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from lms_plugin.extensions import db
@@ -16,6 +17,9 @@ from lms_plugin.lti.models import AgsEndpoint, Platform
 from lms_plugin.lti.services import record_ags_endpoint, record_launch
 from lms_plugin.users.models import Course, Enrollment, User
 from tests.support.factories import organisation_of
+
+# Threads, each with its own connection: the rows they commit must be seen by the others.
+pytestmark = pytest.mark.commits
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"

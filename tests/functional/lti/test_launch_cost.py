@@ -18,6 +18,10 @@ from lms_plugin.users.models import User
 from tests.conftest import make_app
 from tests.support.browser import ClientBrowser, local, signed_launch
 
+# Counts the statements, BEGINs and COMMITs of a launch: in a rolled-back test, COMMITs are
+# savepoints (tests/support/rollback.py).
+pytestmark = pytest.mark.commits
+
 
 class Counter:
     def __init__(self, app: Flask):

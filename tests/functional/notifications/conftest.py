@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from lms_plugin.demo.mailbox import Sink
-from tests.conftest import _clean, make_app
+from tests.conftest import isolated, make_app
 from tests.support.notifications import BASE
 
 
@@ -21,9 +21,10 @@ def sink() -> Iterator[Sink]:
 
 
 @pytest.fixture
-def app(migrated: str, tmp_path, sink: Sink) -> Iterator[Flask]:
+def app(migrated: str, tmp_path, sink: Sink, request: pytest.FixtureRequest
+        ) -> Iterator[Flask]:
     """The usual app, with e-mail on (to the sink) and a public base URL for links."""
     made = make_app(migrated, tmp_path, LMS_PLUGIN_SMTP_URL=sink.url, LMS_PLUGIN_BASE_URL=BASE,
                     LMS_PLUGIN_MAIL_FROM="Training <training@example.org>")
-    yield made
-    _clean(made)
+    with isolated(made, request.node):
+        yield made

@@ -8,6 +8,7 @@ import shutil
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
@@ -198,6 +199,7 @@ def test_the_worker_submits_a_try_left_open_past_its_deadline(app, lti, sample_c
     assert len(kinds) == 1  # the score went to the gradebook once
 
 
+@pytest.mark.commits  # a second connection holds the attempt's row lock
 def test_an_autosave_still_in_flight_never_loses_an_answer_saved_meanwhile(app, lti,
                                                                            sample_content):
     """A page's autosave and its button can reach the server together, and a slow one can
