@@ -10,6 +10,7 @@ loses the session the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from flask import session
 from flask_login import current_user, login_user, logout_user
@@ -20,7 +21,20 @@ from .models import LocalCredential, User
 VERSION_KEY = "session_version"
 
 
-def start_session(user: User, roles: Iterable[str], **extra: object) -> None:
+class SessionPerson(Protocol):
+    """Who a session is started for: a `User`, or a launch's person as its upsert
+    returned them (`lti.services.LaunchedPerson`)."""
+
+    @property
+    def session_version(self) -> int: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    def get_id(self) -> str: ...
+
+
+def start_session(user: SessionPerson, roles: Iterable[str], **extra: object) -> None:
     """A fresh session for this person: nothing of whoever used this browser before."""
     db.session.flush()  # a new person's defaults (session_version) are set on insert
     session.clear()
