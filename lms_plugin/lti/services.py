@@ -63,13 +63,17 @@ def _merged(stmt: Any, table: sa.Table, columns: tuple[str, ...]) -> dict[str, A
     return {name: sa.func.coalesce(stmt.excluded[name], table.c[name]) for name in columns}
 
 
+COURSE_READ = ("id", "memberships_url", "roster_synced_at", *SENT_COURSE[:2])
+
+
 @cache
 def _person_statement(dialect: str, quoted_table: str,
-                      facts: tuple[tuple[str, Fact], ...]) -> Any:
-    """The person's upsert, made once per dialect and set of facts, returning their id,
-    session version and each fact, in one statement. The admin role is the launch's; a
-    launch without it raises the session version (ending the person's other sessions,
-    whose signed cookies still carry the role) when the stored row had it."""
+                      facts: tuple[tuple[str, Fact], ...], with_course: bool) -> Any:
+    """The person's upsert, made once per dialect, set of facts and whether the launch
+    names a course, returning their id, session version, each fact and the course as
+    stored (None if new), in one statement. The admin role is the launch's; a launch
+    without it raises the session version (ending the person's other sessions, whose
+    signed cookies still carry the role) when the stored row had it."""
     table = User.__table__
     names = ("organisation_id", "issuer", "sub", "last_launch_at", "admin_role", *SENT_PERSON)
     stmt = insert_for(dialect)(table).values({n: sa.bindparam(n) for n in names})
@@ -77,6 +81,15 @@ def _person_statement(dialect: str, quoted_table: str,
     # A fact's condition names the row's id as the statement's own table: RETURNING sees
     # the row just written (a column object would pull "user" into the fact's FROM).
     person_id: sa.ColumnElement[Any] = sa.literal_column(quoted_table + ".id")
+    read: list[sa.ColumnElement[Any]] = [
+        fact(person_id).label(f"fact_{i}") for i, (_, fact) in enumerate(facts)]
+    if with_course:  # read, not written: the course is every launch's row (see record_launch)
+        course = Course.__table__
+        where = (course.c.organisation_id == sa.bindparam("course_organisation_id"),
+                 course.c.issuer == sa.bindparam("course_issuer"),
+                 course.c.context_id == sa.bindparam("context_id"))
+        read += [sa.select(course.c[name]).where(*where).scalar_subquery().label(
+            f"course_{name}") for name in COURSE_READ]
     return stmt.on_conflict_do_update(
         index_elements=["organisation_id", "issuer", "sub"],
         set_={"last_launch_at": stmt.excluded.last_launch_at,
@@ -84,8 +97,7 @@ def _person_statement(dialect: str, quoted_table: str,
               "admin_role": stmt.excluded.admin_role,
               "session_version": sa.case((lost_admin, table.c.session_version + 1),
                                          else_=table.c.session_version)},
-    ).returning(table.c.id, table.c.session_version,
-                *(fact(person_id).label(f"fact_{i}") for i, (_, fact) in enumerate(facts)))
+    ).returning(table.c.id, table.c.session_version, *read)
 
 
 @cache
@@ -96,17 +108,19 @@ def _course_statement(dialect_name: str) -> Any:
     return stmt.on_conflict_do_update(
         index_elements=["organisation_id", "issuer", "context_id"],
         set_=_merged(stmt, table, SENT_COURSE),
-    ).returning(table.c.id, table.c.memberships_url, table.c.roster_synced_at)
+    ).returning(*(table.c[name] for name in COURSE_READ))
 
 
 def record_launch(claims: LaunchClaims, organisation_id: int,
                   facts: Mapping[str, Fact] | None = None) -> LaunchIdentity:
     """Upsert the person, course and enrolment a validated launch describes, in the
-    organisation of the platform that signed it (one Core statement each, made once:
-    launches arriving together never both insert, and no ORM object is loaded); no
-    commit. Name, e-mail, department and locale only when sent, and replaced by what the
-    platform sends now. `facts` about the person (see `lti.landing`) are read in the
-    person's statement."""
+    organisation of the platform that signed it (Core statements made once: launches
+    arriving together never both insert, and no ORM object is loaded); no commit. Name,
+    e-mail, department and locale only when sent, and replaced by what the platform
+    sends now. `facts` about the person (see `lti.landing`) are read in the person's
+    statement, and so is the course: a course every launch in it would update (and lock
+    until its commit) is upserted only when it is new or the launch changes it, so
+    launches in one course never wait on each other; usually three statements."""
     now = datetime.now(UTC)
     department_claim = current_app.config.get("LMS_PLUGIN_DEPARTMENT_CLAIM") or "department"
     sent = {"name": claims.name, "email": claims.email,
@@ -115,23 +129,30 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
     roles = map_roles(claims.lti_roles)
     dialect = db.session.get_bind().dialect
     named = tuple((facts or {}).items())
+    context_id = claims.context_id
     person_stmt = _person_statement(
-        dialect.name, dialect.identifier_preparer.format_table(User.__table__), named)
+        dialect.name, dialect.identifier_preparer.format_table(User.__table__), named,
+        context_id is not None)
     row = db.session.execute(person_stmt, {
         "organisation_id": organisation_id, "issuer": claims.issuer, "sub": claims.sub,
         "last_launch_at": now, "admin_role": ADMIN in roles,
-        **{k: v or None for k, v in sent.items()}}).one()
+        **{k: v or None for k, v in sent.items()},
+        "course_organisation_id": organisation_id, "course_issuer": claims.issuer,
+        "context_id": context_id}).one()
     person = LaunchedPerson(id=row[0], sub=claims.sub, session_version=row[1])
     known = {name: bool(row[i + 2]) for i, (name, _) in enumerate(named)}
     course = None
-    if claims.context_id is not None:
+    if context_id is not None:
         given = {"title": claims.context_title, "label": claims.context_label,
                  "memberships_url": claims.memberships_url}
-        found = db.session.execute(_course_statement(dialect.name), {
-            "organisation_id": organisation_id, "issuer": claims.issuer,
-            "context_id": claims.context_id, **{k: v or None for k, v in given.items()}}).one()
-        course = LaunchedCourse(id=found[0], memberships_url=found[1],
-                                roster_synced_at=found[2])
+        stored = dict(zip(COURSE_READ, row[2 + len(named):], strict=True))
+        if stored["id"] is None or any(v and v != stored[k] for k, v in given.items()):
+            found = db.session.execute(_course_statement(dialect.name), {
+                "organisation_id": organisation_id, "issuer": claims.issuer,
+                "context_id": context_id, **{k: v or None for k, v in given.items()}}).one()
+            stored = dict(zip(COURSE_READ, found, strict=True))
+        course = LaunchedCourse(id=stored["id"], memberships_url=stored["memberships_url"],
+                                roster_synced_at=stored["roster_synced_at"])
         upsert_only(Enrollment, {"user_id": person.id, "course_id": course.id},
                     {"roles": " ".join(sorted(roles)), "last_seen_at": now,
                      "source": "launch", "active": True})
