@@ -10,28 +10,14 @@ loses the session the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
 
 from flask import session
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
-from .models import LocalCredential, User
+from .models import LocalCredential, SessionPerson, User
 
 VERSION_KEY = "session_version"
-
-
-class SessionPerson(Protocol):
-    """Who a session is started for: a `User`, or a launch's person as its upsert
-    returned them (`lti.services.LaunchedPerson`)."""
-
-    @property
-    def session_version(self) -> int: ...
-
-    @property
-    def is_active(self) -> bool: ...
-
-    def get_id(self) -> str: ...
 
 
 def start_session(user: SessionPerson, roles: Iterable[str], **extra: object) -> None:
