@@ -90,3 +90,24 @@ def test_a_launch_queues_a_roster_sync_once_per_period(app):
         assert roster_messages() == 2
         app.config["LMS_PLUGIN_ROSTER_SYNC_SECONDS"] = 0  # switched off
         assert not nrps.request_roster_sync_at_launch(later.id, MEMBERS, None, 1)
+
+
+def test_a_platform_key_is_parsed_once_and_only_an_rsa_key_is_kept(app):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    from lms_plugin.lti.validation import _verifying_key
+
+    def pem(key: Any) -> str:
+        return key.public_key().public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+    rsa_pem = pem(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    ec_pem = pem(ec.generate_private_key(ec.SECP256R1()))
+    with app.app_context():
+        parsed = _verifying_key(rsa_pem)
+        assert isinstance(parsed, rsa.RSAPublicKey) and _verifying_key(rsa_pem) is parsed
+        # anything else goes to PyJWT as it came, which refuses it (a LaunchError, not a 500)
+        assert _verifying_key(ec_pem) == ec_pem
+        assert _verifying_key("not a key") == "not a key"
