@@ -3,11 +3,17 @@ the signed id_token POST) against a bare pylti1p3 tool of the Flask example's sh
 (bench/bare_lti.py), both under gunicorn gthread (2 workers x 4 threads) on the same
 PostgreSQL and Redis, driven round by round, interleaved, by one asyncio generator over
 keep-alive connections at each concurrency. Prints launches per second, p50/p99 of a whole
-launch (both requests) and the servers' CPU time per launch; the generator's ceiling is
-its rate on a constant page (bench/bare_app.py) under the same server settings.
+launch (both requests; with --landing, the landing page each redirects to as well), the
+servers' CPU time per launch and PostgreSQL's (the backends connected to the benchmark's
+database; both servers use it, one at a time); the generator's ceiling is its rate on a
+constant page (bench/bare_app.py) under the same server settings.
 
     .venv/bin/python bench/launch.py                      # c = 1, 10, 50; 3 rounds of 5 s
-    .venv/bin/python bench/launch.py --rounds 5 --seconds 10
+    .venv/bin/python bench/launch.py --rounds 5 --seconds 10 --landing
+
+Other processes on the machine (another benchmark) take CPU from both servers alike, but
+set BENCH_PG_URL and BENCH_REDIS_URL to a database and Redis db of this run's own: the
+set-up drops and re-creates them.
 """
 
 from __future__ import annotations
@@ -29,6 +35,10 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# A database and Redis db of its own (the set-up drops them): bench/load.py's are
+# lms_plugin_load and db 3, and the two may run at once.
+os.environ.setdefault("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/lms_plugin_launch")
+os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 
 from bench.load import (  # noqa: E402 - after the path is set
     CLIENT_ID,
@@ -44,6 +54,7 @@ from bench.load import (  # noqa: E402 - after the path is set
 )
 
 PEOPLE = 2000  # launches pick one of this many people (a relaunch updates their rows)
+DB_NAME = PG_URL.rsplit("/", 1)[1].split("?", 1)[0]
 
 
 @dataclass
@@ -52,12 +63,14 @@ class Tally:
     errors: int = 0
     seconds: float = 0.0
     server_cpu: float = 0.0
+    db_cpu: float = 0.0
 
     def add(self, other: Tally) -> None:
         self.latencies += other.latencies
         self.errors += other.errors
         self.seconds += other.seconds
         self.server_cpu += other.server_cpu
+        self.db_cpu += other.db_cpu
 
 
 class Connection:
@@ -109,6 +122,9 @@ class Connection:
         self.reader = self.writer = None
 
 
+LANDING = False  # --landing: a launch also opens the page it redirects to
+
+
 async def one_launch(conn: Connection, tool: str, plat: Platform) -> bool:
     sub = f"bench-person-{random.randrange(PEOPLE)}"
     query = urlencode({"iss": ISSUER, "login_hint": sub, "client_id": CLIENT_ID,
@@ -119,14 +135,35 @@ async def one_launch(conn: Connection, tool: str, plat: Platform) -> bool:
     params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
     token = plat.id_token(tool, sub, params["nonce"])
     body = urlencode({"id_token": token, "state": params["state"]}).encode()
-    status, _ = await conn.request("POST", "/lti/launch", body,
-                                   {"Cookie": headers["cookies"]})
-    return status == 302
+    status, landed = await conn.request("POST", "/lti/launch", body,
+                                        {"Cookie": headers["cookies"]})
+    if status != 302:
+        return False
+    if LANDING:
+        location = urlsplit(landed["location"])
+        path = location.path + ("?" + location.query if location.query else "")
+        status, _ = await conn.request("GET", path, headers={"Cookie": landed["cookies"]})
+        return status == 200
+    return True
 
 
 async def constant_page(conn: Connection, _tool: str, _plat: Platform) -> bool:
     status, _ = await conn.request("GET", "/")
     return status == 200
+
+
+def database_cpu(name: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the database `name`."""
+    found: dict[int, float] = {}
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            line = " ".join(proc.info["cmdline"] or [])
+            if line.startswith("postgres:") and f" {name} " in line:
+                times = proc.cpu_times()
+                found[proc.pid] = times.user + times.system
+        except psutil.Error:
+            pass
+    return found
 
 
 def server_cpu(server: Server) -> float:
@@ -161,11 +198,12 @@ async def drive(server: Server, plat: Platform, users: int, seconds: float,
             else:
                 tally.errors += 1
 
-    cpu = server_cpu(server)
+    cpu, db_before = server_cpu(server), database_cpu(DB_NAME)
     began = time.perf_counter()
     await asyncio.gather(*(user(c) for c in conns))
     tally.seconds = time.perf_counter() - began
     tally.server_cpu = server_cpu(server) - cpu
+    tally.db_cpu = sum(t - db_before.get(pid, 0.0) for pid, t in database_cpu(DB_NAME).items())
     for conn in conns:
         conn.close()
     return tally
@@ -177,13 +215,19 @@ def gunicorn(target: str, env: dict[str, str], port: int) -> Server:
                    target], env, port)
 
 
+def p99(latencies: list[float]) -> float:
+    lat = sorted(latencies) or [0.0]
+    return lat[min(len(lat) - 1, int(0.99 * len(lat)))]
+
+
 def row(name: str, t: Tally) -> str:
     lat = sorted(t.latencies) or [0.0]
     rate = len(t.latencies) / t.seconds if t.seconds else 0.0
     per = 1000 * t.server_cpu / len(t.latencies) if t.latencies else 0.0
+    db = 1000 * t.db_cpu / len(t.latencies) if t.latencies else 0.0
     return (f"{name:24} {rate:9.1f} {lat[len(lat) // 2] * 1000:8.1f} "
-            f"{lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000:8.1f} {per:10.2f} "
-            f"{t.errors:7d}")
+            f"{p99(lat) * 1000:8.1f} {per:10.2f} "
+            f"{db:9.2f} {t.errors:7d}")
 
 
 def main() -> None:
@@ -191,7 +235,11 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,10,50")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--landing", action="store_true",
+                        help="a launch also opens the page it lands on (the issue's full launch)")
     args = parser.parse_args()
+    global LANDING
+    LANDING = args.landing
     levels = [int(c) for c in args.concurrency.split(",")]
 
     plat = Platform()
@@ -208,7 +256,8 @@ def main() -> None:
                "constant page": gunicorn("bench.bare_app:app", env, page_port)}
     print(f"# {os.cpu_count()} CPUs; gunicorn gthread 2x4 each; PostgreSQL + Redis; "
           f"{args.rounds} rounds x {args.seconds:.0f} s per tool and concurrency, "
-          "interleaved")
+          f"interleaved; login, id_token POST{', landing page' if LANDING else ''}; "
+          f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     results: dict[tuple[str, int], Tally] = defaultdict(Tally)
     generator = psutil.Process()
     gen_cpu: dict[str, float] = defaultdict(float)
@@ -227,8 +276,8 @@ def main() -> None:
                     gen_cpu[name] += sum(generator.cpu_times()[:2]) - before
                     results[(name, c)].add(tally)
         print(f"{'':24} {'per s':>9} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>10} "
-              f"{'errors':>7}")
-        print(f"{'':24} {'':>9} {'':>8} {'':>8} {'ms/launch':>10}")
+              f"{'PG CPU':>9} {'errors':>7}")
+        print(f"{'':24} {'':>9} {'':>8} {'':>8} {'ms/launch':>10} {'ms/launch':>9}")
         for c in levels:
             print(f"c={c}")
             for name in ("tool", "bare pylti1p3", "constant page"):
@@ -240,6 +289,13 @@ def main() -> None:
         rates = [len(results[("tool", c)].latencies) / results[("tool", c)].seconds
                  for c in levels]
         print(f"median tool launches/s over levels: {statistics.median(rates):.1f}")
+        for c in levels:
+            ours, bare = results[("tool", c)], results[("bare pylti1p3", c)]
+            if ours.latencies and bare.latencies:
+                ratio = (len(ours.latencies) / ours.seconds) / (len(bare.latencies) / bare.seconds)
+                print(f"c={c}: tool / bare pylti1p3 throughput {ratio:.2f}x, "
+                      f"p99 {p99(ours.latencies) / p99(bare.latencies):.2f}x")
+        print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         for server in servers.values():
             server.stop()

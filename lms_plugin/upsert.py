@@ -9,6 +9,7 @@ the earlier one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -45,11 +46,27 @@ def upsert(model: type[M], keys: Mapping[str, Any], update: Mapping[str, Any],
     return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
+@cache
+def upsert_template(table: sa.Table, dialect: str, keys: tuple[str, ...],
+                    update: tuple[str, ...]) -> Any:
+    """`upsert_statement` with a bound parameter per column, made once per shape and
+    executed with the values: no statement to build, and one cache key to compute, per
+    call (each takes the column's type, as a value given to `values()` would)."""
+    params: dict[str, Any] = {name: sa.bindparam(name) for name in (*keys, *update)}
+    stmt = insert_for(dialect)(table).values(**params)
+    first = keys[0]
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: stmt.excluded[name] for name in update} or {first: stmt.excluded[first]})
+
+
 def upsert_only(model: Any, keys: Mapping[str, Any], update: Mapping[str, Any]) -> None:
-    """`upsert_statement` through the session when the caller reads nothing back (no
-    ORM object made or refreshed: a launch's enrolment and AGS endpoint)."""
+    """The upsert through the session's connection when the caller reads nothing back
+    (no ORM object made or refreshed: a launch's enrolment and AGS endpoint); a Core
+    statement made once per shape (`upsert_template`)."""
     dialect = db.session.get_bind().dialect.name
-    db.session.execute(upsert_statement(model, dialect, keys, update))
+    stmt = upsert_template(model.__table__, dialect, tuple(keys), tuple(update))
+    db.session.execute(stmt, {**keys, **update})
 
 
 def locked(model: type[M], ident: Any) -> M | None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+import sqlalchemy as sa
 from flask import current_app
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.names_roles import NamesRolesProvisioningService
@@ -29,22 +30,54 @@ MAX_PAGES = 10_000
 PAGE_SIZE = 100
 
 
+def _sync_every() -> timedelta | None:
+    """How often a launch may queue a course's roster sync (None: never)."""
+    seconds = int(current_app.config.get("LMS_PLUGIN_ROSTER_SYNC_SECONDS", 86400))
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
+def _due(last: datetime | None, now: datetime, every: timedelta) -> bool:
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return last is None or now - last >= every
+
+
 def request_roster_sync(course: Course, platform_id: int, force: bool = False) -> bool:
     """Queue a sync of this course's roster if it has an NRPS URL and was not synced
     recently. Flushes; the caller commits with whatever else it wrote."""
-    seconds = int(current_app.config.get("LMS_PLUGIN_ROSTER_SYNC_SECONDS", 86400))
-    if not course.memberships_url or (seconds <= 0 and not force):
+    every = _sync_every()
+    if not course.memberships_url or (every is None and not force):
         return False  # no NRPS, or automatic sync switched off
     now = datetime.now(UTC)
-    every = timedelta(seconds=seconds)
-    last = course.roster_synced_at
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
-    if not force and last is not None and now - last < every:
+    if not force and every is not None and not _due(course.roster_synced_at, now, every):
         return False
     course.roster_synced_at = now  # requested: a second launch does not queue it again
     enqueue(ROSTER_KIND, {"platform_id": platform_id, "course_id": course.id,
                           "url": course.memberships_url})
+    return True
+
+
+def request_roster_sync_at_launch(course_id: int, memberships_url: str | None,
+                                  synced_at: datetime | None, platform_id: int) -> bool:
+    """`request_roster_sync` for a launch, from the course as its upsert returned it: no
+    query unless a sync is due, then one conditional UPDATE (of launches arriving
+    together, only the one that marks the course queues the sync) and the outbox row."""
+    every = _sync_every()
+    if not memberships_url or every is None:
+        return False
+    now = datetime.now(UTC)
+    if not _due(synced_at, now, every):
+        return False
+    table = Course.__table__
+    marked = db.session.execute(
+        update(table).where(table.c.id == course_id,
+                            sa.or_(table.c.roster_synced_at.is_(None),
+                                   table.c.roster_synced_at <= now - every))
+        .values(roster_synced_at=now))
+    if not marked.rowcount:  # type: ignore[attr-defined]
+        return False
+    enqueue(ROSTER_KIND, {"platform_id": platform_id, "course_id": course_id,
+                          "url": memberships_url})
     return True
 
 

@@ -6,78 +6,163 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy import ColumnElement, literal_column
+from flask_login import UserMixin
 
 from ..extensions import db
 from ..i18n import supported
-from ..upsert import upsert, upsert_only, upsert_statement
+from ..upsert import insert_for, upsert_only
 from ..users.models import ADMIN, MENTOR, Course, Enrollment, User
 from ..users.roles import map_roles
-from ..users.services import note_admin_role, set_mentor_scope
+from ..users.services import set_mentor_scope
 from .claims import LaunchClaims
 from .landing import Fact
 from .models import AgsEndpoint
 
+SENT_PERSON = ("name", "email", "department", "locale")  # kept when a launch omits them
+SENT_COURSE = ("title", "label", "memberships_url")
+
+
+@dataclass(frozen=True, eq=False)
+class LaunchedPerson(UserMixin):
+    """The person a launch recorded, as its upsert returned them: enough to sign them in
+    and choose where they land, with no ORM object loaded (nothing is read after the
+    launch's commit; later requests load the `User` by id)."""
+
+    id: int
+    sub: str
+    session_version: int
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+@dataclass(frozen=True)
+class LaunchedCourse:
+    """The course a launch recorded, as its upsert returned it."""
+
+    id: int
+    memberships_url: str | None
+    roster_synced_at: datetime | None
+
 
 @dataclass
 class LaunchIdentity:
-    user: User
-    course: Course | None
+    user: LaunchedPerson
+    course: LaunchedCourse | None
     roles: set[str]
     facts: dict[str, bool] = field(default_factory=dict)
 
 
-def _upsert_person(keys: Mapping[str, Any], update: Mapping[str, Any],
-                   facts: Mapping[str, Fact]) -> tuple[User, dict[str, bool]]:
-    """The person's upsert, returning the row and each fact about it, in one statement."""
-    dialect = db.session.get_bind().dialect
-    person_id: ColumnElement[Any] = literal_column(
-        dialect.identifier_preparer.format_table(User.__table__) + ".id")
-    names = list(facts)
-    stmt = upsert_statement(User, dialect.name, keys, update).returning(
-        User, *(facts[name](person_id).label(f"fact_{i}") for i, name in enumerate(names)))
-    row = db.session.execute(stmt, execution_options={"populate_existing": True}).one()
-    return row[0], {name: bool(row[i + 1]) for i, name in enumerate(names)}
+def _merged(stmt: Any, table: sa.Table, columns: tuple[str, ...]) -> dict[str, Any]:
+    """What a launch sent replaces what was stored; what it left out (None) is kept."""
+    return {name: sa.func.coalesce(stmt.excluded[name], table.c[name]) for name in columns}
+
+
+COURSE_READ = ("id", "memberships_url", "roster_synced_at", *SENT_COURSE[:2])
+
+
+@cache
+def _person_statement(dialect: str, quoted_table: str,
+                      facts: tuple[tuple[str, Fact], ...], with_course: bool) -> Any:
+    """The person's upsert, made once per dialect, set of facts and whether the launch
+    names a course, returning their id, session version, each fact and the course as
+    stored (None if new), in one statement. The admin role is the launch's; a launch
+    without it raises the session version (ending the person's other sessions, whose
+    signed cookies still carry the role) when the stored row had it."""
+    table = User.__table__
+    names = ("organisation_id", "issuer", "sub", "last_launch_at", "admin_role", *SENT_PERSON)
+    stmt = insert_for(dialect)(table).values({n: sa.bindparam(n) for n in names})
+    lost_admin = sa.and_(table.c.admin_role, sa.not_(stmt.excluded.admin_role))
+    # A fact's condition names the row's id as the statement's own table: RETURNING sees
+    # the row just written (a column object would pull "user" into the fact's FROM).
+    person_id: sa.ColumnElement[Any] = sa.literal_column(quoted_table + ".id")
+    read: list[sa.ColumnElement[Any]] = [
+        fact(person_id).label(f"fact_{i}") for i, (_, fact) in enumerate(facts)]
+    if with_course:  # read, not written: the course is every launch's row (see record_launch)
+        course = Course.__table__
+        where = (course.c.organisation_id == sa.bindparam("course_organisation_id"),
+                 course.c.issuer == sa.bindparam("course_issuer"),
+                 course.c.context_id == sa.bindparam("context_id"))
+        read += [sa.select(course.c[name]).where(*where).scalar_subquery().label(
+            f"course_{name}") for name in COURSE_READ]
+    return stmt.on_conflict_do_update(
+        index_elements=["organisation_id", "issuer", "sub"],
+        set_={"last_launch_at": stmt.excluded.last_launch_at,
+              **_merged(stmt, table, SENT_PERSON),
+              "admin_role": stmt.excluded.admin_role,
+              "session_version": sa.case((lost_admin, table.c.session_version + 1),
+                                         else_=table.c.session_version)},
+    ).returning(table.c.id, table.c.session_version, *read)
+
+
+@cache
+def _course_statement(dialect_name: str) -> Any:
+    table = Course.__table__
+    names = ("organisation_id", "issuer", "context_id", *SENT_COURSE)
+    stmt = insert_for(dialect_name)(table).values({n: sa.bindparam(n) for n in names})
+    return stmt.on_conflict_do_update(
+        index_elements=["organisation_id", "issuer", "context_id"],
+        set_=_merged(stmt, table, SENT_COURSE),
+    ).returning(*(table.c[name] for name in COURSE_READ))
 
 
 def record_launch(claims: LaunchClaims, organisation_id: int,
                   facts: Mapping[str, Fact] | None = None) -> LaunchIdentity:
     """Upsert the person, course and enrolment a validated launch describes, in the
-    organisation of the platform that signed it (one statement each: launches arriving
-    together never both insert); flush, no commit. Name, e-mail and department only when
-    sent, and replaced by what the platform sends now. `facts` about the person (see
-    `lti.landing`) are read in the person's statement."""
+    organisation of the platform that signed it (Core statements made once: launches
+    arriving together never both insert, and no ORM object is loaded); no commit. Name,
+    e-mail, department and locale only when sent, and replaced by what the platform
+    sends now. `facts` about the person (see `lti.landing`) are read in the person's
+    statement, and so is the course: a course every launch in it would update (and lock
+    until its commit) is upserted only when it is new or the launch changes it, so
+    launches in one course never wait on each other; usually three statements."""
     now = datetime.now(UTC)
     department_claim = current_app.config.get("LMS_PLUGIN_DEPARTMENT_CLAIM") or "department"
     sent = {"name": claims.name, "email": claims.email,
             "department": claims.custom_text(department_claim, 120),
             "locale": supported(claims.locale)}
-    user, known = _upsert_person(
-        {"organisation_id": organisation_id, "issuer": claims.issuer, "sub": claims.sub},
-        {"last_launch_at": now, **{k: v for k, v in sent.items() if v}}, facts or {})
     roles = map_roles(claims.lti_roles)
-    note_admin_role(user, ADMIN in roles)
+    dialect = db.session.get_bind().dialect
+    named = tuple((facts or {}).items())
+    context_id = claims.context_id
+    person_stmt = _person_statement(
+        dialect.name, dialect.identifier_preparer.format_table(User.__table__), named,
+        context_id is not None)
+    row = db.session.execute(person_stmt, {
+        "organisation_id": organisation_id, "issuer": claims.issuer, "sub": claims.sub,
+        "last_launch_at": now, "admin_role": ADMIN in roles,
+        **{k: v or None for k, v in sent.items()},
+        "course_organisation_id": organisation_id, "course_issuer": claims.issuer,
+        "context_id": context_id}).one()
+    person = LaunchedPerson(id=row[0], sub=claims.sub, session_version=row[1])
+    known = {name: bool(row[i + 2]) for i, (name, _) in enumerate(named)}
     course = None
-    if claims.context_id is not None:
+    if context_id is not None:
         given = {"title": claims.context_title, "label": claims.context_label,
                  "memberships_url": claims.memberships_url}
-        course = upsert(Course, {"organisation_id": organisation_id, "issuer": claims.issuer,
-                                 "context_id": claims.context_id},
-                        {k: v for k, v in given.items() if v})
-        upsert_only(Enrollment, {"user_id": user.id, "course_id": course.id},
-               {"roles": " ".join(sorted(roles)), "last_seen_at": now, "source": "launch",
-                "active": True})
-    db.session.flush()
+        stored = dict(zip(COURSE_READ, row[2 + len(named):], strict=True))
+        if stored["id"] is None or any(v and v != stored[k] for k, v in given.items()):
+            found = db.session.execute(_course_statement(dialect.name), {
+                "organisation_id": organisation_id, "issuer": claims.issuer,
+                "context_id": context_id, **{k: v or None for k, v in given.items()}}).one()
+            stored = dict(zip(COURSE_READ, found, strict=True))
+        course = LaunchedCourse(id=stored["id"], memberships_url=stored["memberships_url"],
+                                roster_synced_at=stored["roster_synced_at"])
+        upsert_only(Enrollment, {"user_id": person.id, "course_id": course.id},
+                    {"roles": " ".join(sorted(roles)), "last_seen_at": now,
+                     "source": "launch", "active": True})
     if MENTOR in roles:
-        set_mentor_scope(user, list(claims.mentees))
-    return LaunchIdentity(user=user, course=course, roles=roles, facts=known)
+        set_mentor_scope(person.id, list(claims.mentees))
+    return LaunchIdentity(user=person, course=course, roles=roles, facts=known)
 
 
-def record_ags_endpoint(user: User, platform_id: int, course: Course | None,
-                        claims: LaunchClaims) -> bool:
+def record_ags_endpoint(user: LaunchedPerson | User, platform_id: int,
+                        course: LaunchedCourse | Course | None, claims: LaunchClaims) -> bool:
     """Keep the AGS claim of this person's latest launch from this resource link (one
     upsert, like the person's: the same person launching twice at once is one row).
     False when the launch carries no AGS claim for a resource link."""

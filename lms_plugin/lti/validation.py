@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import current_app
 from flask_limiter import RateLimitExceeded
 from pylti1p3.contrib.flask import FlaskMessageLaunch
@@ -33,7 +35,7 @@ from .claims import (
 from .errors import LaunchError
 from .keysets import public_key_pem
 from .login import require_approved, unknown_registration
-from .registrations import PlatformRecord, find_platform, platforms_of
+from .registrations import PlatformRecord, cached, find_platform, platforms_of
 from .storage import ToolSessionService, pylti_services
 from .storage_check import NeedsStorageCheck, issue_check_token, verify_storage_check
 from .tool_config import DatabaseToolConf, ToolRegistration, registration_for
@@ -203,7 +205,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         try:
             jwt.decode(
                 token,
-                public_key,
+                _verifying_key(public_key),
                 algorithms=[alg],
                 options={"verify_aud": False, "require": ["exp", "iat"]},
                 leeway=skew,
@@ -355,6 +357,21 @@ class ToolMessageLaunch(FlaskMessageLaunch):
 
     def save_launch_data(self) -> ToolMessageLaunch:
         raise NotImplementedError("validate_nonce saves the launch data with the nonce")
+
+
+def _parsed_rsa_key(pem: str) -> RSAPublicKey | None:
+    try:
+        key = load_pem_public_key(pem.encode())
+    except (ValueError, TypeError):
+        return None
+    return key if isinstance(key, RSAPublicKey) else None
+
+
+def _verifying_key(pem: str) -> RSAPublicKey | str:
+    """The platform's RSA key parsed once and kept like the registrations (PyJWT would
+    parse the PEM on every launch); anything else is passed on as it is, for PyJWT to
+    refuse as before."""
+    return cached(("verifying-key", pem), lambda: _parsed_rsa_key(pem)) or pem
 
 
 def _refuse_unless_same(issued: str | None, nonce: str) -> None:

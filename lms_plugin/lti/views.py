@@ -30,7 +30,7 @@ from .framing import launch_frame_ancestors, learn_frame_origins
 from .keys import get_jwks
 from .landing import landing_facts, landing_url
 from .login import begin_login
-from .nrps import request_roster_sync
+from .nrps import request_roster_sync_at_launch
 from .registration import accept_first_deployment
 from .services import LaunchIdentity, record_ags_endpoint, record_launch
 from .storage_check import NeedsStorageCheck
@@ -119,7 +119,9 @@ def launch() -> Any:
     learn_frame_origins(platform, claims)
     ancestors = launch_frame_ancestors(platform, claims, base_url())
     if identity.course is not None:
-        request_roster_sync(identity.course, platform.id)
+        course = identity.course
+        request_roster_sync_at_launch(course.id, course.memberships_url,
+                                      course.roster_synced_at, platform.id)
     launch_id = message.get_launch_id()
     start_session(identity.user, identity.roles, launch_id=launch_id,
                   course_id=identity.course.id if identity.course else None)

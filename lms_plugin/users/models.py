@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from flask_babel import gettext
 from flask_login import UserMixin
@@ -75,6 +76,19 @@ class User(UserMixin, FromPlatform, db.Model):  # type: ignore[name-defined]
     @property
     def display_name(self) -> str:
         return self.name or gettext("Learner")
+
+
+class SessionPerson(Protocol):
+    """Who a session is started for (`sessions.start_session`): a `User`, or a launch's
+    person as its upsert returned them (`lti.services.LaunchedPerson`)."""
+
+    @property
+    def session_version(self) -> int: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    def get_id(self) -> str: ...
 
 
 class Course(FromPlatform, db.Model):  # type: ignore[name-defined]

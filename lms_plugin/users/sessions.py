@@ -15,12 +15,12 @@ from flask import session
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
-from .models import LocalCredential, User
+from .models import LocalCredential, SessionPerson, User
 
 VERSION_KEY = "session_version"
 
 
-def start_session(user: User, roles: Iterable[str], **extra: object) -> None:
+def start_session(user: SessionPerson, roles: Iterable[str], **extra: object) -> None:
     """A fresh session for this person: nothing of whoever used this browser before."""
     db.session.flush()  # a new person's defaults (session_version) are set on insert
     session.clear()
