@@ -36,6 +36,7 @@ class LaunchedPerson(UserMixin):
     id: int
     sub: str
     session_version: int
+    organisation_id: int  # what `users.sessions.current_organisation_id` reads
 
     def get_id(self) -> str:
         return str(self.id)
@@ -139,7 +140,8 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
         **{k: v or None for k, v in sent.items()},
         "course_organisation_id": organisation_id, "course_issuer": claims.issuer,
         "context_id": context_id}).one()
-    person = LaunchedPerson(id=row[0], sub=claims.sub, session_version=row[1])
+    person = LaunchedPerson(id=row[0], sub=claims.sub, session_version=row[1],
+                            organisation_id=organisation_id)
     known = {name: bool(row[i + 2]) for i, (name, _) in enumerate(named)}
     course = None
     if context_id is not None:
