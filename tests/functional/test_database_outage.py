@@ -165,11 +165,11 @@ def test_a_header_query_that_fails_leaves_the_page_able_to_query(app, lti, sampl
 
     lti.launch()
 
-    def broken_count(_user: Any) -> int:
+    def broken_count(_roles: Any) -> tuple[int, bool]:
         db.session.execute(text("SELECT no_such_column FROM no_such_table"))
-        return 0
+        return 0, False
 
-    monkeypatch.setattr(certification, "count_hours_awaiting", broken_count)
+    monkeypatch.setattr(certification, "_header_counts", broken_count)
     page = lti.client.get("/")
     assert page.status_code == 200, page.get_data(as_text=True)[-500:]
     assert "Your peer support programme" in page.get_data(as_text=True)
