@@ -135,3 +135,57 @@ def test_the_first_requests_of_a_new_process_set_up_the_metrics_once():
     out = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "none", out.stdout + out.stderr
+
+
+COMMAND = """
+import sys
+from lms_plugin.cli import main
+sys.argv = ["lms-plugin", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.e2e
+def test_under_lms_plugin_serve_metrics_merge_every_workers_requests(tmp_path):
+    """`lms-plugin serve` (gunicorn, two worker processes): /metrics counts the requests
+    every worker answered. The command's own app imports prometheus_client before the
+    multiprocess directory is set; the workers' metrics were then kept in memory and
+    /metrics showed no request at all."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.support.servers import free_port
+
+    port = free_port()
+    env = {**os.environ, "LMS_PLUGIN_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "LMS_PLUGIN_LOG_LEVEL": "ERROR"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    subprocess.run([sys.executable, "-c", COMMAND, "db", "upgrade"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    server = subprocess.Popen([sys.executable, "-c", COMMAND, "serve", "--host", "127.0.0.1",
+                               "--port", str(port), "--workers", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "did not start"
+            time.sleep(0.2)
+        for _ in range(20):  # new connections: both workers answer some
+            assert requests.get(url + "/healthz", timeout=10).ok
+        body = requests.get(url + "/metrics", timeout=10).text
+        counts = [float(line.split()[-1]) for line in body.splitlines() if line.startswith(
+            'lms_plugin_request_seconds_count{endpoint="/healthz"')]
+        assert sum(counts) >= 21, body[:2000]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
