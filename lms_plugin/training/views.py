@@ -34,6 +34,7 @@ from .services import (
     completed_modules,
     get_module_progress,
     has_completed_training,
+    lesson_done,
     mark_lesson_complete,
     module_slugs,
     on_supporter_path,
@@ -129,7 +130,7 @@ def lesson(slug: str, number: int) -> Any:
     return render_template(
         "training/lesson.html", module=mod, lesson=current, top=top, pager=pager,
         next=mod.lessons[index + 1] if index + 1 < len(mod.lessons) else None,
-        completed=current.meta.id in query_completed_lesson_ids(current_user.id),
+        completed=lesson_done(current_user.id, current.meta.id),
     )
 
 
