@@ -117,7 +117,8 @@ def test_the_landing_page_statements(app, lti, sample_content):
 
 
 def test_the_verification_page_is_one_statement(app, client, sample_content):
-    """Public, no session: the certificate by its code, and nothing else."""
+    """Public, no session: the certificate by its code (not its evidence snapshot, which
+    can be long and is never shown), and nothing else."""
     with app.app_context():
         holder = factories.user("Certified Person")
         db.session.add(Certificate(
@@ -131,4 +132,5 @@ def test_the_verification_page_is_one_statement(app, client, sample_content):
         page = client.get("/verify/QFXCATE2345BENCHCERT")
     assert page.status_code == 200 and "Certified Person" in page.get_data(as_text=True)
     assert counted.tables() == ["certificate"], counted.sent
+    assert "evidence_json" not in counted.sent[0]  # a verifier sees none of the evidence
     assert (counted.begins, counted.commits) == (1, 0)
