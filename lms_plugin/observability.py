@@ -143,9 +143,10 @@ def init_app(app: Flask) -> None:
         if endpoint != "/metrics":
             metrics()["requests"].labels(endpoint, request.method,
                                          f"{response.status_code // 100}xx").observe(elapsed)
-        log.info("request", extra={
-            "method": request.method, "endpoint": endpoint, "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 1)})
+        if log.isEnabledFor(logging.INFO):  # logging at WARNING: build nothing
+            log.info("request", extra={
+                "method": request.method, "endpoint": endpoint,
+                "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)})
         return response
 
 
