@@ -146,10 +146,10 @@ def load(instance_path: str, environ: dict[str, str] | None = None) -> dict[str,
 def engine_options(database_uri: str, application_name: str = "lms_plugin") -> dict[str, Any]:
     if database_uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
-    # Connections checked before use (one round trip per checkout): the pool survives a
-    # database restart. Without it, tests/e2e/test_database_chaos.py (backends terminated
-    # every ~0.3 s) still saw no 500, but most requests met a dead pooled connection and
-    # were answered 503, so nobody got through; recycling and resilience.py's retry do not
-    # replace it. The application name shows the tool's connections in pg_stat_activity.
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "pool_recycle": 1800,
+    # No pre-ping (a round trip to the database per request): resilience.py checks each
+    # connection at checkout by polling its socket, which is how a server that ended it
+    # says so (tests/e2e/test_database_chaos.py: backends terminated every ~0.3 s, no
+    # 500, and people get through), and a connection lost mid-request is read again or
+    # answered 503. The application name shows the tool's connections in pg_stat_activity.
+    return {"pool_size": 10, "max_overflow": 10, "pool_recycle": 1800,
             "connect_args": {"application_name": application_name}}

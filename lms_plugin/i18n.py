@@ -16,9 +16,12 @@ Catalogs: `pybabel extract -F babel.cfg -o lms_plugin/translations/messages.pot 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, get_locale, get_translations, refresh
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from .dates import zone_named
@@ -84,8 +87,45 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale=DEFAULT_LOCALE, locale_selector=select_locale,
                    timezone_selector=select_timezone)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Flask-Babel's template gettext looks the catalog up through the request context on
+    # every string (about a third of a page's rendering); the catalog is looked up once
+    # per render instead, when the template's context is made.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext,
+        newstyle=True)
+    app.context_processor(lambda: {CATALOG: get_translations()})
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["in_english"] = in_english
+
+
+CATALOG = "_lms_plugin_catalog"
+
+
+def _catalog(context: Context) -> Any:
+    """The render's catalog (put in its context by the context processor), or Flask-Babel's
+    lookup for a template rendered without it (an imported macro, a string template)."""
+    found = context.get(CATALOG)
+    return found if found is not None else get_translations()
+
+
+@pass_context
+def _gettext(context: Context, string: str) -> str:
+    return str(_catalog(context).ugettext(string))
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return str(_catalog(context).ungettext(singular, plural, n))
+
+
+@pass_context
+def _pgettext(context: Context, where: str, string: str) -> str:
+    return str(_catalog(context).upgettext(where, string))
+
+
+@pass_context
+def _npgettext(context: Context, where: str, singular: str, plural: str, n: int) -> str:
+    return str(_catalog(context).unpgettext(where, singular, plural, n))
 
 
 def in_english() -> Markup:

@@ -5,7 +5,10 @@ returned in the response and put on every log line written while handling it. Me
 are served at /metrics to Prometheus only: with `LMS_PLUGIN_METRICS_TOKEN` set, a bearer
 token is required; without it, only loopback may scrape. Under gunicorn the metrics of
 every worker process are merged (prometheus_client's multiprocess mode, set up by
-`lms-plugin serve`); prometheus_client is imported lazily so that happens first.
+`lms-plugin serve` in `PROMETHEUS_MULTIPROC_DIR`). The metrics are made when the app is
+created (in each gunicorn worker, which creates its own app), not by the first
+requests; a process that made them before that directory was set (the `serve` command's
+own app, whose workers are forked from it) makes them again for the directory.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, has_request_context, request
-from prometheus_client import Counter, Histogram, multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import Counter, Histogram, multiprocess, values
+from prometheus_client.core import REGISTRY, GaugeMetricFamily
 from pythonjsonlogger.json import JsonFormatter
 
 from .jobs.outbox import outbox_depth
@@ -32,7 +35,7 @@ from .jobs.outbox import outbox_depth
 log = logging.getLogger("lms_plugin.request")
 bp = Blueprint("observability", __name__)
 SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-_metrics: dict[str, Any] = {}
+_metrics: dict[str, dict[str, Any]] = {}  # by multiprocess directory ("" for none)
 _metrics_lock = threading.Lock()
 
 
@@ -69,29 +72,41 @@ def log_handler(fmt: str, stream: Any) -> logging.Handler:
 
 
 def metrics() -> dict[str, Any]:
-    """The process's metrics, registered once. Made on first use under a lock: the first
-    requests of a freshly started threaded server arrive together, and registering a
-    metric twice is an error (issue 15: 3 of the first 10 requests answered 500)."""
-    if _metrics:
-        return _metrics
+    """The process's metrics, made once (per multiprocess directory) under a lock: a
+    freshly started threaded server's first requests arrive together, and registering a
+    metric twice is an error (issue 15: 3 of the first 10 requests answered 500).
+    `init_app` makes them, so requests only read them."""
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or ""
+    made = _metrics.get(shared)
+    if made is not None:
+        return made
     with _metrics_lock:
-        if _metrics:
-            return _metrics
-
-        _metrics.update(
-            requests=Histogram(
+        made = _metrics.get(shared)
+        if made is not None:
+            return made
+        registry: Any = REGISTRY
+        if shared:
+            # Values in the directory's files (prometheus_client chose the kind of value
+            # when it was imported, perhaps before the directory was set); the collector
+            # of /metrics reads the files, so nothing is registered in this process.
+            values.ValueClass = values.get_value_class()
+            registry = None
+        made = {
+            "requests": Histogram(
                 "lms_plugin_request_seconds", "Time to answer a request, by endpoint",
-                ["endpoint", "method", "status"],
+                ["endpoint", "method", "status"], registry=registry,
                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)),
-            launches=Counter("lms_plugin_launches_total", "LTI launches, by outcome",
-                             ["outcome"]),
-            submissions=Counter("lms_plugin_quiz_submissions_total", "Quiz attempts submitted"),
-            database=Counter("lms_plugin_database_unavailable_total",
-                             "Requests that met a lost or unreachable database, by outcome "
-                             "(retried: a read run again; unavailable: answered 503)",
-                             ["outcome"]),
-        )
-    return _metrics
+            "launches": Counter("lms_plugin_launches_total", "LTI launches, by outcome",
+                                ["outcome"], registry=registry),
+            "submissions": Counter("lms_plugin_quiz_submissions_total",
+                                   "Quiz attempts submitted", registry=registry),
+            "database": Counter("lms_plugin_database_unavailable_total",
+                                "Requests that met a lost or unreachable database, by "
+                                "outcome (retried: a read run again; unavailable: answered "
+                                "503)", ["outcome"], registry=registry),
+        }
+        _metrics[shared] = made
+    return made
 
 
 def count_launch(outcome: str) -> None:
@@ -109,6 +124,7 @@ def count_database_error(outcome: str) -> None:
 def init_app(app: Flask) -> None:
     configure_logging(app)
     app.register_blueprint(bp)
+    metrics()  # at app creation: never raced for by the first requests
 
     @app.before_request
     def start() -> None:
@@ -127,9 +143,10 @@ def init_app(app: Flask) -> None:
         if endpoint != "/metrics":
             metrics()["requests"].labels(endpoint, request.method,
                                          f"{response.status_code // 100}xx").observe(elapsed)
-        log.info("request", extra={
-            "method": request.method, "endpoint": endpoint, "status": response.status_code,
-            "duration_ms": round(elapsed * 1000, 1)})
+        if log.isEnabledFor(logging.INFO):  # logging at WARNING: build nothing
+            log.info("request", extra={
+                "method": request.method, "endpoint": endpoint,
+                "status": response.status_code, "duration_ms": round(elapsed * 1000, 1)})
         return response
 
 
@@ -148,19 +165,13 @@ def _allowed() -> bool:
 def metrics_view() -> Response:
     if not _allowed():
         abort(403, description="Metrics are for the monitoring system only.")
-    from prometheus_client import (
-        CONTENT_TYPE_LATEST,
-        REGISTRY,
-        CollectorRegistry,
-        generate_latest,
-    )
+    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
     metrics()  # the families exist even before their first sample
+    registry: Any = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
     body = generate_latest(registry)
 
 

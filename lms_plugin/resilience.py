@@ -1,28 +1,37 @@
 """What a lost database connection does to a request (issue 11, finding 6).
 
-A connection can be cut mid-request (a database restart or failover, a proxy's idle
-timeout, `pg_terminate_backend`); the pool's pre-ping only catches connections that died
-while idle in the pool. When a query then fails:
+A connection can be cut while it waits in the pool or mid-request (a database restart or
+failover, a proxy's idle timeout, `pg_terminate_backend`).
 
-- A read (GET or HEAD) that has not started a commit is run once more, on a fresh
-  connection: everything it did was rolled back, so running it again is the same request.
-- Anything else is rolled back and answered 503 with `Retry-After` and a calm page. Views
-  commit once, so a failed write leaves nothing half-written, and it is never retried here:
-  a commit may have reached the database before its connection broke.
+- In the pool: a server that ends a connection says so on its socket (an error message,
+  then the close), so a connection whose socket has something to read while it sat idle
+  is dead. The pool checks that on every checkout with a poll of the socket, no round
+  trip (`server_hung_up`; SQLAlchemy's `pool_pre_ping` cost a round trip to the database
+  per request), and a dead one is replaced before the request sees it.
+- Mid-request, or a connection lost without a word (a network cut): when a query fails,
 
-The rules are pure (`is_unavailable`, `may_retry`); `init_app` wires them in.
+  - a read (GET or HEAD) that has not started a commit is run once more, on a fresh
+    connection: everything it did was rolled back, so running it again is the same request;
+  - anything else is rolled back and answered 503 with `Retry-After` and a calm page. Views
+    commit once, so a failed write leaves nothing half-written, and it is never retried
+    here: a commit may have reached the database before its connection broke.
+
+The rules are pure (`is_unavailable`, `may_retry`, `server_hung_up`); `init_app` and the
+pool listener wire them in.
 """
 
 from __future__ import annotations
 
+import select
 from typing import Any
 
 from flask import Flask, g, has_request_context, render_template, request
 from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import Pool
 
 from .extensions import db
 from .observability import count_database_error
@@ -43,6 +52,32 @@ def is_unavailable(exc: BaseException) -> bool:
 def may_retry(method: str, committing: bool, retried: bool) -> bool:
     """Only a read, only once, and only if nothing was committed (or being committed)."""
     return method in SAFE_METHODS and not committing and not retried
+
+
+def server_hung_up(dbapi_connection: Any) -> bool:
+    """Whether the server ended this idle connection: anything to read on an idle
+    connection's socket is the server's goodbye (its "terminating connection" error, then
+    end of file), since the tool never LISTENs. A poll, not a round trip. Connections
+    without a socket (SQLite) never hang up."""
+    fileno = getattr(dbapi_connection, "fileno", None)
+    if fileno is None:
+        return False
+    try:
+        fd = fileno()
+    except Exception:  # noqa: BLE001 - closed or broken: psycopg raises its own errors
+        return True
+    try:
+        readable, _, _ = select.select([fd], [], [], 0)
+    except (OSError, ValueError):  # a descriptor select cannot watch: assume alive
+        return False
+    return bool(readable)
+
+
+@event.listens_for(Pool, "checkout")
+def _check_alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    # The pool then throws this connection away and checks out another (or a new one).
+    if server_hung_up(dbapi_connection):
+        raise DisconnectionError("the database ended this connection while it was idle")
 
 
 @event.listens_for(Engine, "commit")

@@ -75,19 +75,37 @@ def remember_frame_ancestors(by: Iterable[str]) -> None:
 
 
 def frame_ancestors() -> list[str]:
+    return list(_ancestors(_chosen(), str(current_app.config.get("LMS_PLUGIN_FRAME_ANCESTORS")
+                                          or "")))
+
+
+def _chosen() -> tuple[str, ...]:
     chosen = g.get("frame_ancestors")
     if chosen is None:
         saved = session.get(SESSION_KEY) if session else None
         chosen = [o for o in saved if isinstance(o, str)] if isinstance(saved, list) else []
+    return tuple(chosen)
+
+
+@lru_cache(maxsize=1024)
+def _ancestors(chosen: tuple[str, ...], configured: str) -> tuple[str, ...]:
+    """Pure, so kept: a session's origins are the same on each of its pages."""
     if ANY in chosen:
-        return [ANY]
-    return [o for o in dict.fromkeys([*chosen, *configured_ancestors()]) if origin_of(o) == o]
+        return (ANY,)
+    return tuple(o for o in dict.fromkeys([*chosen, *_configured(configured)])
+                 if origin_of(o) == o)
 
 
 def csp() -> str:
-    ancestors = " ".join(["'self'", *frame_ancestors()])
+    return _policy(_ancestors(_chosen(), str(current_app.config.get(
+        "LMS_PLUGIN_FRAME_ANCESTORS") or "")))
+
+
+@lru_cache(maxsize=1024)
+def _policy(ancestors: tuple[str, ...]) -> str:
     return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; base-uri 'self'; frame-ancestors " + ancestors)
+            "object-src 'none'; base-uri 'self'; frame-ancestors "
+            + " ".join(["'self'", *ancestors]))
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from ..audit import audit
 from ..extensions import db
@@ -113,11 +114,16 @@ def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> No
         certificate_revoked.send(certificate)
 
 
-def get_certificate_by_code(code: str) -> Certificate | None:
+def get_certificate_by_code(code: str, public: bool = False) -> Certificate | None:
+    """The certificate with this code; `public` (the verification page) leaves its
+    evidence snapshot unread (a verifier sees none of it; read on access if ever needed)."""
     code = code.strip().upper()
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return None
-    return db.session.scalars(select(Certificate).where(Certificate.code == code)).first()
+    query = select(Certificate).where(Certificate.code == code)
+    if public:
+        query = query.options(defer(Certificate.evidence_json))
+    return db.session.scalars(query).first()
 
 
 def reenrol(user: User, slug: str) -> ProgrammeEnrolment:

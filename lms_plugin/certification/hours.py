@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from ..audit import audit
 from ..content.programme_schema import Programme
@@ -28,6 +29,14 @@ def hours_awaiting(supervisor: User) -> list[LoggedHours]:
     return list(db.session.scalars(select(LoggedHours).where(
         LoggedHours.supervisor_id == supervisor.id, LoggedHours.status == PENDING)
         .order_by(LoggedHours.created_at, LoggedHours.id)))
+
+
+def hours_awaiting_count(person_id: ColumnElement[Any]) -> ColumnElement[int]:
+    """How many entries wait for this person's decision, as an expression on their id (a
+    session fact: read with the person on every page, for the header's badge)."""
+    return select(func.count()).select_from(LoggedHours).where(
+        LoggedHours.supervisor_id == person_id, LoggedHours.status == PENDING
+    ).scalar_subquery()
 
 
 def count_hours_awaiting(supervisor: User) -> int:

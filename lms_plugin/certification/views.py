@@ -603,7 +603,7 @@ NOT_FOUND = N_("No certificate has this code. Check that it was copied exactly (
 def verify(code: str) -> Any:
     as_json = code.endswith(".json") or request.accept_mimetypes.best == "application/json"
     code = code.removesuffix(".json")
-    certificate = get_certificate_by_code(code)
+    certificate = get_certificate_by_code(code, public=True)
     if certificate is None:
         if as_json:
             return jsonify(error="not_found", message=NOT_FOUND), 404

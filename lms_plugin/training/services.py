@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import Lesson, Module
@@ -53,6 +53,18 @@ def query_completed_lesson_ids(user_id: int) -> set[str]:
     return set(db.session.scalars(
         select(LessonProgress.lesson_id).where(LessonProgress.user_id == user_id)
     ))
+
+
+_LESSON_DONE = select(LessonProgress.id).where(
+    LessonProgress.user_id == bindparam("user_id"),
+    LessonProgress.lesson_id == bindparam("lesson_id")).limit(1)
+
+
+def lesson_done(user_id: int, lesson_id: str) -> bool:
+    """Whether the person marked this lesson complete (the lesson page): one row looked up
+    by its unique pair, read as a plain row (no ORM objects)."""
+    return db.session.connection().execute(
+        _LESSON_DONE, {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
 
 
 def get_module_progress(user: User, module: Module, done: set[str] | None = None

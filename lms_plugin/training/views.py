@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..content.loader import Module
 from ..content.render import render_lesson
@@ -33,6 +34,7 @@ from .services import (
     completed_modules,
     get_module_progress,
     has_completed_training,
+    lesson_done,
     mark_lesson_complete,
     module_slugs,
     on_supporter_path,
@@ -124,19 +126,42 @@ def lesson(slug: str, number: int) -> Any:
     if index is None:
         abort(404, description=gettext("There is no such lesson in this module."))
     current = mod.lessons[index]
-    body, sources = render_lesson(current.body, mod.meta.sources, current.meta.sources)
+    top, pager = _lesson_parts(english, mod, index, language)
     return render_template(
-        "training/lesson.html",
-        module=mod,
-        lesson=current,
-        body=body,
-        previous=mod.lessons[index - 1] if index > 0 else None,
+        "training/lesson.html", module=mod, lesson=current, top=top, pager=pager,
         next=mod.lessons[index + 1] if index + 1 < len(mod.lessons) else None,
-        completed=current.meta.id in query_completed_lesson_ids(current_user.id),
-        sources=sources,
-        position=index + 1,
-        lesson_lang=english.language_of(current, language),
+        completed=lesson_done(current_user.id, current.meta.id),
     )
+
+
+PARTS = "lms_plugin.lesson_parts"
+
+
+def _lesson_parts(english: Module, mod: Module, index: int, language: str,
+                  ) -> tuple[Markup, Markup]:
+    """The lesson above its actions and the pager below them: the same for every reader
+    of this lesson in this language (nothing personal), so rendered once per process and
+    kept with the content they came from (a sync makes new Module objects, so new
+    entries). The person's part (done, or the form to mark it) is rendered per request."""
+    key = (id(english), index, language, request.script_root)
+    parts: dict[Any, tuple[Module, Markup, Markup]] = current_app.extensions.setdefault(
+        PARTS, {})
+    found = parts.get(key)
+    if found is not None and found[0] is english:
+        return found[1], found[2]
+    current = mod.lessons[index]
+    body, sources = render_lesson(current.body, mod.meta.sources, current.meta.sources)
+    page = {
+        "module": mod, "lesson": current, "body": body, "sources": sources,
+        "previous": mod.lessons[index - 1] if index > 0 else None,
+        "next": mod.lessons[index + 1] if index + 1 < len(mod.lessons) else None,
+        "position": index + 1, "lesson_lang": english.language_of(current, language)}
+    top = Markup(render_template("training/_lesson_top.html", **page))  # noqa: S704
+    pager = Markup(render_template("training/_lesson_pager.html", **page))  # noqa: S704
+    if len(parts) > 2048:  # content synced many times over in a long-lived process
+        parts.clear()
+    parts[key] = (english, top, pager)
+    return top, pager
 
 
 @bp.route("/modules/<slug>/lessons/<int:number>/complete", methods=["POST"])

@@ -5,19 +5,31 @@ as the browser keeps it. Each session therefore carries the person's `session_ve
 checked on every request; raising the number (erasure, losing the admin role, an
 operator's say) ends all their sessions at once. A local admin whose credential is gone
 loses the session the same way.
+
+Loading the person is the one query every signed-in page makes, so what every page's
+header needs to know about them (how many logged hours wait for their decision, whether
+they supervise anyone) is read in the same statement: a higher package registers it as a
+*session fact*, a SQL expression on the person's id (`register_session_fact`), and reads
+the value with `session_fact` (None when the person was not loaded by the loader this
+request, e.g. just signed in: then it asks the database itself).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from flask import session
+from flask import Flask, current_app, g, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from ..extensions import db
 from .models import LocalCredential, SessionPerson, User
 
 VERSION_KEY = "session_version"
+FACTS = "lms_plugin.session_facts"
+STATEMENT = "lms_plugin.session_user_statement"
+Fact = Callable[[ColumnElement[Any]], ColumnElement[Any]]  # person id column -> a value
 
 
 def start_session(user: SessionPerson, roles: Iterable[str], **extra: object) -> None:
@@ -31,16 +43,46 @@ def start_session(user: SessionPerson, roles: Iterable[str], **extra: object) ->
         session[key] = value
 
 
+def register_session_fact(app: Flask, name: str, fact: Fact) -> None:
+    """Read `fact(person id)` with the person's row on every signed-in request."""
+    app.extensions.setdefault(FACTS, {})[name] = fact
+    app.extensions.pop(STATEMENT, None)
+
+
+def _statement() -> Select[Any]:
+    """The person and every registered fact, by id: built once per app (and compiled once
+    per engine by SQLAlchemy's cache)."""
+    made = current_app.extensions.get(STATEMENT)
+    if made is None:
+        facts = current_app.extensions.get(FACTS, {})
+        made = select(User, *(fact(User.id).label(name) for name, fact in facts.items())
+                      ).where(User.id == bindparam("person_id"))
+        current_app.extensions[STATEMENT] = made
+    return made
+
+
 def load_session_user(user_id: str) -> User | None:
-    """Flask-Login's user loader: the person, if this session is still theirs."""
+    """Flask-Login's user loader: the person, if this session is still theirs, with the
+    session facts, in one statement."""
     if not user_id.isdigit() or int(user_id) > 2**31 - 1:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or session.get(VERSION_KEY) != user.session_version:
+    row = db.session.execute(_statement(), {"person_id": int(user_id)}).first()
+    if row is None:
+        return None
+    user: User = row[0]
+    if session.get(VERSION_KEY) != user.session_version:
         return None
     if session.get("local_admin") and db.session.get(LocalCredential, user.id) is None:
         return None
+    g.session_facts = dict(zip(row._fields[1:], row[1:], strict=True))
     return user
+
+
+def session_fact(name: str) -> Any:
+    """A session fact read with the signed-in person this request, or None if the person
+    was not loaded by the loader (then ask the database)."""
+    facts = g.get("session_facts")
+    return None if facts is None else facts.get(name)
 
 
 def end_this_session() -> None:

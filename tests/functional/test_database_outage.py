@@ -5,6 +5,7 @@ thing (connections killed under load) is tests/e2e/test_database_chaos.py."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from lms_plugin.audit import AuditEvent
 from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.quiz.models import QuizAttempt
-from lms_plugin.resilience import is_unavailable, may_retry
+from lms_plugin.resilience import is_unavailable, may_retry, server_hung_up
 from tests.support.authorization import client_for
 from tests.support.quiz import RIGHT, answer, start_quiz
 
@@ -46,6 +47,29 @@ def test_the_rules():
     assert not may_retry("GET", committing=True, retried=False)
     assert not may_retry("GET", committing=False, retried=True)
     assert not may_retry("POST", committing=False, retried=False)
+
+
+class Closed:
+    def fileno(self) -> int:
+        raise OSError("the connection is closed")
+
+
+def test_a_connection_the_server_ended_is_known_without_a_round_trip():
+    """The pool's checkout test (no pre-ping): an idle connection with something to read
+    is one the server ended; a quiet one is alive; SQLite's has no socket."""
+    tool, server = socket.socketpair()
+    try:
+        assert not server_hung_up(tool)  # idle and quiet: alive
+        server.sendall(b"E")  # the server's "terminating connection" message...
+        assert server_hung_up(tool)
+        tool.recv(1)
+        server.close()  # ...or just end of file
+        assert server_hung_up(tool)
+    finally:
+        tool.close()
+        server.close()
+    assert server_hung_up(Closed())
+    assert not server_hung_up(object())
 
 
 def test_a_read_that_loses_its_connection_is_read_again(app, lti, sample_content,
@@ -142,11 +166,11 @@ def test_a_header_query_that_fails_leaves_the_page_able_to_query(app, lti, sampl
 
     lti.launch()
 
-    def broken_count(_user: Any) -> int:
+    def broken_count(_roles: Any) -> tuple[int, bool]:
         db.session.execute(text("SELECT no_such_column FROM no_such_table"))
-        return 0
+        return 0, False
 
-    monkeypatch.setattr(certification, "count_hours_awaiting", broken_count)
+    monkeypatch.setattr(certification, "_header_counts", broken_count)
     page = lti.client.get("/")
     assert page.status_code == 200, page.get_data(as_text=True)[-500:]
     assert "Your peer support programme" in page.get_data(as_text=True)

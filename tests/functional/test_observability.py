@@ -81,7 +81,8 @@ def _sample(client, name: str) -> float:
 @pytest.mark.commits  # kills the pool's connections
 def test_the_pool_survives_its_connections_being_dropped(app, client):
     """As when PostgreSQL restarts: every connection the pool holds is killed between two
-    requests; the next request still succeeds (connections are checked before use)."""
+    requests; the next request still succeeds (connections are checked at checkout, with
+    no round trip: resilience.server_hung_up)."""
     assert client.get("/readyz").status_code == 200
     with app.app_context():
         held = [db.engine.connect() for _ in range(3)]
@@ -91,11 +92,11 @@ def test_the_pool_survives_its_connections_being_dropped(app, client):
         outsider = create_engine(db.engine.url, poolclass=NullPool)
         with outsider.connect() as conn:
             killed = conn.execute(text(
-                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) AS done "
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid, 10000) AS done "
                 "FROM pg_stat_activity WHERE pid = ANY(:pids)) t WHERE done"),
                 {"pids": pids}).scalar()
         outsider.dispose()
-        assert killed == 3
+        assert killed == 3  # and gone: the timeout waits for them to end, as a restart does
     for _ in range(4):  # every pooled connection is dead; each request still works
         response = client.get("/readyz")
         assert response.status_code == 200
@@ -135,3 +136,57 @@ def test_the_first_requests_of_a_new_process_set_up_the_metrics_once():
     out = subprocess.run([sys.executable, "-c", RACE], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip() == "none", out.stdout + out.stderr
+
+
+COMMAND = """
+import sys
+from lms_plugin.cli import main
+sys.argv = ["lms-plugin", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.e2e
+def test_under_lms_plugin_serve_metrics_merge_every_workers_requests(tmp_path):
+    """`lms-plugin serve` (gunicorn, two worker processes): /metrics counts the requests
+    every worker answered. The command's own app imports prometheus_client before the
+    multiprocess directory is set; the workers' metrics were then kept in memory and
+    /metrics showed no request at all."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.support.servers import free_port
+
+    port = free_port()
+    env = {**os.environ, "LMS_PLUGIN_INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x",
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}", "LMS_PLUGIN_LOG_LEVEL": "ERROR"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    subprocess.run([sys.executable, "-c", COMMAND, "db", "upgrade"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    server = subprocess.Popen([sys.executable, "-c", COMMAND, "serve", "--host", "127.0.0.1",
+                               "--port", str(port), "--workers", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=2).ok:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "did not start"
+            time.sleep(0.2)
+        for _ in range(20):  # new connections: both workers answer some
+            assert requests.get(url + "/healthz", timeout=10).ok
+        body = requests.get(url + "/metrics", timeout=10).text
+        counts = [float(line.split()[-1]) for line in body.splitlines() if line.startswith(
+            'lms_plugin_request_seconds_count{endpoint="/healthz"')]
+        assert sum(counts) >= 21, body[:2000]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,136 @@
+"""What the pages people open most cost the database (issue 15): every statement of the
+lesson page, the landing page (the programme overview) and the public verification page
+of a warm process, counted with SQLAlchemy's events as tests/functional/lti/
+test_launch_cost.py counts a launch. A page that comes to need one more statement fails
+here; one that needs fewer lowers the pinned count."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+from lms_plugin.certification.models import Certificate
+from lms_plugin.extensions import db
+from tests.support import factories
+
+LESSON = "/modules/listening/lessons/1"
+
+
+class Statements:
+    """The SQL statements, transactions and pool checkouts of the requests made inside."""
+
+    def __init__(self, app: Flask):
+        with app.app_context():
+            self.engine = db.engine
+        self.sent: list[str] = []
+        self.begins = self.commits = self.checkouts = 0
+
+    def __enter__(self) -> Statements:
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "begin", self._begin)
+        event.listen(self.engine, "commit", self._commit)
+        event.listen(self.engine.pool, "checkout", self._checkout)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "begin", self._begin)
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine.pool, "checkout", self._checkout)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.sent.append(" ".join(statement.split()))
+
+    def _begin(self, _conn: Any) -> None:
+        self.begins += 1
+
+    def _commit(self, _conn: Any) -> None:
+        self.commits += 1
+
+    def _checkout(self, *_: Any) -> None:
+        self.checkouts += 1
+
+    def tables(self) -> list[str]:
+        """The table each statement reads (its outermost FROM, not a subquery's), in order."""
+        return [_outer_from(s) for s in self.sent]
+
+
+def _outer_from(statement: str) -> str:
+    depth = 0
+    for i, char in enumerate(statement):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and statement.startswith(" FROM ", i):
+            return statement[i + 6:].split()[0].strip('"')
+    return ""
+
+
+def test_the_lesson_page_is_two_statements(app, lti, sample_content):
+    """The person with the header's facts (hours awaiting their decision, whether they
+    supervise: users.sessions' session facts), then whether this lesson is done; one
+    transaction, no commit."""
+    lti.launch(persona="learner")
+    assert lti.client.get(LESSON).status_code == 200  # warm: catalog and templates loaded
+    with Statements(app) as counted:
+        page = lti.client.get(LESSON)
+    assert page.status_code == 200
+    assert counted.tables() == ["user", "lesson_progress"], counted.sent
+    person = counted.sent[0]
+    assert "logged_hours" in person and "supervisor_assignment" in person
+    assert (counted.begins, counted.commits, counted.checkouts) == (1, 0, 1)
+
+
+def test_the_header_counts_come_with_the_person(app, lti, sample_content):
+    """A supervisor's header count (logged hours awaiting them) costs no statement of its
+    own, and is right."""
+    from lms_plugin.certification.models import LoggedHours
+    from lms_plugin.users.models import User
+
+    lti.launch(persona="learner")
+    with app.app_context():
+        me = db.session.scalars(db.select(User).where(User.sub == "demo-learner-1")).one()
+        trainee = factories.user("Trainee Waiting")
+        for _ in range(2):
+            db.session.add(LoggedHours(
+                user_id=trainee.id, programme_slug="listener", category="practice",
+                kind="peer-conversation", hours=1, activity_date=datetime.now(UTC),
+                supervisor_id=me.id, status="pending"))
+        db.session.commit()
+    with Statements(app) as counted:
+        page = lti.client.get(LESSON).get_data(as_text=True)
+    assert '<span class="nav-count">(2 waiting)</span>' in page
+    assert counted.tables() == ["user", "lesson_progress"], counted.sent
+
+
+def test_the_landing_page_statements(app, lti, sample_content):
+    """The programme overview a launch lands on, for a learner: pinned, one transaction."""
+    lti.launch(persona="learner")
+    assert lti.client.get("/").status_code == 200
+    with Statements(app) as counted:
+        page = lti.client.get("/")
+    assert page.status_code == 200
+    assert counted.tables()[0] == "user"
+    assert len(counted.sent) == 11, counted.sent
+    assert (counted.begins, counted.commits, counted.checkouts) == (1, 0, 1)
+
+
+def test_the_verification_page_is_one_statement(app, client, sample_content):
+    """Public, no session: the certificate by its code (not its evidence snapshot, which
+    can be long and is never shown), and nothing else."""
+    with app.app_context():
+        holder = factories.user("Certified Person")
+        db.session.add(Certificate(
+            user_id=holder.id, programme_slug="listener", programme_version="v1",
+            code="QFXCATE2345BENCHCERT", holder_name=holder.name,
+            issued_at=datetime.now(UTC), expires_at=datetime.now(UTC) + timedelta(days=700),
+            current_key=f"{holder.id}:listener", evidence_json="{}"))
+        db.session.commit()
+    assert client.get("/verify/QFXCATE2345BENCHCERT").status_code == 200
+    with Statements(app) as counted:
+        page = client.get("/verify/QFXCATE2345BENCHCERT")
+    assert page.status_code == 200 and "Certified Person" in page.get_data(as_text=True)
+    assert counted.tables() == ["certificate"], counted.sent
+    assert "evidence_json" not in counted.sent[0]  # a verifier sees none of the evidence
+    assert (counted.begins, counted.commits) == (1, 0)
