@@ -9,12 +9,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import event
 
 from lms_plugin.certification.models import Certificate
 from lms_plugin.extensions import db
 from tests.support import factories
+
+# Real transactions: the counts include BEGIN, COMMIT and pool checkouts, which a test's
+# rolled-back transaction (tests/support/rollback.py) would replace with savepoints.
+pytestmark = pytest.mark.commits
 
 LESSON = "/modules/listening/lessons/1"
 
