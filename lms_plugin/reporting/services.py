@@ -46,7 +46,7 @@ from .queries import (
     supporter_members,
     week_members,
 )
-from .scope import ScopeCounts, count_scope
+from .scope import ByCourse, ScopeCounts, count_scope, only_courses
 from .suppression import (
     TOTAL,
     Box,
@@ -100,10 +100,35 @@ def min_size() -> int:
     return max(1, int(current_app.config.get("LMS_PLUGIN_MIN_GROUP_SIZE", 5)))
 
 
-def protected(family: Family, filters: Filters) -> SuppressedTable:
+def protected(family: Family, filters: Filters, kept_by: str | None = None
+              ) -> SuppressedTable:
     """The one way a table reaches a page or a file: the filters' slice of the report's
-    whole family of tables, suppressed together (see `suppression`)."""
-    return family.table(family.suppress(min_size()), where_of(filters))
+    whole family of tables, suppressed together (see `suppression`). `kept_by`: what
+    identifies the family's counts (the same counts, the same key), so that each filter
+    of the same family is cut from one suppression (kept per process, a few of them)."""
+    return family.table(_suppressed(family, min_size(), kept_by), where_of(filters))
+
+
+# An evaluation family cut from a stored pass, and its suppression, by what identifies
+# its counts: every filter's table of it (each a request of its own) is cut from one.
+_FAMILIES: dict[str, Family] = {}
+_SUPPRESSED: dict[tuple[str, int], SuppressedCube] = {}
+
+
+def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(kept) >= 16:  # a few organisations' at most: the oldest goes
+        kept.pop(next(iter(kept)))
+    kept[key] = value
+
+
+def _suppressed(family: Family, size: int, kept_by: str | None) -> SuppressedCube:
+    if kept_by is None:
+        return family.suppress(size)
+    found = _SUPPRESSED.get((kept_by, size))
+    if found is None:
+        found = family.suppress(size)
+        _keep(_SUPPRESSED, (kept_by, size), found)
+    return found
 
 
 def exact(family: Family, filters: Filters, group_sizes: Cube | None = None
@@ -153,6 +178,8 @@ class Built:
     column_labels: dict[str, str]
     # Whose size decides which groups have no figure of their own (see `exact`).
     group_sizes: Cube | None = None
+    # What identifies the family's counts, when it can (`protected`).
+    kept_by: str | None = None
 
 
 class Sources:
@@ -229,18 +256,20 @@ class ReportDefinition:
 BOTH = (COURSE, DEPARTMENT)
 
 
-def _cube(dims: tuple[str, ...], counts: dict[Box, int], where: Where | None, *,
+def _cube(dims: tuple[str, ...], counts: Mapping[Box, int], where: Where | None, *,
           fixed: Mapping[str, Sequence[str]], counted_totals: tuple[str, ...] = (),
           whole: tuple[str, ...] = ()) -> Cube:
     """The cube of a report: all of it, or with `where` only the cells its table at
     `where` reads (`suppression.cut`; `whole`: the dimension of the table's rows)."""
     if where is not None:
+        if COURSE in counted_totals and COURSE not in whole:  # its course and everyone
+            counts = only_courses(counts, [TOTAL, *filter(None, [where.get(COURSE)])])
         counts, counted_totals = cut(dims, counts, where, whole=whole,
                                      counted_totals=counted_totals)
     return build_cube(dims, counts, fixed=fixed, counted_totals=counted_totals)
 
 
-def _by_department(counts: dict[Box, int], columns: tuple[str, ...], column_dim: str,
+def _by_department(counts: Mapping[Box, int], columns: tuple[str, ...], column_dim: str,
                    where: Where | None = None) -> Family:
     cube = _cube((COURSE, DEPARTMENT, column_dim), counts, where, fixed={column_dim: columns},
                  counted_totals=(COURSE,), whole=(DEPARTMENT,))
@@ -338,11 +367,17 @@ def _trend(sources: Sources, _: str, where: Where | None = None) -> Built:
 
 def _quiz_results(sources: Sources, _: str, where: Where | None = None) -> Built:
     # Evaluation: always the whole family (suppressed together), whatever `where`.
+    bands = sources.counts.bands
+    kept_by = "quiz-results:" + bands.fingerprint() if isinstance(bands, ByCourse) else None
+    family = _FAMILIES.get(kept_by) if kept_by else None
+    if family is None:
+        family = _by_department(bands, BANDS, "band")
+        if kept_by:
+            _keep(_FAMILIES, kept_by, family)
     return Built(gettext("Quiz results by department"),
                  gettext("People who took a module quiz, by their average score at the first "
-                         "try."),
-                 _by_department(sources.counts.bands, BANDS, "band"), _departments_labels(),
-                 translated(BAND_LABELS))
+                         "try."), family, _departments_labels(), translated(BAND_LABELS),
+                 kept_by=kept_by)
 
 
 def _survey(sources: Sources, phase: str, where: Where | None = None) -> Built:
@@ -429,13 +464,16 @@ def report_keys() -> list[str]:
 def _table(kind: str, built: Built, filters: Filters) -> SuppressedTable:
     if kind == ADMINISTRATION:
         return exact(built.family, filters, built.group_sizes)
-    return protected(built.family, filters)
+    return protected(built.family, filters, built.kept_by)
 
 
 def _cache_seconds(config: Mapping[str, Any] | None = None) -> int:
     """LMS_PLUGIN_REPORT_CACHE_SECONDS, of `config` or else the current app's."""
     return int((current_app.config if config is None else config).get(
         "LMS_PLUGIN_REPORT_CACHE_SECONDS", 0))
+
+
+SCOPE_FORMAT = 2  # how the stored pass is written (ScopeCounts.to_json): 2, by course
 
 
 def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
@@ -448,7 +486,8 @@ def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
     if seconds <= 0:
         return _count(organisation_id)
     cache_key = "report-scope:" + hashlib.sha256(json.dumps(
-        [organisation_id, _content_version(), datetime.now(UTC).date().isoformat()]
+        [organisation_id, _content_version(), datetime.now(UTC).date().isoformat(),
+         SCOPE_FORMAT]
     ).encode()).hexdigest()
     store = get_store()
     if not refresh:
