@@ -1,14 +1,17 @@
 """The one pass every dashboard report is cut from (issue 15): the learners in scope are
-found once, each person once with everything the reports count about them (department,
-overall progress, each module's progress and completion week, quiz band, each
-programme's stage, whether they are a current peer supporter and in which of the last
-months they were one), and every count comes back from a single statement, by course (a
-person learning in several courses counts in each; TOTAL: everyone, once) and
-department: a UNION ALL of one GROUP BY per dimension over the materialised scope.
+found once, each person once with everything the reports count about them as a person
+(department, overall progress, quiz band, whether they are a current peer supporter and
+in which of the last months they were one, each programme's stage), then once more per
+course they learn in (course NULL: everyone, once; a person learning in several courses
+counts in each), and every count comes back from a single statement: one GROUP BY of
+that scope by every value at once, and one of the modules they started (by module,
+state and week of completion). "Not started" and "not a current supporter" are each
+group's size less the rest.
 
 It counts exactly what the per-table queries in `queries` count (they stay as the
 reference: `tests/functional/reporting/test_scope_pass.py` compares the two, and
-`bench/reports.py` times both)."""
+`bench/reports.py` times both). Stored (`ScopeCounts.to_json`), each course's counts are
+one JSON text, read only when a table asks for that course (`ByCourse`)."""
 
 from __future__ import annotations
 
