@@ -122,6 +122,14 @@ def by_course(counts: Mapping[Box, int]) -> dict[str, str]:
     return {course: json.dumps(found, separators=(",", ":")) for course, found in rows.items()}
 
 
+def fingerprint(counts: Mapping[Box, int]) -> str:
+    """The same for the same counts, however kept: what a result computed from them (an
+    evaluation family's suppression) can be kept by."""
+    if isinstance(counts, ByCourse):
+        return counts.fingerprint()
+    return hashlib.sha256(json.dumps(sorted(counts.items())).encode()).hexdigest()
+
+
 def only_courses(counts: Mapping[Box, int], courses: Iterable[str]) -> Mapping[Box, int]:
     """The counts of these courses (all of them, if not kept `ByCourse`: a filter over
     them would cost what reading them does)."""
@@ -281,6 +289,7 @@ def _collect(rows: list[tuple[Any, ...]], modules: list[str], programmes: list[s
     size: dict[Box, int] = defaultdict(int)  # (course, dept) -> people in scope
     current: dict[Box, int] = defaultdict(int)  # (course, dept) -> current supporters
     seen_courses: set[str] = set()
+    shown = set(order)
     for kind, course_id, dept, *values, people in rows:
         course = TOTAL if course_id is None else str(course_id)
         if course_id is not None:
@@ -289,7 +298,7 @@ def _collect(rows: list[tuple[Any, ...]], modules: list[str], programmes: list[s
         if kind == "module":
             slug, state, week = values[:3]
             started[(course, dept, slug, state)] += n
-            if week is not None and str(week)[:10] in order:
+            if week is not None and str(week)[:10] in shown:
                 weeks[(course, dept, str(week)[:10], slug)] += n
             continue
         progress, band, held, mask, *stage = values

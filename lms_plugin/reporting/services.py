@@ -46,7 +46,7 @@ from .queries import (
     supporter_members,
     week_members,
 )
-from .scope import ByCourse, ScopeCounts, count_scope, only_courses
+from .scope import ScopeCounts, count_scope, fingerprint, only_courses
 from .suppression import (
     TOTAL,
     Box,
@@ -116,8 +116,13 @@ _SUPPRESSED: dict[tuple[str, int], SuppressedCube] = {}
 
 
 def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(kept) >= 16:  # a few organisations' at most: the oldest goes
-        kept.pop(next(iter(kept)))
+    """Keep a few (organisations') at most: the oldest goes. Threads may share `kept`:
+    each step is one dict operation, and a key another thread dropped is no error."""
+    while len(kept) >= 16:
+        try:
+            kept.pop(next(iter(kept)), None)
+        except (StopIteration, RuntimeError):  # emptied or changed meanwhile
+            break
     kept[key] = value
 
 
@@ -178,7 +183,7 @@ class Built:
     column_labels: dict[str, str]
     # Whose size decides which groups have no figure of their own (see `exact`).
     group_sizes: Cube | None = None
-    # What identifies the family's counts, when it can (`protected`).
+    # What identifies the family's counts (`protected`), if it is kept.
     kept_by: str | None = None
 
 
@@ -368,12 +373,11 @@ def _trend(sources: Sources, _: str, where: Where | None = None) -> Built:
 def _quiz_results(sources: Sources, _: str, where: Where | None = None) -> Built:
     # Evaluation: always the whole family (suppressed together), whatever `where`.
     bands = sources.counts.bands
-    kept_by = "quiz-results:" + bands.fingerprint() if isinstance(bands, ByCourse) else None
-    family = _FAMILIES.get(kept_by) if kept_by else None
+    kept_by = "quiz-results:" + fingerprint(bands)
+    family = _FAMILIES.get(kept_by)
     if family is None:
         family = _by_department(bands, BANDS, "band")
-        if kept_by:
-            _keep(_FAMILIES, kept_by, family)
+        _keep(_FAMILIES, kept_by, family)
     return Built(gettext("Quiz results by department"),
                  gettext("People who took a module quiz, by their average score at the first "
                          "try."), family, _departments_labels(), translated(BAND_LABELS),

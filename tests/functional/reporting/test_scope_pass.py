@@ -29,10 +29,12 @@ from lms_plugin.reporting.services import (
     Sources,
     build_report,
     definition,
+    min_size,
     module_titles,
     report_keys,
     scope_counts,
     warm_reports,
+    where_of,
 )
 from lms_plugin.reporting.suppression import Cube
 from tests.functional.reporting.test_report_kinds import every_filter
@@ -150,3 +152,20 @@ def test_every_table_cut_from_the_stored_pass_is_the_counted_one(app, two_seeded
                     compared += 1
         assert compared > 100
         assert stored.counts.to_json() == counted.counts.to_json()
+
+
+def test_a_kept_evaluation_family_is_its_own_organisations(app, two_seeded):
+    """quiz-results' suppressed family is kept per process by its counts: each
+    organisation's table is the one suppressed from its own counts, never the other's."""
+    with app.app_context(), app.test_request_context():
+        cubes = []
+        for organisation_id in two_seeded:
+            filters = Filters(organisation_id)
+            sources = Sources(organisation_id)
+            built = definition("quiz-results").build(sources, "")
+            cubes.append(built.family.cube.values)
+            expected = built.family.table(built.family.suppress(min_size()),
+                                          where_of(filters))
+            for _ in range(2):
+                assert build_report("quiz-results", filters, sources).view == expected
+        assert cubes[0] != cubes[1]  # else this would show nothing
