@@ -113,13 +113,17 @@ class ByCourse(Mapping[Box, int]):
 
 def by_course(counts: Mapping[Box, int]) -> dict[str, str]:
     """Counts as `ByCourse` keeps them: per course, its rows (the box after the course,
-    then the count) as JSON text."""
+    then the count) as JSON text, in order."""
     if isinstance(counts, ByCourse):
         return counts.encoded()
     rows: dict[str, list[list[Any]]] = defaultdict(list)
     for box, n in counts.items():
         rows[box[0]].append([*box[1:], n])
-    return {course: json.dumps(found, separators=(",", ":")) for course, found in rows.items()}
+    # Sorted: the same counts are the same text whatever order the database gave them
+    # in, so what is kept by their fingerprint (`services.protected`) is found again
+    # after each warm-up that counted nothing new.
+    return {course: json.dumps(sorted(found), separators=(",", ":"))
+            for course, found in sorted(rows.items())}
 
 
 def fingerprint(counts: Mapping[Box, int]) -> str:

@@ -24,7 +24,7 @@ from lms_plugin.reporting.queries import (
     supporters_by_month,
     weekly_completions,
 )
-from lms_plugin.reporting.scope import ByCourse, ScopeCounts, count_scope
+from lms_plugin.reporting.scope import ByCourse, ScopeCounts, by_course, count_scope
 from lms_plugin.reporting.services import (
     Sources,
     build_report,
@@ -152,6 +152,9 @@ def test_every_table_cut_from_the_stored_pass_is_the_counted_one(app, two_seeded
                     compared += 1
         assert compared > 100
         assert stored.counts.to_json() == counted.counts.to_json()
+        # Stored the same whatever order the database gave the counts in.
+        modules = counted.counts.modules
+        assert by_course(dict(reversed(list(modules.items())))) == by_course(modules)
 
 
 def test_a_kept_evaluation_family_is_its_own_organisations(app, two_seeded):
