@@ -253,7 +253,7 @@ def count_scope(organisation_id: int, modules: Sequence[str],
                            module.module_slug.in_(list(modules))))
         .group_by(*group, module.module_slug, state, week))
     with _planner_settings():
-        rows = [tuple(row) for row in db.session.execute(query)]
+        rows = db.session.execute(query).all()  # one fetch; rows index as tuples
     return _collect(rows, list(modules), [p.id for p in programmes], order,
                     tuple(key for key, _ in month_ends(now)), organisation_id)
 
@@ -279,7 +279,7 @@ def _planner_settings() -> Iterator[None]:
             db.session.execute(select(func.set_config(name, earlier, True)))
 
 
-def _collect(rows: list[tuple[Any, ...]], modules: list[str], programmes: list[str],
+def _collect(rows: Sequence[Any], modules: list[str], programmes: list[str],
              order: tuple[str, ...], months: tuple[str, ...],
              organisation_id: int) -> ScopeCounts:
     counts = ScopeCounts(week_order=order, month_order=months)
@@ -292,20 +292,22 @@ def _collect(rows: list[tuple[Any, ...]], modules: list[str], programmes: list[s
     weeks: dict[Box, int] = defaultdict(int)
     size: dict[Box, int] = defaultdict(int)  # (course, dept) -> people in scope
     current: dict[Box, int] = defaultdict(int)  # (course, dept) -> current supporters
-    seen_courses: set[str] = set()
     shown = set(order)
-    for kind, course_id, dept, *values, people in rows:
-        course = TOTAL if course_id is None else str(course_id)
-        if course_id is not None:
-            seen_courses.add(course)
-        n = int(people)
-        if kind == "module":
-            slug, state, week = values[:3]
-            started[(course, dept, slug, state)] += n
-            if week is not None and str(week)[:10] in shown:
-                weeks[(course, dept, str(week)[:10], slug)] += n
+    names: dict[Any, str] = {None: TOTAL}  # course id -> its key (str() once per course)
+    for row in rows:
+        course_id, dept, n = row[1], row[2], int(row[-1])
+        course = names.get(course_id)
+        if course is None:
+            course = names[course_id] = str(course_id)
+        if row[0] == "module":  # most rows: keep this branch short
+            started[(course, dept, row[3], row[4])] += n
+            week = row[5]
+            if week is not None:
+                week = str(week)[:10]
+                if week in shown:
+                    weeks[(course, dept, week, row[3])] += n
             continue
-        progress, band, held, mask, *stage = values
+        progress, band, held, mask, *stage = row[3:-1]
         status[(course, dept, progress)] += n
         size[(course, dept)] += n
         if band is not None:
@@ -339,6 +341,7 @@ def _collect(rows: list[tuple[Any, ...]], modules: list[str], programmes: list[s
     counts.stages = {slug: dict(found) for slug, found in stages.items() if found}
     counts.weeks = dict(weeks)
     counts.trend = dict(trend)
+    seen_courses = {name for course_id, name in names.items() if course_id is not None}
     if seen_courses:
         for course_id, title, context_id in db.session.execute(
                 select(Course.id, Course.title, Course.context_id)
