@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -24,6 +25,11 @@ from typing import Any
 FORMULA_STARTS = frozenset("=+-@")
 LINE_STARTS = frozenset("\t\r\n")  # a cell starting with one of these is guarded as is
 SEPARATORS = frozenset(",;\t|\r\n")
+# Plain text, the common case (a name, a department, a date, a score): ASCII that starts
+# with a letter or digit (neither junk nor a formula character, and NFKC leaves ASCII as
+# it is) and has no separator after which a formula could start.
+PLAIN = re.compile(r"[A-Za-z0-9][^,;\t|\r\n]*")
+LINES_PER_CHUNK = 200  # rows written per piece of the response: few pieces, bounded size
 
 
 def _leading_junk(char: str) -> bool:
@@ -41,7 +47,7 @@ def _starts_formula(text: str) -> bool:
 
 
 def needs_guard(text: str) -> bool:
-    if not text:
+    if not text or (text.isascii() and PLAIN.fullmatch(text)):
         return False
     if text[0] in LINE_STARTS or _starts_formula(text):
         return True
@@ -61,11 +67,20 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def csv_lines(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """Each row as one CSV line, every field quoted and guarded; None is an empty cell."""
+    """The rows as CSV lines, every field quoted and guarded; None is an empty cell. Up
+    to LINES_PER_CHUNK lines per piece, so a long export is streamed in pieces of a
+    bounded size, not one per line."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    written = 0
     for row in rows:
-        writer.writerow(["" if v is None else spreadsheet_safe(v) for v in row])
+        writer.writerow(["" if v is None else "'" + v if isinstance(v, str) and needs_guard(v)
+                         else v for v in row])
+        written += 1
+        if written == LINES_PER_CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            written = 0
+    if written:
         yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from flask_babel import gettext, ngettext
@@ -46,7 +46,7 @@ from .queries import (
     supporter_members,
     week_members,
 )
-from .scope import ScopeCounts, count_scope
+from .scope import ScopeCounts, count_scope, fingerprint, only_courses
 from .suppression import (
     TOTAL,
     Box,
@@ -55,6 +55,7 @@ from .suppression import (
     SuppressedCube,
     SuppressedTable,
     build_cube,
+    cut,
     hide_small_groups,
 )
 from .survey import SCALE, survey_config, survey_counts
@@ -99,12 +100,40 @@ def min_size() -> int:
     return max(1, int(current_app.config.get("LMS_PLUGIN_MIN_GROUP_SIZE", 5)))
 
 
-def protected(family: Family, filters: Filters) -> SuppressedTable:
+def protected(family: Family, filters: Filters, kept_by: str | None = None
+              ) -> SuppressedTable:
     """The one way a table reaches a page or a file: the filters' slice of the report's
-    whole family of tables, suppressed together (see `suppression`)."""
-    where = {COURSE: None if filters.course_id is None else str(filters.course_id),
-             DEPARTMENT: filters.department}
-    return family.table(family.suppress(min_size()), where)
+    whole family of tables, suppressed together (see `suppression`). `kept_by`: what
+    identifies the family's counts (the same counts, the same key), so that each filter
+    of the same family is cut from one suppression (kept per process, a few of them)."""
+    return family.table(_suppressed(family, min_size(), kept_by), where_of(filters))
+
+
+# An evaluation family cut from a stored pass, and its suppression, by what identifies
+# its counts: every filter's table of it (each a request of its own) is cut from one.
+_FAMILIES: dict[str, Family] = {}
+_SUPPRESSED: dict[tuple[str, int], SuppressedCube] = {}
+
+
+def _keep(kept: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep a few (organisations') at most: the oldest goes. Threads may share `kept`:
+    each step is one dict operation, and a key another thread dropped is no error."""
+    while len(kept) >= 16:
+        try:
+            kept.pop(next(iter(kept)), None)
+        except (StopIteration, RuntimeError):  # emptied or changed meanwhile
+            break
+    kept[key] = value
+
+
+def _suppressed(family: Family, size: int, kept_by: str | None) -> SuppressedCube:
+    if kept_by is None:
+        return family.suppress(size)
+    found = _SUPPRESSED.get((kept_by, size))
+    if found is None:
+        found = family.suppress(size)
+        _keep(_SUPPRESSED, (kept_by, size), found)
+    return found
 
 
 def exact(family: Family, filters: Filters, group_sizes: Cube | None = None
@@ -113,8 +142,7 @@ def exact(family: Family, filters: Filters, group_sizes: Cube | None = None
     hidden (the admin may list every one of these people by name). With `group_sizes`
     (readiness), a course or department with fewer people than the minimum group size
     has no figure of its own (`suppression.hide_small_groups`)."""
-    where = {COURSE: None if filters.course_id is None else str(filters.course_id),
-             DEPARTMENT: filters.department}
+    where = where_of(filters)
     suppressed = (SuppressedCube(family.cube, frozenset(), min_size()) if group_sizes is None
                   else hide_small_groups(family.cube, BOTH, group_sizes, min_size()))
     return family.table(suppressed, where)
@@ -155,6 +183,8 @@ class Built:
     column_labels: dict[str, str]
     # Whose size decides which groups have no figure of their own (see `exact`).
     group_sizes: Cube | None = None
+    # What identifies the family's counts (`protected`), if it is kept.
+    kept_by: str | None = None
 
 
 class Sources:
@@ -175,6 +205,25 @@ class Sources:
         return self._counts
 
 
+# The one table a page shows: a filter dimension's value (COURSE, DEPARTMENT), None for all.
+Where = Mapping[str, str | None]
+
+
+def where_of(filters: Filters) -> dict[str, str | None]:
+    return {COURSE: None if filters.course_id is None else str(filters.course_id),
+            DEPARTMENT: filters.department}
+
+
+class Build(Protocol):
+    """How a definition cuts its family from the sources. `where`: only the slice of the
+    family the table of these filters reads (an administration report, shown exactly:
+    nothing is suppressed across the family, so nothing else is needed); None: the
+    whole family (an evaluation report is always built whole, as suppression needs)."""
+
+    def __call__(self, sources: Sources, variant: str, where: Where | None = None, /
+                 ) -> Built: ...
+
+
 # (filters, module titles, the report's table, row, column, variant) -> the people
 MembersQuery = Callable[[Filters, dict[str, str], SuppressedTable, str | None, str | None,
                          str], list[Member]]
@@ -192,7 +241,7 @@ class ReportDefinition:
     the CSV of each table and the named lists all iterate `REPORTS`."""
     key: str
     kind: str  # ADMINISTRATION | EVALUATION
-    build: Callable[[Sources, str], Built]
+    build: Build
     chart: str = "bars"  # "bars" | "weekly" | "none"
     row_heading: str = N_("Group")
     variants: Callable[[], list[str]] | None = None
@@ -212,28 +261,43 @@ class ReportDefinition:
 BOTH = (COURSE, DEPARTMENT)
 
 
-def _by_department(counts: dict[Box, int], columns: tuple[str, ...], column_dim: str) -> Family:
-    cube = build_cube((COURSE, DEPARTMENT, column_dim), counts, fixed={column_dim: columns},
-                      counted_totals=(COURSE,))
+def _cube(dims: tuple[str, ...], counts: Mapping[Box, int], where: Where | None, *,
+          fixed: Mapping[str, Sequence[str]], counted_totals: tuple[str, ...] = (),
+          whole: tuple[str, ...] = ()) -> Cube:
+    """The cube of a report: all of it, or with `where` only the cells its table at
+    `where` reads (`suppression.cut`; `whole`: the dimension of the table's rows)."""
+    if where is not None:
+        if COURSE in counted_totals and COURSE not in whole:  # its course and everyone
+            counts = only_courses(counts, [TOTAL, *filter(None, [where.get(COURSE)])])
+        counts, counted_totals = cut(dims, counts, where, whole=whole,
+                                     counted_totals=counted_totals)
+    return build_cube(dims, counts, fixed=fixed, counted_totals=counted_totals)
+
+
+def _by_department(counts: Mapping[Box, int], columns: tuple[str, ...], column_dim: str,
+                   where: Where | None = None) -> Family:
+    cube = _cube((COURSE, DEPARTMENT, column_dim), counts, where, fixed={column_dim: columns},
+                 counted_totals=(COURSE,), whole=(DEPARTMENT,))
     return Family(cube, DEPARTMENT, column_dim,
                   tuple(sorted(cube.values_of(DEPARTMENT), key=str.lower)), columns, BOTH,
                   present_rows_only=True)
 
 
-def _modules(sources: Sources, _: str) -> Built:
-    cube = build_cube((COURSE, DEPARTMENT, "module", "progress"), sources.counts.modules,
-                      fixed={"module": sources.modules, "progress": PROGRESS},
-                      counted_totals=(COURSE,))
+def _modules(sources: Sources, _: str, where: Where | None = None) -> Built:
+    cube = _cube((COURSE, DEPARTMENT, "module", "progress"), sources.counts.modules, where,
+                 fixed={"module": sources.modules, "progress": PROGRESS},
+                 counted_totals=(COURSE,))
     return Built(gettext("Completion by module"),
                  gettext("People in scope, by how far they are with each module."),
                  Family(cube, "module", "progress", tuple(sources.modules), PROGRESS, BOTH),
                  sources.titles, translated(PROGRESS_LABELS))
 
 
-def _courses(sources: Sources, _: str) -> Built:
+def _courses(sources: Sources, _: str, where: Where | None = None) -> Built:
     labels = sources.counts.course_labels
     counts = {box: n for box, n in sources.counts.status.items() if box[0] != TOTAL}
-    cube = build_cube((COURSE, DEPARTMENT, "progress"), counts, fixed={"progress": PROGRESS})
+    cube = _cube((COURSE, DEPARTMENT, "progress"), counts, where,
+                 fixed={"progress": PROGRESS}, whole=(COURSE,))
     return Built(gettext("Completion by LMS course"),
                  gettext("Each enrolment: every module completed, some progress, or none "
                          "yet."),
@@ -242,18 +306,17 @@ def _courses(sources: Sources, _: str) -> Built:
                         BOTH, present_rows_only=True), labels, translated(PROGRESS_LABELS))
 
 
-def _departments(sources: Sources, _: str) -> Built:
+def _departments(sources: Sources, _: str, where: Where | None = None) -> Built:
     return Built(gettext("Completion by department"),
                  gettext("From the department your LMS sends with each launch."),
-                 _by_department(sources.counts.status, PROGRESS, "progress"),
+                 _by_department(sources.counts.status, PROGRESS, "progress", where),
                  _departments_labels(), translated(PROGRESS_LABELS))
 
 
-def _weekly(sources: Sources, _: str) -> Built:
+def _weekly(sources: Sources, _: str, where: Where | None = None) -> Built:
     weeks = sources.counts.week_order
-    cube = build_cube((COURSE, DEPARTMENT, "week", "module"), sources.counts.weeks,
-                      fixed={"week": weeks, "module": sources.modules},
-                      counted_totals=(COURSE,))
+    cube = _cube((COURSE, DEPARTMENT, "week", "module"), sources.counts.weeks, where,
+                 fixed={"week": weeks, "module": sources.modules}, counted_totals=(COURSE,))
     return Built(gettext("Modules completed per week"),
                  gettext("Module completions in each of the last 12 weeks (weeks start on "
                          "Monday)."),
@@ -265,24 +328,23 @@ def _programmes() -> list[str]:
     return sorted(get_catalog().programmes)
 
 
-def _pipeline(sources: Sources, slug: str) -> Built:
+def _pipeline(sources: Sources, slug: str, where: Where | None = None) -> Built:
     programme = get_catalog().programmes[slug].document
-    cube = build_cube((COURSE, DEPARTMENT, "stage", "column"),
-                      sources.counts.stages.get(slug, {}),
-                      fixed={"stage": PIPELINE, "column": ("people",)},
-                      counted_totals=(COURSE,))
+    cube = _cube((COURSE, DEPARTMENT, "stage", "column"), sources.counts.stages.get(slug, {}),
+                 where, fixed={"stage": PIPELINE, "column": ("people",)},
+                 counted_totals=(COURSE,))
     return Built(gettext("Certification: %(programme)s", programme=programme.title),
                  gettext("Everyone enrolled in the programme, by where they stand now."),
                  Family(cube, "stage", "column", PIPELINE, ("people",), BOTH),
                  translated(PIPELINE_LABELS), {"people": gettext("People")})
 
 
-def _employees(sources: Sources) -> Family:
-    return _by_department(sources.counts.ready, READINESS, "readiness")
+def _employees(sources: Sources, where: Where | None = None) -> Family:
+    return _by_department(sources.counts.ready, READINESS, "readiness", where)
 
 
-def _readiness(sources: Sources, _: str) -> Built:
-    family = _employees(sources)
+def _readiness(sources: Sources, _: str, where: Where | None = None) -> Built:
+    family = _employees(sources, where)
     return Built(gettext("Readiness: peer supporters"),
                  gettext("Everyone on the courses' rosters, whether or not they have opened "
                          "the tool, by whether they hold a current peer-supporter certificate "
@@ -292,11 +354,10 @@ def _readiness(sources: Sources, _: str) -> Built:
                  group_sizes=family.cube)
 
 
-def _trend(sources: Sources, _: str) -> Built:
+def _trend(sources: Sources, _: str, where: Where | None = None) -> Built:
     months = sources.counts.month_order
-    cube = build_cube((COURSE, DEPARTMENT, "month", "column"), sources.counts.trend,
-                      fixed={"month": months, "column": (SUPPORTERS,)},
-                      counted_totals=(COURSE,))
+    cube = _cube((COURSE, DEPARTMENT, "month", "column"), sources.counts.trend, where,
+                 fixed={"month": months, "column": (SUPPORTERS,)}, counted_totals=(COURSE,))
     labels = {m: month_label(m) for m in months}
     if months:
         labels[months[-1]] = gettext("%(month)s (today)", month=labels[months[-1]])
@@ -306,18 +367,24 @@ def _trend(sources: Sources, _: str) -> Built:
                          "revoked)."),
                  Family(cube, "month", "column", months, (SUPPORTERS,), BOTH), labels,
                  {SUPPORTERS: gettext("Current supporters")},
-                 group_sizes=_employees(sources).cube)
+                 group_sizes=_employees(sources, where).cube)
 
 
-def _quiz_results(sources: Sources, _: str) -> Built:
+def _quiz_results(sources: Sources, _: str, where: Where | None = None) -> Built:
+    # Evaluation: always the whole family (suppressed together), whatever `where`.
+    bands = sources.counts.bands
+    kept_by = "quiz-results:" + fingerprint(bands)
+    family = _FAMILIES.get(kept_by)
+    if family is None:
+        family = _by_department(bands, BANDS, "band")
+        _keep(_FAMILIES, kept_by, family)
     return Built(gettext("Quiz results by department"),
                  gettext("People who took a module quiz, by their average score at the first "
-                         "try."),
-                 _by_department(sources.counts.bands, BANDS, "band"), _departments_labels(),
-                 translated(BAND_LABELS))
+                         "try."), family, _departments_labels(), translated(BAND_LABELS),
+                 kept_by=kept_by)
 
 
-def _survey(sources: Sources, phase: str) -> Built:
+def _survey(sources: Sources, phase: str, where: Where | None = None) -> Built:
     items = survey_config(current_app).items
     # The survey is not linked to courses: only the department filter applies.
     family = Family(survey_counts(sources.organisation_id, items, phase), "item", "value",
@@ -401,13 +468,16 @@ def report_keys() -> list[str]:
 def _table(kind: str, built: Built, filters: Filters) -> SuppressedTable:
     if kind == ADMINISTRATION:
         return exact(built.family, filters, built.group_sizes)
-    return protected(built.family, filters)
+    return protected(built.family, filters, built.kept_by)
 
 
 def _cache_seconds(config: Mapping[str, Any] | None = None) -> int:
     """LMS_PLUGIN_REPORT_CACHE_SECONDS, of `config` or else the current app's."""
     return int((current_app.config if config is None else config).get(
         "LMS_PLUGIN_REPORT_CACHE_SECONDS", 0))
+
+
+SCOPE_FORMAT = 2  # how the stored pass is written (ScopeCounts.to_json): 2, by course
 
 
 def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
@@ -420,7 +490,8 @@ def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
     if seconds <= 0:
         return _count(organisation_id)
     cache_key = "report-scope:" + hashlib.sha256(json.dumps(
-        [organisation_id, _content_version(), datetime.now(UTC).date().isoformat()]
+        [organisation_id, _content_version(), datetime.now(UTC).date().isoformat(),
+         SCOPE_FORMAT]
     ).encode()).hexdigest()
     store = get_store()
     if not refresh:
@@ -513,7 +584,9 @@ def _from_json(data: dict[str, Any]) -> Report:
 def _build_report(key: str, filters: Filters, sources: Sources | None = None) -> Report:
     found = definition(key)
     variant = _named(key)[1]
-    built = found.build(sources or Sources(filters.organisation_id), variant)
+    # An administration report is shown exactly: its table needs only its own cells.
+    built = found.build(sources or Sources(filters.organisation_id), variant,
+                        where_of(filters) if found.kind == ADMINISTRATION else None)
     return Report(key, built.title, built.description,
                   _table(found.kind, built, filters), built.row_labels,
                   built.column_labels, found.chart, gettext(found.row_heading))

@@ -196,6 +196,35 @@ def build_cube(dims: Sequence[str], counts: Mapping[Box, int], *,
     return Cube(cube.dims, cube.levels, dict(cells))
 
 
+def cut(dims: Sequence[str], counts: Mapping[Box, int], where: Mapping[str, str | None],
+        *, whole: Sequence[str] = (), counted_totals: Sequence[str] = ()
+        ) -> tuple[dict[Box, int], tuple[str, ...]]:
+    """The counts of only the cells a table at `where` reads, for `build_cube`, and the
+    dimensions whose totals are then given rather than summed. Along each dimension of
+    `where` (but those in `whole`: the table's rows) a cell keeps its value only if it
+    is the one `where` names, and is added into TOTAL: so the table's cells of the cube
+    built from the cut are the very cells of the cube built from every count (a cube of
+    200 courses by 20 departments, cut to one course and one department, is a few
+    hundred cells, not tens of thousands). A dimension in `counted_totals` has its TOTAL
+    among the counts: it keeps those and the named value's, nothing is added."""
+    sliced = [(i, where[name], name in counted_totals) for i, name in enumerate(dims)
+              if name in where and name not in whole]
+    out: dict[Box, int] = defaultdict(int)
+    for box, count in counts.items():
+        boxes = [box]
+        for i, value, given in sliced:
+            if given:
+                boxes = [b for b in boxes if b[i] == TOTAL or b[i] == value]
+                if not boxes:
+                    break
+            else:
+                summed = [(*b[:i], TOTAL, *b[i + 1:]) for b in boxes]
+                boxes = summed + boxes if box[i] == value else summed
+        for b in boxes:
+            out[b] += count
+    return dict(out), tuple(dict.fromkeys([*counted_totals, *(dims[i] for i, _, _ in sliced)]))
+
+
 @dataclass(frozen=True)
 class SuppressedCube:
     cube: Cube

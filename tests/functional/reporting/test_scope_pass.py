@@ -4,6 +4,7 @@ for two organisations seeded side by side (neither's people leak into the other'
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -23,15 +24,20 @@ from lms_plugin.reporting.queries import (
     supporters_by_month,
     weekly_completions,
 )
-from lms_plugin.reporting.scope import count_scope
+from lms_plugin.reporting.scope import ByCourse, ScopeCounts, by_course, count_scope
 from lms_plugin.reporting.services import (
     Sources,
+    build_report,
     definition,
+    min_size,
     module_titles,
+    report_keys,
     scope_counts,
     warm_reports,
+    where_of,
 )
 from lms_plugin.reporting.suppression import Cube
+from tests.functional.reporting.test_report_kinds import every_filter
 from tests.support import factories
 
 
@@ -123,3 +129,46 @@ def test_the_pass_is_cached_per_organisation_and_warmed_by_the_worker(app, regis
             assert scope_counts(two_seeded[1]).to_json() == second.to_json()
         finally:
             app.config["LMS_PLUGIN_REPORT_CACHE_SECONDS"] = 0
+
+
+def test_every_table_cut_from_the_stored_pass_is_the_counted_one(app, two_seeded):
+    """A pass read back from the store (each course's counts read when a table needs
+    them, an evaluation family suppressed once for every filter) gives every report
+    under every filter exactly as the pass just counted does."""
+    with app.app_context(), app.test_request_context():
+        organisation_id = two_seeded[0]
+        counted = Sources(organisation_id)
+        assert isinstance(counted.counts.modules, dict)
+        stored = Sources(organisation_id)
+        stored._counts = ScopeCounts.from_json(json.loads(json.dumps(
+            counted.counts.to_json())))
+        assert isinstance(stored.counts.modules, ByCourse)
+        compared = 0
+        for filters in every_filter(organisation_id):
+            for key in report_keys():
+                for _ in range(2):  # the second: the suppressed family kept from the first
+                    assert build_report(key, filters, stored).view == \
+                        build_report(key, filters, counted).view, (key, filters)
+                    compared += 1
+        assert compared > 100
+        assert stored.counts.to_json() == counted.counts.to_json()
+        # Stored the same whatever order the database gave the counts in.
+        modules = counted.counts.modules
+        assert by_course(dict(reversed(list(modules.items())))) == by_course(modules)
+
+
+def test_a_kept_evaluation_family_is_its_own_organisations(app, two_seeded):
+    """quiz-results' suppressed family is kept per process by its counts: each
+    organisation's table is the one suppressed from its own counts, never the other's."""
+    with app.app_context(), app.test_request_context():
+        cubes = []
+        for organisation_id in two_seeded:
+            filters = Filters(organisation_id)
+            sources = Sources(organisation_id)
+            built = definition("quiz-results").build(sources, "")
+            cubes.append(built.family.cube.values)
+            expected = built.family.table(built.family.suppress(min_size()),
+                                          where_of(filters))
+            for _ in range(2):
+                assert build_report("quiz-results", filters, sources).view == expected
+        assert cubes[0] != cubes[1]  # else this would show nothing

@@ -11,6 +11,7 @@ from lms_plugin.reporting.suppression import (
     CountTable,
     SuppressedTable,
     build_cube,
+    cut,
     hide_small_groups,
     suppress,
 )
@@ -220,3 +221,54 @@ def test_a_fixed_dimension_shows_every_value_wherever_the_rest_of_the_cell_exist
     assert values[("__total__", "__total__", "no")] == 1
     assert values[("__total__", "y", "maybe")] == 0
     assert values[("__total__", "__total__", "__total__")] == 4
+
+
+# A family's counts as the pass gives them: by course (TOTAL: everyone, counted once, so
+# not the sum of the courses) and department, then a row and a column.
+COURSES, DEPARTMENTS, ROWS, COLUMNS = ("a", "b", "c"), ("x", "y", "z"), ("r1", "r2"), ("k1", "k2")
+people = st.dictionaries(
+    st.tuples(st.sampled_from(DEPARTMENTS), st.sampled_from(ROWS), st.sampled_from(COLUMNS),
+              st.frozensets(st.sampled_from(COURSES), max_size=2)),
+    st.integers(min_value=1, max_value=9), max_size=12)
+
+
+def family_counts(groups: dict[tuple[str, str, str, frozenset[str]], int]
+                  ) -> dict[tuple[str, ...], int]:
+    counts: dict[tuple[str, ...], int] = {}
+    for (department, row, column, courses), n in groups.items():
+        for course in (TOTAL, *courses):
+            box = (course, department, row, column)
+            counts[box] = counts.get(box, 0) + n
+    return counts
+
+
+@settings(max_examples=200)
+@given(people, st.sampled_from((None, *COURSES)), st.sampled_from((None, *DEPARTMENTS)),
+       st.sampled_from(("row", "department", "course")))
+def test_a_cut_cube_shows_every_table_of_its_filters_as_the_whole_cube_does(
+        groups, course, department, rows_dim):
+    """An administration report builds only the cells its filters' table reads
+    (`cut`): that table, and its small groups hidden, are the whole cube's, for every
+    filter and whichever dimension the rows are."""
+    counts = family_counts(groups)
+    dims = ("course", "department", "row", "column")
+    given_totals: tuple[str, ...] = ("course",)
+    if rows_dim == "course":  # the courses report: enrolments, the course total summed
+        counts = {box: n for box, n in counts.items() if box[0] != TOTAL}
+        given_totals = ()
+    where = {"course": course, "department": department}
+    shown_rows = {"row": ROWS, "department": DEPARTMENTS, "course": COURSES}[rows_dim]
+    fixed = {"column": COLUMNS}
+    whole = build_cube(dims, counts, fixed=fixed, counted_totals=given_totals)
+    part, part_totals = cut(dims, counts, where, whole=(rows_dim,),
+                            counted_totals=given_totals)
+    sliced = build_cube(dims, part, fixed=fixed, counted_totals=part_totals)
+    present = rows_dim != "row"
+    groups_of = ("course", "department")
+    for size in (1, K):
+        expected = hide_small_groups(whole, groups_of, whole, size).view(
+            rows_dim, "column", shown_rows, COLUMNS, where, present)
+        got = hide_small_groups(sliced, groups_of, sliced, size).view(
+            rows_dim, "column", shown_rows, COLUMNS, where, present)
+        assert got == expected
+    assert len(sliced.counts) <= len(whole.counts)
