@@ -35,16 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import jwt
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.launch import Connection  # noqa: E402 - after the path is set
 from bench.load import (  # noqa: E402
-    CLAIM,
     CLIENT_ID,
-    DEPLOYMENT,
     ISSUER,
     VENV_BIN,
     Platform,
@@ -62,20 +58,6 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
-def id_token(plat: Platform, tool: str, sub: str, nonce: str, course: str) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": ISSUER, "aud": CLIENT_ID, "sub": sub, "iat": now, "exp": now + 300,
-        "nonce": nonce, "name": f"Cold {sub}",
-        CLAIM + "message_type": "LtiResourceLinkRequest", CLAIM + "version": "1.3.0",
-        CLAIM + "deployment_id": DEPLOYMENT, CLAIM + "target_link_uri": tool + "/lti/launch",
-        CLAIM + "resource_link": {"id": f"link-{course}", "title": "Peer support training"},
-        CLAIM + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
-        CLAIM + "context": {"id": course, "title": f"Course {course}"},
-    }
-    return jwt.encode(claims, plat.key, algorithm="RS256", headers={"kid": plat.kid})
-
-
 async def launch(conn: Connection, tool: str, plat: Platform, sub: str, course: str,
                  outcome: Outcome) -> str | None:
     """One whole launch; the session cookie it leaves, or None (an error is noted)."""
@@ -86,7 +68,7 @@ async def launch(conn: Connection, tool: str, plat: Platform, sub: str, course: 
         outcome.errors.append(f"login {status}")
         return None
     params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
-    body = urlencode({"id_token": id_token(plat, tool, sub, params["nonce"], course),
+    body = urlencode({"id_token": plat.id_token(tool, sub, params["nonce"], course),
                       "state": params["state"]}).encode()
     status, answer = await conn.request("POST", "/lti/launch", body,
                                         {"Cookie": headers["cookies"]})

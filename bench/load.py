@@ -105,7 +105,9 @@ class Platform:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def id_token(self, tool: str, sub: str, nonce: str) -> str:
+    def id_token(self, tool: str, sub: str, nonce: str, course: str | None = None) -> str:
+        """A learner's launch into `course` (default: one of 20 bench courses)."""
+        course = course or f"course-{random.randrange(20)}"
         now = int(time.time())
         claims = {
             "iss": ISSUER, "aud": CLIENT_ID, "sub": sub, "iat": now, "exp": now + 300,
@@ -114,7 +116,7 @@ class Platform:
             CLAIM + "deployment_id": DEPLOYMENT, CLAIM + "target_link_uri": tool + "/lti/launch",
             CLAIM + "resource_link": {"id": "bench-link", "title": "Peer support training"},
             CLAIM + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
-            CLAIM + "context": {"id": f"course-{random.randrange(20)}", "title": "Bench"},
+            CLAIM + "context": {"id": course, "title": f"Bench {course}"},
             CLAIM + "custom": {"department": f"Department {random.randrange(10)}"},
         }
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.kid})
