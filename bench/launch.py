@@ -10,6 +10,7 @@ constant page (bench/bare_app.py) under the same server settings.
 
     .venv/bin/python bench/launch.py                      # c = 1, 10, 50; 3 rounds of 5 s
     .venv/bin/python bench/launch.py --rounds 5 --seconds 10 --landing
+    .venv/bin/python bench/launch.py --rate-limits        # as in production (Redis counters)
 
 Other processes on the machine (another benchmark) take CPU from both servers alike, but
 set BENCH_PG_URL and BENCH_REDIS_URL to a database and Redis db of this run's own: the
@@ -237,6 +238,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--landing", action="store_true",
                         help="a launch also opens the page it lands on (the issue's full launch)")
+    parser.add_argument("--rate-limits", action="store_true",
+                        help="the tool's rate limits on, counted in Redis as in production "
+                             "(limits high enough never to refuse): what they cost a launch")
     args = parser.parse_args()
     global LANDING
     LANDING = args.landing
@@ -245,6 +249,10 @@ def main() -> None:
     plat = Platform()
     tmp = Path(tempfile.mkdtemp(prefix="lms_plugin_launch_"))
     env = setup("postgresql", plat, tmp)
+    if args.rate_limits:
+        env = {**env, "LMS_PLUGIN_RATE_LIMITS": "1",
+               **{f"LMS_PLUGIN_RATE_LIMIT_{name}": "1000000 per minute"
+                  for name in ("LOGIN", "LAUNCH", "LAUNCH_PERSON")}}
     ours_port, bare_port, page_port = free_port(), free_port(), free_port()
     bare_env = {**env, "BARE_ISSUER": ISSUER, "BARE_CLIENT_ID": CLIENT_ID,
                 "BARE_DEPLOYMENT": DEPLOYMENT, "BARE_AUTH_URL": plat.url + "/auth",
@@ -257,6 +265,7 @@ def main() -> None:
     print(f"# {os.cpu_count()} CPUs; gunicorn gthread 2x4 each; PostgreSQL + Redis; "
           f"{args.rounds} rounds x {args.seconds:.0f} s per tool and concurrency, "
           f"interleaved; login, id_token POST{', landing page' if LANDING else ''}; "
+          f"tool's rate limits {'on (Redis)' if args.rate_limits else 'off'}; "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     results: dict[tuple[str, int], Tally] = defaultdict(Tally)
     generator = psutil.Process()

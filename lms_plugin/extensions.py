@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+from functools import cache
 
-from flask import current_app, g
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits import RateLimitItem, parse_many
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -33,6 +36,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+logger = logging.getLogger(__name__)
 
 
 def client_address() -> str:
@@ -42,23 +46,40 @@ def client_address() -> str:
     return get_remote_address()
 
 
-def verified_person() -> str:
-    """Rate-limit key for the per-person launch limit: set by `limit_person` from a signed
-    id_token only."""
-    return str(g.get("rate_limited_person") or "")
+class PersonRateLimited(Exception):
+    """One person launched more often than `LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON` allows."""
+
+
+@cache
+def _parsed_limits(text: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(text))
+
+
+PERSON_SCOPE = "lti.launch:person"  # the bucket Flask-Limiter's `scope="person"` used
 
 
 def limit_person(issuer: str, client_id: str, sub: str) -> None:
     """Count one launch against this person (whom the platform signed the id_token for, in
-    that registration: Canvas schools share one issuer); raises RateLimitExceeded (429)
-    beyond `LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON`. The key is read from `g` (not a
-    closure): Flask-Limiter keeps one definition per call site, shared by concurrent
-    requests."""
+    that registration: Canvas schools share one issuer); raises PersonRateLimited beyond
+    `LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON`. One hit per limit on the limiter's own strategy
+    and storage (Redis when configured), with the limit parsed once: Flask-Limiter's
+    context manager walked the call stack and re-registered the limit on every call."""
+    if not (limiter.enabled and limiter.initialized):
+        return
     who = "\n".join((issuer, client_id, sub))
-    g.rate_limited_person = hashlib.sha256(who.encode()).hexdigest()[:32]
-    with limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON"],
-                       key_func=verified_person, scope="person"):
-        pass
+    key = hashlib.sha256(who.encode()).hexdigest()[:32]
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    args = (prefix, key, PERSON_SCOPE) if prefix else (key, PERSON_SCOPE)
+    for item in _parsed_limits(current_app.config["LMS_PLUGIN_RATE_LIMIT_LAUNCH_PERSON"]):
+        try:
+            allowed = limiter.limiter.hit(item, *args)
+        except Exception:  # the storage failed: as Flask-Limiter's RATELIMIT_SWALLOW_ERRORS
+            if not current_app.config.get("RATELIMIT_SWALLOW_ERRORS"):
+                raise
+            logger.exception("per-person rate limit: storage error, launch allowed")
+            return
+        if not allowed:
+            raise PersonRateLimited(str(item))
 
 
 # Storage: Redis when REDIS_URL is set (shared by every process), else in memory.

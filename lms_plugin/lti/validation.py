@@ -18,11 +18,10 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import current_app
-from flask_limiter import RateLimitExceeded
 from pylti1p3.contrib.flask import FlaskMessageLaunch
 from pylti1p3.exception import LtiException
 
-from ..extensions import limit_person
+from ..extensions import PersonRateLimited, limit_person
 from ..i18n import N_
 from .claims import (
     CLAIM,
@@ -306,7 +305,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         body = self._jwt["body"]
         try:
             limit_person(body["iss"], self.get_client_id(), str(body["sub"]))
-        except RateLimitExceeded:
+        except PersonRateLimited:
             raise LaunchError(
                 N_("You have opened the tool many times in the last minute. Wait a minute, "
                 "then open it again from your course."), status=429,

@@ -32,7 +32,7 @@ from .landing import landing_facts, landing_url
 from .login import begin_login
 from .nrps import request_roster_sync_at_launch
 from .registration import accept_first_deployment
-from .services import LaunchIdentity, record_ags_endpoint, record_launch
+from .services import LaunchIdentity, record_launch
 from .storage_check import NeedsStorageCheck
 from .validation import load_launch
 
@@ -113,8 +113,7 @@ def launch() -> Any:
     platform = message.platform  # as validated: no query (see lti.registrations)
     if message.new_deployment_id:
         accept_first_deployment(platform, message.new_deployment_id)
-    identity = record_launch(claims, platform.organisation_id, landing_facts())
-    record_ags_endpoint(identity.user, platform.id, identity.course, claims)
+    identity = record_launch(claims, platform.organisation_id, landing_facts(), platform.id)
     count_launch("deep_linking" if claims.is_deep_linking else "resource_link")
     learn_frame_origins(platform, claims)
     ancestors = launch_frame_ancestors(platform, claims, base_url())

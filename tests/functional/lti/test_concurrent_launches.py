@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from lms_plugin.extensions import db
 from lms_plugin.lti.claims import LaunchClaims
 from lms_plugin.lti.models import AgsEndpoint, Platform
-from lms_plugin.lti.services import record_ags_endpoint, record_launch
+from lms_plugin.lti.services import record_launch
 from lms_plugin.users.models import Course, Enrollment, User
 from tests.support.factories import organisation_of
 
@@ -54,9 +54,7 @@ def launch_together(app: Any, organisation_id: int, subs: list[str],
                 extra = {AGS: {"scope": [SCORE], "lineitem": "https://lms.example.org/li/1"},
                          CLAIM + "resource_link": {"id": "link-1"}} if platform_id else {}
                 parsed = LaunchClaims.parse(claims(sub, **extra))
-                identity = record_launch(parsed, organisation_id)
-                if platform_id is not None:
-                    record_ags_endpoint(identity.user, platform_id, identity.course, parsed)
+                identity = record_launch(parsed, organisation_id, None, platform_id)
                 db.session.commit()
                 outcomes.append(identity.user.sub)
             except Exception as exc:  # noqa: BLE001 - any failure is what this test reports
@@ -107,3 +105,4 @@ def test_one_person_launching_twice_at_once_is_one_person_with_one_enrolment(app
         assert count(User) == 1 and count(Enrollment) == 1 and count(Course) == 1
         endpoint = db.session.scalars(select(AgsEndpoint)).one()  # one grade route, too
         assert endpoint.lineitem_url == "https://lms.example.org/li/1"
+        assert endpoint.course_id == db.session.scalars(select(Course.id)).one()

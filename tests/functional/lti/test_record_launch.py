@@ -13,8 +13,9 @@ from lms_plugin.extensions import db
 from lms_plugin.jobs.models import OutboxMessage
 from lms_plugin.lti import nrps
 from lms_plugin.lti.claims import LaunchClaims
+from lms_plugin.lti.models import AgsEndpoint, Platform
 from lms_plugin.lti.services import record_launch
-from lms_plugin.users.models import Course, User
+from lms_plugin.users.models import Course, Enrollment, User
 from tests.support.factories import organisation_of
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -61,6 +62,60 @@ def test_what_a_relaunch_leaves_out_is_kept_and_what_it_sends_replaces(app):
 def roster_messages() -> int:
     return int(db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
         OutboxMessage.kind == nrps.ROSTER_KIND)) or 0)
+
+
+def test_the_enrolment_and_grade_route_follow_each_launch(app):
+    """On PostgreSQL the person's statement writes them once the course is stored (a
+    data-modifying CTE); a new course's, and SQLite's, are their own upserts: the rows are
+    the same either way."""
+    ags = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+    instructor = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+
+    def graded(lineitem: str, **extra: Any) -> LaunchClaims:
+        return claims(**{ags: {"scope": ["s1", "s2"], "lineitem": lineitem},
+                         CLAIM + "resource_link": {"id": "link-1"},
+                         CLAIM + "custom": {"module": "stress"}, **extra})
+
+    with app.app_context():
+        organisation_id = organisation_of(ISSUER)
+        platform = Platform(issuer=ISSUER, client_id="c", auth_login_url=ISSUER + "/auth",
+                            auth_token_url=ISSUER + "/token", keyset_url=ISSUER + "/jwks",
+                            organisation_id=organisation_id)
+        db.session.add(platform)
+        db.session.flush()
+
+        def rows() -> tuple[Any, ...]:
+            db.session.expire_all()
+            enrolment = db.session.scalars(select(Enrollment)).one()
+            endpoint = db.session.scalars(select(AgsEndpoint)).one()
+            return (enrolment.roles, enrolment.last_seen_at, enrolment.course_id,
+                    endpoint.course_id, endpoint.lineitem_url, endpoint.scopes,
+                    endpoint.module_slug, endpoint.updated_at)
+
+        first = record_launch(graded("https://lms/li/1"), organisation_id, None, platform.id)
+        db.session.commit()  # a new course: written after it
+        assert first.course is not None
+        roles, seen, *stored = rows()
+        assert (roles, *stored[:5]) == ("learner", first.course.id, first.course.id,
+                                         "https://lms/li/1", "s1 s2", "stress")
+        again = record_launch(graded("https://lms/li/2", **{CLAIM + "roles": [instructor]}),
+                              organisation_id, None, platform.id)
+        db.session.commit()  # the course is stored: written in the person's statement
+        assert again.course is not None and again.course.id == first.course.id
+        roles, seen_again, *stored = rows()
+        assert (roles, *stored[:5]) == ("instructor", first.course.id, first.course.id,
+                                         "https://lms/li/2", "s1 s2", "stress")
+        assert seen_again > seen
+        # No course in the launch: the grade route keeps none, the enrolment is untouched.
+        record_launch(graded("https://lms/li/3", context={}), organisation_id, None,
+                      platform.id)
+        db.session.commit()
+        roles, _, *stored = rows()
+        assert (roles, stored[1], stored[2]) == ("instructor", None, "https://lms/li/3")
+        # A launch without an AGS claim leaves the grade route as it was.
+        record_launch(claims(), organisation_id, None, platform.id)
+        db.session.commit()
+        assert rows()[4] == "https://lms/li/3"
 
 
 def test_a_launch_queues_a_roster_sync_once_per_period(app):
