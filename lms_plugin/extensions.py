@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import time
 from functools import cache
 
-from flask import current_app
+from flask import Response, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -82,9 +84,31 @@ def limit_person(issuer: str, client_id: str, sub: str) -> None:
             raise PersonRateLimited(str(item))
 
 
-# Storage: Redis when REDIS_URL is set (shared by every process), else in memory.
+# Storage: Redis when REDIS_URL is set (shared by every process), else in memory. No
+# X-RateLimit headers: they read every limit's window back from the storage on every
+# response (two Redis round trips a request, for headers no client of ours reads); a
+# refusal still says when to come back (`retry_after`).
 limiter = Limiter(key_func=client_address, default_limits=[],
-                  headers_enabled=True)
+                  headers_enabled=False)
+
+DEFAULT_RETRY_AFTER = 60  # seconds: our limits are per minute
+
+
+def retry_after(response: Response) -> Response:
+    """A 429 says when to try again: when the breached limit's window resets (one read of
+    the storage, on refusals only), else a minute."""
+    if response.status_code != 429 or "Retry-After" in response.headers:
+        return response
+    seconds = DEFAULT_RETRY_AFTER
+    breached = limiter.current_limit
+    if breached is not None:
+        try:
+            window = breached.limit.get_expiry()  # the limit's period, in seconds
+            seconds = max(1, min(window, math.ceil(breached.reset_at - time.time())))
+        except Exception:  # the storage failed: the default is still an honest answer
+            logger.exception("rate limit: could not read when the window resets")
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @event.listens_for(Engine, "connect")
