@@ -38,11 +38,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.launch import Connection  # noqa: E402 - after the path is set
-from bench.load import (  # noqa: E402
+from bench.load import (  # noqa: E402 - after the path is set
     CLIENT_ID,
     ISSUER,
     VENV_BIN,
+    Connection,
     Platform,
     free_port,
     setup,
@@ -59,28 +59,29 @@ class Outcome:
 
 
 async def launch(conn: Connection, tool: str, plat: Platform, sub: str, course: str,
-                 outcome: Outcome) -> str | None:
-    """One whole launch; the session cookie it leaves, or None (an error is noted)."""
+                 outcome: Outcome) -> bool:
+    """One whole launch from a fresh browser (the connection keeps the session cookie it
+    leaves); False when it failed (the error is noted)."""
+    conn.cookies.clear()
     query = urlencode({"iss": ISSUER, "login_hint": sub, "client_id": CLIENT_ID,
                        "target_link_uri": tool + "/lti/launch"})
-    status, headers = await conn.request("GET", "/lti/login?" + query)
+    status, headers, _ = await conn.request("GET", "/lti/login?" + query)
     if status != 302:
         outcome.errors.append(f"login {status}")
-        return None
+        return False
     params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
     body = urlencode({"id_token": plat.id_token(tool, sub, params["nonce"], course),
                       "state": params["state"]}).encode()
-    status, answer = await conn.request("POST", "/lti/launch", body,
-                                        {"Cookie": headers["cookies"]})
+    status, _, _ = await conn.request("POST", "/lti/launch", body)
     if status != 302:
         outcome.errors.append(f"launch {status}")
-        return None
+        return False
     outcome.done += 1
-    return answer["cookies"]
+    return True
 
 
-async def page(conn: Connection, path: str, cookie: str, outcome: Outcome) -> None:
-    status, _ = await conn.request("GET", path, headers={"Cookie": cookie})
+async def page(conn: Connection, path: str, outcome: Outcome) -> None:
+    status, _, _ = await conn.request("GET", path)
     if status != 200:
         outcome.errors.append(f"{path} {status}")
     else:
@@ -106,11 +107,10 @@ async def load(port: int, tool: str, plat: Platform, seconds: float, tag: str) -
         await go.wait()
         while time.perf_counter() < stop:
             try:
-                cookie = await launch(conn, tool, plat, f"browse-{tag}-{n}",
-                                      f"other-{tag}-{n % 7}", outcome)
-                if cookie is not None:
-                    await page(conn, "/", cookie, outcome)
-                    await page(conn, "/modules/awareness/lessons/1", cookie, outcome)
+                if await launch(conn, tool, plat, f"browse-{tag}-{n}",
+                                f"other-{tag}-{n % 7}", outcome):
+                    await page(conn, "/", outcome)
+                    await page(conn, "/modules/awareness/lessons/1", outcome)
             except (OSError, asyncio.IncompleteReadError) as exc:
                 outcome.errors.append(f"browse: {exc!r}")
                 conn.close()

@@ -28,7 +28,6 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -48,8 +47,10 @@ from bench.load import (  # noqa: E402 - after the path is set
     PG_URL,
     REDIS_URL,
     VENV_BIN,
+    Connection,
     Platform,
     Server,
+    Tally,
     free_port,
     setup,
 )
@@ -58,98 +59,33 @@ PEOPLE = 2000  # launches pick one of this many people (a relaunch updates their
 DB_NAME = PG_URL.rsplit("/", 1)[1].split("?", 1)[0]
 
 
-@dataclass
-class Tally:
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
-    server_cpu: float = 0.0
-    db_cpu: float = 0.0
-
-    def add(self, other: Tally) -> None:
-        self.latencies += other.latencies
-        self.errors += other.errors
-        self.seconds += other.seconds
-        self.server_cpu += other.server_cpu
-        self.db_cpu += other.db_cpu
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection, enough for these servers' answers."""
-
-    def __init__(self, port: int):
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def request(self, method: str, path: str, body: bytes = b"",
-                      headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
-        for attempt in (1, 2):
-            if self.writer is None:
-                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-            lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}",
-                     f"Content-Length: {len(body)}"]
-            if body:
-                lines.append("Content-Type: application/x-www-form-urlencoded")
-            lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-            try:
-                self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-                return await self._response()
-            except (ConnectionError, asyncio.IncompleteReadError):
-                self.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    async def _response(self) -> tuple[int, dict[str, str]]:
-        assert self.reader is not None
-        status = int((await self.reader.readuntil(b"\r\n")).split()[1])
-        headers: dict[str, str] = {}
-        cookies: list[str] = []
-        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "set-cookie":
-                cookies.append(value.strip().split(";", 1)[0])
-            headers[name.lower()] = value.strip()
-        headers["cookies"] = "; ".join(cookies)
-        await self.reader.readexactly(int(headers.get("content-length", "0")))
-        if headers.get("connection", "").lower() == "close":
-            self.close()
-        return status, headers
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.reader = self.writer = None
-
-
 LANDING = False  # --landing: a launch also opens the page it redirects to
 
 
 async def one_launch(conn: Connection, tool: str, plat: Platform) -> bool:
+    conn.cookies.clear()  # each launch from a fresh browser: the jar does not grow
     sub = f"bench-person-{random.randrange(PEOPLE)}"
     query = urlencode({"iss": ISSUER, "login_hint": sub, "client_id": CLIENT_ID,
                        "target_link_uri": tool + "/lti/launch"})
-    status, headers = await conn.request("GET", "/lti/login?" + query)
+    status, headers, _ = await conn.request("GET", "/lti/login?" + query)
     if status != 302:
         return False
     params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
     token = plat.id_token(tool, sub, params["nonce"])
     body = urlencode({"id_token": token, "state": params["state"]}).encode()
-    status, landed = await conn.request("POST", "/lti/launch", body,
-                                        {"Cookie": headers["cookies"]})
+    status, landed, _ = await conn.request("POST", "/lti/launch", body)
     if status != 302:
         return False
     if LANDING:
         location = urlsplit(landed["location"])
         path = location.path + ("?" + location.query if location.query else "")
-        status, _ = await conn.request("GET", path, headers={"Cookie": landed["cookies"]})
+        status, _, _ = await conn.request("GET", path)
         return status == 200
     return True
 
 
 async def constant_page(conn: Connection, _tool: str, _plat: Platform) -> bool:
-    status, _ = await conn.request("GET", "/")
+    status, _, _ = await conn.request("GET", "/")
     return status == 200
 
 

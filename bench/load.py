@@ -247,6 +247,7 @@ class Tally:
     seconds: float = 0.0
     server_cpu: float = 0.0
     generator_cpu: float = 0.0
+    db_cpu: float = 0.0  # PostgreSQL's backends (bench/launch.py)
 
     def add(self, other: Tally) -> None:
         self.latencies += other.latencies
@@ -254,6 +255,7 @@ class Tally:
         self.seconds += other.seconds
         self.server_cpu += other.server_cpu
         self.generator_cpu += other.generator_cpu
+        self.db_cpu += other.db_cpu
 
     @property
     def rate(self) -> float:
