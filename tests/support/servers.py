@@ -28,7 +28,9 @@ class ServerThread:
         self.scheme = "https" if ssl_context else "http"
         self.server = make_server("127.0.0.1", self.port, app, threaded=True,
                                   ssl_context=ssl_context)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop's next poll (werkzeug: 0.5 s).
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:

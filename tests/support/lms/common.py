@@ -68,7 +68,9 @@ class HostServerThread(ServerThread):
         self.scheme = "http"
         self.server = make_server(host, port, app, threaded=True)
         self.port = int(self.server.port)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for the loop's next poll (werkzeug: 0.5 s).
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
