@@ -33,18 +33,16 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.load import (  # noqa: E402 - after the path is set
-    CLIENT_ID,
-    ISSUER,
     VENV_BIN,
     Connection,
     Platform,
     free_port,
+    launch_as,
     setup,
 )
 
@@ -63,18 +61,8 @@ async def launch(conn: Connection, tool: str, plat: Platform, sub: str, course: 
     """One whole launch from a fresh browser (the connection keeps the session cookie it
     leaves); False when it failed (the error is noted)."""
     conn.cookies.clear()
-    query = urlencode({"iss": ISSUER, "login_hint": sub, "client_id": CLIENT_ID,
-                       "target_link_uri": tool + "/lti/launch"})
-    status, headers, _ = await conn.request("GET", "/lti/login?" + query)
-    if status != 302:
-        outcome.errors.append(f"login {status}")
-        return False
-    params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
-    body = urlencode({"id_token": plat.id_token(tool, sub, params["nonce"], course),
-                      "state": params["state"]}).encode()
-    status, _, _ = await conn.request("POST", "/lti/launch", body)
-    if status != 302:
-        outcome.errors.append(f"launch {status}")
+    if not await launch_as(conn, tool, plat, sub, course):
+        outcome.errors.append(f"launch answered {conn.status}")
         return False
     outcome.done += 1
     return True

@@ -29,7 +29,7 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import psutil
 
@@ -52,6 +52,7 @@ from bench.load import (  # noqa: E402 - after the path is set
     Server,
     Tally,
     free_port,
+    launch_as,
     setup,
 )
 
@@ -64,20 +65,10 @@ LANDING = False  # --landing: a launch also opens the page it redirects to
 
 async def one_launch(conn: Connection, tool: str, plat: Platform) -> bool:
     conn.cookies.clear()  # each launch from a fresh browser: the jar does not grow
-    sub = f"bench-person-{random.randrange(PEOPLE)}"
-    query = urlencode({"iss": ISSUER, "login_hint": sub, "client_id": CLIENT_ID,
-                       "target_link_uri": tool + "/lti/launch"})
-    status, headers, _ = await conn.request("GET", "/lti/login?" + query)
-    if status != 302:
-        return False
-    params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
-    token = plat.id_token(tool, sub, params["nonce"])
-    body = urlencode({"id_token": token, "state": params["state"]}).encode()
-    status, landed, _ = await conn.request("POST", "/lti/launch", body)
-    if status != 302:
+    if not await launch_as(conn, tool, plat, f"bench-person-{random.randrange(PEOPLE)}"):
         return False
     if LANDING:
-        location = urlsplit(landed["location"])
+        location = urlsplit(conn.landed)
         path = location.path + ("?" + location.query if location.query else "")
         status, _, _ = await conn.request("GET", path)
         return status == 200

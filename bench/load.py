@@ -179,6 +179,8 @@ class Connection:
     def __init__(self, port: int, cookies: dict[str, str] | None = None):
         self.port = port
         self.cookies = dict(cookies or {})
+        self.landed = ""  # where the last launch redirected (launch_as)
+        self.status = 0  # the last answer's status
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -208,7 +210,7 @@ class Connection:
 
     async def _response(self) -> tuple[int, dict[str, str], bytes]:
         assert self.reader is not None
-        status = int((await self.reader.readuntil(b"\r\n")).split()[1])
+        status = self.status = int((await self.reader.readuntil(b"\r\n")).split()[1])
         headers: dict[str, str] = {}
         while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
             name, _, value = line.decode("latin-1").partition(":")
@@ -347,18 +349,20 @@ def full_launch(tool: str, plat: Platform) -> Action:
     return launch
 
 
-async def launch_as(conn: Connection, tool: str, plat: Platform, sub: str) -> bool:
+async def launch_as(conn: Connection, tool: str, plat: Platform, sub: str,
+                    course: str | None = None) -> bool:
     """OIDC login initiation, then the id_token POST: the connection's cookies are then
-    the learner's session."""
+    the learner's session, and `conn.landed` where the launch sent them."""
     query = urlencode({"iss": ISSUER, "login_hint": sub, "client_id": CLIENT_ID,
                        "lti_deployment_id": DEPLOYMENT, "target_link_uri": tool + "/lti/launch"})
     status, headers, _ = await conn.request("GET", "/lti/login?" + query)
     if status != 302:
         return False
     params = {k: v[0] for k, v in parse_qs(urlsplit(headers["location"]).query).items()}
-    token = plat.id_token(tool, sub, params["nonce"])
+    token = plat.id_token(tool, sub, params["nonce"], course)
     body = urlencode({"id_token": token, "state": params["state"]}).encode()
-    status, _, _ = await conn.request("POST", "/lti/launch", body)
+    status, landed, _ = await conn.request("POST", "/lti/launch", body)
+    conn.landed = landed.get("location", "")
     return status in (200, 302)
 
 

@@ -1,7 +1,7 @@
 """Rows that requests arriving together change safely, on PostgreSQL and SQLite alike.
 
-`upsert`: INSERT ... ON CONFLICT DO UPDATE ... RETURNING, one statement that either makes a
-row or updates it, so requests never both insert (a select then an insert would: the second
+`upsert_statement` / `upsert_only`: INSERT ... ON CONFLICT DO UPDATE, one statement that
+either makes a row or updates it, so requests never both insert (a select then an insert would: the second
 hits the unique constraint). `locked`: a row read for a read-modify-write, held until the
 transaction ends, so two requests never both read the old value and the later write lose
 the earlier one."""
@@ -35,15 +35,6 @@ def upsert_statement(model: Any, dialect: str, keys: Mapping[str, Any],
     first = next(iter(keys))
     return stmt.on_conflict_do_update(index_elements=list(keys),
                                       set_=dict(update) or {first: stmt.excluded[first]})
-
-
-def upsert(model: type[M], keys: Mapping[str, Any], update: Mapping[str, Any],
-           insert_only: Mapping[str, Any] | None = None) -> M:
-    """`upsert_statement` through the ORM session: returns the row as a model object, in
-    the session's identity map with its stored values."""
-    dialect = db.session.get_bind().dialect.name
-    stmt = upsert_statement(model, dialect, keys, update, insert_only).returning(model)
-    return db.session.scalars(stmt, execution_options={"populate_existing": True}).one()
 
 
 @cache
