@@ -26,9 +26,9 @@ import random
 import statistics
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psutil
@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/lms_plugin_launch")
 os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/4")
 
-from bench.load import (  # noqa: E402 - after the path is set
+from bench.load import (  # noqa: E402
     CLIENT_ID,
     DEPLOYMENT,
     ISSUER,
@@ -55,6 +55,7 @@ from bench.load import (  # noqa: E402 - after the path is set
     launch_as,
     setup,
 )
+from bench.load import drive as load_drive  # noqa: E402 - after the path is set
 
 PEOPLE = 2000  # launches pick one of this many people (a relaunch updates their rows)
 DB_NAME = PG_URL.rsplit("/", 1)[1].split("?", 1)[0]
@@ -94,46 +95,15 @@ def database_cpu(name: str) -> dict[int, float]:
     return found
 
 
-def server_cpu(server: Server) -> float:
-    procs = [psutil.Process(server.proc.pid)]
-    procs += procs[0].children(recursive=True)
-    total = 0.0
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
-
-
 async def drive(server: Server, plat: Platform, users: int, seconds: float,
-                action: object) -> Tally:
-    tally = Tally()
-    stop = time.perf_counter() + seconds
+                action: Any) -> Tally:
+    """bench/load.py's generator with `action(conn, tool URL, platform)`, and the CPU
+    PostgreSQL's backends spent meanwhile."""
     conns = [Connection(server.port) for _ in range(users)]
-
-    async def user(conn: Connection) -> None:
-        while time.perf_counter() < stop:
-            started = time.perf_counter()
-            try:
-                ok = await action(conn, server.url, plat)  # type: ignore[operator]
-            except (OSError, asyncio.IncompleteReadError, ValueError, KeyError):
-                ok = False
-                conn.close()
-            if ok:
-                tally.latencies.append(time.perf_counter() - started)
-            else:
-                tally.errors += 1
-
-    cpu, db_before = server_cpu(server), database_cpu(DB_NAME)
-    began = time.perf_counter()
-    await asyncio.gather(*(user(c) for c in conns))
-    tally.seconds = time.perf_counter() - began
-    tally.server_cpu = server_cpu(server) - cpu
-    tally.db_cpu = sum(t - db_before.get(pid, 0.0) for pid, t in database_cpu(DB_NAME).items())
-    for conn in conns:
-        conn.close()
+    before = database_cpu(DB_NAME)
+    tally = await load_drive(server, conns, seconds,
+                             lambda conn: action(conn, server.url, plat))
+    tally.db_cpu = sum(t - before.get(pid, 0.0) for pid, t in database_cpu(DB_NAME).items())
     return tally
 
 

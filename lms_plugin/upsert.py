@@ -1,10 +1,10 @@
 """Rows that requests arriving together change safely, on PostgreSQL and SQLite alike.
 
 `upsert_statement` / `upsert_only`: INSERT ... ON CONFLICT DO UPDATE, one statement that
-either makes a row or updates it, so requests never both insert (a select then an insert would: the second
-hits the unique constraint). `locked`: a row read for a read-modify-write, held until the
-transaction ends, so two requests never both read the old value and the later write lose
-the earlier one."""
+either makes a row or updates it, so requests never both insert (a select then an insert
+would: the second hits the unique constraint). `locked`: a row read for a
+read-modify-write, held until the transaction ends, so two requests never both read the
+old value and the later write lose the earlier one."""
 
 from __future__ import annotations
 

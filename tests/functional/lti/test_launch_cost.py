@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms_plugin.extensions import db
 from lms_plugin.lti.models import Platform
@@ -21,44 +21,11 @@ from lms_plugin.store import SharedStore, get_store
 from lms_plugin.users.models import Course, User
 from tests.conftest import make_app
 from tests.support.browser import ClientBrowser, local, signed_launch
+from tests.support.statements import Statements
 
 # Counts the statements, BEGINs and COMMITs of a launch: in a rolled-back test, COMMITs are
 # savepoints (tests/support/rollback.py).
 pytestmark = pytest.mark.commits
-
-
-class Counter:
-    def __init__(self, app: Flask):
-        with app.app_context():
-            self.engine = db.engine
-        self.dialect = self.engine.dialect.name
-        self.statements: list[str] = []
-        self.begins = self.commits = self.rollbacks = 0
-
-    def __enter__(self) -> Counter:
-        event.listen(self.engine, "before_cursor_execute", self._statement)
-        event.listen(self.engine, "begin", self._begin)
-        event.listen(self.engine, "commit", self._commit)
-        event.listen(self.engine, "rollback", self._rollback)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._statement)
-        event.remove(self.engine, "begin", self._begin)
-        event.remove(self.engine, "commit", self._commit)
-        event.remove(self.engine, "rollback", self._rollback)
-
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.statements.append(statement)
-
-    def _begin(self, _conn: Any) -> None:
-        self.begins += 1
-
-    def _commit(self, _conn: Any) -> None:
-        self.commits += 1
-
-    def _rollback(self, _conn: Any) -> None:
-        self.rollbacks += 1
 
 
 def test_the_id_token_post_is_one_statement_in_one_transaction(redis_app, registered):
@@ -75,21 +42,21 @@ def test_the_id_token_post_is_one_statement_in_one_transaction(redis_app, regist
         return execute(*args, **kwargs)
 
     store.client.execute_command = counted_call  # type: ignore[attr-defined]
-    with Counter(redis_app) as counted:
+    with Statements(redis_app) as counted:
         response = browser.client.post(local(form.action), data=form.fields)
     assert response.status_code == 302, response.get_data(as_text=True)
     # state, nonce and launch data: one round trip to the store (the key set is cached)
     assert [c[0] for c in calls] == ["EVALSHA"], calls
-    kinds = [s.split()[0].upper() for s in counted.statements]
+    kinds = [s.split()[0].upper() for s in counted.sent]
     if counted.dialect == "postgresql":  # person (course read), enrolment, AGS: one statement
-        assert kinds == ["WITH"], counted.statements
-        written = counted.statements[0]
+        assert kinds == ["WITH"], counted.sent
+        written = counted.sent[0]
         for table in ("INSERT INTO \"user\"", "INSERT INTO enrollment",
                       "INSERT INTO ags_endpoint"):
             assert table in written
     else:  # person (and course), enrolment, AGS
-        assert kinds == ["INSERT"] * 3, counted.statements
-    assert "INSERT INTO course" not in counted.statements[0]
+        assert kinds == ["INSERT"] * 3, counted.sent
+    assert "INSERT INTO course" not in counted.sent[0]
     assert (counted.begins, counted.commits, counted.rollbacks) == (1, 1, 0)
     with redis_app.app_context():
         person = db.session.scalars(select(User).where(User.sub == "demo-trainee-1")).one()
@@ -103,14 +70,14 @@ def test_a_relaunch_and_a_supervisors_landing_cost_no_more(redis_app, registered
     browser = ClientBrowser(redis_app.test_client(), registered.url)
     browser.launch(persona="supervisor")
     form = browser.login(persona="supervisor")
-    with Counter(redis_app) as counted:
+    with Statements(redis_app) as counted:
         response = browser.client.post(local(form.action), data=form.fields)
     assert response.headers["Location"].endswith("/supervision")
     # a mentor's launch also replaces their mentee list (delete, insert)
-    kinds = [s.split()[0].upper() for s in counted.statements]
+    kinds = [s.split()[0].upper() for s in counted.sent]
     # person (with enrolment and AGS endpoint on PostgreSQL), mentee list (delete, insert)
     written = ["WITH"] if counted.dialect == "postgresql" else ["INSERT"] * 3
-    assert kinds == [*written, "DELETE", "INSERT"], counted.statements
+    assert kinds == [*written, "DELETE", "INSERT"], counted.sent
     assert counted.commits == 1
 
 
@@ -121,27 +88,27 @@ def test_the_course_is_written_only_when_new_or_changed(redis_app, registered):
     browser = ClientBrowser(redis_app.test_client(), registered.url)
     browser.launch(persona="learner", course="peer-support")  # the process is warm
     first = browser.login(persona="learner", course="wellbeing-101")
-    with Counter(redis_app) as counted:
+    with Statements(redis_app) as counted:
         browser.client.post(local(first.action), data=first.fields)
-    courses = [s for s in counted.statements if s.startswith("INSERT INTO course")]
+    courses = [s for s in counted.sent if s.startswith("INSERT INTO course")]
     # new: person, course, then its enrolment and AGS endpoint (on both databases)
-    assert len(counted.statements) == 4 and len(courses) == 1, counted.statements
+    assert len(counted.sent) == 4 and len(courses) == 1, counted.sent
     again = browser.login(persona="trainee", course="wellbeing-101")
-    with Counter(redis_app) as counted:
+    with Statements(redis_app) as counted:
         browser.client.post(local(again.action), data=again.fields)
     warm = 1 if counted.dialect == "postgresql" else 3
-    assert len(counted.statements) == warm and not [
-        s for s in counted.statements if s.startswith("INSERT INTO course")]
+    assert len(counted.sent) == warm and not [
+        s for s in counted.sent if s.startswith("INSERT INTO course")]
     with redis_app.app_context():  # the LMS renamed the course since
         course = db.session.scalars(select(Course).where(
             Course.context_id == "wellbeing-101")).one()
         sent, course.title, course_id = course.title, "An older title", course.id
         db.session.commit()
     renamed = browser.login(persona="trainee", course="wellbeing-101")
-    with Counter(redis_app) as counted:
+    with Statements(redis_app) as counted:
         browser.client.post(local(renamed.action), data=renamed.fields)
-    assert len([s for s in counted.statements if s.startswith("INSERT INTO course")]) == 1
-    assert len(counted.statements) == warm + 1  # the enrolment is not written twice
+    assert len([s for s in counted.sent if s.startswith("INSERT INTO course")]) == 1
+    assert len(counted.sent) == warm + 1  # the enrolment is not written twice
     with redis_app.app_context():
         assert db.session.get(Course, course_id).title == sent  # type: ignore[union-attr]
 

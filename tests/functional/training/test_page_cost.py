@@ -7,69 +7,19 @@ here; one that needs fewer lowers the pinned count."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from flask import Flask
-from sqlalchemy import event
 
 from lms_plugin.certification.models import Certificate
 from lms_plugin.extensions import db
 from tests.support import factories
+from tests.support.statements import Statements
 
 # Real transactions: the counts include BEGIN, COMMIT and pool checkouts, which a test's
 # rolled-back transaction (tests/support/rollback.py) would replace with savepoints.
 pytestmark = pytest.mark.commits
 
 LESSON = "/modules/listening/lessons/1"
-
-
-class Statements:
-    """The SQL statements, transactions and pool checkouts of the requests made inside."""
-
-    def __init__(self, app: Flask):
-        with app.app_context():
-            self.engine = db.engine
-        self.sent: list[str] = []
-        self.begins = self.commits = self.checkouts = 0
-
-    def __enter__(self) -> Statements:
-        event.listen(self.engine, "before_cursor_execute", self._statement)
-        event.listen(self.engine, "begin", self._begin)
-        event.listen(self.engine, "commit", self._commit)
-        event.listen(self.engine.pool, "checkout", self._checkout)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._statement)
-        event.remove(self.engine, "begin", self._begin)
-        event.remove(self.engine, "commit", self._commit)
-        event.remove(self.engine.pool, "checkout", self._checkout)
-
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.sent.append(" ".join(statement.split()))
-
-    def _begin(self, _conn: Any) -> None:
-        self.begins += 1
-
-    def _commit(self, _conn: Any) -> None:
-        self.commits += 1
-
-    def _checkout(self, *_: Any) -> None:
-        self.checkouts += 1
-
-    def tables(self) -> list[str]:
-        """The table each statement reads (its outermost FROM, not a subquery's), in order."""
-        return [_outer_from(s) for s in self.sent]
-
-
-def _outer_from(statement: str) -> str:
-    depth = 0
-    for i, char in enumerate(statement):
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth == 0 and statement.startswith(" FROM ", i):
-            return statement[i + 6:].split()[0].strip('"')
-    return ""
 
 
 def test_the_lesson_page_is_two_statements(app, lti, sample_content):
