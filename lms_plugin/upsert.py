@@ -43,12 +43,8 @@ def upsert_template(table: sa.Table, dialect: str, keys: tuple[str, ...],
     """`upsert_statement` with a bound parameter per column, made once per shape and
     executed with the values: no statement to build, and one cache key to compute, per
     call (each takes the column's type, as a value given to `values()` would)."""
-    params: dict[str, Any] = {name: sa.bindparam(name) for name in (*keys, *update)}
-    stmt = insert_for(dialect)(table).values(**params)
-    first = keys[0]
-    return stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: stmt.excluded[name] for name in update} or {first: stmt.excluded[first]})
+    return upsert_statement(table, dialect, {name: sa.bindparam(name) for name in keys},
+                            {name: sa.bindparam(name) for name in update})
 
 
 def upsert_only(model: Any, keys: Mapping[str, Any], update: Mapping[str, Any]) -> None:

@@ -168,7 +168,7 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
                   platform_id: int | None = None) -> LaunchIdentity:
     """Upsert the person, course and enrolment a validated launch describes, in the
     organisation of the platform that signed it, and, given the platform's id, the AGS
-    endpoint (`record_ags_endpoint`); Core statements made once: launches arriving
+    endpoint (where the person's grades go); Core statements made once: launches arriving
     together never both insert, and no ORM object is loaded; no commit. Name, e-mail,
     department and locale only when sent, and replaced by what the platform sends now.
     `facts` about the person (see `lti.landing`) are read in the person's statement, and
@@ -183,7 +183,8 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
             "department": claims.custom_text(department_claim, 120),
             "locale": supported(claims.locale)}
     roles = map_roles(claims.lti_roles)
-    role_text = " ".join(sorted(roles))
+    enrolment = {"roles": " ".join(sorted(roles)), "last_seen_at": now, "source": "launch",
+                 "active": True}  # the columns ENROL names
     dialect = db.session.get_bind().dialect
     named = tuple((facts or {}).items())
     context_id = claims.context_id
@@ -196,9 +197,7 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
         "last_launch_at": now, "admin_role": ADMIN in roles,
         **{k: v or None for k, v in sent.items()},
         "course_organisation_id": organisation_id, "course_issuer": claims.issuer,
-        "context_id": context_id,
-        "enrol_roles": role_text, "enrol_last_seen_at": now, "enrol_source": "launch",
-        "enrol_active": True}
+        "context_id": context_id, **{"enrol_" + k: v for k, v in enrolment.items()}}
     if ags is not None:
         params.update({"ags_platform_id": platform_id, "ags_resource_link_id":
                        claims.resource_link_id, **{"ags_" + k: v for k, v in ags.items()}})
@@ -222,11 +221,10 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
         course = LaunchedCourse(id=stored["id"], memberships_url=stored["memberships_url"],
                                 roster_synced_at=stored["roster_synced_at"])
         if not folded:
-            upsert_only(Enrollment, {"user_id": person.id, "course_id": course.id},
-                        {"roles": role_text, "last_seen_at": now,
-                         "source": "launch", "active": True})
+            upsert_only(Enrollment, {"user_id": person.id, "course_id": course.id}, enrolment)
     if ags is not None and not folded:
-        _upsert_ags(person.id, platform_id, claims.resource_link_id,  # type: ignore[arg-type]
+        upsert_only(AgsEndpoint, {"user_id": person.id, "platform_id": platform_id,
+                                  "resource_link_id": claims.resource_link_id},
                     {**ags, "course_id": course.id if course else None})
     if MENTOR in roles:
         set_mentor_scope(person.id, list(claims.mentees))
@@ -242,23 +240,3 @@ def _ags_values(claims: LaunchClaims, now: datetime) -> dict[str, Any] | None:
     return {"course_id": None, "module_slug": module[:80] if module else None,
             "lineitems_url": claims.lineitems_url, "lineitem_url": claims.lineitem_url,
             "scopes": " ".join(claims.ags_scopes), "updated_at": now}
-
-
-def _upsert_ags(user_id: int, platform_id: int, resource_link_id: str,
-                values: Mapping[str, Any]) -> None:
-    upsert_only(AgsEndpoint, {"user_id": user_id, "platform_id": platform_id,
-                              "resource_link_id": resource_link_id}, values)
-
-
-def record_ags_endpoint(user: LaunchedPerson | User, platform_id: int,
-                        course: LaunchedCourse | Course | None, claims: LaunchClaims) -> bool:
-    """Keep the AGS claim of this person's latest launch from this resource link (one
-    upsert, like the person's: the same person launching twice at once is one row).
-    False when the launch carries no AGS claim for a resource link. A launch records it
-    in `record_launch` (given the platform's id)."""
-    values = _ags_values(claims, datetime.now(UTC))
-    if values is None or claims.resource_link_id is None:
-        return False
-    _upsert_ags(user.id, platform_id, claims.resource_link_id,
-                {**values, "course_id": course.id if course else None})
-    return True
