@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select
 
 from ..audit import audit
 from ..content.programme_schema import Programme
@@ -41,8 +41,7 @@ def hours_awaiting_count(person_id: ColumnElement[Any]) -> ColumnElement[int]:
 
 def count_hours_awaiting(supervisor: User) -> int:
     """How many entries wait for this supervisor's decision (the header's badge)."""
-    return db.session.scalar(select(func.count()).select_from(LoggedHours).where(
-        LoggedHours.supervisor_id == supervisor.id, LoggedHours.status == PENDING)) or 0
+    return db.session.scalar(select(hours_awaiting_count(literal(supervisor.id)))) or 0
 
 
 def counts_from(programme: Programme, enrolment: ProgrammeEnrolment) -> datetime:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, literal, or_, select
 
 from ..audit import audit
 from ..extensions import db
@@ -61,16 +61,17 @@ def supervisors_of(trainee: User) -> list[User]:
 
 
 def supervises_anyone(person_id: ColumnElement[Any]) -> ColumnElement[bool]:
-    """Whether an admin assigned trainees to this person (a landing fact: read with the
-    person's row at launch)."""
+    """Whether an admin assigned trainees to this person, as an expression on their id (a
+    landing fact, read with the person's row at launch, and a session fact, read with
+    them on every page)."""
     return exists().where(SupervisorAssignment.supervisor_id == person_id)
 
 
 def lands_on_supervision(user: User, roles: set[str]) -> bool:
     """A launch with the Mentor role, or by someone an admin assigned trainees to, starts
     on the supervision queue."""
-    return MENTOR in roles or db.session.scalar(select(SupervisorAssignment.id).where(
-        SupervisorAssignment.supervisor_id == user.id).limit(1)) is not None
+    return MENTOR in roles or bool(db.session.scalar(select(supervises_anyone(
+        literal(user.id)))))
 
 
 def trainees_of(supervisor: User) -> list[User]:

@@ -9,14 +9,12 @@ launch (`lti.services.record_launch`), so choosing costs the launch no query."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from flask import Flask, current_app, url_for
-from sqlalchemy import ColumnElement
 
 from ..users.models import User
+from ..users.sessions import Fact  # person id column -> a value (here: a condition)
 
-Fact = Callable[[ColumnElement[Any]], ColumnElement[bool]]  # person id column -> condition
 Chooser = Callable[[User, set[str], Mapping[str, bool]], str | None]
 KEY = "lms_plugin.landing"
 FACTS = "lms_plugin.landing_facts"
