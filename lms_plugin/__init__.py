@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
+from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,6 +14,7 @@ from . import config as config_module
 from . import dates, i18n, inputs, resilience
 from .extensions import csrf, db, limiter, login_manager, migrate, retry_after
 from .resources import shipped_root
+from .urls import remembered_url_for
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -112,28 +113,3 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     return app
 
-
-URLS = "lms_plugin.urls"
-
-
-def remembered_url_for(endpoint: str, **values: Any) -> str:
-    """Templates' url_for: a path built once per app, endpoint, arguments and script root
-    (a page builds 10-20, the same on every request; werkzeug's builder is a third of a
-    simple page's URL work). Anything else (an external URL, an anchor, a relative
-    endpoint, an argument that cannot be a key) is built as Flask would."""
-    if (endpoint.startswith(".") or any(name.startswith("_") for name in values)
-            or not has_request_context()):
-        return url_for(endpoint, **values)
-    try:
-        key = (endpoint, request.script_root, *sorted(values.items()))
-        hash(key)
-    except TypeError:
-        return url_for(endpoint, **values)
-    urls: dict[tuple[Any, ...], str] = current_app.extensions.setdefault(URLS, {})
-    found = urls.get(key)
-    if found is None:
-        found = url_for(endpoint, **values)
-        if len(urls) > 4096:  # e.g. one per certificate verified: keep it bounded
-            urls.clear()
-        urls[key] = found
-    return found

@@ -60,8 +60,12 @@ def _configured(value: str) -> tuple[str, ...]:
     return tuple(origins(value.split()))
 
 
+def _setting() -> str:
+    return str(current_app.config.get("LMS_PLUGIN_FRAME_ANCESTORS") or "")
+
+
 def configured_ancestors() -> list[str]:
-    return list(_configured(str(current_app.config.get("LMS_PLUGIN_FRAME_ANCESTORS") or "")))
+    return list(_configured(_setting()))
 
 
 def allow_framing(by: Iterable[str]) -> None:
@@ -75,8 +79,7 @@ def remember_frame_ancestors(by: Iterable[str]) -> None:
 
 
 def frame_ancestors() -> list[str]:
-    return list(_ancestors(_chosen(), str(current_app.config.get("LMS_PLUGIN_FRAME_ANCESTORS")
-                                          or "")))
+    return list(_ancestors(_chosen(), _setting()))
 
 
 def _chosen() -> tuple[str, ...]:
@@ -97,8 +100,7 @@ def _ancestors(chosen: tuple[str, ...], configured: str) -> tuple[str, ...]:
 
 
 def csp() -> str:
-    return _policy(_ancestors(_chosen(), str(current_app.config.get(
-        "LMS_PLUGIN_FRAME_ANCESTORS") or "")))
+    return _policy(_ancestors(_chosen(), _setting()))
 
 
 @lru_cache(maxsize=1024)
