@@ -106,10 +106,6 @@ class ByCourse(Mapping[Box, int]):
     def items(self) -> ItemsView[Box, int]:  # the dict's own, not one lookup per key
         return self._every().items()
 
-    def fingerprint(self) -> str:
-        """The same for the same counts: what a result computed from them is kept by."""
-        return hashlib.sha256(json.dumps(self._encoded, sort_keys=True).encode()).hexdigest()
-
 
 def by_course(counts: Mapping[Box, int]) -> dict[str, str]:
     """Counts as `ByCourse` keeps them: per course, its rows (the box after the course,
@@ -129,9 +125,7 @@ def by_course(counts: Mapping[Box, int]) -> dict[str, str]:
 def fingerprint(counts: Mapping[Box, int]) -> str:
     """The same for the same counts, however kept: what a result computed from them (an
     evaluation family's suppression) can be kept by."""
-    if isinstance(counts, ByCourse):
-        return counts.fingerprint()
-    return hashlib.sha256(json.dumps(sorted(counts.items())).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(by_course(counts), sort_keys=True).encode()).hexdigest()
 
 
 def only_courses(counts: Mapping[Box, int], courses: Iterable[str]) -> Mapping[Box, int]:
