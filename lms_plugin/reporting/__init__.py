@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..jobs import register_periodic
 from ..users.models import ADMIN
+from .cli import reports
 from .services import warm_every, warm_reports
 from .survey import due_phase
 from .views import bp
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     from . import models  # noqa: F401 - registers the tables
 
     app.register_blueprint(bp)
+    app.cli.add_command(reports)
     register_periodic(app, warm_reports, warm_every)  # no admin waits on a cold dashboard
 
     @app.context_processor

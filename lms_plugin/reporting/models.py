@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..columns import content_slug, link
@@ -67,3 +67,42 @@ class SurveyCompletion(db.Model):  # type: ignore[name-defined]
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     user_id: Mapped[int] = link("user")
     phase: Mapped[str] = mapped_column(String(10))
+
+
+# --- maintained report counts (issue 15): see `reporting.maintained` ---------------------
+
+
+class ReportCount(db.Model):  # type: ignore[name-defined]
+    """How many learners in scope have one value of one measure, per organisation, course
+    (0: everyone, once) and department: the dashboard reads these few rows instead of
+    every learner. Kept equal to a recomputation by `maintained.refresh`."""
+    __tablename__ = "report_count"
+
+    organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    course_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: everyone
+    department: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    detail: Mapped[str] = mapped_column(String(80), primary_key=True)  # "" if none
+    people: Mapped[int] = mapped_column(Integer)
+
+
+class ReportLearner(db.Model):  # type: ignore[name-defined]
+    """What one learner adds to `ReportCount` now (their facts, as JSON), so that a
+    change is applied as the difference between what they added and what they add now.
+    No foreign key: after a person is erased, their row is what the refresh subtracts
+    (and then deletes)."""
+    __tablename__ = "report_learner"
+
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    facts: Mapped[str] = mapped_column(Text)
+
+
+class ReportDirty(db.Model):  # type: ignore[name-defined]
+    """A person whose report facts changed since their row of `ReportLearner` was
+    written: one row per change, written by database triggers on the tables the facts
+    come from (so no writer can forget), consumed by `maintained.refresh`."""
+    __tablename__ = "report_dirty"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,334 @@
+"""Maintained report counts (issue 15): the dashboard reads a few thousand pre-counted
+rows (`ReportCount`) instead of every learner, and is still computed from current data.
+
+How it stays right, in three steps a newcomer can check one at a time:
+
+1. **Marking.** Database triggers (migration `b3c7e1f9a2d4`) add a row to `report_dirty`
+   whenever a write changes one of a person's report facts: their enrolments (course,
+   active, roles), their organisation or department, their progress counters, the
+   modules they started or completed, their quiz tries. Triggers, so that no writer
+   (the launch's one-statement upsert, a roster sync, an erasure's cascade, a bulk
+   import) can forget, and no request runs a statement more for it.
+2. **Refreshing** (`refresh`). For each marked person: their facts now (`_facts`,
+   read from the same tables), and what they added before (`ReportLearner`); the
+   counts change by the difference, and the new facts replace the old. Idempotent (a
+   person refreshed twice adds nothing the second time), and one refresh at a time (an
+   advisory lock on PostgreSQL; SQLite has one writer anyway). A mark written by a
+   transaction still open is not seen and not consumed: it is refreshed next time.
+3. **Reading** (`maintained_counts`). Refresh what is marked (usually nothing or a few
+   people), then read the organisation's counts, and count what depends on today's
+   date (certificates: readiness, its trend and the programme stages, a few thousand
+   people at most) from their own tables. The result is the same `ScopeCounts` the
+   one pass (`scope.count_scope`, kept as the reference) computes from scratch.
+
+What is counted is independent of the content and of the date, so that nothing needs
+recounting when they change: progress as (modules completed / any started), applied to
+today's number of modules when read; completions by their absolute week, of which the
+last 12 are read. `rebuild` recounts everything (`lms-plugin reports rebuild`)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Integer, String, cast, delete, func, null, select, union_all
+
+from ..content.programme_schema import Programme
+from ..extensions import db
+from ..quiz.models import QuizAttempt
+from ..training.models import LearnerModule, LearnerProgress
+from ..upsert import insert_for
+from ..users.models import LEARNER, Course, Enrollment, User
+from .models import ReportCount, ReportDirty, ReportLearner
+from .queries import (
+    COMPLETED,
+    IN_PROGRESS,
+    NO_DEPARTMENT,
+    NOT_STARTED,
+    OTHERS,
+    SUPPORTERS,
+    month_ends,
+    pipeline_status,
+    supporters,
+    week_start,
+)
+from .scope import ScopeCounts, week_order
+from .suppression import TOTAL, Box
+
+EVERYONE = 0  # ReportCount.course_id of the counts of everyone, once
+STATUS, BAND, MODULE, WEEK = "status", "band", "module", "week"  # ReportCount.measure
+CHUNK = 2000  # people refreshed per round (each round: six statements)
+LOCK = 15_015  # PostgreSQL advisory lock: one refresh at a time
+
+# One row of ReportCount: (organisation, measure, course, department, key, detail).
+Key = tuple[int, str, int, str, str, str]
+
+
+# --- 2. refreshing ------------------------------------------------------------------------
+
+
+def refresh(limit: int | None = None) -> int:
+    """Fold every marked person's change into the counts (at most `limit` marks).
+    Returns how many people it refreshed. The caller commits."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK)))
+    done = 0
+    while limit is None or done < limit:
+        # Consumed as read (SQLite: this write takes the database's lock first).
+        taken = (select(ReportDirty.id).order_by(ReportDirty.id)
+                 .limit(CHUNK if limit is None else min(CHUNK, limit - done)))
+        marked = db.session.scalars(delete(ReportDirty).where(ReportDirty.id.in_(taken))
+                                    .returning(ReportDirty.user_id)).all()
+        if not marked:
+            break
+        people = sorted(set(marked))
+        _apply(people, _facts(people))
+        done += len(marked)
+    return done
+
+
+def _apply(people: list[int], facts: dict[int, dict[str, Any]]) -> None:
+    """The counts change by what `people` add now less what they added before."""
+    before = {person: text for person, text in db.session.execute(
+        select(ReportLearner.user_id, ReportLearner.facts)
+        .where(ReportLearner.user_id.in_(people)))}
+    change: Counter[Key] = Counter()
+    for person in people:
+        if person in before:
+            change.subtract(contribution(json.loads(before[person])))
+        if person in facts:
+            change.update(contribution(facts[person]))
+    rows = [{"organisation_id": k[0], "measure": k[1], "course_id": k[2],
+             "department": k[3], "key": k[4], "detail": k[5], "people": n}
+            for k, n in sorted(change.items()) if n]
+    if rows:
+        stmt = insert_for(db.session.get_bind().dialect.name)(ReportCount)
+        db.session.execute(stmt.on_conflict_do_update(
+            index_elements=[c.name for c in ReportCount.__table__.primary_key.columns],
+            set_={"people": ReportCount.people + stmt.excluded.people}), rows)
+    db.session.execute(delete(ReportLearner).where(ReportLearner.user_id.in_(people)))
+    if facts:
+        db.session.execute(ReportLearner.__table__.insert(), [
+            {"user_id": person, "facts": json.dumps(found, separators=(",", ":"))}
+            for person, found in facts.items()])
+
+
+def contribution(facts: dict[str, Any]) -> list[Key]:
+    """The ReportCount rows one person adds 1 to: everyone's, then each course's."""
+    organisation, department = facts["o"], facts["d"]
+    values: list[tuple[str, str, str]] = [(STATUS, facts["s"], "")]
+    if facts["b"] is not None:
+        values.append((BAND, facts["b"], ""))
+    for slug, state, week in facts["m"]:
+        values.append((MODULE, slug, state))
+        if week is not None:
+            values.append((WEEK, week, slug))
+    return [(organisation, measure, course, department, key, detail)
+            for course in (EVERYONE, *facts["c"]) for measure, key, detail in values]
+
+
+def _facts(people: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """What the reports count about each of `people` now, for those in scope (an active
+    learner enrolment): organisation "o", department "d", courses "c", progress "s"
+    (modules completed / any started), quiz band "b", modules "m" ([slug, state, week
+    of completion])."""
+    courses: dict[int, list[int]] = defaultdict(list)
+    for person, course in db.session.execute(
+            select(Enrollment.user_id, Enrollment.course_id)
+            .where(Enrollment.user_id.in_(people), Enrollment.active.is_(True),
+                   Enrollment.roles.contains(LEARNER))
+            .order_by(Enrollment.user_id, Enrollment.course_id)):
+        courses[person].append(course)
+    if not courses:
+        return {}
+    within = list(courses)
+    found: dict[int, dict[str, Any]] = {
+        person: {"o": organisation, "d": department, "c": courses[person], "s": "0/0",
+                 "b": None, "m": []}
+        for person, organisation, department in db.session.execute(
+            select(User.id, User.organisation_id,
+                   func.coalesce(User.department, NO_DEPARTMENT))
+            .where(User.id.in_(within)))}
+    for person, started, completed in db.session.execute(
+            select(LearnerProgress.user_id, LearnerProgress.modules_started,
+                   LearnerProgress.modules_completed)
+            .where(LearnerProgress.user_id.in_(within))):
+        if person in found:
+            found[person]["s"] = f"{completed}/{min(started, 1)}"
+    for person, mean in db.session.execute(_first_try_means(within)):
+        if person in found and mean is not None:
+            found[person]["b"] = "80_100" if mean >= 80 else "under_80"
+    week = week_start(LearnerModule.completed_at)
+    for person, slug, completed, started_week in db.session.execute(
+            select(LearnerModule.user_id, LearnerModule.module_slug,
+                   LearnerModule.completed_at.is_not(None), week)
+            .where(LearnerModule.user_id.in_(within))
+            .order_by(LearnerModule.user_id, LearnerModule.module_slug)):
+        if person in found:
+            found[person]["m"].append([slug, COMPLETED if completed else IN_PROGRESS,
+                                       None if not completed else str(started_week)[:10]])
+    return found
+
+
+def _first_try_means(people: Sequence[int]) -> Any:
+    """Each person's mean score at their first submitted try of each quiz (as the one
+    pass counts it)."""
+    tries = (select(QuizAttempt.user_id, QuizAttempt.score,
+                    func.row_number().over(partition_by=(QuizAttempt.user_id,
+                                                         QuizAttempt.quiz_slug),
+                                           order_by=QuizAttempt.id).label("try"))
+             .where(QuizAttempt.submitted_at.is_not(None), QuizAttempt.user_id.in_(people))
+             .subquery("tries"))
+    return (select(tries.c.user_id, func.avg(tries.c.score))
+            .where(tries.c["try"] == 1).group_by(tries.c.user_id))
+
+
+def mark_everyone() -> None:
+    """Mark every person with an enrolment (a rebuild, or the first refresh)."""
+    db.session.execute(ReportDirty.__table__.insert().from_select(
+        ["user_id"], select(Enrollment.user_id).distinct()))
+
+
+def rebuild() -> int:
+    """Count everything again from scratch: the operators' repair (`lms-plugin reports
+    rebuild`), and what the migration leaves for the first refresh. The caller
+    commits."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK)))
+    for model in (ReportCount, ReportLearner, ReportDirty):
+        db.session.execute(delete(model))
+    mark_everyone()
+    return refresh()
+
+
+# --- 3. reading ---------------------------------------------------------------------------
+
+
+def maintained_counts(organisation_id: int, modules: Sequence[str],
+                      programmes: Sequence[Programme], now: datetime | None = None
+                      ) -> ScopeCounts:
+    """The organisation's `ScopeCounts`, as `scope.count_scope` counts them, from the
+    maintained rows (refreshed first) and today's certificates. The caller commits (the
+    refresh's writes)."""
+    now = now or datetime.now(UTC)
+    refresh()
+    order = week_order(now.date())
+    months = tuple(key for key, _ in month_ends(now))
+    counts = ScopeCounts(week_order=order, month_order=months)
+    rows = db.session.execute(
+        select(ReportCount.measure, ReportCount.course_id, ReportCount.department,
+               ReportCount.key, ReportCount.detail, ReportCount.people)
+        .where(ReportCount.organisation_id == organisation_id, ReportCount.people != 0,
+               (ReportCount.measure != WEEK) | (ReportCount.key >= order[0])))
+    wanted, shown = set(modules), set(order)
+    status: dict[Box, int] = defaultdict(int)
+    bands: dict[Box, int] = {}
+    started: dict[Box, int] = {}
+    weeks: dict[Box, int] = {}
+    size: dict[Box, int] = defaultdict(int)
+    names: dict[int, str] = {EVERYONE: TOTAL}
+    for measure, course_id, dept, key, detail, n in rows:
+        course = names.get(course_id)
+        if course is None:
+            course = names[course_id] = str(course_id)
+        if measure == MODULE:
+            if key in wanted:
+                started[(course, dept, key, detail)] = n
+        elif measure == STATUS:
+            completed, any_started = key.split("/")
+            progress = (COMPLETED if int(completed) >= len(modules)
+                        else IN_PROGRESS if any_started == "1" else NOT_STARTED)
+            status[(course, dept, progress)] += n
+            size[(course, dept)] += n
+        elif measure == BAND:
+            bands[(course, dept, key)] = n
+        elif measure == WEEK and key in shown and detail in wanted:
+            weeks[(course, dept, key, detail)] = n
+    by_module: dict[Box, int] = {}
+    for (course, dept), everyone in size.items():
+        for slug in modules:  # not started: the group less those who started
+            begun = 0
+            for state in (IN_PROGRESS, COMPLETED):
+                people = started.get((course, dept, slug, state), 0)
+                if people:
+                    by_module[(course, dept, slug, state)] = people
+                    begun += people
+            if everyone - begun:
+                by_module[(course, dept, slug, NOT_STARTED)] = everyone - begun
+    counts.status, counts.bands, counts.modules, counts.weeks = (
+        dict(status), bands, by_module, weeks)
+    _certificates(counts, organisation_id, programmes, now, size)
+    seen = {name for course_id, name in names.items() if course_id != EVERYONE}
+    if seen:
+        for course_id, title, context_id in db.session.execute(
+                select(Course.id, Course.title, Course.context_id)
+                .where(Course.organisation_id == organisation_id)):
+            if str(course_id) in seen:
+                counts.course_labels[str(course_id)] = title or context_id
+    return counts
+
+
+def _certificates(counts: ScopeCounts, organisation_id: int,
+                  programmes: Sequence[Programme], now: datetime,
+                  size: dict[Box, int]) -> None:
+    """Readiness, its trend and each programme's stages: what depends on today's date,
+    counted now over the few people with a certificate or a programme enrolment (one
+    statement), as the one pass counts them."""
+    held = supporters([p.id for p in programmes], now)
+    stages = []
+    for i, programme in enumerate(programmes):
+        status, (stage_from, source) = pipeline_status(programme, now)
+        stages.append(select(source.c.user_id.label("user_id"), status.label("stage"))
+                      .select_from(stage_from).subquery(f"stage{i}"))
+    few = union_all(select(held.c.user_id),
+                    *[select(stage.c.user_id) for stage in stages]).subquery("few")
+    enrolled = (select(Enrollment.user_id, Enrollment.course_id)
+                .where(Enrollment.active.is_(True), Enrollment.roles.contains(LEARNER))
+                .cte("enrolled"))
+    joined: Any = User.__table__.outerjoin(held, held.c.user_id == User.id)
+    for stage in stages:
+        joined = joined.outerjoin(stage, stage.c.user_id == User.id)
+    person = (select(User.id.label("user_id"),
+                     func.coalesce(User.department, NO_DEPARTMENT).label("department"),
+                     held.c.state, held.c.mask,
+                     *[cast(stage.c.stage, String).label(f"s{i}")
+                       for i, stage in enumerate(stages)])
+              .select_from(joined)
+              .where(User.organisation_id == organisation_id,
+                     User.id.in_(select(few.c.user_id)),
+                     User.id.in_(select(enrolled.c.user_id)))
+              .cte("person"))
+    values = [person.c[name] for name in ("department", "state", "mask",
+                                          *[f"s{i}" for i in range(len(stages))])]
+    scope = union_all(
+        select(cast(null(), Integer).label("course_id"), *values),
+        select(enrolled.c.course_id, *values)
+        .join(enrolled, enrolled.c.user_id == person.c.user_id)).subquery("scope")
+    group = [scope.c[c.name] for c in (scope.c.course_id, *values)]
+    ready: dict[Box, int] = defaultdict(int)
+    trend: dict[Box, int] = defaultdict(int)
+    staged: dict[str, dict[Box, int]] = {p.id: defaultdict(int) for p in programmes}
+    current: dict[Box, int] = defaultdict(int)
+    months = counts.month_order
+    for row in db.session.execute(select(*group, func.count()).group_by(*group)):
+        course_id, dept, held_state, mask, *stage_values, n = row
+        course = TOTAL if course_id is None else str(course_id)
+        if held_state is not None and held_state != OTHERS:
+            ready[(course, dept, held_state)] += n
+            current[(course, dept)] += n
+        if mask is not None:
+            bits = int(mask)
+            for k, month in enumerate(months):
+                if bits >> k & 1:
+                    trend[(course, dept, month, SUPPORTERS)] += n
+        for programme, value in zip(programmes, stage_values, strict=True):
+            if value is not None:
+                staged[programme.id][(course, dept, value, "people")] += n
+    for group_key, everyone in size.items():
+        if everyone - current[group_key]:
+            ready[(*group_key, OTHERS)] = everyone - current[group_key]
+    counts.ready, counts.trend = dict(ready), dict(trend)
+    counts.stages = {slug: dict(found) for slug, found in staged.items() if found}
