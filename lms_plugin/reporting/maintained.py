@@ -34,7 +34,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, delete, func, null, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    select,
+    true,
+    union,
+)
 
 from ..content.programme_schema import Programme
 from ..extensions import db
@@ -208,11 +221,13 @@ def rebuild() -> int:
 
 
 def maintained_counts(organisation_id: int, modules: Sequence[str],
-                      programmes: Sequence[Programme], now: datetime | None = None
-                      ) -> ScopeCounts:
+                      programmes: Sequence[Programme], now: datetime | None = None,
+                      courses: Sequence[int] | None = None) -> ScopeCounts:
     """The organisation's `ScopeCounts`, as `scope.count_scope` counts them, from the
-    maintained rows (refreshed first) and today's certificates. The caller commits (the
-    refresh's writes)."""
+    maintained rows (refreshed first) and today's certificates. `courses`: only
+    everyone's module and week counts and these courses' are read (a dashboard of one
+    course filter, or of none, shows no other); None: every course's. The caller
+    commits (the refresh's writes)."""
     now = now or datetime.now(UTC)
     refresh()
     order = week_order(now.date())
@@ -222,7 +237,10 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
         select(ReportCount.measure, ReportCount.course_id, ReportCount.department,
                ReportCount.key, ReportCount.detail, ReportCount.people)
         .where(ReportCount.organisation_id == organisation_id, ReportCount.people != 0,
-               (ReportCount.measure != WEEK) | (ReportCount.key >= order[0])))
+               (ReportCount.measure != WEEK) | (ReportCount.key >= order[0]),
+               true() if courses is None else (
+                   ReportCount.measure.in_([STATUS, BAND])
+                   | ReportCount.course_id.in_([EVERYONE, *courses]))))
     wanted, shown = set(modules), set(order)
     status: dict[Box, int] = defaultdict(int)
     bands: dict[Box, int] = {}
@@ -248,7 +266,10 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
         elif measure == WEEK and key in shown and detail in wanted:
             weeks[(course, dept, key, detail)] = n
     by_module: dict[Box, int] = {}
+    read = None if courses is None else {TOTAL, *map(str, courses)}
     for (course, dept), everyone in size.items():
+        if read is not None and course not in read:
+            continue  # its module counts were not read: none, rather than wrong ones
         for slug in modules:  # not started: the group less those who started
             begun = 0
             for state in (IN_PROGRESS, COMPLETED):
@@ -275,60 +296,74 @@ def _certificates(counts: ScopeCounts, organisation_id: int,
                   programmes: Sequence[Programme], now: datetime,
                   size: dict[Box, int]) -> None:
     """Readiness, its trend and each programme's stages: what depends on today's date,
-    counted now over the few people with a certificate or a programme enrolment (one
-    statement), as the one pass counts them."""
+    counted now over the few people with a certificate or a programme enrolment (two
+    statements: their standing, then their groups, by key), as the one pass counts
+    them."""
     held = supporters([p.id for p in programmes], now)
     stages = []
     for i, programme in enumerate(programmes):
         status, (stage_from, source) = pipeline_status(programme, now)
         stages.append(select(source.c.user_id.label("user_id"), status.label("stage"))
                       .select_from(stage_from).subquery(f"stage{i}"))
-    few = union_all(select(held.c.user_id),
-                    *[select(stage.c.user_id) for stage in stages]).subquery("few")
-    enrolled = (select(Enrollment.user_id, Enrollment.course_id)
-                .where(Enrollment.active.is_(True), Enrollment.roles.contains(LEARNER))
-                .cte("enrolled"))
-    joined: Any = User.__table__.outerjoin(held, held.c.user_id == User.id)
+    few = union(select(held.c.user_id),
+                *[select(stage.c.user_id) for stage in stages]).subquery("few")
+    joined: Any = few.outerjoin(held, held.c.user_id == few.c.user_id)
     for stage in stages:
-        joined = joined.outerjoin(stage, stage.c.user_id == User.id)
-    person = (select(User.id.label("user_id"),
-                     func.coalesce(User.department, NO_DEPARTMENT).label("department"),
-                     held.c.state, held.c.mask,
-                     *[cast(stage.c.stage, String).label(f"s{i}")
-                       for i, stage in enumerate(stages)])
-              .select_from(joined)
-              .where(User.organisation_id == organisation_id,
-                     User.id.in_(select(few.c.user_id)),
-                     User.id.in_(select(enrolled.c.user_id)))
-              .cte("person"))
-    values = [person.c[name] for name in ("department", "state", "mask",
-                                          *[f"s{i}" for i in range(len(stages))])]
-    scope = union_all(
-        select(cast(null(), Integer).label("course_id"), *values),
-        select(enrolled.c.course_id, *values)
-        .join(enrolled, enrolled.c.user_id == person.c.user_id)).subquery("scope")
-    group = [scope.c[c.name] for c in (scope.c.course_id, *values)]
+        joined = joined.outerjoin(stage, stage.c.user_id == few.c.user_id)
+    standing: dict[int, tuple[Any, ...]] = {row[0]: tuple(row[1:]) for row in db.session.execute(
+        select(few.c.user_id, held.c.state, held.c.mask,
+               *[cast(stage.c.stage, String).label(f"s{i}") for i, stage in enumerate(stages)])
+        .select_from(joined))}
+    if not standing:
+        counts.ready = {(*group, OTHERS): n for group, n in size.items() if n}
+        return
+    # Their groups: everyone's, and each course they learn in (a separate statement,
+    # so the database looks up these few people by key rather than reading everyone).
+    groups: dict[int, list[Box]] = defaultdict(list)
+    for person, department, course in db.session.execute(
+            select(User.id, func.coalesce(User.department, NO_DEPARTMENT),
+                   Enrollment.course_id)
+            .join(Enrollment, Enrollment.user_id == User.id)
+            .where(_among(User.id, list(standing)), User.organisation_id == organisation_id,
+                   Enrollment.active.is_(True), Enrollment.roles.contains(LEARNER))):
+        if not groups[person]:
+            groups[person].append((TOTAL, department))
+        groups[person].append((str(course), department))
+    # Tallied first by what the counts need (most people share their group, standing
+    # and months with others), then counted once per distinct tally.
+    tally: Counter[tuple[Any, ...]] = Counter()
+    for person, standing_of in standing.items():
+        for group in groups.get(person, ()):
+            tally[(group, *standing_of)] += 1
     ready: dict[Box, int] = defaultdict(int)
     trend: dict[Box, int] = defaultdict(int)
     staged: dict[str, dict[Box, int]] = {p.id: defaultdict(int) for p in programmes}
     current: dict[Box, int] = defaultdict(int)
-    months = counts.month_order
-    for row in db.session.execute(select(*group, func.count()).group_by(*group)):
-        course_id, dept, held_state, mask, *stage_values, n = row
-        course = TOTAL if course_id is None else str(course_id)
+    held_months: dict[str, list[str]] = {}  # mask -> the months it has a bit for
+    for (group, held_state, mask, *stage_values), n in tally.items():
         if held_state is not None and held_state != OTHERS:
-            ready[(course, dept, held_state)] += n
-            current[(course, dept)] += n
+            ready[(*group, held_state)] += n
+            current[group] += n
         if mask is not None:
-            bits = int(mask)
-            for k, month in enumerate(months):
-                if bits >> k & 1:
-                    trend[(course, dept, month, SUPPORTERS)] += n
+            months = held_months.get(mask)
+            if months is None:
+                months = held_months[mask] = [month for k, month in enumerate(
+                    counts.month_order) if int(mask) >> k & 1]
+            for month in months:
+                trend[(*group, month, SUPPORTERS)] += n
         for programme, value in zip(programmes, stage_values, strict=True):
             if value is not None:
-                staged[programme.id][(course, dept, value, "people")] += n
-    for group_key, everyone in size.items():
-        if everyone - current[group_key]:
-            ready[(*group_key, OTHERS)] = everyone - current[group_key]
+                staged[programme.id][(*group, value, "people")] += n
+    for group, everyone in size.items():
+        if everyone - current[group]:
+            ready[(*group, OTHERS)] = everyone - current[group]
     counts.ready, counts.trend = dict(ready), dict(trend)
     counts.stages = {slug: dict(found) for slug, found in staged.items() if found}
+
+
+def _among(column: Any, ids: list[int]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL `= ANY(array)`, one parameter (a few thousand ids
+    bound one by one cost more to render and parse than the lookup itself)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("among", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)

@@ -190,12 +190,16 @@ class Built:
 
 
 class Sources:
-    """What every report of one organisation is built from: the pass over the learners
-    in scope (`scope.count_scope`), computed once, on first use, and shared by every
-    process through the store (see `scope_counts`)."""
+    """What every report of one organisation is built from: its counts (see
+    `scope_counts`), read once, on first use. `course_id`: the filters' course, when the
+    reports are those of one filter: counted now, only everyone's and that course's
+    module and week counts are read (the only ones its tables show; the courses' and
+    departments' progress and the quiz bands are read for every course, as the
+    `courses` table and suppression's broader views need)."""
 
-    def __init__(self, organisation_id: int) -> None:
+    def __init__(self, organisation_id: int, course_id: int | None = None) -> None:
         self.organisation_id = organisation_id
+        self.course_id = course_id
         self.titles = module_titles()
         self.modules = list(self.titles)
         self._counts: ScopeCounts | None = None
@@ -203,7 +207,7 @@ class Sources:
     @property
     def counts(self) -> ScopeCounts:
         if self._counts is None:
-            self._counts = scope_counts(self.organisation_id)
+            self._counts = scope_counts(self.organisation_id, course_id=self.course_id)
         return self._counts
 
 
@@ -482,15 +486,17 @@ def _cache_seconds(config: Mapping[str, Any] | None = None) -> int:
 SCOPE_FORMAT = 2  # how the stored pass is written (ScopeCounts.to_json): 2, by course
 
 
-def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
+def scope_counts(organisation_id: int, *, refresh: bool = False,
+                 course_id: int | None = None) -> ScopeCounts:
     """The organisation's pass: the one the worker counted (`warm_reports`) if it did in
     the last LMS_PLUGIN_REPORT_CACHE_SECONDS, so every filter of every report is cut
     from it with no query at all; else counted now, once for the whole dashboard (and
     not stored: a report is never older than the cache's seconds plus the worker's).
-    `refresh`: count it and store it."""
+    `refresh`: count it and store it. `course_id`: what is counted now is for the
+    tables of that course filter, or of none (`Sources`); stored: every course's."""
     seconds = _cache_seconds()
     if seconds <= 0:
-        return _count(organisation_id)
+        return _count(organisation_id, [course_id] if course_id else [])
     cache_key = "report-scope:" + hashlib.sha256(json.dumps(
         [organisation_id, _content_version(), datetime.now(UTC).date().isoformat(),
          SCOPE_FORMAT]
@@ -500,18 +506,19 @@ def scope_counts(organisation_id: int, *, refresh: bool = False) -> ScopeCounts:
         cached = store.get(cache_key)
         if isinstance(cached, dict):
             return ScopeCounts.from_json(cached)
-        return _count(organisation_id)
+        return _count(organisation_id, [course_id] if course_id else [])
     counts = _count(organisation_id)
     store.set(cache_key, counts.to_json(), seconds)
     return counts
 
 
-def _count(organisation_id: int) -> ScopeCounts:
+def _count(organisation_id: int, courses: list[int] | None = None) -> ScopeCounts:
     """Counted now, from the maintained counts (`maintained`: the few people changed
     since the last read are folded in first, and that is committed at once, so the
-    refresh's lock is not held for the rest of the request)."""
+    refresh's lock is not held for the rest of the request). `courses`: see
+    `maintained_counts`."""
     modules, programmes = _counted()
-    counts = maintained_counts(organisation_id, modules, programmes)
+    counts = maintained_counts(organisation_id, modules, programmes, courses=courses)
     db.session.commit()
     return counts
 
@@ -575,7 +582,7 @@ def build_report(key: str, filters: Filters, sources: Sources | None = None) -> 
 
 def build_reports(filters: Filters) -> list[Report]:
     """Every report in the registry's order, from one pass."""
-    sources = Sources(filters.organisation_id)
+    sources = Sources(filters.organisation_id, filters.course_id)
     return [build_report(key, filters, sources) for key in report_keys()]
 
 
@@ -606,7 +613,8 @@ def _build_report(key: str, filters: Filters, sources: Sources | None = None) ->
     found = definition(key)
     variant = _named(key)[1]
     # An administration report is shown exactly: its table needs only its own cells.
-    built = found.build(sources or Sources(filters.organisation_id), variant,
+    built = found.build(sources or Sources(filters.organisation_id, filters.course_id),
+                        variant,
                         where_of(filters) if found.kind == ADMINISTRATION else None)
     return Report(key, built.title, built.description,
                   _table(found.kind, built, filters), built.row_labels,

@@ -12,9 +12,9 @@ from sqlalchemy import delete, func, select, update
 
 from lms_plugin.extensions import db
 from lms_plugin.quiz.models import QuizAttempt
-from lms_plugin.reporting.maintained import refresh
+from lms_plugin.reporting.maintained import maintained_counts, refresh
 from lms_plugin.reporting.models import ReportCount, ReportDirty, ReportLearner
-from lms_plugin.reporting.services import counts_agree, scope_counts
+from lms_plugin.reporting.services import _counted, counts_agree, scope_counts
 from lms_plugin.training.models import LearnerModule
 from lms_plugin.training.services import note_module_completed, note_module_started
 from lms_plugin.users.models import Course, Enrollment, User
@@ -151,3 +151,19 @@ def test_the_rebuild_command_recounts_the_same(app, two_seeded):  # noqa: F811
         assert db.session.scalar(select(func.count()).select_from(ReportLearner))
     result = app.test_cli_runner().invoke(args=["reports", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, two_seeded):  # noqa: F811
+    with app.app_context(), app.test_request_context():
+        modules, programmes = _counted()
+        now = datetime.now(UTC)
+        whole = maintained_counts(two_seeded[0], modules, programmes, now)
+        course = next(box[0] for box in whole.modules if box[0] != "__total__")
+        some = maintained_counts(two_seeded[0], modules, programmes, now, courses=[int(course)])
+        for name in ("modules", "weeks"):
+            kept = {box: n for box, n in getattr(whole, name).items()
+                    if box[0] in ("__total__", course)}
+            assert kept and getattr(some, name) == kept
+            assert len(getattr(whole, name)) > len(kept)  # others' exist, and are not read
+        assert (some.status, some.bands, some.ready, some.trend, some.stages) == (
+            whole.status, whole.bands, whole.ready, whole.trend, whole.stages)
