@@ -354,6 +354,52 @@ def compare_paths(app: Any) -> None:
             print(f"{name:40} {statistics.median(times):10.1f} {max(times):8.1f}")
 
 
+def fresh_dashboards(app: Any, client: Any, views: dict[str, str]) -> None:
+    """The target of issue 15: each filter combination's dashboard computed fresh (no
+    report cache), timed as a whole (wall), and split into what load on a shared
+    machine inflates least: this process's CPU, and the SQL statements (how many, and
+    their wall time, the server's work plus the round trips)."""
+    from sqlalchemy import event
+
+    from lms_plugin.extensions import db
+
+    sql: list[float] = []
+
+    def before(conn: Any, *_: Any) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn: Any, *_: Any) -> None:
+        sql.append(time.perf_counter() - conn.info.pop("bench_started"))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    runs = max(RUNS, 5)
+    print(f"{'fresh dashboard (median of ' + str(runs) + ')':40} {'wall ms':>10} {'min ms':>8} "
+          f"{'CPU ms':>8} {'SQL n':>6} {'SQL ms':>7}")
+    try:
+        for name, path in views.items():
+            walls, cpus, sqls, counts = [], [], [], []
+            for _ in range(runs):
+                sql.clear()
+                wall, cpu = time.perf_counter(), time.process_time()
+                response = client.get(path)
+                response.get_data()
+                assert response.status_code == 200, (path, response.status_code)
+                walls.append((time.perf_counter() - wall) * 1000)
+                cpus.append((time.process_time() - cpu) * 1000)
+                sqls.append(sum(sql) * 1000)
+                counts.append(len(sql))
+            print(f"{name:40} {statistics.median(walls):10.1f} {min(walls):8.1f} "
+                  f"{statistics.median(cpus):8.1f} {statistics.median(counts):6.0f} "
+                  f"{statistics.median(sqls):7.1f}")
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def run(kind: str, url: str, learners: int, reuse: bool = False) -> None:
     rng = random.Random(42)
     app = make_app(url)
@@ -386,6 +432,8 @@ def run(kind: str, url: str, learners: int, reuse: bool = False) -> None:
     for key in ("modules", "courses", "departments", "weekly", "pipeline-peer-supporter",
                 "survey-pre"):
         views[f"table CSV: {key}"] = f"/admin/reports/{key}.csv"
+    fresh_dashboards(app, client, {k: v for k, v in views.items()
+                                   if k.startswith("dashboard")})
     print(f"{'view (computed fresh: no report cache)':40} {'median ms':>10} {'max ms':>8}")
     for name, path in views.items():
         median, worst, _ = timed(client, path)

@@ -191,24 +191,39 @@ class Built:
 
 class Sources:
     """What every report of one organisation is built from: its counts (see
-    `scope_counts`), read once, on first use. `course_id`: the filters' course, when the
-    reports are those of one filter: counted now, only everyone's and that course's
-    module and week counts are read (the only ones its tables show; the courses' and
-    departments' progress and the quiz bands are read for every course, as the
-    `courses` table and suppression's broader views need)."""
+    `scope_counts`), read once, on first use. `courses`: a dashboard of one filter
+    reads, of the module and week counts, only everyone's and these courses' (the only
+    ones its tables show; progress and quiz bands are read for every course, as the
+    `courses` table and suppression's broader views need): [] for no course filter,
+    [course] for one; None (the default): every course's."""
 
-    def __init__(self, organisation_id: int, course_id: int | None = None) -> None:
+    def __init__(self, organisation_id: int, courses: Sequence[int] | None = None) -> None:
         self.organisation_id = organisation_id
-        self.course_id = course_id
+        self.courses = None if courses is None else list(courses)
         self.titles = module_titles()
         self.modules = list(self.titles)
         self._counts: ScopeCounts | None = None
 
+    @classmethod
+    def of(cls, filters: Filters) -> Sources:
+        """The sources of one filter's dashboard (or one of its tables)."""
+        return cls(filters.organisation_id,
+                   [] if filters.course_id is None else [filters.course_id])
+
     @property
     def counts(self) -> ScopeCounts:
         if self._counts is None:
-            self._counts = scope_counts(self.organisation_id, course_id=self.course_id)
+            self._counts = scope_counts(self.organisation_id, courses=self.courses)
         return self._counts
+
+    def course_counts(self, where: Where | None) -> ScopeCounts:
+        """The counts, for a table of `where`: refused (rather than wrong) if these
+        sources did not read the module and week counts of its course."""
+        course = None if where is None else where.get(COURSE)
+        if self.courses is not None and (where is None or (
+                course is not None and int(course) not in self.courses)):
+            raise ValueError(f"these sources hold no module counts of course {course}")
+        return self.counts
 
 
 # The one table a page shows: a filter dimension's value (COURSE, DEPARTMENT), None for all.
@@ -290,7 +305,8 @@ def _by_department(counts: Mapping[Box, int], columns: tuple[str, ...], column_d
 
 
 def _modules(sources: Sources, _: str, where: Where | None = None) -> Built:
-    cube = _cube((COURSE, DEPARTMENT, "module", "progress"), sources.counts.modules, where,
+    cube = _cube((COURSE, DEPARTMENT, "module", "progress"),
+                 sources.course_counts(where).modules, where,
                  fixed={"module": sources.modules, "progress": PROGRESS},
                  counted_totals=(COURSE,))
     return Built(gettext("Completion by module"),
@@ -321,7 +337,8 @@ def _departments(sources: Sources, _: str, where: Where | None = None) -> Built:
 
 def _weekly(sources: Sources, _: str, where: Where | None = None) -> Built:
     weeks = sources.counts.week_order
-    cube = _cube((COURSE, DEPARTMENT, "week", "module"), sources.counts.weeks, where,
+    cube = _cube((COURSE, DEPARTMENT, "week", "module"), sources.course_counts(where).weeks,
+                 where,
                  fixed={"week": weeks, "module": sources.modules}, counted_totals=(COURSE,))
     return Built(gettext("Modules completed per week"),
                  gettext("Module completions in each of the last 12 weeks (weeks start on "
@@ -487,16 +504,16 @@ SCOPE_FORMAT = 2  # how the stored pass is written (ScopeCounts.to_json): 2, by 
 
 
 def scope_counts(organisation_id: int, *, refresh: bool = False,
-                 course_id: int | None = None) -> ScopeCounts:
+                 courses: Sequence[int] | None = None) -> ScopeCounts:
     """The organisation's pass: the one the worker counted (`warm_reports`) if it did in
     the last LMS_PLUGIN_REPORT_CACHE_SECONDS, so every filter of every report is cut
     from it with no query at all; else counted now, once for the whole dashboard (and
     not stored: a report is never older than the cache's seconds plus the worker's).
-    `refresh`: count it and store it. `course_id`: what is counted now is for the
-    tables of that course filter, or of none (`Sources`); stored: every course's."""
+    `refresh`: count it and store it. `courses`: see `Sources` (what is stored holds
+    every course's)."""
     seconds = _cache_seconds()
     if seconds <= 0:
-        return _count(organisation_id, [course_id] if course_id else [])
+        return _count(organisation_id, courses)
     cache_key = "report-scope:" + hashlib.sha256(json.dumps(
         [organisation_id, _content_version(), datetime.now(UTC).date().isoformat(),
          SCOPE_FORMAT]
@@ -506,13 +523,13 @@ def scope_counts(organisation_id: int, *, refresh: bool = False,
         cached = store.get(cache_key)
         if isinstance(cached, dict):
             return ScopeCounts.from_json(cached)
-        return _count(organisation_id, [course_id] if course_id else [])
+        return _count(organisation_id, courses)
     counts = _count(organisation_id)
     store.set(cache_key, counts.to_json(), seconds)
     return counts
 
 
-def _count(organisation_id: int, courses: list[int] | None = None) -> ScopeCounts:
+def _count(organisation_id: int, courses: Sequence[int] | None = None) -> ScopeCounts:
     """Counted now, from the maintained counts (`maintained`: the few people changed
     since the last read are folded in first, and that is committed at once, so the
     refresh's lock is not held for the rest of the request). `courses`: see
@@ -582,7 +599,7 @@ def build_report(key: str, filters: Filters, sources: Sources | None = None) -> 
 
 def build_reports(filters: Filters) -> list[Report]:
     """Every report in the registry's order, from one pass."""
-    sources = Sources(filters.organisation_id, filters.course_id)
+    sources = Sources.of(filters)
     return [build_report(key, filters, sources) for key in report_keys()]
 
 
@@ -613,8 +630,7 @@ def _build_report(key: str, filters: Filters, sources: Sources | None = None) ->
     found = definition(key)
     variant = _named(key)[1]
     # An administration report is shown exactly: its table needs only its own cells.
-    built = found.build(sources or Sources(filters.organisation_id, filters.course_id),
-                        variant,
+    built = found.build(sources or Sources.of(filters), variant,
                         where_of(filters) if found.kind == ADMINISTRATION else None)
     return Report(key, built.title, built.description,
                   _table(found.kind, built, filters), built.row_labels,
