@@ -41,6 +41,7 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -132,7 +133,8 @@ def _apply(people: list[int], facts: dict[int, dict[str, Any]]) -> None:
 def contribution(facts: dict[str, Any]) -> list[Key]:
     """The ReportCount rows one person adds 1 to: everyone's, then each course's."""
     organisation, department = facts["o"], facts["d"]
-    values: list[tuple[str, str, str]] = [(STATUS, facts["s"], "")]
+    completed, begun = facts["s"].split("/")
+    values: list[tuple[str, str, str]] = [(STATUS, completed, begun)]
     if facts["b"] is not None:
         values.append((BAND, facts["b"], ""))
     for slug, state, week in facts["m"]:
@@ -233,16 +235,27 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
     order = week_order(now.date())
     months = tuple(key for key, _ in month_ends(now))
     counts = ScopeCounts(week_order=order, month_order=months)
-    rows = db.session.execute(
-        select(ReportCount.measure, ReportCount.course_id, ReportCount.department,
-               ReportCount.key, ReportCount.detail, ReportCount.people)
-        .where(ReportCount.organisation_id == organisation_id, ReportCount.people != 0,
-               (ReportCount.measure != WEEK) | (ReportCount.key >= order[0]),
+    # Progress, as today's modules make it (completed them all, started any, neither),
+    # summed by the database: a few rows per group rather than one per count of modules.
+    status = ReportCount.measure == STATUS
+    shown_key = case((status, case((cast(ReportCount.key, Integer) >= len(modules), COMPLETED),
+                                   (ReportCount.detail == "1", IN_PROGRESS),
+                                   else_=NOT_STARTED)),
+                     else_=ReportCount.key)
+    shown_detail = case((status, ""), else_=ReportCount.detail)
+    table = ReportCount.__table__.c
+    rows = db.session.connection().execute(  # Core: plain tuples, no ORM rows
+        select(table.measure, table.course_id, table.department, shown_key, shown_detail,
+               func.sum(table.people))
+        .where(table.organisation_id == organisation_id, table.people != 0,
+               (table.measure != WEEK) | (table.key >= order[0]),
                true() if courses is None else (
-                   ReportCount.measure.in_([STATUS, BAND])
-                   | ReportCount.course_id.in_([EVERYONE, *courses]))))
+                   table.measure.in_([STATUS, BAND])
+                   | table.course_id.in_([EVERYONE, *courses])))
+        .group_by(table.measure, table.course_id, table.department, shown_key,
+                  shown_detail))
     wanted, shown = set(modules), set(order)
-    status: dict[Box, int] = defaultdict(int)
+    progress: dict[Box, int] = {}
     bands: dict[Box, int] = {}
     started: dict[Box, int] = {}
     weeks: dict[Box, int] = {}
@@ -256,10 +269,7 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
             if key in wanted:
                 started[(course, dept, key, detail)] = n
         elif measure == STATUS:
-            completed, any_started = key.split("/")
-            progress = (COMPLETED if int(completed) >= len(modules)
-                        else IN_PROGRESS if any_started == "1" else NOT_STARTED)
-            status[(course, dept, progress)] += n
+            progress[(course, dept, key)] = n
             size[(course, dept)] += n
         elif measure == BAND:
             bands[(course, dept, key)] = n
@@ -280,7 +290,7 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
             if everyone - begun:
                 by_module[(course, dept, slug, NOT_STARTED)] = everyone - begun
     counts.status, counts.bands, counts.modules, counts.weeks = (
-        dict(status), bands, by_module, weeks)
+        progress, bands, by_module, weeks)
     _certificates(counts, organisation_id, programmes, now, size)
     seen = {name for course_id, name in names.items() if course_id != EVERYONE}
     if seen:
@@ -317,18 +327,16 @@ def _certificates(counts: ScopeCounts, organisation_id: int,
     if not standing:
         counts.ready = {(*group, OTHERS): n for group, n in size.items() if n}
         return
-    # Their groups: everyone's, and each course they learn in (a separate statement,
-    # so the database looks up these few people by key rather than reading everyone).
-    groups: dict[int, list[Box]] = defaultdict(list)
-    for person, department, course in db.session.execute(
-            select(User.id, func.coalesce(User.department, NO_DEPARTMENT),
-                   Enrollment.course_id)
-            .join(Enrollment, Enrollment.user_id == User.id)
-            .where(_among(User.id, list(standing)), User.organisation_id == organisation_id,
-                   Enrollment.active.is_(True), Enrollment.roles.contains(LEARNER))):
-        if not groups[person]:
-            groups[person].append((TOTAL, department))
-        groups[person].append((str(course), department))
+    # Their groups (everyone's, and each course they learn in), from what the refresh
+    # just stored about them: found by key, and the same people the counts hold.
+    groups: dict[int, list[Box]] = {}
+    for person, text in db.session.execute(
+            select(ReportLearner.user_id, ReportLearner.facts)
+            .where(_among(ReportLearner.user_id, list(standing)))):
+        facts = json.loads(text)
+        if facts["o"] == organisation_id:
+            groups[person] = [(TOTAL, facts["d"]),
+                              *[(str(course), facts["d"]) for course in facts["c"]]]
     # Tallied first by what the counts need (most people share their group, standing
     # and months with others), then counted once per distinct tally.
     tally: Counter[tuple[Any, ...]] = Counter()

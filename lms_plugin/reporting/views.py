@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -68,6 +69,14 @@ HIDDEN = N_("hidden")  # a suppressed count, shown in the page's language
 
 
 
+def _departments() -> list[str]:
+    """The organisation's departments, read once per request (the filter is checked
+    against them, and the page lists them)."""
+    if "report_departments" not in g:
+        g.report_departments = departments(current_organisation_id())
+    return list(g.report_departments)
+
+
 def _filters() -> Filters:
     """From the query string, checked: garbage is a 400 that says what is wrong."""
     organisation_id = current_organisation_id()
@@ -82,7 +91,7 @@ def _filters() -> Filters:
         filters = Filters(organisation_id, found.id, None)
     department = request.args.get("department", "").strip()
     if department:
-        if department not in departments(organisation_id):
+        if department not in _departments():
             abort(400, description=gettext("The department filter must be one of the listed ones."))
         filters = Filters(organisation_id, filters.course_id, department)
     return filters
@@ -129,7 +138,7 @@ def dashboard() -> Any:
         sections=[(kind, [r for r in reports if r.kind == kind])
                   for kind in (ADMINISTRATION, EVALUATION)],
         query=_query(filters), course_options=courses(current_organisation_id()),
-        department_options=departments(current_organisation_id()), min_size=min_size(),
+        department_options=_departments(), min_size=min_size(),
         no_department=NO_DEPARTMENT,
         agree_share=agree_share, roster_form=EmptyForm(), hidden=gettext(HIDDEN), TOTAL=TOTAL,
         readiness=readiness_lines)
