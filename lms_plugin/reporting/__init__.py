@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..jobs import register_periodic
 from ..users.models import ADMIN
 from .cli import reports
+from .maintained import REFRESH_EVERY, refresh_periodically
 from .services import warm_every, warm_reports
 from .survey import due_phase
 from .views import bp
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(reports)
     register_periodic(app, warm_reports, warm_every)  # no admin waits on a cold dashboard
+    register_periodic(app, refresh_periodically, lambda _: REFRESH_EVERY)
 
     @app.context_processor
     def reporting_nav() -> dict[str, Any]:

@@ -104,6 +104,18 @@ def refresh(limit: int | None = None) -> int:
     return done
 
 
+REFRESH_EVERY = 60.0  # seconds: the worker folds marks in at least this often
+
+
+def refresh_periodically() -> int:
+    """Periodic work (the jobs worker, every REFRESH_EVERY seconds): fold in what was
+    marked, so that a dashboard finds little or nothing to refresh even after a roster
+    sync or an import marked thousands of people at once."""
+    people = refresh()
+    db.session.commit()
+    return people
+
+
 def _apply(people: list[int], facts: dict[int, dict[str, Any]]) -> None:
     """The counts change by what `people` add now less what they added before."""
     before = {person: text for person, text in db.session.execute(

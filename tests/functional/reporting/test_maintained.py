@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 
 from lms_plugin.extensions import db
+from lms_plugin.jobs import registry
 from lms_plugin.quiz.models import QuizAttempt
-from lms_plugin.reporting.maintained import maintained_counts, refresh
+from lms_plugin.reporting.maintained import maintained_counts, refresh, refresh_periodically
 from lms_plugin.reporting.models import ReportCount, ReportDirty, ReportLearner
 from lms_plugin.reporting.services import _counted, counts_agree, scope_counts
 from lms_plugin.training.models import LearnerModule
@@ -167,3 +168,13 @@ def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, two_
             assert len(getattr(whole, name)) > len(kept)  # others' exist, and are not read
         assert (some.status, some.bands, some.ready, some.trend, some.stages) == (
             whole.status, whole.bands, whole.ready, whole.trend, whole.stages)
+
+
+def test_the_worker_folds_marks_in_every_minute(app, two_seeded):  # noqa: F811
+    (task,) = [t for t in registry(app)["periodic"] if t.work is refresh_periodically]
+    assert task.every(app.config) <= 60
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReportDirty))  # the seed's
+        assert task.work() > 0
+        assert db.session.scalar(select(func.count()).select_from(ReportDirty)) == 0
+        assert task.work() == 0  # nothing new: nothing to do
