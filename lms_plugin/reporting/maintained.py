@@ -90,6 +90,7 @@ def refresh(limit: int | None = None) -> int:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(LOCK)))
     done = 0
+    change: Counter[Key] = Counter()  # written once, at the end: each row once
     while limit is None or done < limit:
         # Consumed as read (SQLite: this write takes the database's lock first).
         taken = (select(ReportDirty.id).order_by(ReportDirty.id)
@@ -99,8 +100,9 @@ def refresh(limit: int | None = None) -> int:
         if not marked:
             break
         people = sorted(set(marked))
-        _apply(people, _facts(people))
+        change.update(_replace(people, _facts(people)))  # adds (+= would drop negatives)
         done += len(marked)
+    _add(change)
     return done
 
 
@@ -116,8 +118,9 @@ def refresh_periodically() -> int:
     return people
 
 
-def _apply(people: list[int], facts: dict[int, dict[str, Any]]) -> None:
-    """The counts change by what `people` add now less what they added before."""
+def _replace(people: list[int], facts: dict[int, dict[str, Any]]) -> Counter[Key]:
+    """Store what `people` add now (`facts`) in place of what they added before, and
+    return the difference: how the counts change."""
     before = {person: text for person, text in db.session.execute(
         select(ReportLearner.user_id, ReportLearner.facts)
         .where(ReportLearner.user_id.in_(people)))}
@@ -127,6 +130,16 @@ def _apply(people: list[int], facts: dict[int, dict[str, Any]]) -> None:
             change.subtract(contribution(json.loads(before[person])))
         if person in facts:
             change.update(contribution(facts[person]))
+    db.session.execute(delete(ReportLearner).where(ReportLearner.user_id.in_(people)))
+    if facts:
+        db.session.execute(ReportLearner.__table__.insert(), [
+            {"user_id": person, "facts": json.dumps(found, separators=(",", ":"))}
+            for person, found in facts.items()])
+    return change
+
+
+def _add(change: Counter[Key]) -> None:
+    """Add the change to the counts: one upsert per row that changes, in key order."""
     rows = [{"organisation_id": k[0], "measure": k[1], "course_id": k[2],
              "department": k[3], "key": k[4], "detail": k[5], "people": n}
             for k, n in sorted(change.items()) if n]
@@ -135,11 +148,6 @@ def _apply(people: list[int], facts: dict[int, dict[str, Any]]) -> None:
         db.session.execute(stmt.on_conflict_do_update(
             index_elements=[c.name for c in ReportCount.__table__.primary_key.columns],
             set_={"people": ReportCount.people + stmt.excluded.people}), rows)
-    db.session.execute(delete(ReportLearner).where(ReportLearner.user_id.in_(people)))
-    if facts:
-        db.session.execute(ReportLearner.__table__.insert(), [
-            {"user_id": person, "facts": json.dumps(found, separators=(",", ":"))}
-            for person, found in facts.items()])
 
 
 def contribution(facts: dict[str, Any]) -> list[Key]:
