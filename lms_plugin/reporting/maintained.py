@@ -69,7 +69,7 @@ from .queries import (
     supporters,
     week_start,
 )
-from .scope import ScopeCounts, week_order
+from .scope import ByCourse, ScopeCounts, week_order
 from .suppression import TOTAL, Box
 
 EVERYONE = 0  # ReportCount.course_id of the counts of everyone, once
@@ -312,6 +312,13 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
     counts.status, counts.bands, counts.modules, counts.weeks = (
         progress, bands, by_module, weeks)
     _certificates(counts, organisation_id, programmes, now, size)
+    # Kept by course (`ByCourse`), as the stored pass is: a table of one course, or of
+    # everyone, looks at its course's counts only, not at every course's.
+    counts.status, counts.bands, counts.modules, counts.weeks, counts.ready, \
+        counts.trend = (ByCourse.of(found) for found in (
+            counts.status, counts.bands, counts.modules, counts.weeks, counts.ready,
+            counts.trend))
+    counts.stages = {slug: ByCourse.of(found) for slug, found in counts.stages.items()}
     seen = {name for course_id, name in names.items() if course_id != EVERYONE}
     if seen:
         for course_id, title, context_id in db.session.execute(

@@ -66,15 +66,25 @@ class ByCourse(Mapping[Box, int]):
     everyone) reads two courses of two hundred (`only`), so reading the pass back from
     the store costs what that table needs, not what every course's tables would."""
 
-    def __init__(self, encoded: Mapping[str, str]) -> None:
-        self._encoded = dict(encoded)
-        self._decoded: dict[str, dict[Box, int]] = {}
+    def __init__(self, encoded: Mapping[str, str] | None,
+                 decoded: Mapping[str, dict[Box, int]] | None = None) -> None:
+        self._encoded = None if encoded is None else dict(encoded)
+        self._decoded: dict[str, dict[Box, int]] = dict(decoded or {})
         self._all: dict[Box, int] | None = None
+
+    @classmethod
+    def of(cls, counts: Mapping[Box, int]) -> ByCourse:
+        """Counts just counted, kept by course as they are (encoded only if asked for:
+        a fingerprint, or the store), so that a table of one course reads its own."""
+        per_course: dict[str, dict[Box, int]] = defaultdict(dict)
+        for box, n in counts.items():
+            per_course[box[0]][box] = n
+        return cls(None, per_course)
 
     def course(self, course: str) -> dict[Box, int]:
         found = self._decoded.get(course)
         if found is None:
-            text = self._encoded.get(course)
+            text = None if self._encoded is None else self._encoded.get(course)
             found = {} if text is None else {(course, *row[:-1]): int(row[-1])
                                              for row in json.loads(text)}
             self._decoded[course] = found
@@ -87,11 +97,13 @@ class ByCourse(Mapping[Box, int]):
         return found
 
     def encoded(self) -> dict[str, str]:
+        if self._encoded is None:
+            self._encoded = _encode(self._every())
         return self._encoded
 
     def _every(self) -> dict[Box, int]:
         if self._all is None:
-            self._all = self.only(self._encoded)
+            self._all = self.only(self._decoded if self._encoded is None else self._encoded)
         return self._all
 
     def __getitem__(self, box: Box) -> int:
@@ -112,6 +124,10 @@ def by_course(counts: Mapping[Box, int]) -> dict[str, str]:
     then the count) as JSON text, in order."""
     if isinstance(counts, ByCourse):
         return counts.encoded()
+    return _encode(counts)
+
+
+def _encode(counts: Mapping[Box, int]) -> dict[str, str]:
     rows: dict[str, list[list[Any]]] = defaultdict(list)
     for box, n in counts.items():
         rows[box[0]].append([*box[1:], n])
