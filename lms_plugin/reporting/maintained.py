@@ -133,7 +133,9 @@ def _replace(people: list[int], facts: dict[int, dict[str, Any]]) -> Counter[Key
     db.session.execute(delete(ReportLearner).where(ReportLearner.user_id.in_(people)))
     if facts:
         db.session.execute(ReportLearner.__table__.insert(), [
-            {"user_id": person, "facts": json.dumps(found, separators=(",", ":"))}
+            {"user_id": person, "facts": json.dumps(found, separators=(",", ":")),
+             "organisation_id": found["o"], "department": found["d"],
+             "courses": " ".join(map(str, found["c"]))}
             for person, found in facts.items()])
     return change
 
@@ -357,13 +359,12 @@ def _certificates(counts: ScopeCounts, organisation_id: int,
     # Their groups (everyone's, and each course they learn in), from what the refresh
     # just stored about them: found by key, and the same people the counts hold.
     groups: dict[int, list[Box]] = {}
-    for person, text in db.session.execute(
-            select(ReportLearner.user_id, ReportLearner.facts)
-            .where(_among(ReportLearner.user_id, list(standing)))):
-        facts = json.loads(text)
-        if facts["o"] == organisation_id:
-            groups[person] = [(TOTAL, facts["d"]),
-                              *[(str(course), facts["d"]) for course in facts["c"]]]
+    for person, department, courses in db.session.execute(
+            select(ReportLearner.user_id, ReportLearner.department, ReportLearner.courses)
+            .where(_among(ReportLearner.user_id, list(standing)),
+                   ReportLearner.organisation_id == organisation_id)):
+        groups[person] = [(TOTAL, department),
+                          *[(course, department) for course in courses.split()]]
     # Tallied first by what the counts need (most people share their group, standing
     # and months with others), then counted once per distinct tally.
     tally: Counter[tuple[Any, ...]] = Counter()

@@ -96,6 +96,11 @@ class ReportLearner(db.Model):  # type: ignore[name-defined]
 
     user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     facts: Mapped[str] = mapped_column(Text)
+    # The groups they count in, read without the facts' JSON (today's certificates are
+    # counted per group: `maintained._certificates`): department, course ids.
+    organisation_id: Mapped[int] = mapped_column(Integer)
+    department: Mapped[str] = mapped_column(String(120))
+    courses: Mapped[str] = mapped_column(Text)  # space-separated
 
 
 class ReportDirty(db.Model):  # type: ignore[name-defined]

@@ -89,6 +89,9 @@ def upgrade():
     op.create_table('report_learner',
     sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('facts', sa.Text(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('department', sa.String(length=120), nullable=False),
+    sa.Column('courses', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('user_id', name=op.f('pk_report_learner'))
     )
     op.create_table('report_dirty',
