@@ -17,12 +17,27 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import (
+    ANONYMISE,
+    DELETE,
+    KEEP,
+    KEPT_FOR_OTHERS,
+    REMOVED,
+    Item,
+    Person,
+    declare,
+    kept,
+    yours,
+)
 from ..users.models import User
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -41,6 +56,12 @@ class ProgrammeEnrolment(PersonRecord, db.Model):  # type: ignore[name-defined]
     reenrolled_at: Mapped[datetime | None] = timestamp()
 
     user: Mapped[User] = relationship()
+
+
+declare(yours(
+    "programme_enrolments", ProgrammeEnrolment, N_("Peer-supporter programmes"),
+    N_("The certification programmes you enrolled in, when (and when again, after a "
+       "lapse), and deadline extensions.")))
 
 
 class LoggedHours(db.Model):  # type: ignore[name-defined]
@@ -72,6 +93,18 @@ class LoggedHours(db.Model):  # type: ignore[name-defined]
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
 
 
+declare(
+    yours("logged_hours", LoggedHours, N_("Hours you logged"),
+          N_("Your supervised practice, training and continuing education: date, hours, "
+             "kind, your reflection, your supervisor and their decision.")),
+    Item("hours_you_supervised", LoggedHours, N_("Hours sent to you to decide"),
+         N_("Entries trainees sent you as their supervisor, and your decisions and reasons. "
+            "Their reflections are theirs and are not shown here."),
+         ("supervisor_id", "decided_by_id"),
+         lambda p: or_(LoggedHours.supervisor_id == p.id, LoggedHours.decided_by_id == p.id),
+         KEEP, KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})))
+
+
 class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "attestation_signature"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug", "attestation_id"),)
@@ -80,6 +113,10 @@ class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined
     attestation_id: Mapped[str] = content_slug()
     programme_version: Mapped[str] = content_version()
     signed_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(yours("attestations", AttestationSignature, N_("Agreements you signed"),
+              N_("Each programme agreement you signed, when, and its version.")))
 
 
 class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -94,6 +131,14 @@ class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
     reason: Mapped[str] = mapped_column(Text)
     granted_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     granted_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(
+    yours("waivers", Waiver, N_("Prior learning recognised for you"),
+          N_("Requirements an admin waived for you, with the evidence they saw and why.")),
+    kept("waivers_you_granted", Waiver, N_("Waivers you granted"),
+         N_("Requirements you waived for others as an admin, with your reason."),
+         column="granted_by_id", hidden=frozenset({"evidence"})))
 
 
 class Certificate(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -141,6 +186,23 @@ class Certificate(PersonRecord, db.Model):  # type: ignore[name-defined]
         return "current" if _aware(self.expires_at) > now else "expired"
 
 
+def _minimal_certificates(person: Person) -> None:
+    db.session.execute(update(Certificate).where(Certificate.user_id == person.id)
+                       .values(evidence_json="{}"))
+
+
+declare(
+    Item("certificates", Certificate, N_("Your certificates"),
+         N_("Each certificate: its code, programme, dates, and the evidence it was issued "
+            "on."),
+         ("user_id",), lambda p: Certificate.user_id == p.id, ANONYMISE,
+         N_("Kept as a minimal record (name, programme, dates, code) so it can still be "
+            "verified or revoked; the evidence is removed."), anonymise=_minimal_certificates),
+    kept("certificates_you_revoked", Certificate, N_("Certificates you revoked"),
+         N_("Certificates you revoked as an admin, and your reason."),
+         column="revoked_by_id", hidden=frozenset({"evidence_json", "holder_name"})))
+
+
 class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
     """A supervisor assigned to a trainee by an admin (besides LTI `role_scope_mentor`)."""
 
@@ -155,6 +217,16 @@ class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
 
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id])
     trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
+
+
+declare(
+    yours("supervisors_assigned", SupervisorAssignment, N_("Supervisors assigned to you"),
+          N_("Supervisors an admin assigned to you, and when."), column="trainee_id"),
+    yours("trainees_assigned_to_you", SupervisorAssignment, N_("Trainees assigned to you"),
+          N_("Trainees an admin assigned you to supervise, and when."),
+          column="supervisor_id"),
+    kept("assignments_you_made", SupervisorAssignment, N_("Supervisor assignments you made"),
+         N_("Supervisors you assigned to trainees as an admin."), column="assigned_by_id"))
 
 
 class Reminder(db.Model):  # type: ignore[name-defined]
@@ -174,6 +246,13 @@ class Reminder(db.Model):  # type: ignore[name-defined]
     certificate: Mapped[Certificate] = relationship()
 
 
+declare(Item(
+    "certificate_reminders", Reminder, N_("Renewal reminders"),
+    N_("Reminders that your certificate is due for renewal, and whether you saw them."),
+    ("certificate_id",), lambda p: Reminder.certificate_id.in_(
+        select(Certificate.id).where(Certificate.user_id == p.id)), DELETE, REMOVED))
+
+
 class DirectoryListing(db.Model):  # type: ignore[name-defined]
     """A certified peer supporter's opt-in entry in "Find a peer supporter". Shown only
     while they hold a current, unrevoked certificate (checked on every read)."""
@@ -188,6 +267,12 @@ class DirectoryListing(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = timestamp(now=True)
 
     user: Mapped[User] = relationship()
+
+
+declare(yours(
+    "directory_listing", DirectoryListing, N_("Your Find-a-peer-supporter listing"),
+    N_("How colleagues can reach you, your languages and availability, if you listed "
+       "yourself.")))
 
 
 def _aware(value: datetime) -> datetime:
@@ -219,3 +304,11 @@ class RolePlayObservation(db.Model):  # type: ignore[name-defined]
     def marks(self) -> dict[str, str]:
         value = json.loads(self.marks_json)
         return value if isinstance(value, dict) else {}
+
+
+declare(
+    yours("roleplay_observations", RolePlayObservation, N_("Role-plays observed"),
+          N_("Scripted role-plays a supervisor observed: which script, when, who marked it, "
+             "and competent or not yet on each point of its rubric.")),
+    kept("roleplays_you_observed", RolePlayObservation, N_("Role-plays you observed"),
+         N_("Role-plays of trainees you marked as their supervisor."), column="supervisor_id"))
