@@ -47,14 +47,14 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
 
 
-declare(Item(
-    "audit_events_about_you", AuditEvent, N_("The audit log, where it names you"),
-    N_("Who did what to whose record: what you did, and what others did to your record "
-       "(views of it, decisions, exports)."),
-    ("actor_id", "subject_id"),
-    lambda p: or_(AuditEvent.subject_id == p.id, AuditEvent.actor_id == p.id), KEEP,
-    N_("Kept for accountability until the audit retention period ends; it then points at "
-       "an \"Erased person\".")))
+declare(Item("audit_events_about_you", AuditEvent, title=N_("The audit log, where it names you"),
+             description=N_("Who did what to whose record: what you did, and what others did to "
+                            "your record (views of it, decisions, exports)."),
+             links=("actor_id", "subject_id"),
+             where=lambda p: or_(AuditEvent.subject_id == p.id, AuditEvent.actor_id == p.id),
+             erasure=KEEP,
+             on_erasure=N_("Kept for accountability until the audit retention period ends; it "
+                           "then points at an \"Erased person\".")))
 
 
 def audit(action: str, actor: Person | None, subject: Person | None = None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, inspect, select
@@ -66,8 +66,12 @@ def row(obj: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Item:
+    """One kind of personal data. Declared far from here, so all but the key and the model
+    are named where it is declared."""
+
     key: str  # its name in the export
     model: type[Any]
+    _: KW_ONLY
     title: str
     description: str  # what it is, for the person
     links: tuple[str, ...]  # the columns of `model` that point at the person
@@ -88,20 +92,22 @@ def _order(model: type[Any]) -> list[Any]:
     return list(inspect(model).primary_key)
 
 
-def yours(key: str, model: Any, title: str, description: str, *, column: str = "user_id",
+def yours(key: str, model: Any, *, title: str, description: str, column: str = "user_id",
           on_erasure: str = REMOVED, **extra: Any) -> Item:
     """The common kind: the person's rows by `column` (`user_id`), removed on erasure
     (`on_erasure` says what else that means for the person, if anything)."""
-    return Item(key, model, title, description, (column,),
-                lambda p: getattr(model, column) == p.id, DELETE, on_erasure, **extra)
+    return Item(key, model, title=title, description=description, links=(column,),
+                where=lambda p: getattr(model, column) == p.id, erasure=DELETE,
+                on_erasure=on_erasure, **extra)
 
 
-def kept(key: str, model: Any, title: str, description: str, *, column: str,
+def kept(key: str, model: Any, *, title: str, description: str, column: str,
          **extra: Any) -> Item:
     """Someone else's record that names the person in `column` (an admin's grant, a
     supervisor's mark): kept on erasure, then pointing at an "Erased person"."""
-    return Item(key, model, title, description, (column,),
-                lambda p: getattr(model, column) == p.id, KEEP, KEPT_FOR_OTHERS, **extra)
+    return Item(key, model, title=title, description=description, links=(column,),
+                where=lambda p: getattr(model, column) == p.id, erasure=KEEP,
+                on_erasure=KEPT_FOR_OTHERS, **extra)
 
 
 _DECLARED: dict[str, Item] = {}
@@ -116,5 +122,5 @@ def declare(*items: Item) -> None:
 
 
 def declared() -> tuple[Item, ...]:
-    """Every kind declared, the person's own row first, then in the order declared."""
-    return tuple(sorted(_DECLARED.values(), key=lambda item: not item.single))
+    """Every kind declared, in the order declared (the order the models were imported)."""
+    return tuple(_DECLARED.values())

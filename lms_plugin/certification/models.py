@@ -58,10 +58,9 @@ class ProgrammeEnrolment(PersonRecord, db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-declare(yours(
-    "programme_enrolments", ProgrammeEnrolment, N_("Peer-supporter programmes"),
-    N_("The certification programmes you enrolled in, when (and when again, after a "
-       "lapse), and deadline extensions.")))
+declare(yours("programme_enrolments", ProgrammeEnrolment, title=N_("Peer-supporter programmes"),
+              description=N_("The certification programmes you enrolled in, when (and when again, "
+                             "after a lapse), and deadline extensions.")))
 
 
 class LoggedHours(db.Model):  # type: ignore[name-defined]
@@ -93,16 +92,16 @@ class LoggedHours(db.Model):  # type: ignore[name-defined]
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
 
 
-declare(
-    yours("logged_hours", LoggedHours, N_("Hours you logged"),
-          N_("Your supervised practice, training and continuing education: date, hours, "
-             "kind, your reflection, your supervisor and their decision.")),
-    Item("hours_you_supervised", LoggedHours, N_("Hours sent to you to decide"),
-         N_("Entries trainees sent you as their supervisor, and your decisions and reasons. "
-            "Their reflections are theirs and are not shown here."),
-         ("supervisor_id", "decided_by_id"),
-         lambda p: or_(LoggedHours.supervisor_id == p.id, LoggedHours.decided_by_id == p.id),
-         KEEP, KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})))
+declare(yours("logged_hours", LoggedHours, title=N_("Hours you logged"),
+              description=N_("Your supervised practice, training and continuing education: date, "
+                             "hours, kind, your reflection, your supervisor and their decision.")),
+        Item("hours_you_supervised", LoggedHours, title=N_("Hours sent to you to decide"),
+             description=N_("Entries trainees sent you as their supervisor, and your decisions "
+                            "and reasons. Their reflections are theirs and are not shown here."),
+             links=("supervisor_id", "decided_by_id"),
+             where=lambda p: or_(LoggedHours.supervisor_id == p.id,
+                                 LoggedHours.decided_by_id == p.id),
+             erasure=KEEP, on_erasure=KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})))
 
 
 class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -115,8 +114,8 @@ class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined
     signed_at: Mapped[datetime] = timestamp(now=True)
 
 
-declare(yours("attestations", AttestationSignature, N_("Agreements you signed"),
-              N_("Each programme agreement you signed, when, and its version.")))
+declare(yours("attestations", AttestationSignature, title=N_("Agreements you signed"),
+              description=N_("Each programme agreement you signed, when, and its version.")))
 
 
 class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -133,12 +132,12 @@ class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
     granted_at: Mapped[datetime] = timestamp(now=True)
 
 
-declare(
-    yours("waivers", Waiver, N_("Prior learning recognised for you"),
-          N_("Requirements an admin waived for you, with the evidence they saw and why.")),
-    kept("waivers_you_granted", Waiver, N_("Waivers you granted"),
-         N_("Requirements you waived for others as an admin, with your reason."),
-         column="granted_by_id", hidden=frozenset({"evidence"})))
+declare(yours("waivers", Waiver, title=N_("Prior learning recognised for you"),
+              description=N_("Requirements an admin waived for you, with the evidence they saw "
+                             "and why.")),
+        kept("waivers_you_granted", Waiver, title=N_("Waivers you granted"),
+             description=N_("Requirements you waived for others as an admin, with your reason."),
+             column="granted_by_id", hidden=frozenset({"evidence"})))
 
 
 class Certificate(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -191,16 +190,16 @@ def _minimal_certificates(person: Person) -> None:
                        .values(evidence_json="{}"))
 
 
-declare(
-    Item("certificates", Certificate, N_("Your certificates"),
-         N_("Each certificate: its code, programme, dates, and the evidence it was issued "
-            "on."),
-         ("user_id",), lambda p: Certificate.user_id == p.id, ANONYMISE,
-         N_("Kept as a minimal record (name, programme, dates, code) so it can still be "
-            "verified or revoked; the evidence is removed."), anonymise=_minimal_certificates),
-    kept("certificates_you_revoked", Certificate, N_("Certificates you revoked"),
-         N_("Certificates you revoked as an admin, and your reason."),
-         column="revoked_by_id", hidden=frozenset({"evidence_json", "holder_name"})))
+declare(Item("certificates", Certificate, title=N_("Your certificates"),
+             description=N_("Each certificate: its code, programme, dates, and the evidence it "
+                            "was issued on."),
+             links=("user_id",), where=lambda p: Certificate.user_id == p.id, erasure=ANONYMISE,
+             on_erasure=N_("Kept as a minimal record (name, programme, dates, code) so it can "
+                           "still be verified or revoked; the evidence is removed."),
+             anonymise=_minimal_certificates),
+        kept("certificates_you_revoked", Certificate, title=N_("Certificates you revoked"),
+             description=N_("Certificates you revoked as an admin, and your reason."),
+             column="revoked_by_id", hidden=frozenset({"evidence_json", "holder_name"})))
 
 
 class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
@@ -219,14 +218,17 @@ class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
     trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
 
 
-declare(
-    yours("supervisors_assigned", SupervisorAssignment, N_("Supervisors assigned to you"),
-          N_("Supervisors an admin assigned to you, and when."), column="trainee_id"),
-    yours("trainees_assigned_to_you", SupervisorAssignment, N_("Trainees assigned to you"),
-          N_("Trainees an admin assigned you to supervise, and when."),
-          column="supervisor_id"),
-    kept("assignments_you_made", SupervisorAssignment, N_("Supervisor assignments you made"),
-         N_("Supervisors you assigned to trainees as an admin."), column="assigned_by_id"))
+declare(yours("supervisors_assigned", SupervisorAssignment, title=N_("Supervisors assigned to you"),
+              description=N_("Supervisors an admin assigned to you, and when."),
+              column="trainee_id"),
+        yours("trainees_assigned_to_you", SupervisorAssignment,
+              title=N_("Trainees assigned to you"),
+              description=N_("Trainees an admin assigned you to supervise, and when."),
+              column="supervisor_id"),
+        kept("assignments_you_made", SupervisorAssignment,
+             title=N_("Supervisor assignments you made"),
+             description=N_("Supervisors you assigned to trainees as an admin."),
+             column="assigned_by_id"))
 
 
 class Reminder(db.Model):  # type: ignore[name-defined]
@@ -246,11 +248,15 @@ class Reminder(db.Model):  # type: ignore[name-defined]
     certificate: Mapped[Certificate] = relationship()
 
 
-declare(Item(
-    "certificate_reminders", Reminder, N_("Renewal reminders"),
-    N_("Reminders that your certificate is due for renewal, and whether you saw them."),
-    ("certificate_id",), lambda p: Reminder.certificate_id.in_(
-        select(Certificate.id).where(Certificate.user_id == p.id)), DELETE, REMOVED))
+def _reminders_of(person: Person) -> ColumnElement[bool]:
+    return Reminder.certificate_id.in_(
+        select(Certificate.id).where(Certificate.user_id == person.id))
+
+
+declare(Item("certificate_reminders", Reminder, title=N_("Renewal reminders"),
+             description=N_("Reminders that your certificate is due for renewal, and whether you "
+                            "saw them."),
+             links=("certificate_id",), where=_reminders_of, erasure=DELETE, on_erasure=REMOVED))
 
 
 class DirectoryListing(db.Model):  # type: ignore[name-defined]
@@ -269,10 +275,9 @@ class DirectoryListing(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-declare(yours(
-    "directory_listing", DirectoryListing, N_("Your Find-a-peer-supporter listing"),
-    N_("How colleagues can reach you, your languages and availability, if you listed "
-       "yourself.")))
+declare(yours("directory_listing", DirectoryListing, title=N_("Your Find-a-peer-supporter listing"),
+              description=N_("How colleagues can reach you, your languages and availability, if "
+                             "you listed yourself.")))
 
 
 def _aware(value: datetime) -> datetime:
@@ -306,9 +311,9 @@ class RolePlayObservation(db.Model):  # type: ignore[name-defined]
         return value if isinstance(value, dict) else {}
 
 
-declare(
-    yours("roleplay_observations", RolePlayObservation, N_("Role-plays observed"),
-          N_("Scripted role-plays a supervisor observed: which script, when, who marked it, "
-             "and competent or not yet on each point of its rubric.")),
-    kept("roleplays_you_observed", RolePlayObservation, N_("Role-plays you observed"),
-         N_("Role-plays of trainees you marked as their supervisor."), column="supervisor_id"))
+declare(yours("roleplay_observations", RolePlayObservation, title=N_("Role-plays observed"),
+              description=N_("Scripted role-plays a supervisor observed: which script, when, who "
+                             "marked it, and competent or not yet on each point of its rubric.")),
+        kept("roleplays_you_observed", RolePlayObservation, title=N_("Role-plays you observed"),
+             description=N_("Role-plays of trainees you marked as their supervisor."),
+             column="supervisor_id"))

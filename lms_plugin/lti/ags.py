@@ -122,11 +122,11 @@ def _names(payload: str, sub: str, platforms: set[int]) -> bool:
         return False
 
 
-declare(Item(
-    "grades_for_the_lms", OutboxMessage, N_("Scores sent to your LMS"),
-    N_("Your quiz scores as sent (or waiting to be sent) to your LMS's gradebook, with "
-       "your LMS id."), (), _scores_for, DELETE,
-    N_("Removed; a score not yet sent to your LMS is then not sent.")))
+declare(Item("grades_for_the_lms", OutboxMessage, title=N_("Scores sent to your LMS"),
+             description=N_("Your quiz scores as sent (or waiting to be sent) to your LMS's "
+                            "gradebook, with your LMS id."),
+             links=(), where=_scores_for, erasure=DELETE,
+             on_erasure=N_("Removed; a score not yet sent to your LMS is then not sent.")))
 
 
 class StoreServiceConnector(ServiceConnector):

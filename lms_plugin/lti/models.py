@@ -115,9 +115,9 @@ class AgsEndpoint(PersonRecord, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = timestamp(now=True)
 
 
-declare(yours(
-    "grade_endpoints", AgsEndpoint, N_("Where your grades go"),
-    N_("The gradebook addresses your LMS gave with your launches, to send your scores to.")))
+declare(yours("grade_endpoints", AgsEndpoint, title=N_("Where your grades go"),
+              description=N_("The gradebook addresses your LMS gave with your launches, to send "
+                             "your scores to.")))
 
 
 class AgsLineItem(db.Model):  # type: ignore[name-defined]

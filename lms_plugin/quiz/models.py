@@ -62,10 +62,9 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
         return self.submitted_at is not None
 
 
-declare(yours(
-    "quiz_attempts", QuizAttempt, N_("Your quiz attempts"),
-    N_("The questions you were given, the answers you chose and your score. Answers are "
-       "cleared after the retention period; scores stay.")))
+declare(yours("quiz_attempts", QuizAttempt, title=N_("Your quiz attempts"),
+              description=N_("The questions you were given, the answers you chose and your score. "
+                             "Answers are cleared after the retention period; scores stay.")))
 
 
 class QuizAllowance(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -84,10 +83,10 @@ class QuizAllowance(PersonRecord, db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = timestamp(now=True)
 
 
-declare(
-    yours("quiz_allowances", QuizAllowance, N_("Extra quiz tries given to you"),
-          N_("Tries beyond a quiz's limit, or a wait lifted, that an L&D admin gave you, and "
-             "why.")),
-    kept("quiz_allowances_you_granted", QuizAllowance, N_("Extra quiz tries you gave"),
-         N_("Extra tries and lifted waits you gave others as an admin, with your reason."),
-         column="granted_by_id"))
+declare(yours("quiz_allowances", QuizAllowance, title=N_("Extra quiz tries given to you"),
+              description=N_("Tries beyond a quiz's limit, or a wait lifted, that an L&D admin "
+                             "gave you, and why.")),
+        kept("quiz_allowances_you_granted", QuizAllowance, title=N_("Extra quiz tries you gave"),
+             description=N_("Extra tries and lifted waits you gave others as an admin, with your "
+                            "reason."),
+             column="granted_by_id"))

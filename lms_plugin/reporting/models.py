@@ -71,7 +71,7 @@ class SurveyCompletion(db.Model):  # type: ignore[name-defined]
     phase: Mapped[str] = mapped_column(String(10))
 
 
-declare(yours(
-    "surveys_answered", SurveyCompletion, N_("Surveys you answered"),
-    N_("That you answered the before or after survey (not when). Your answers themselves "
-       "are stored with no link to you, so nobody (you included) can find them.")))
+declare(yours("surveys_answered", SurveyCompletion, title=N_("Surveys you answered"),
+              description=N_("That you answered the before or after survey (not when). Your "
+                             "answers themselves are stored with no link to you, so nobody (you "
+                             "included) can find them.")))

@@ -26,8 +26,9 @@ class LessonProgress(PersonRecord, db.Model):  # type: ignore[name-defined]
     completed_at: Mapped[datetime] = timestamp(now=True)
 
 
-declare(yours("lessons_completed", LessonProgress, N_("Lessons you completed"),
-              N_("Each lesson you marked complete, when, and the version of the module.")))
+declare(yours("lessons_completed", LessonProgress, title=N_("Lessons you completed"),
+              description=N_("Each lesson you marked complete, when, and the version of the "
+                             "module.")))
 
 
 class ModuleCompletion(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -44,8 +45,8 @@ class ModuleCompletion(PersonRecord, db.Model):  # type: ignore[name-defined]
     completed_at: Mapped[datetime] = timestamp(now=True)
 
 
-declare(yours("modules_completed", ModuleCompletion, N_("Modules you completed"),
-              N_("Each module you completed, when, and your best quiz score then.")))
+declare(yours("modules_completed", ModuleCompletion, title=N_("Modules you completed"),
+              description=N_("Each module you completed, when, and your best quiz score then.")))
 
 
 class LearnerModule(db.Model):  # type: ignore[name-defined]
@@ -63,8 +64,8 @@ class LearnerModule(db.Model):  # type: ignore[name-defined]
     completed_at: Mapped[datetime | None] = timestamp()
 
 
-declare(yours("module_progress", LearnerModule, N_("Modules you started"),
-              N_("When you started and completed each module (for reports' counts).")))
+declare(yours("module_progress", LearnerModule, title=N_("Modules you started"),
+              description=N_("When you started and completed each module (for reports' counts).")))
 
 
 class LearnerProgress(db.Model):  # type: ignore[name-defined]
@@ -78,5 +79,6 @@ class LearnerProgress(db.Model):  # type: ignore[name-defined]
     modules_completed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-declare(yours("progress_counters", LearnerProgress, N_("Your progress counts"),
-              N_("How many modules you have started and completed (for reports' counts).")))
+declare(yours("progress_counters", LearnerProgress, title=N_("Your progress counts"),
+              description=N_("How many modules you have started and completed (for reports' "
+                             "counts).")))

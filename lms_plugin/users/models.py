@@ -90,13 +90,14 @@ def _forget_identity(person: User) -> None:
     person.sub = f"erased-{uuid.uuid4().hex}"  # a relaunch starts a new, empty record
 
 
-declare(Item(
-    "person", User, N_("Who you are"),
-    N_("The LMS's id for you (sub) on your organisation's LMS (issuer), and your name, "
-       "email and department if your LMS sends them; when you first and last launched."),
-    ("id",), lambda p: User.id == p.id, ANONYMISE,
-    N_("Your name, email and department are removed and your LMS id replaced, so a new "
-       "launch starts an empty record."), single=True, anonymise=_forget_identity))
+declare(Item("person", User, title=N_("Who you are"),
+             description=N_("The LMS's id for you (sub) on your organisation's LMS (issuer), and "
+                            "your name, email and department if your LMS sends them; when you "
+                            "first and last launched."),
+             links=("id",), where=lambda p: User.id == p.id, erasure=ANONYMISE,
+             on_erasure=N_("Your name, email and department are removed and your LMS id replaced, "
+                           "so a new launch starts an empty record."),
+             single=True, anonymise=_forget_identity))
 
 
 class SessionPerson(Protocol):
@@ -153,10 +154,10 @@ def _with_course(enrollment: Enrollment, hidden: frozenset[str]) -> dict[str, An
     return {**row(enrollment, hidden), "course": row(enrollment.course)}
 
 
-declare(yours(
-    "enrolments", Enrollment, N_("Your courses"),
-    N_("The LMS courses you launched the tool from (or that list you), with your roles."),
-    export=_with_course))
+declare(yours("enrolments", Enrollment, title=N_("Your courses"),
+              description=N_("The LMS courses you launched the tool from (or that list you), with "
+                             "your roles."),
+              export=_with_course))
 
 
 class MentorScope(db.Model):  # type: ignore[name-defined]
@@ -177,13 +178,14 @@ def _own_mentors(person: Person) -> ColumnElement[bool]:
         select(User.id).where(User.issuer == person.issuer))
 
 
-declare(
-    yours("mentees_from_the_lms", MentorScope, N_("People your LMS says you mentor"),
-          N_("Their LMS ids, as your LMS sent them (for supervising peer-supporter hours)."),
-          column="mentor_id"),
-    Item("mentors_from_the_lms", MentorScope, N_("Mentors your LMS names for you"),
-         N_("Records that a mentor's LMS launch named you as their mentee."),
-         ("mentee_sub",), _own_mentors, DELETE, REMOVED, hidden=frozenset({"mentor_id"})))
+declare(yours("mentees_from_the_lms", MentorScope, title=N_("People your LMS says you mentor"),
+              description=N_("Their LMS ids, as your LMS sent them (for supervising "
+                             "peer-supporter hours)."),
+              column="mentor_id"),
+        Item("mentors_from_the_lms", MentorScope, title=N_("Mentors your LMS names for you"),
+             description=N_("Records that a mentor's LMS launch named you as their mentee."),
+             links=("mentee_sub",), where=_own_mentors, erasure=DELETE, on_erasure=REMOVED,
+             hidden=frozenset({"mentor_id"})))
 
 
 class LocalCredential(db.Model):  # type: ignore[name-defined]
@@ -206,8 +208,8 @@ class LocalCredential(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship()
 
 
-declare(yours(
-    "local_sign_in", LocalCredential, N_("Your sign-in without the LMS"),
-    N_("For L&D admins who sign in at /admin/login: the email, failed attempts and lock. "
-       "The password is stored only as a one-way hash, which is not shown here."),
-    hidden=frozenset({"password_hash"})))
+declare(yours("local_sign_in", LocalCredential, title=N_("Your sign-in without the LMS"),
+              description=N_("For L&D admins who sign in at /admin/login: the email, failed "
+                             "attempts and lock. The password is stored only as a one-way hash, "
+                             "which is not shown here."),
+              hidden=frozenset({"password_hash"})))

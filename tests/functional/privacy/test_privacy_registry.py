@@ -83,6 +83,15 @@ def test_every_column_that_points_at_a_person_is_in_the_registry():
     assert len(keys) == len(set(keys))
 
 
+def test_the_list_starts_with_who_you_are_then_goes_package_by_package():
+    """However the models happen to be imported, the page reads in one order."""
+    kinds = registry.items()
+    assert kinds[0].key == "person" and kinds[0].single
+    places = [registry.ORDER.index(i.model.__module__.split(".")[1]) for i in kinds]
+    assert places == sorted(places)
+    assert kinds[-1].model is AuditEvent
+
+
 def test_a_new_table_about_people_is_caught():
     """The check above fails for a table it has never seen (so it can fail)."""
     metadata = sa.MetaData()
