@@ -1,7 +1,8 @@
 """Declaring personal data where it is kept. Each model that points at a person declares,
 right after its class, how a person's rows are found, what they are (in words the person
 reads) and what erasure does to them: `declare(yours(...))` for the common kind, `kept`
-for someone else's record that names the person, `Item` for the rest. The declarations
+for someone else's record that names the person, `Item` for the rest (the scores waiting
+in the outbox are declared by lti/ags.py, which writes them). The declarations
 gather here as the models are imported (as the tables gather in `db.metadata`), and
 privacy (privacy/registry.py) reads them as the one list that both the export
 ("everything we hold about you") and erasure go through, so the two cannot drift apart.

@@ -220,6 +220,9 @@ def test_a_person_with_every_kind_of_record_gets_every_kind_back(app, people):
     assert data["module_progress"][0]["module_slug"] == "listening"
     assert data["grade_endpoints"][0]["lineitem_url"] == "https://lms.example.org/li/1"
     assert data["certificate_reminders"][0]["days_before"] == 30
+    # Scores in the outbox are found in the payload, not by a column, so the walk over the
+    # tables cannot notice their declaration (lti/ags.py) going missing; this does.
+    assert data["grades_for_the_lms"][0]["kind"] == SCORE_KIND
     assert data["person"]["name"] == "Sam Okafor"
     body = json.dumps(data)
     # Secrets and other people's words stay out; so does everything of the colleague's own.
