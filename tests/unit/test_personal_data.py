@@ -19,7 +19,7 @@ def test_a_second_kind_under_a_taken_key_is_refused():
     lessons = next(item for item in before if item.key == "lessons_completed")
     with pytest.raises(ValueError, match="lessons_completed"):
         declare(dataclasses.replace(lessons, title="Something else"))
-    declare(lessons)  # the same declaration again (a module imported twice) is no change
+    declare(lessons)  # the very same declaration again changes nothing
     assert declared() == before
 
 
