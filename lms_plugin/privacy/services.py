@@ -1,8 +1,8 @@
 """Erasure of a person and retention periods. What erasure does to each kind of personal
-data is in `registry.REGISTRY` (which the export reads too): certificates already issued
-are kept, by policy, as a minimal record (name, programme, dates, code) so they can still
-be verified and revoked; everything else about the person goes or, where it is someone
-else's record, points at an "Erased person"."""
+data is declared beside its model and read through `registry.items()`, as the export
+reads it: certificates already issued are kept, by policy, as a minimal record (name,
+programme, dates, code) so they can still be verified and revoked; everything else about
+the person goes or, where it is someone else's record, points at an "Erased person"."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from ..quiz.models import QuizAttempt
 from ..reporting.maintained import refresh
 from ..users.models import User
 from . import registry
-
-ERASED_NAME = registry.ERASED_NAME
 
 
 def erase_person(person: User, admin: User) -> dict[str, int]:

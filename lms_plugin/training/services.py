@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import Lesson, Module
@@ -58,6 +58,13 @@ def query_completed_lesson_ids(user_id: int) -> set[str]:
 _LESSON_DONE = select(LessonProgress.id).where(
     LessonProgress.user_id == bindparam("user_id"),
     LessonProgress.lesson_id == bindparam("lesson_id")).limit(1)
+
+
+def lesson_done_fact(person_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the person marked the lesson `:lesson_id` complete, as a page fact read with
+    the person (users.sessions), so the lesson page makes one statement."""
+    return exists().where(LessonProgress.user_id == person_id,
+                          LessonProgress.lesson_id == bindparam("lesson_id"))
 
 
 def lesson_done(user_id: int, lesson_id: str) -> bool:
