@@ -83,6 +83,9 @@ class Item:
     single: bool = False  # one row (the person), not a list
     export: Callable[[Any, frozenset[str]], dict[str, Any]] = field(default=row)
     anonymise: Callable[[Any], None] | None = None  # given the person's User row
+    # DELETE by the item's own function (returns the rows removed), where a plain delete
+    # would leave something behind (reports' counts that include the person)
+    erase: Callable[[Person], int] | None = None
 
     def rows(self, person: Person) -> list[Any]:
         return list(db.session.scalars(

@@ -49,7 +49,9 @@ def erase(person: User) -> dict[str, int]:
     found (by id and by LMS id) before the person's own row is anonymised. Flushes."""
     removed: dict[str, int] = {}
     for item in items():
-        if item.erasure == DELETE:
+        if item.erasure == DELETE and item.erase is not None:
+            removed[item.key] = item.erase(person)
+        elif item.erasure == DELETE:
             result = db.session.execute(delete(item.model).where(item.where(person)))
             removed[item.key] = int(getattr(result, "rowcount", 0) or 0)
     for item in items():

@@ -17,7 +17,6 @@ from ..certification.models import LoggedHours, Reminder
 from ..extensions import db
 from ..notifications.services import erasure_done
 from ..quiz.models import QuizAttempt
-from ..reporting.maintained import refresh
 from ..users.models import User
 from . import registry
 
@@ -26,12 +25,7 @@ def erase_person(person: User, admin: User) -> dict[str, int]:
     """Remove everything about a person but the minimal record of certificates issued.
     Returns what was removed, by kind. Flushes; the caller commits."""
     address = person.email  # for the "erasure done" e-mail only; erasure removes it here
-    removed = registry.erase(person)
-    db.session.flush()
-    # What the reports' maintained counts keep about the person (`ReportLearner`: their
-    # department, courses and progress) goes now, with their share of the counts, not at
-    # the next dashboard (the triggers marked them when their rows went).
-    refresh()
+    removed = registry.erase(person)  # the reports' counts too (reporting.maintained)
     audit("person.erase", admin, person, None, removed=removed)
     erasure_done(person, address)
     return removed

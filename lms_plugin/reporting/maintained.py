@@ -52,6 +52,8 @@ from sqlalchemy import (
 
 from ..content.programme_schema import Programme
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import DELETE, Item, declare
 from ..quiz.models import QuizAttempt
 from ..training.models import LearnerModule, LearnerProgress
 from ..upsert import insert_for
@@ -104,6 +106,29 @@ def refresh(limit: int | None = None) -> int:
         done += len(marked)
     _add(change)
     return done
+
+
+def forget(person: Any) -> int:
+    """Erasure (privacy): take the person's share out of the counts and remove what
+    `ReportLearner` kept about them (a plain delete would leave their share counted).
+    Returns the rows removed. Marks left for them by the erasure's other deletes find
+    nothing to change later."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(LOCK)))
+    kept = db.session.scalar(select(func.count()).select_from(ReportLearner).where(
+        ReportLearner.user_id == person.id)) or 0
+    _add(_replace([person.id], {}))
+    return int(kept)
+
+
+# Personal data (privacy's export and erasure): what the counts keep about a learner.
+declare(Item(
+    "report_counts", ReportLearner, title=N_("What you add to your organisation's reports"),
+    description=N_("Your department, your courses and how far you are in the training, as "
+                   "your organisation's counts include them. Admins see only the counts of "
+                   "groups, never this."),
+    links=("user_id",), where=lambda person: ReportLearner.user_id == person.id,
+    erasure=DELETE, on_erasure=N_("Removed, and taken out of the counts."), erase=forget))
 
 
 REFRESH_EVERY = 60.0  # seconds: the worker folds marks in at least this often

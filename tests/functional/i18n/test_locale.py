@@ -11,14 +11,9 @@ from lms_plugin.extensions import db
 from lms_plugin.users.models import User
 from tests.support.browser import signed_launch
 from tests.support.factories import enrolled, mentor_of, user
+from tests.support.pages import lang
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-
-
-def lang(page: str) -> str:
-    found = re.search(r'<html lang="([^"]+)"', page)
-    assert found, page[:200]
-    return found.group(1)
 
 
 def test_a_launch_in_spanish_renders_spanish(client, registered):

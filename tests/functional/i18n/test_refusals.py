@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from lms_plugin.i18n import N_
 from lms_plugin.lti.errors import LaunchError, Term
-from tests.functional.i18n.test_locale import lang
 from tests.support.browser import signed_launch
+from tests.support.pages import lang
 
 SPANISH = {"Accept-Language": "es-ES,es;q=0.9"}
 

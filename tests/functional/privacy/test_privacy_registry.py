@@ -37,6 +37,7 @@ from lms_plugin.personal_data import DELETE, Item
 from lms_plugin.privacy import registry
 from lms_plugin.privacy.services import erase_person
 from lms_plugin.quiz.models import QuizAllowance, QuizAttempt
+from lms_plugin.reporting.maintained import refresh
 from lms_plugin.reporting.models import SurveyCompletion
 from lms_plugin.training.models import (
     LearnerModule,
@@ -115,7 +116,7 @@ def seed(name: str, other: User | None = None) -> User:
     """A person with a row of every kind the registry lists; `other` is the colleague
     they supervise, grant a waiver to, revoke and assign (so those rows exist too)."""
     now = datetime.now(UTC)
-    person = factories.user(name, roles="admin mentor")
+    person = factories.user(name, roles="admin mentor learner")  # counted in reports too
     person.email = f"{name.split()[0].lower()}@example.org"
     platform = db.session.scalars(select(Platform).where(
         Platform.issuer == factories.ISSUER)).one()
@@ -195,6 +196,7 @@ def people(app) -> tuple[int, int]:
                       auth_token_url=factories.ISSUER + "/token")
         colleague = seed("Kim Other")
         sam = seed("Sam Okafor", other=colleague)
+        refresh()  # the reports' counts take them in (what they add is kept about them)
         db.session.commit()
         return sam.id, colleague.id
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from lms_plugin.extensions import db
 from lms_plugin.jobs import registry
+from lms_plugin.privacy.services import erase_person
 from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.reporting import maintained
 from lms_plugin.reporting.maintained import maintained_counts, refresh, refresh_periodically
@@ -20,7 +21,6 @@ from lms_plugin.reporting.services import _counted, counts_agree, scope_counts
 from lms_plugin.training.models import LearnerModule
 from lms_plugin.training.services import note_module_completed, note_module_started
 from lms_plugin.users.models import Course, Enrollment, User
-from tests.functional.reporting.test_scope_pass import two_seeded  # noqa: F401 - fixture
 from tests.support import factories
 
 MODULES = ("awareness", "skills", "boundaries", "supporting-a-colleague", "peer-role")
@@ -81,7 +81,7 @@ def _random_write(rng: random.Random, people: list[int], courses: list[int],
     return kind
 
 
-def test_maintained_counts_equal_a_recount_after_random_writes(app, two_seeded,  # noqa: F811
+def test_maintained_counts_equal_a_recount_after_random_writes(app, two_seeded,
                                                                registered):
     rng = random.Random(15)
     with app.app_context(), app.test_request_context():
@@ -108,7 +108,7 @@ def test_maintained_counts_equal_a_recount_after_random_writes(app, two_seeded, 
         assert before
 
 
-def test_a_write_that_changes_no_report_fact_marks_nobody(app, two_seeded):  # noqa: F811
+def test_a_write_that_changes_no_report_fact_marks_nobody(app, two_seeded):
     with app.app_context():
         refresh()
         db.session.commit()
@@ -124,7 +124,7 @@ def test_a_write_that_changes_no_report_fact_marks_nobody(app, two_seeded):  # n
         assert db.session.scalar(select(func.count()).select_from(ReportDirty)) == 1
 
 
-def test_a_read_is_fresh_without_the_worker(app, two_seeded, registered):  # noqa: F811
+def test_a_read_is_fresh_without_the_worker(app, two_seeded, registered):
     with app.app_context(), app.test_request_context():
         first = scope_counts(two_seeded[0])
         factories.user(issuer=registered.issuer,
@@ -136,7 +136,33 @@ def test_a_read_is_fresh_without_the_worker(app, two_seeded, registered):  # noq
         assert everyone == before + 1
 
 
-def test_the_rebuild_command_recounts_the_same(app, two_seeded, monkeypatch):  # noqa: F811
+def test_an_erased_learner_leaves_the_counts_and_nothing_is_kept_about_them(
+        app, two_seeded):
+    """Erasure takes the person's share out of the counts at once (a plain delete of what
+    the counts keep about them would leave it counted) and in the other organisation
+    nothing changes."""
+    with app.app_context(), app.test_request_context():
+        refresh()  # the seed folded in: every learner has what the counts keep about them
+        mine, theirs = two_seeded
+        person = db.session.scalars(select(User).join(
+            ReportLearner, ReportLearner.user_id == User.id).where(
+            User.organisation_id == mine).order_by(User.id)).first()
+        assert person is not None
+        others = scope_counts(theirs).to_json()
+        everyone = db.session.scalar(select(func.sum(ReportCount.people)).where(
+            ReportCount.organisation_id == mine))
+        admin = factories.user("Riley Admin", roles="admin")
+        removed = erase_person(person, admin)
+        db.session.commit()
+        assert removed["report_counts"] == 1
+        assert db.session.get(ReportLearner, person.id) is None
+        assert db.session.scalar(select(func.sum(ReportCount.people)).where(
+            ReportCount.organisation_id == mine)) < everyone
+        assert counts_agree(mine) and counts_agree(theirs)
+        assert scope_counts(theirs).to_json() == others
+
+
+def test_the_rebuild_command_recounts_the_same(app, two_seeded, monkeypatch):
     # In rounds of a few people: a person marked in two rounds, and the counts written
     # once at the end, still add up.
     monkeypatch.setattr(maintained, "CHUNK", 7)
@@ -158,7 +184,7 @@ def test_the_rebuild_command_recounts_the_same(app, two_seeded, monkeypatch):  #
     assert result.exit_code == 0, result.output
 
 
-def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, two_seeded):  # noqa: F811
+def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, two_seeded):
     with app.app_context(), app.test_request_context():
         modules, programmes = _counted()
         now = datetime.now(UTC)
@@ -174,7 +200,7 @@ def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, two_
             whole.status, whole.bands, whole.ready, whole.trend, whole.stages)
 
 
-def test_the_worker_folds_marks_in_every_minute(app, two_seeded):  # noqa: F811
+def test_the_worker_folds_marks_in_every_minute(app, two_seeded):
     (task,) = [t for t in registry(app)["periodic"] if t.work is refresh_periodically]
     assert task.every(app.config) <= 60
     with app.app_context():

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lms_plugin.audit import AuditEvent
 from lms_plugin.demo.state import LIS
 from lms_plugin.extensions import db
-from lms_plugin.reporting.queries import Filters, courses, departments
+from lms_plugin.reporting.queries import Filters
 from lms_plugin.reporting.services import (
     ADMINISTRATION,
     EVALUATION,
@@ -28,6 +28,7 @@ from lms_plugin.reporting.suppression import TOTAL
 from lms_plugin.users.models import User
 from tests.support.browser import ClientBrowser, signed_launch
 from tests.support.platform import CLAIM
+from tests.support.reports import every_filter
 
 GROUPED = ("readiness", "readiness-trend")
 
@@ -36,14 +37,6 @@ def admin_of(app, platform) -> ClientBrowser:
     browser = ClientBrowser(app.test_client(), platform.url)
     browser.launch(persona="admin")
     return browser
-
-
-def every_filter(organisation_id: int) -> list[Filters]:
-    course_ids = [c.id for c in courses(organisation_id)]
-    names = departments(organisation_id)
-    return [Filters(organisation_id), *(Filters(organisation_id, c) for c in course_ids),
-            *(Filters(organisation_id, None, d) for d in names),
-            Filters(organisation_id, course_ids[0], names[0])]
 
 
 def test_every_report_says_what_kind_it_is():

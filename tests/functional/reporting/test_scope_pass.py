@@ -7,10 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-import pytest
-
 from lms_plugin.content.services import get_catalog
-from lms_plugin.demo.seed import seed_demo
 from lms_plugin.extensions import db
 from lms_plugin.jobs import registry
 from lms_plugin.reporting.queries import (
@@ -43,20 +40,8 @@ from lms_plugin.reporting.services import (
     where_of,
 )
 from lms_plugin.reporting.suppression import Cube
-from tests.functional.reporting.test_report_kinds import every_filter
 from tests.support import factories
-
-
-@pytest.fixture
-def two_seeded(app, registered, second_platform, shipped_content):
-    with app.app_context():
-        ids = [factories.organisation_of(p.issuer) for p in (registered, second_platform)]
-        assert ids[0] != ids[1]
-        # Different moments, so the two organisations' data differ.
-        assert seed_demo(ids[0]) is not None
-        assert seed_demo(ids[1]) is not None
-        db.session.commit()
-    return ids
+from tests.support.reports import every_filter
 
 
 def _cells(cube: Cube) -> dict[tuple[str, ...], int]:
