@@ -15,7 +15,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..lti.ags import enqueue_score
 from ..quiz.models import QuizAttempt
-from ..quiz.services import quiz_results
+from ..quiz.services import QuizRecord, quiz_records
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from .rules import ModuleStatus, module_status, path_modules, training_complete
@@ -67,29 +67,31 @@ def lesson_done(user_id: int, lesson_id: str) -> bool:
         _LESSON_DONE, {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
 
 
-def get_module_progress(user: User, module: Module, done: set[str] | None = None
-                        ) -> ModuleProgress:
+def get_module_progress(user: User, module: Module, done: set[str] | None = None,
+                        records: dict[str, QuizRecord] | None = None) -> ModuleProgress:
     """One module's progress for this person (the module page; completion checks)."""
-    return programme_progress(user, [module], done)[0]
+    return programme_progress(user, [module], done, records)[0]
 
 
 def programme_progress(user: User, modules: list[Module] | None = None,
-                       done: set[str] | None = None) -> list[ModuleProgress]:
+                       done: set[str] | None = None,
+                       records: dict[str, QuizRecord] | None = None) -> list[ModuleProgress]:
     """Progress through these modules (default: the person's path, in order), in three
     queries whatever their number: lessons done, completions, and the person's quiz
-    results."""
+    records (`quiz.services.quiz_records`; given, the page's own, which its retake notes
+    read too)."""
     modules = path_for(user) if modules is None else modules
     done = query_completed_lesson_ids(user.id) if done is None else done
     completions = completed_modules(user.id)
-    results = quiz_results(user.id)
+    records = quiz_records(user.id) if records is None else records
     progress = []
     for module in modules:
         quiz = module.meta.completion.quiz
-        result = results.get(quiz) if quiz else None
+        record = records.get(quiz) if quiz else None
         status = module_status([lesson.meta.id for lesson in module.lessons], done,
-                               bool(quiz), bool(result and result.passed))
+                               bool(quiz), bool(record and record.passed))
         progress.append(ModuleProgress(module, status, completions.get(module.slug),
-                                       result.best if result else None))
+                                       record.best if record else None))
     return progress
 
 

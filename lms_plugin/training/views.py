@@ -26,7 +26,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
-from ..quiz.services import get_retake
+from ..quiz.services import NO_RECORD, QuizRecord, quiz_records, retake_from
 from ..users.models import Course
 from .help import help_resources
 from .rules import EVERYONE, next_module, path_modules, refresher_modules
@@ -76,13 +76,15 @@ def overview() -> Any:
     supporter = on_supporter_path(current_user)
     modules = get_catalog().ordered_modules()
     path = path_modules(modules, supporter)
-    progress = programme_progress(current_user, [*path, *refresher_modules(modules, supporter)])
+    records = quiz_records(current_user.id)  # progress and retake notes: one statement
+    progress = programme_progress(current_user, [*path, *refresher_modules(modules, supporter)],
+                                  records=records)
     programme, refreshers = progress[:len(path)], progress[len(path):]
     on_path = {module.slug for module in path}
     return render_template(
         "training/overview.html", programme=programme, course=_course(),
         retakes=_retakes([item.module for item in [*programme, *refreshers]
-                          if not item.completion]),
+                          if not item.completion], records),
         user=current_user, programmes=sorted(get_catalog().programmes.values(),
                                              key=lambda p: p.slug),
         supporter=supporter, refreshers=refreshers,
@@ -94,22 +96,25 @@ def overview() -> Any:
 @login_required
 def module(slug: str) -> Any:
     mod = _module_or_404(slug)
+    done = query_completed_lesson_ids(current_user.id)
+    records = quiz_records(current_user.id)
     return render_template(
         "training/module.html", module=mod.localized(current_locale()),
-        progress=get_module_progress(current_user, mod),
-        done=query_completed_lesson_ids(current_user.id),
+        progress=get_module_progress(current_user, mod, done, records), done=done,
         quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
-        retakes=_retakes([mod]),
+        retakes=_retakes([mod], records),
     )
 
 
-def _retakes(modules: list[Module]) -> dict[str, Any]:
-    """Module slug -> what to say about its quiz retake (a wait, a try in progress)."""
+def _retakes(modules: list[Module], records: dict[str, QuizRecord]) -> dict[str, Any]:
+    """Module slug -> what to say about its quiz retake (a wait, a try in progress), from
+    the person's quiz records the page read once."""
     quizzes = get_catalog().quizzes
     found = {}
     for mod in modules:
         content = quizzes.get(mod.meta.completion.quiz or "")
-        if content is not None and (retake := get_retake(current_user, content.document)):
+        if content is not None and (retake := retake_from(
+                content.document, records.get(content.document.id, NO_RECORD))):
             found[mod.slug] = retake
     return found
 

@@ -67,7 +67,7 @@ def test_the_landing_page_statements(app, lti, sample_content):
         page = lti.client.get("/")
     assert page.status_code == 200
     assert counted.tables()[0] == "user"
-    assert len(counted.sent) == 11, counted.sent
+    assert len(counted.sent) == 7, counted.sent
     assert (counted.begins, counted.commits, counted.checkouts) == (1, 0, 1)
 
 
