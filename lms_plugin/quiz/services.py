@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     CompoundSelect,
+    Select,
     bindparam,
     case,
     func,
@@ -285,33 +288,42 @@ class QuizRecord:
 
 
 NO_RECORD = QuizRecord()
-_ATTEMPT, _ALLOWANCE = "attempt", "allowance"
+ATTEMPT, ALLOWANCE = "attempt", "allowance"
 
-# Every try (submitted or open) and every allowance of one person, in one statement: the
-# allowance's cool-down lift shares the tries' time column, its extra tries their score's.
-_RECORDS: CompoundSelect = union_all(
-    select(literal(_ATTEMPT).label("kind"), QuizAttempt.quiz_slug.label("slug"),
+# A person's tries (submitted or open) and allowances as rows of (kind, slug, at, number,
+# passed), parts of one UNION ALL (`quiz_records`; training's progress statement adds its
+# own): an allowance's cool-down lift shares the tries' time column, its extra tries their
+# score's. The person is the bound parameter "user_id".
+RECORD_PARTS: tuple[Select[*tuple[Any, ...]], ...] = (
+    select(literal(ATTEMPT).label("kind"), QuizAttempt.quiz_slug.label("slug"),
            QuizAttempt.submitted_at.label("at"), QuizAttempt.score.label("number"),
            QuizAttempt.passed.label("passed"))
     .where(QuizAttempt.user_id == bindparam("user_id")),
-    select(literal(_ALLOWANCE), QuizAllowance.quiz_slug, QuizAllowance.cooldown_lifted_at,
+    select(literal(ALLOWANCE), QuizAllowance.quiz_slug, QuizAllowance.cooldown_lifted_at,
            QuizAllowance.extra_attempts, null())
     .where(QuizAllowance.user_id == bindparam("user_id")),
 )
+_RECORDS: CompoundSelect = union_all(*RECORD_PARTS)
 
 
 def quiz_records(user_id: int) -> dict[str, QuizRecord]:
     """Quiz slug -> this person's record, for every quiz they have tried or been granted
     an allowance on: one statement whatever the number of quizzes (the programme page
     shows every module's), read as plain rows."""
+    return read_records(db.session.execute(_RECORDS, {"user_id": user_id}))
+
+
+def read_records(rows: Iterable[Sequence[Any]]) -> dict[str, QuizRecord]:
+    """The records in rows of RECORD_PARTS' shape (rows of other kinds are skipped)."""
     past: dict[str, list[PastAttempt]] = {}
     best: dict[str, float] = {}
     open_: set[str] = set()
     allowances: dict[str, Allowance] = {}
-    for kind, slug, at, number, passed in db.session.connection().execute(
-            _RECORDS, {"user_id": user_id}):
-        if kind == _ALLOWANCE:
+    for kind, slug, at, number, passed in rows:
+        if kind == ALLOWANCE:
             allowances[slug] = Allowance(int(number or 0), _aware(at) if at else None)
+        elif kind != ATTEMPT:
+            continue
         elif at is None:
             open_.add(slug)
         else:

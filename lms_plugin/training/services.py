@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import CompoundSelect, bindparam, literal, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import Lesson, Module
@@ -15,7 +15,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..lti.ags import enqueue_score
 from ..quiz.models import QuizAttempt
-from ..quiz.services import QuizRecord, quiz_records
+from ..quiz.services import RECORD_PARTS, QuizRecord, read_records
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from .rules import ModuleStatus, module_status, path_modules, training_complete
@@ -23,11 +23,29 @@ from .signals import module_completed
 
 
 @dataclass(frozen=True)
+class Completed:
+    """A module's completion as the progress pages show it."""
+
+    completed_at: datetime
+    quiz_score: float | None
+
+
+@dataclass(frozen=True)
 class ModuleProgress:
     module: Module
     status: ModuleStatus
-    completion: ModuleCompletion | None
+    completion: Completed | None
     best_score: float | None
+
+
+@dataclass(frozen=True)
+class PersonProgress:
+    """What one person has done, read in one statement (`read_progress`): the lessons
+    marked complete (by lesson id), the modules completed, and their quiz records."""
+
+    done: set[str]
+    completions: dict[str, Completed]
+    records: dict[str, QuizRecord]
 
 
 SUPPORTER_PATH = "lms_plugin.training.supporter_path"
@@ -49,12 +67,6 @@ def path_for(user: User | None) -> list[Module]:
     return path_modules(get_catalog().ordered_modules(), on_supporter_path(user))
 
 
-def query_completed_lesson_ids(user_id: int) -> set[str]:
-    return set(db.session.scalars(
-        select(LessonProgress.lesson_id).where(LessonProgress.user_id == user_id)
-    ))
-
-
 _LESSON_DONE = select(LessonProgress.id).where(
     LessonProgress.user_id == bindparam("user_id"),
     LessonProgress.lesson_id == bindparam("lesson_id")).limit(1)
@@ -67,30 +79,50 @@ def lesson_done(user_id: int, lesson_id: str) -> bool:
         _LESSON_DONE, {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
 
 
-def get_module_progress(user: User, module: Module, done: set[str] | None = None,
-                        records: dict[str, QuizRecord] | None = None) -> ModuleProgress:
+_LESSON, _COMPLETION = "lesson", "completion"
+# The quiz records' rows (quiz.services.RECORD_PARTS: kind, slug, at, number, passed), then
+# the completions (module, when, quiz score) and the lessons done, in one UNION ALL.
+_PROGRESS: CompoundSelect = union_all(
+    *RECORD_PARTS,
+    select(literal(_COMPLETION), ModuleCompletion.module_slug, ModuleCompletion.completed_at,
+           ModuleCompletion.quiz_score, null())
+    .where(ModuleCompletion.user_id == bindparam("user_id")),
+    select(literal(_LESSON), LessonProgress.lesson_id, null(), null(), null())
+    .where(LessonProgress.user_id == bindparam("user_id")),
+)
+
+
+def read_progress(user_id: int) -> PersonProgress:
+    """Everything the programme and module pages show of a person's progress, whatever
+    the number of modules and quizzes: one statement."""
+    rows = db.session.execute(_PROGRESS, {"user_id": user_id}).all()
+    return PersonProgress(
+        done={slug for kind, slug, *_ in rows if kind == _LESSON},
+        completions={slug: Completed(at, float(score) if score is not None else None)
+                     for kind, slug, at, score, _ in rows if kind == _COMPLETION},
+        records=read_records(rows))
+
+
+def get_module_progress(user: User, module: Module, known: PersonProgress | None = None
+                        ) -> ModuleProgress:
     """One module's progress for this person (the module page; completion checks)."""
-    return programme_progress(user, [module], done, records)[0]
+    return programme_progress(user, [module], known)[0]
 
 
 def programme_progress(user: User, modules: list[Module] | None = None,
-                       done: set[str] | None = None,
-                       records: dict[str, QuizRecord] | None = None) -> list[ModuleProgress]:
-    """Progress through these modules (default: the person's path, in order), in three
-    queries whatever their number: lessons done, completions, and the person's quiz
-    records (`quiz.services.quiz_records`; given, the page's own, which its retake notes
-    read too)."""
+                       known: PersonProgress | None = None) -> list[ModuleProgress]:
+    """Progress through these modules (default: the person's path, in order), from one
+    statement whatever their number (`read_progress`; `known`: the page's own, which its
+    retake notes read too)."""
     modules = path_for(user) if modules is None else modules
-    done = query_completed_lesson_ids(user.id) if done is None else done
-    completions = completed_modules(user.id)
-    records = quiz_records(user.id) if records is None else records
+    known = read_progress(user.id) if known is None else known
     progress = []
     for module in modules:
         quiz = module.meta.completion.quiz
-        record = records.get(quiz) if quiz else None
-        status = module_status([lesson.meta.id for lesson in module.lessons], done,
+        record = known.records.get(quiz) if quiz else None
+        status = module_status([lesson.meta.id for lesson in module.lessons], known.done,
                                bool(quiz), bool(record and record.passed))
-        progress.append(ModuleProgress(module, status, completions.get(module.slug),
+        progress.append(ModuleProgress(module, status, known.completions.get(module.slug),
                                        record.best if record else None))
     return progress
 

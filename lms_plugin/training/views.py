@@ -26,7 +26,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
-from ..quiz.services import NO_RECORD, QuizRecord, quiz_records, retake_from
+from ..quiz.services import NO_RECORD, QuizRecord, retake_from
 from ..users.models import Course
 from .help import help_resources
 from .rules import EVERYONE, next_module, path_modules, refresher_modules
@@ -39,7 +39,7 @@ from .services import (
     module_slugs,
     on_supporter_path,
     programme_progress,
-    query_completed_lesson_ids,
+    read_progress,
 )
 
 bp = Blueprint("training", __name__)
@@ -76,15 +76,15 @@ def overview() -> Any:
     supporter = on_supporter_path(current_user)
     modules = get_catalog().ordered_modules()
     path = path_modules(modules, supporter)
-    records = quiz_records(current_user.id)  # progress and retake notes: one statement
+    known = read_progress(current_user.id)  # progress and retake notes: one statement
     progress = programme_progress(current_user, [*path, *refresher_modules(modules, supporter)],
-                                  records=records)
+                                  known)
     programme, refreshers = progress[:len(path)], progress[len(path):]
     on_path = {module.slug for module in path}
     return render_template(
         "training/overview.html", programme=programme, course=_course(),
         retakes=_retakes([item.module for item in [*programme, *refreshers]
-                          if not item.completion], records),
+                          if not item.completion], known.records),
         user=current_user, programmes=sorted(get_catalog().programmes.values(),
                                              key=lambda p: p.slug),
         supporter=supporter, refreshers=refreshers,
@@ -96,13 +96,12 @@ def overview() -> Any:
 @login_required
 def module(slug: str) -> Any:
     mod = _module_or_404(slug)
-    done = query_completed_lesson_ids(current_user.id)
-    records = quiz_records(current_user.id)
+    known = read_progress(current_user.id)
     return render_template(
         "training/module.html", module=mod.localized(current_locale()),
-        progress=get_module_progress(current_user, mod, done, records), done=done,
+        progress=get_module_progress(current_user, mod, known), done=known.done,
         quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
-        retakes=_retakes([mod], records),
+        retakes=_retakes([mod], known.records),
     )
 
 
