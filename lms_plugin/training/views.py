@@ -45,9 +45,15 @@ from .services import (
 bp = Blueprint("training", __name__)
 
 
-def _course() -> Course | None:
+def _course_title() -> str | None:
+    """The name of the course the person launched from: as the launch stored it in the
+    session (no query), else read (a session started before the launch kept it)."""
+    title = session.get("course_title")
+    if isinstance(title, str):
+        return title
     course_id = session.get("course_id")
-    return db.session.get(Course, course_id) if course_id else None
+    course = db.session.get(Course, course_id) if course_id else None
+    return (course.title or course.label or course.context_id) if course else None
 
 
 def _module_or_404(slug: str) -> Module:
@@ -82,7 +88,7 @@ def overview() -> Any:
     programme, refreshers = progress[:len(path)], progress[len(path):]
     on_path = {module.slug for module in path}
     return render_template(
-        "training/overview.html", programme=programme, course=_course(),
+        "training/overview.html", programme=programme, course_title=_course_title(),
         retakes=_retakes([item.module for item in [*programme, *refreshers]
                           if not item.completion], known.records),
         user=current_user, programmes=sorted(get_catalog().programmes.values(),

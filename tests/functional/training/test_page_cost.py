@@ -67,8 +67,24 @@ def test_the_landing_page_statements(app, lti, sample_content):
         page = lti.client.get("/")
     assert page.status_code == 200
     assert counted.tables()[0] == "user"
-    assert len(counted.sent) == 5, counted.sent
+    assert len(counted.sent) == 4, counted.sent
     assert (counted.begins, counted.commits, counted.checkouts) == (1, 0, 1)
+
+
+def test_the_landing_page_names_the_course_without_reading_it(app, lti, sample_content):
+    """"You came from <course>": the course's name as the launch stored it, kept in the
+    session; a session without it (started before) reads the course."""
+    lti.launch(persona="learner")
+    came_from = '<span class="course-title">Workplace Wellbeing Essentials</span>'
+    with Statements(app) as counted:
+        page = lti.client.get("/").get_data(as_text=True)
+    assert came_from in page
+    assert "course" not in counted.tables(), counted.sent
+    with lti.client.session_transaction() as kept:
+        del kept["course_title"]
+    with Statements(app) as counted:
+        page = lti.client.get("/").get_data(as_text=True)
+    assert came_from in page and "course" in counted.tables()
 
 
 def test_the_landing_page_costs_the_same_whatever_the_person_has_done(app, lti,
@@ -111,7 +127,7 @@ def test_the_landing_page_costs_the_same_whatever_the_person_has_done(app, lti,
     with Statements(app) as busy:
         page = lti.client.get("/")
     assert page.status_code == 200
-    assert len(counted.sent) == 5, counted.sent
+    assert len(counted.sent) == 4, counted.sent
     # the same statements but the survey's, asked only before the first module is
     # complete or once the last is
     assert busy.sent == [s for s in counted.sent if "survey_completion" not in s]
