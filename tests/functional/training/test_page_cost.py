@@ -67,7 +67,7 @@ def test_the_landing_page_statements(app, lti, sample_content):
         page = lti.client.get("/")
     assert page.status_code == 200
     assert counted.tables()[0] == "user"
-    assert len(counted.sent) == 4, counted.sent
+    assert len(counted.sent) == 3, counted.sent
     assert (counted.begins, counted.commits, counted.checkouts) == (1, 0, 1)
 
 
@@ -127,7 +127,7 @@ def test_the_landing_page_costs_the_same_whatever_the_person_has_done(app, lti,
     with Statements(app) as busy:
         page = lti.client.get("/")
     assert page.status_code == 200
-    assert len(counted.sent) == 4, counted.sent
+    assert len(counted.sent) == 3, counted.sent
     # the same statements but the survey's, asked only before the first module is
     # complete or once the last is
     assert busy.sent == [s for s in counted.sent if "survey_completion" not in s]
