@@ -60,14 +60,19 @@ def test_the_header_counts_come_with_the_person(app, lti, sample_content):
 
 
 def test_the_landing_page_statements(app, lti, sample_content):
-    """The programme overview a launch lands on, for a learner: pinned, one transaction."""
+    """The programme overview a launch lands on, for a learner: the person with the session
+    facts (whether enrolled: the path), then everything they have done in every module
+    (lessons, completions, quiz tries and allowances: one UNION ALL), then, before the
+    first module is complete, whether they answered the survey; one transaction."""
     lti.launch(persona="learner")
     assert lti.client.get("/").status_code == 200
     with Statements(app) as counted:
         page = lti.client.get("/")
     assert page.status_code == 200
-    assert counted.tables()[0] == "user"
-    assert len(counted.sent) == 3, counted.sent
+    assert counted.tables() == ["user", "quiz_attempt", "survey_completion"], counted.sent
+    assert "programme_enrolment" in counted.sent[0]
+    for table in ("quiz_allowance", "module_completion", "lesson_progress"):
+        assert table in counted.sent[1]
     assert (counted.begins, counted.commits, counted.checkouts) == (1, 0, 1)
 
 
