@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import csrf, db, limiter
 from ..i18n import N_, remember_launch
@@ -127,6 +128,9 @@ def launch() -> Any:
                   course_id=course.id if course else None,
                   course_title=course.shown_as if course else None)
     remember_launch(claims.locale, claims.custom_text("timezone", 64))
+    # The new session's form token, made now and saved with the launch's cookie: else the
+    # landing page, whose header has a form, would make it and send the cookie again.
+    generate_csrf()
     # Chosen before the commit, from what the launch wrote: nothing is read again after it.
     destination = _destination(claims, launch_id, identity)
     db.session.commit()
