@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import CompoundSelect, bindparam, literal, null, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    bindparam,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import Lesson, Module
@@ -46,6 +57,7 @@ class PersonProgress:
     done: set[str]
     completions: dict[str, Completed]
     records: dict[str, QuizRecord]
+    facts: dict[str, bool] = field(default_factory=dict)  # register_progress_fact's
 
 
 SUPPORTER_PATH = "lms_plugin.training.supporter_path"
@@ -79,10 +91,14 @@ def lesson_done(user_id: int, lesson_id: str) -> bool:
         _LESSON_DONE, {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
 
 
-_LESSON, _COMPLETION = "lesson", "completion"
+_LESSON, _COMPLETION, _FACT = "lesson", "completion", "fact"
+PROGRESS_FACTS = "lms_plugin.training.progress_facts"
+_PROGRESS_STATEMENT = "lms_plugin.training.progress_statement"
+ProgressFact = Callable[[ColumnElement[Any]], ColumnElement[bool]]  # person id -> a condition
 # The quiz records' rows (quiz.services.RECORD_PARTS: kind, slug, at, number, passed), then
-# the completions (module, when, quiz score) and the lessons done, in one UNION ALL.
-_PROGRESS: CompoundSelect = union_all(
+# the completions (module, when, quiz score) and the lessons done, in one UNION ALL; then
+# a row per registered progress fact (its name, and its value in the last column).
+_PARTS = (
     *RECORD_PARTS,
     select(literal(_COMPLETION), ModuleCompletion.module_slug, ModuleCompletion.completed_at,
            ModuleCompletion.quiz_score, null())
@@ -92,15 +108,37 @@ _PROGRESS: CompoundSelect = union_all(
 )
 
 
+def register_progress_fact(app: Flask, name: str, fact: ProgressFact) -> None:
+    """`fact(person id)`, a condition a higher package asks about the person where their
+    progress is shown (reporting: whether they answered the survey), read in the progress
+    statement (`read_progress`), so it costs no query of its own."""
+    app.extensions.setdefault(PROGRESS_FACTS, {})[name] = fact
+    app.extensions.pop(_PROGRESS_STATEMENT, None)
+
+
+def _progress_statement() -> CompoundSelect:
+    """The progress statement with this app's facts: built once per app."""
+    made: CompoundSelect | None = current_app.extensions.get(_PROGRESS_STATEMENT)
+    if made is None:
+        person = bindparam("user_id", type_=Integer)
+        facts = current_app.extensions.get(PROGRESS_FACTS, {})
+        made = union_all(*_PARTS, *(
+            select(literal(_FACT), literal(name), null(), null(), fact(person))
+            for name, fact in facts.items()))
+        current_app.extensions[_PROGRESS_STATEMENT] = made
+    return made
+
+
 def read_progress(user_id: int) -> PersonProgress:
     """Everything the programme and module pages show of a person's progress, whatever
-    the number of modules and quizzes: one statement."""
-    rows = db.session.execute(_PROGRESS, {"user_id": user_id}).all()
+    the number of modules and quizzes, and the registered progress facts: one statement."""
+    rows = db.session.execute(_progress_statement(), {"user_id": user_id}).all()
     return PersonProgress(
         done={slug for kind, slug, *_ in rows if kind == _LESSON},
         completions={slug: Completed(at, float(score) if score is not None else None)
                      for kind, slug, at, score, _ in rows if kind == _COMPLETION},
-        records=read_records(rows))
+        records=read_records(rows),
+        facts={name: bool(value) for kind, name, _, _, value in rows if kind == _FACT})
 
 
 def get_module_progress(user: User, module: Module, known: PersonProgress | None = None

@@ -91,8 +91,8 @@ def overview() -> Any:
         "training/overview.html", programme=programme, course_title=_course_title(),
         retakes=_retakes([item.module for item in [*programme, *refreshers]
                           if not item.completion], known.records),
-        user=current_user, programmes=sorted(get_catalog().programmes.values(),
-                                             key=lambda p: p.slug),
+        progress_facts=known.facts, user=current_user,
+        programmes=sorted(get_catalog().programmes.values(), key=lambda p: p.slug),
         supporter=supporter, refreshers=refreshers,
         supporter_modules=[m for m in modules if m.slug not in on_path and not m.meta.refresher],
     )
