@@ -190,6 +190,10 @@ def _end_read(failed: bool) -> None:
     session = db.session()
     if ends_with_commit(session, failed, g.get("database_wrote", False)):
         try:
+            # As the removal would: what was loaded leaves the session as it was read (a
+            # commit would expire it, and code holding it after the context ends, a CLI
+            # command or a test, could no longer read it).
+            session.expunge_all()
             session.commit()
         except SQLAlchemyError:
             rollback_quietly()

@@ -87,3 +87,12 @@ def test_what_counts_as_a_read():
                       "INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t",
                       "SAVEPOINT sa_1", "SELEC"):
         assert not is_read(statement), statement
+
+
+def test_what_a_context_read_stays_readable_after_it(app):
+    """A context that only read commits, but what it loaded is left as read (not expired):
+    code that keeps an object past the context (CLI commands, tests) still reads it."""
+    person_id = _person(app)
+    with app.app_context():
+        person = db.session.get(User, person_id)
+    assert person is not None and person.name == "Kept As Is"
