@@ -13,8 +13,11 @@ and errors, then the peak memory of the tool's processes.
     .venv/bin/python bench/load.py --db sqlite             # the demo's database
     .venv/bin/python bench/load.py --soak 600              # then lesson pages for 10 min
 
-Scenarios: the bare page (the ceiling); a lesson page for a signed-in learner (each
-virtual user its own learner, launched beforehand); certificate verification
+Scenarios: the bare page (the ceiling); the same bare app reading one row of the tool's
+database by a unique key into a small template (what any database-backed Flask page pays
+in this stack: a reference for the tool's pages, which read the database too); a lesson
+page for a signed-in learner (each virtual user its own learner, launched beforehand);
+certificate verification
 (`/verify/<code>`, no session); with `--launches`, a full LTI launch (OIDC login
 initiation, then the id_token POST signed by the benchmark's platform key; the signing is
 inside the timed window) and a quiz submission (attempts started beforehand). The
@@ -331,6 +334,14 @@ async def lesson_page(conn: Connection) -> bool:
     return status == 200 and b"Try it" in body
 
 
+def bare_row(code: str) -> Action:
+    async def read(conn: Connection) -> bool:
+        status, _, body = await conn.request("GET", f"/row/{code}")
+        return status == 200 and b"Certified Person" in body
+
+    return read
+
+
 def verification(code: str) -> Action:
     async def verify(conn: Connection) -> bool:
         status, _, body = await conn.request("GET", f"/verify/{code}")
@@ -542,6 +553,7 @@ def main() -> None:
         people = asyncio.run(learners(tool, plat, max(levels)))
         scenarios: dict[str, tuple[Server, Action, bool]] = {
             "bare Flask page (ceiling)": (bare, constant_page, False),
+            "bare Flask + one database row": (bare, bare_row(code), False),
             "lesson page": (tool, lesson_page, True),
             "certificate verification": (tool, verification(code), False),
         }

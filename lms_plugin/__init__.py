@@ -10,8 +10,8 @@ from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import chrome, dates, i18n, inputs, resilience
 from . import config as config_module
-from . import dates, i18n, inputs, resilience
 from .extensions import csrf, db, limiter, login_manager, migrate, retry_after
 from .resources import shipped_root
 from .urls import remembered_url_for
@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     dates.init_app(app)
     i18n.init_app(app)
+    chrome.init_app(app)  # every page's header and footer, kept per variant
     inputs.init_app(app)  # before any blueprint: the bounded <int:...> converter
 
     db.init_app(app)

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flask_babel import gettext
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .columns import link, row_id, timestamp
 from .extensions import db
 from .i18n import N_
+from .personal_data import KEEP, Item, declare
 
 
 class Person(Protocol):
@@ -44,6 +45,16 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
     detail_json: Mapped[str] = mapped_column(Text, default="{}")
+
+
+declare(Item("audit_events_about_you", AuditEvent, title=N_("The audit log, where it names you"),
+             description=N_("Who did what to whose record: what you did, and what others did to "
+                            "your record (views of it, decisions, exports)."),
+             links=("actor_id", "subject_id"),
+             where=lambda p: or_(AuditEvent.subject_id == p.id, AuditEvent.actor_id == p.id),
+             erasure=KEEP,
+             on_erasure=N_("Kept for accountability until the audit retention period ends; it "
+                           "then points at an \"Erased person\".")))
 
 
 def audit(action: str, actor: Person | None, subject: Person | None = None,

@@ -75,7 +75,9 @@ def has_nul(values: Iterable[str]) -> bool:
 
 def _request_text() -> Iterable[str]:
     yield request.path
-    for source in (request.args, request.form):
+    # A GET or HEAD without a body has no form to parse (most requests: no parser made)
+    bodiless = request.method in ("GET", "HEAD") and not request.content_length
+    for source in (request.args,) if bodiless else (request.args, request.form):
         for key, value in source.items(multi=True):
             yield key
             yield value

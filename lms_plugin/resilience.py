@@ -48,6 +48,7 @@ from sqlalchemy.pool import Pool
 
 from .extensions import db
 from .observability import count_database_error
+from .reads import FLAG as READS_ONLY
 
 RETRY_AFTER_SECONDS = 5
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -115,8 +116,9 @@ def _note_write(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
 def ends_with_commit(session: Session, failed: bool, wrote: bool) -> bool:
     """Whether the context's open transaction may end with COMMIT: nothing failed, no
     statement but SELECTs ran in it, and no ORM change is pending (a commit would flush
-    it)."""
+    it). A `@reads_only` page has no transaction to end (autocommit: reads.py)."""
     return (not failed and not wrote and session.in_transaction()
+            and not session.info.get(READS_ONLY)
             and not (session.new or session.dirty or session.deleted))
 
 

@@ -8,7 +8,7 @@ import secrets
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -114,16 +114,18 @@ def revoke_certificate(certificate: Certificate, admin: User, reason: str) -> No
         certificate_revoked.send(certificate)
 
 
+_BY_CODE = select(Certificate).where(Certificate.code == bindparam("code"))
+_BY_CODE_PUBLIC = _BY_CODE.options(defer(Certificate.evidence_json))
+
+
 def get_certificate_by_code(code: str, public: bool = False) -> Certificate | None:
     """The certificate with this code; `public` (the verification page) leaves its
-    evidence snapshot unread (a verifier sees none of it; read on access if ever needed)."""
+    evidence snapshot unread (a verifier sees none of it; read on access if ever needed).
+    The statements are built once: verification is the tool's busiest public page."""
     code = code.strip().upper()
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return None
-    query = select(Certificate).where(Certificate.code == code)
-    if public:
-        query = query.options(defer(Certificate.evidence_json))
-    return db.session.scalars(query).first()
+    return db.session.scalars(_BY_CODE_PUBLIC if public else _BY_CODE, {"code": code}).first()
 
 
 def reenrol(user: User, slug: str) -> ProgrammeEnrolment:

@@ -17,12 +17,27 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    or_,
     select,
+    update,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import (
+    ANONYMISE,
+    DELETE,
+    KEEP,
+    KEPT_FOR_OTHERS,
+    REMOVED,
+    Item,
+    Person,
+    declare,
+    kept,
+    yours,
+)
 from ..users.models import User
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -41,6 +56,11 @@ class ProgrammeEnrolment(PersonRecord, db.Model):  # type: ignore[name-defined]
     reenrolled_at: Mapped[datetime | None] = timestamp()
 
     user: Mapped[User] = relationship()
+
+
+declare(yours("programme_enrolments", ProgrammeEnrolment, title=N_("Peer-supporter programmes"),
+              description=N_("The certification programmes you enrolled in, when (and when again, "
+                             "after a lapse), and deadline extensions.")))
 
 
 class LoggedHours(db.Model):  # type: ignore[name-defined]
@@ -72,6 +92,18 @@ class LoggedHours(db.Model):  # type: ignore[name-defined]
     supervisor: Mapped[User | None] = relationship(foreign_keys=[supervisor_id])
 
 
+declare(yours("logged_hours", LoggedHours, title=N_("Hours you logged"),
+              description=N_("Your supervised practice, training and continuing education: date, "
+                             "hours, kind, your reflection, your supervisor and their decision.")),
+        Item("hours_you_supervised", LoggedHours, title=N_("Hours sent to you to decide"),
+             description=N_("Entries trainees sent you as their supervisor, and your decisions "
+                            "and reasons. Their reflections are theirs and are not shown here."),
+             links=("supervisor_id", "decided_by_id"),
+             where=lambda p: or_(LoggedHours.supervisor_id == p.id,
+                                 LoggedHours.decided_by_id == p.id),
+             erasure=KEEP, on_erasure=KEPT_FOR_OTHERS, hidden=frozenset({"reflection"})))
+
+
 class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "attestation_signature"
     __table_args__ = (UniqueConstraint("user_id", "programme_slug", "attestation_id"),)
@@ -80,6 +112,10 @@ class AttestationSignature(PersonRecord, db.Model):  # type: ignore[name-defined
     attestation_id: Mapped[str] = content_slug()
     programme_version: Mapped[str] = content_version()
     signed_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(yours("attestations", AttestationSignature, title=N_("Agreements you signed"),
+              description=N_("Each programme agreement you signed, when, and its version.")))
 
 
 class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -94,6 +130,14 @@ class Waiver(PersonRecord, db.Model):  # type: ignore[name-defined]
     reason: Mapped[str] = mapped_column(Text)
     granted_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     granted_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(yours("waivers", Waiver, title=N_("Prior learning recognised for you"),
+              description=N_("Requirements an admin waived for you, with the evidence they saw "
+                             "and why.")),
+        kept("waivers_you_granted", Waiver, title=N_("Waivers you granted"),
+             description=N_("Requirements you waived for others as an admin, with your reason."),
+             column="granted_by_id", hidden=frozenset({"evidence"})))
 
 
 class Certificate(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -141,6 +185,23 @@ class Certificate(PersonRecord, db.Model):  # type: ignore[name-defined]
         return "current" if _aware(self.expires_at) > now else "expired"
 
 
+def _minimal_certificates(person: Person) -> None:
+    db.session.execute(update(Certificate).where(Certificate.user_id == person.id)
+                       .values(evidence_json="{}"))
+
+
+declare(Item("certificates", Certificate, title=N_("Your certificates"),
+             description=N_("Each certificate: its code, programme, dates, and the evidence it "
+                            "was issued on."),
+             links=("user_id",), where=lambda p: Certificate.user_id == p.id, erasure=ANONYMISE,
+             on_erasure=N_("Kept as a minimal record (name, programme, dates, code) so it can "
+                           "still be verified or revoked; the evidence is removed."),
+             anonymise=_minimal_certificates),
+        kept("certificates_you_revoked", Certificate, title=N_("Certificates you revoked"),
+             description=N_("Certificates you revoked as an admin, and your reason."),
+             column="revoked_by_id", hidden=frozenset({"evidence_json", "holder_name"})))
+
+
 class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
     """A supervisor assigned to a trainee by an admin (besides LTI `role_scope_mentor`)."""
 
@@ -155,6 +216,19 @@ class SupervisorAssignment(db.Model):  # type: ignore[name-defined]
 
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id])
     trainee: Mapped[User] = relationship(foreign_keys=[trainee_id])
+
+
+declare(yours("supervisors_assigned", SupervisorAssignment, title=N_("Supervisors assigned to you"),
+              description=N_("Supervisors an admin assigned to you, and when."),
+              column="trainee_id"),
+        yours("trainees_assigned_to_you", SupervisorAssignment,
+              title=N_("Trainees assigned to you"),
+              description=N_("Trainees an admin assigned you to supervise, and when."),
+              column="supervisor_id"),
+        kept("assignments_you_made", SupervisorAssignment,
+             title=N_("Supervisor assignments you made"),
+             description=N_("Supervisors you assigned to trainees as an admin."),
+             column="assigned_by_id"))
 
 
 class Reminder(db.Model):  # type: ignore[name-defined]
@@ -174,6 +248,17 @@ class Reminder(db.Model):  # type: ignore[name-defined]
     certificate: Mapped[Certificate] = relationship()
 
 
+def _reminders_of(person: Person) -> ColumnElement[bool]:
+    return Reminder.certificate_id.in_(
+        select(Certificate.id).where(Certificate.user_id == person.id))
+
+
+declare(Item("certificate_reminders", Reminder, title=N_("Renewal reminders"),
+             description=N_("Reminders that your certificate is due for renewal, and whether you "
+                            "saw them."),
+             links=("certificate_id",), where=_reminders_of, erasure=DELETE, on_erasure=REMOVED))
+
+
 class DirectoryListing(db.Model):  # type: ignore[name-defined]
     """A certified peer supporter's opt-in entry in "Find a peer supporter". Shown only
     while they hold a current, unrevoked certificate (checked on every read)."""
@@ -188,6 +273,11 @@ class DirectoryListing(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = timestamp(now=True)
 
     user: Mapped[User] = relationship()
+
+
+declare(yours("directory_listing", DirectoryListing, title=N_("Your Find-a-peer-supporter listing"),
+              description=N_("How colleagues can reach you, your languages and availability, if "
+                             "you listed yourself.")))
 
 
 def _aware(value: datetime) -> datetime:
@@ -219,3 +309,11 @@ class RolePlayObservation(db.Model):  # type: ignore[name-defined]
     def marks(self) -> dict[str, str]:
         value = json.loads(self.marks_json)
         return value if isinstance(value, dict) else {}
+
+
+declare(yours("roleplay_observations", RolePlayObservation, title=N_("Role-plays observed"),
+              description=N_("Scripted role-plays a supervisor observed: which script, when, who "
+                             "marked it, and competent or not yet on each point of its rubric.")),
+        kept("roleplays_you_observed", RolePlayObservation, title=N_("Role-plays you observed"),
+             description=N_("Role-plays of trainees you marked as their supervisor."),
+             column="supervisor_id"))

@@ -33,6 +33,7 @@ from ..i18n import N_
 from ..inputs import require_form_token
 from ..lti.errors import LaunchError
 from ..lti.validation import restore_launch
+from ..reads import reads_only
 from ..training.models import ModuleCompletion
 from ..training.services import has_completed_training
 from ..urls import base_url
@@ -600,6 +601,7 @@ NOT_FOUND = N_("No certificate has this code. Check that it was copied exactly (
 
 @bp.route("/verify/<code>")
 @limiter.limit(lambda: current_app.config["LMS_PLUGIN_RATE_LIMIT_VERIFY"])
+@reads_only
 def verify(code: str) -> Any:
     as_json = code.endswith(".json") or request.accept_mimetypes.best == "application/json"
     code = code.removesuffix(".json")

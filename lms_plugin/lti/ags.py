@@ -4,6 +4,7 @@ the outbox) and sending it (in the worker), on pylti1p3's AGS client."""
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -13,10 +14,13 @@ from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 from pylti1p3.service_connector import ServiceConnector
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from ..extensions import db
+from ..i18n import N_
+from ..jobs.models import OutboxMessage
 from ..jobs.outbox import enqueue
+from ..personal_data import DELETE, Item, Person, declare
 from ..store import get_store
 from ..users.models import User
 from .models import AgsEndpoint, AgsLineItem, Platform
@@ -92,6 +96,37 @@ def enqueue_score(
     for target in targets.values():
         enqueue(SCORE_KIND, {**target, "score": score})
     return len(targets)
+
+
+def _scores_for(person: Person) -> ColumnElement[bool]:
+    """Scores waiting for (or sent to) the person's LMS: `enqueue_score`'s payload names
+    them by their LMS id (`userId`) on one of their issuer's registrations."""
+    needle = '"userId": ' + json.dumps(person.sub)
+    platforms = set(db.session.scalars(select(Platform.id).where(
+        Platform.issuer == person.issuer)))
+    ids = [
+        message_id for message_id, payload in db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.payload_json).where(
+                OutboxMessage.kind == SCORE_KIND,
+                OutboxMessage.payload_json.contains(needle, autoescape=True)))
+        if _names(payload, person.sub, platforms)
+    ]
+    return OutboxMessage.id.in_(ids)
+
+
+def _names(payload: str, sub: str, platforms: set[int]) -> bool:
+    try:
+        data = json.loads(payload)
+        return bool(data["score"]["userId"] == sub and data["platform_id"] in platforms)
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+declare(Item("grades_for_the_lms", OutboxMessage, title=N_("Scores sent to your LMS"),
+             description=N_("Your quiz scores as sent (or waiting to be sent) to your LMS's "
+                            "gradebook, with your LMS id."),
+             links=(), where=_scores_for, erasure=DELETE,
+             on_erasure=N_("Removed; a score not yet sent to your LMS is then not sent.")))
 
 
 class StoreServiceConnector(ServiceConnector):

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..columns import PersonRecord, content_slug, link, row_id, timestamp
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import declare, yours
 
 
 class Platform(db.Model):  # type: ignore[name-defined]
@@ -111,6 +113,11 @@ class AgsEndpoint(PersonRecord, db.Model):  # type: ignore[name-defined]
     lineitem_url: Mapped[str | None] = mapped_column(String(1000))
     scopes: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(yours("grade_endpoints", AgsEndpoint, title=N_("Where your grades go"),
+              description=N_("The gradebook addresses your LMS gave with your launches, to send "
+                             "your scores to.")))
 
 
 class AgsLineItem(db.Model):  # type: ignore[name-defined]

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..columns import PersonRecord, timestamp
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import declare, yours
 
 
 class Notification(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -38,6 +40,15 @@ class Notification(PersonRecord, db.Model):  # type: ignore[name-defined]
         return json.loads(self.context_json or "{}")
 
 
+declare(yours("emails", Notification, title=N_("E-mails to you"),
+              description=N_("Each e-mail the tool sent you or has waiting (what it was about, "
+                             "when), with what it said: a programme, a certificate code, a "
+                             "supervisor's reason. Never your answers, scores or reflections."),
+              on_erasure=N_("Removed; an e-mail not yet sent is then not sent. One last e-mail "
+                            "tells you the erasure is done; your address is kept only until it is "
+                            "sent.")))
+
+
 class NotificationOptOut(PersonRecord, db.Model):  # type: ignore[name-defined]
     """A person turned off one kind of non-essential e-mail."""
 
@@ -46,3 +57,7 @@ class NotificationOptOut(PersonRecord, db.Model):  # type: ignore[name-defined]
 
     topic: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(yours("email_settings", NotificationOptOut, title=N_("E-mails you turned off"),
+              description=N_("The kinds of e-mail you chose not to receive.")))

@@ -31,25 +31,12 @@ from ..certification.training_certificate import TRAINING_SLUG, TRAINING_TITLE
 from ..content.services import get_catalog
 from ..dates import day, utcnow
 from ..extensions import db
-from ..i18n import DEFAULT_LOCALE, supported
+from ..i18n import DEFAULT_LOCALE, N_, supported
 from ..jobs.outbox import enqueue
 from ..users.models import User
 from . import mail
 from .models import Notification, NotificationOptOut
-from .topics import (
-    CERTIFICATE_EXPIRED,
-    CERTIFICATE_ISSUED,
-    CERTIFICATE_LAPSED,
-    CERTIFICATE_REVOKED,
-    ERASURE_DONE,
-    ERASURE_REQUESTED,
-    HOURS_DECIDED,
-    OPTIONAL,
-    RENEWAL_REMINDER,
-    SUPERVISOR_DIGEST,
-    TOPICS,
-    may_opt_out,
-)
+from .topics import TOPICS, declare_topic, may_opt_out, optional
 
 EMAIL_KIND = "notifications.email"
 # An expiry or lapse is told only while recent: turning e-mail on never mails everyone
@@ -184,10 +171,10 @@ def turned_off(person: User) -> set[str]:
 
 def set_preferences(person: User, wanted: set[str]) -> None:
     """Keep the optional kinds in `wanted` on and turn the others off. Flushes."""
-    unknown = wanted - set(OPTIONAL)
+    unknown = wanted - set(optional())
     if unknown:
         raise ValueError(f"No such kind of e-mail: {', '.join(sorted(unknown))}")
-    off = set(OPTIONAL) - wanted
+    off = set(optional()) - wanted
     db.session.execute(delete(NotificationOptOut).where(
         NotificationOptOut.user_id == person.id, NotificationOptOut.topic.not_in(off)))
     for topic in sorted(off - turned_off(person)):
@@ -195,7 +182,7 @@ def set_preferences(person: User, wanted: set[str]) -> None:
     db.session.flush()
 
 
-# --- events --------------------------------------------------------------------------------
+# --- events: each kind of e-mail, declared where it is sent -----------------------------------
 
 
 def _title(slug: str) -> str:
@@ -211,6 +198,11 @@ def _day_for(person: User, value: Any) -> str:
         return day(value)
 
 
+CERTIFICATE_ISSUED = declare_topic(
+    "certificate_issued", essential=True, subject=N_("Your certificate has been issued"),
+    label=N_("A certificate issued to you, with its verification link"))
+
+
 def on_certificate_issued(certificate: Certificate, renewal: bool = False, **_: Any) -> None:
     notify(certificate.user, CERTIFICATE_ISSUED, f"{CERTIFICATE_ISSUED}:{certificate.id}", {
         "programme": _title(certificate.programme_slug), "code": certificate.code,
@@ -218,9 +210,20 @@ def on_certificate_issued(certificate: Certificate, renewal: bool = False, **_: 
         else _day_for(certificate.user, certificate.expires_at)})
 
 
+CERTIFICATE_REVOKED = declare_topic(
+    "certificate_revoked", essential=True, subject=N_("Your certificate has been revoked"),
+    label=N_("A certificate of yours revoked"))
+
+
 def on_certificate_revoked(certificate: Certificate, **_: Any) -> None:
     notify(certificate.user, CERTIFICATE_REVOKED, f"{CERTIFICATE_REVOKED}:{certificate.id}",
            {"programme": _title(certificate.programme_slug)})
+
+
+HOURS_DECIDED = declare_topic(
+    "hours_decided", essential=False,
+    subject=N_("Your supervisor decided on your logged hours"),
+    label=N_("Logged hours approved or rejected by your supervisor"))
 
 
 def on_hours_decided(entry: LoggedHours, **_: Any) -> None:
@@ -235,6 +238,11 @@ def on_hours_decided(entry: LoggedHours, **_: Any) -> None:
         "programme": _title(entry.programme_slug), "slug": entry.programme_slug})
 
 
+RENEWAL_REMINDER = declare_topic(
+    "renewal_reminder", essential=False, subject=N_("Your certificate is due for renewal"),
+    label=N_("Reminders before a certificate expires"))
+
+
 def on_reminder_recorded(reminder: Reminder, **_: Any) -> None:
     certificate = reminder.certificate
     notify(certificate.user, RENEWAL_REMINDER, f"{RENEWAL_REMINDER}:{reminder.id}", {
@@ -243,10 +251,21 @@ def on_reminder_recorded(reminder: Reminder, **_: Any) -> None:
         "days_before": reminder.days_before})
 
 
+ERASURE_REQUESTED = declare_topic(
+    "erasure_requested", essential=True,
+    subject=N_("We have your request to erase your records"),
+    label=N_("Your request to erase your records received"))
+
+
 def erasure_requested(person: User) -> Notification | None:
     """Privacy calls this when a person asks to be erased (in the request's transaction)."""
     return notify(person, ERASURE_REQUESTED,
                   f"{ERASURE_REQUESTED}:{person.id}:{now().date().isoformat()}")
+
+
+ERASURE_DONE = declare_topic(
+    "erasure_done", essential=True, subject=N_("Your records have been erased"),
+    label=N_("Your records erased"))
 
 
 def erasure_done(person: User, address: str | None) -> Notification | None:
@@ -262,6 +281,14 @@ def erasure_done(person: User, address: str | None) -> Notification | None:
 
 def _aware(value: datetime, like: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=like.tzinfo)
+
+
+CERTIFICATE_EXPIRED = declare_topic(
+    "certificate_expired", essential=True, subject=N_("Your certificate has expired"),
+    label=N_("A certificate of yours expired (renewal still open)"))
+CERTIFICATE_LAPSED = declare_topic(
+    "certificate_lapsed", essential=True, subject=N_("Your certificate has lapsed"),
+    label=N_("A certificate of yours lapsed (the renewal period ended)"))
 
 
 def send_expiry_notices(at: datetime | None = None) -> int:
@@ -311,6 +338,12 @@ def waiting_by_supervisor() -> list[Waiting]:
         .where(LoggedHours.status == PENDING, LoggedHours.supervisor_id.is_not(None))
         .group_by(LoggedHours.supervisor_id).order_by(LoggedHours.supervisor_id))
     return [Waiting(int(s or 0), int(n), int(t), o) for s, n, t, o in rows]
+
+
+SUPERVISOR_DIGEST = declare_topic(
+    "supervisor_digest", essential=False,
+    subject=N_("Logged hours waiting for your decision"),
+    label=N_("A daily summary of logged hours waiting for your decision (supervisors)"))
 
 
 def send_supervisor_digests(at: datetime | None = None) -> int:

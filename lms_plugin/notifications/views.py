@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..inputs import require_form_token
 from .services import enabled, set_preferences, turned_off
-from .topics import OPTIONAL, TOPICS
+from .topics import TOPICS, optional
 
 bp = Blueprint("notifications", __name__)
 
@@ -22,7 +22,7 @@ def preferences() -> Any:
     if request.method == "POST":
         require_form_token()
         wanted = set(request.form.getlist("on"))
-        if not wanted <= set(OPTIONAL):
+        if not wanted <= set(optional()):
             abort(400, description=gettext("There is no such kind of e-mail to turn on."))
         set_preferences(current_user, wanted)
         db.session.commit()
@@ -31,5 +31,5 @@ def preferences() -> Any:
     off = turned_off(current_user)
     return render_template(
         "notifications/preferences.html", enabled=enabled(), email=current_user.email,
-        optional=[(TOPICS[key], key not in off) for key in OPTIONAL],
+        optional=[(TOPICS[key], key not in off) for key in optional()],
         essential=[topic for topic in TOPICS.values() if topic.essential])

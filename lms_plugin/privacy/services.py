@@ -1,8 +1,8 @@
 """Erasure of a person and retention periods. What erasure does to each kind of personal
-data is in `registry.REGISTRY` (which the export reads too): certificates already issued
-are kept, by policy, as a minimal record (name, programme, dates, code) so they can still
-be verified and revoked; everything else about the person goes or, where it is someone
-else's record, points at an "Erased person"."""
+data is declared beside its model and read through `registry.items()`, as the export
+reads it: certificates already issued are kept, by policy, as a minimal record (name,
+programme, dates, code) so they can still be verified and revoked; everything else about
+the person goes or, where it is someone else's record, points at an "Erased person"."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from ..notifications.services import erasure_done
 from ..quiz.models import QuizAttempt
 from ..users.models import User
 from . import registry
-
-ERASED_NAME = registry.ERASED_NAME
 
 
 def erase_person(person: User, admin: User) -> dict[str, int]:

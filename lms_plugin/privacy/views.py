@@ -56,7 +56,7 @@ def my_data_page() -> str:
     what erasure would do to it, and the rows."""
     data = _export("page")
     rows = {item.key: (([data[item.key]] if data[item.key] else []) if item.single
-                       else data[item.key]) for item in registry.REGISTRY}
+                       else data[item.key]) for item in registry.items()}
     ids = set().union(*(person_ids(r) for r in rows.values()))
     people = {u.id: u.display_name for u in db.session.scalars(
         select(User).where(User.id.in_(ids)))} if ids else {}
@@ -64,7 +64,7 @@ def my_data_page() -> str:
     return render_template(
         "privacy/my_data.html", exported_at=datetime.now(UTC), about=gettext(ABOUT),
         items=[(item, readable(rows[item.key], me=current_user.id, people=people,
-                               names=names)) for item in registry.REGISTRY])
+                               names=names)) for item in registry.items()])
 
 
 def content_names() -> dict[str, str]:
@@ -91,7 +91,7 @@ def my_data() -> Response:
         "about": ABOUT,
         "what_each_item_is": {item.key: {"title": item.title, "what": item.description,
                                          "if_erased": item.on_erasure}
-                              for item in registry.REGISTRY},
+                              for item in registry.items()},
         **data,
     }
     response = Response(json.dumps(body, default=str, indent=2), mimetype="application/json")

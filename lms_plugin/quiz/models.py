@@ -19,6 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import declare, kept, yours
 
 
 class QuizAttempt(db.Model):  # type: ignore[name-defined]
@@ -60,6 +62,11 @@ class QuizAttempt(db.Model):  # type: ignore[name-defined]
         return self.submitted_at is not None
 
 
+declare(yours("quiz_attempts", QuizAttempt, title=N_("Your quiz attempts"),
+              description=N_("The questions you were given, the answers you chose and your score. "
+                             "Answers are cleared after the retention period; scores stay.")))
+
+
 class QuizAllowance(PersonRecord, db.Model):  # type: ignore[name-defined]
     """An L&D admin's grant to one person on one quiz: tries beyond the quiz's limit, and
     when the cool-down was last lifted. One row per person and quiz; each grant adds to
@@ -74,3 +81,12 @@ class QuizAllowance(PersonRecord, db.Model):  # type: ignore[name-defined]
     granted_by_id: Mapped[int | None] = link("user", ondelete="SET NULL")
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(yours("quiz_allowances", QuizAllowance, title=N_("Extra quiz tries given to you"),
+              description=N_("Tries beyond a quiz's limit, or a wait lifted, that an L&D admin "
+                             "gave you, and why.")),
+        kept("quiz_allowances_you_granted", QuizAllowance, title=N_("Extra quiz tries you gave"),
+             description=N_("Extra tries and lifted waits you gave others as an admin, with your "
+                            "reason."),
+             column="granted_by_id"))

@@ -36,6 +36,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..columns import content_slug, link
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import declare, yours
 
 PRE, POST = "pre", "post"
 UNATTRIBUTED = ""  # SurveyTally.department for answers counted for no department
@@ -67,3 +69,9 @@ class SurveyCompletion(db.Model):  # type: ignore[name-defined]
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     user_id: Mapped[int] = link("user")
     phase: Mapped[str] = mapped_column(String(10))
+
+
+declare(yours("surveys_answered", SurveyCompletion, title=N_("Surveys you answered"),
+              description=N_("That you answered the before or after survey (not when). Your "
+                             "answers themselves are stored with no link to you, so nobody (you "
+                             "included) can find them.")))

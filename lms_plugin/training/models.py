@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..columns import PersonRecord, content_slug, content_version, link, row_id, timestamp
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import declare, yours
 
 
 class LessonProgress(PersonRecord, db.Model):  # type: ignore[name-defined]
@@ -24,6 +26,11 @@ class LessonProgress(PersonRecord, db.Model):  # type: ignore[name-defined]
     completed_at: Mapped[datetime] = timestamp(now=True)
 
 
+declare(yours("lessons_completed", LessonProgress, title=N_("Lessons you completed"),
+              description=N_("Each lesson you marked complete, when, and the version of the "
+                             "module.")))
+
+
 class ModuleCompletion(PersonRecord, db.Model):  # type: ignore[name-defined]
     """Recorded once, when the module's rule was first met, with the versions it was met
     under. Never rewritten by later content edits."""
@@ -36,6 +43,10 @@ class ModuleCompletion(PersonRecord, db.Model):  # type: ignore[name-defined]
     quiz_version: Mapped[str | None] = content_version()
     quiz_score: Mapped[float | None] = mapped_column(Numeric(5, 2))
     completed_at: Mapped[datetime] = timestamp(now=True)
+
+
+declare(yours("modules_completed", ModuleCompletion, title=N_("Modules you completed"),
+              description=N_("Each module you completed, when, and your best quiz score then.")))
 
 
 class LearnerModule(db.Model):  # type: ignore[name-defined]
@@ -53,6 +64,10 @@ class LearnerModule(db.Model):  # type: ignore[name-defined]
     completed_at: Mapped[datetime | None] = timestamp()
 
 
+declare(yours("module_progress", LearnerModule, title=N_("Modules you started"),
+              description=N_("When you started and completed each module (for reports' counts).")))
+
+
 class LearnerProgress(db.Model):  # type: ignore[name-defined]
     """Per person: how many modules started and completed (counters kept with
     LearnerModule), for reports at the scale of a whole organisation."""
@@ -62,3 +77,8 @@ class LearnerProgress(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[int] = link("user", primary_key=True)
     modules_started: Mapped[int] = mapped_column(Integer, default=0)
     modules_completed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+declare(yours("progress_counters", LearnerProgress, title=N_("Your progress counts"),
+              description=N_("How many modules you have started and completed (for reports' "
+                             "counts).")))

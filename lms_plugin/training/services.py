@@ -13,6 +13,7 @@ from sqlalchemy import (
     CompoundSelect,
     Integer,
     bindparam,
+    exists,
     literal,
     null,
     select,
@@ -82,6 +83,13 @@ def path_for(user: User | None) -> list[Module]:
 _LESSON_DONE = select(LessonProgress.id).where(
     LessonProgress.user_id == bindparam("user_id"),
     LessonProgress.lesson_id == bindparam("lesson_id")).limit(1)
+
+
+def lesson_done_fact(person_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the person marked the lesson `:lesson_id` complete, as a page fact read with
+    the person (users.sessions), so the lesson page makes one statement."""
+    return exists().where(LessonProgress.user_id == person_id,
+                          LessonProgress.lesson_id == bindparam("lesson_id"))
 
 
 def lesson_done(user_id: int, lesson_id: str) -> bool:

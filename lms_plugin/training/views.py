@@ -27,7 +27,9 @@ from ..i18n import current_locale
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
 from ..quiz.services import NO_RECORD, QuizRecord, retake_from
+from ..reads import reads_only
 from ..users.models import Course
+from ..users.sessions import asks_with_person, session_fact
 from .help import help_resources
 from .rules import EVERYONE, next_module, path_modules, refresher_modules
 from .services import (
@@ -99,6 +101,7 @@ def overview() -> Any:
 
 
 @bp.route("/modules/<slug>")
+@reads_only
 @login_required
 def module(slug: str) -> Any:
     mod = _module_or_404(slug)
@@ -124,7 +127,16 @@ def _retakes(modules: list[Module], records: dict[str, QuizRecord]) -> dict[str,
     return found
 
 
+def _asks_lesson_done(slug: str, number: int) -> dict[str, dict[str, Any]]:
+    """The lesson page asks whether this lesson is done with the person (one statement)."""
+    module = get_catalog().modules.get(slug)
+    found = next((ls for ls in module.lessons if ls.number == number), None) if module else None
+    return {"lesson_done": {"lesson_id": found.meta.id}} if found is not None else {}
+
+
 @bp.route("/modules/<slug>/lessons/<int:number>")
+@reads_only
+@asks_with_person(_asks_lesson_done)
 @login_required
 def lesson(slug: str, number: int) -> Any:
     """The lesson in the reader's language when the module has it translated, else in
@@ -140,8 +152,14 @@ def lesson(slug: str, number: int) -> Any:
     return render_template(
         "training/lesson.html", module=mod, lesson=current, top=top, pager=pager,
         next=mod.lessons[index + 1] if index + 1 < len(mod.lessons) else None,
-        completed=lesson_done(current_user.id, current.meta.id),
+        completed=_done(current.meta.id),
     )
+
+
+def _done(lesson_id: str) -> bool:
+    """Read with the person when the page asked (`_asks_lesson_done`), else asked now."""
+    found = session_fact("lesson_done")
+    return bool(found) if found is not None else lesson_done(current_user.id, lesson_id)
 
 
 PARTS = "lms_plugin.lesson_parts"

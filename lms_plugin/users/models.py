@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask_babel import gettext
 from flask_login import UserMixin
-from sqlalchemy import String, UniqueConstraint, false, true
+from sqlalchemy import ColumnElement, String, UniqueConstraint, false, select, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..columns import PersonRecord, link, row_id, timestamp
 from ..extensions import db
+from ..i18n import N_
+from ..personal_data import ANONYMISE, DELETE, REMOVED, Item, Person, declare, row, yours
 
 # Roles the tool knows, mapped from LTI role URIs (see users.roles).
 LEARNER = "learner"
@@ -78,6 +81,25 @@ class User(UserMixin, FromPlatform, db.Model):  # type: ignore[name-defined]
         return self.name or gettext("Learner")
 
 
+ERASED_NAME = N_("Erased person")
+
+
+def _forget_identity(person: User) -> None:
+    person.name, person.email, person.department = ERASED_NAME, None, None
+    person.locale = None
+    person.sub = f"erased-{uuid.uuid4().hex}"  # a relaunch starts a new, empty record
+
+
+declare(Item("person", User, title=N_("Who you are"),
+             description=N_("The LMS's id for you (sub) on your organisation's LMS (issuer), and "
+                            "your name, email and department if your LMS sends them; when you "
+                            "first and last launched."),
+             links=("id",), where=lambda p: User.id == p.id, erasure=ANONYMISE,
+             on_erasure=N_("Your name, email and department are removed and your LMS id replaced, "
+                           "so a new launch starts an empty record."),
+             single=True, anonymise=_forget_identity))
+
+
 class SessionPerson(Protocol):
     """Who a session is started for (`sessions.start_session`): a `User`, or a launch's
     person as its upsert returned them (`lti.services.LaunchedPerson`)."""
@@ -128,6 +150,16 @@ class Enrollment(PersonRecord, db.Model):  # type: ignore[name-defined]
         return set(self.roles.split())
 
 
+def _with_course(enrollment: Enrollment, hidden: frozenset[str]) -> dict[str, Any]:
+    return {**row(enrollment, hidden), "course": row(enrollment.course)}
+
+
+declare(yours("enrolments", Enrollment, title=N_("Your courses"),
+              description=N_("The LMS courses you launched the tool from (or that list you), with "
+                             "your roles."),
+              export=_with_course))
+
+
 class MentorScope(db.Model):  # type: ignore[name-defined]
     """From `role_scope_mentor`: the mentor may see the named people (their trainees)."""
 
@@ -139,6 +171,21 @@ class MentorScope(db.Model):  # type: ignore[name-defined]
     # The mentee's sub on the mentor's issuer; the mentee may not have launched yet.
     mentee_sub: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[datetime] = timestamp(now=True)
+
+
+def _own_mentors(person: Person) -> ColumnElement[bool]:
+    return (MentorScope.mentee_sub == person.sub) & MentorScope.mentor_id.in_(
+        select(User.id).where(User.issuer == person.issuer))
+
+
+declare(yours("mentees_from_the_lms", MentorScope, title=N_("People your LMS says you mentor"),
+              description=N_("Their LMS ids, as your LMS sent them (for supervising "
+                             "peer-supporter hours)."),
+              column="mentor_id"),
+        Item("mentors_from_the_lms", MentorScope, title=N_("Mentors your LMS names for you"),
+             description=N_("Records that a mentor's LMS launch named you as their mentee."),
+             links=("mentee_sub",), where=_own_mentors, erasure=DELETE, on_erasure=REMOVED,
+             hidden=frozenset({"mentor_id"})))
 
 
 class LocalCredential(db.Model):  # type: ignore[name-defined]
@@ -159,3 +206,10 @@ class LocalCredential(db.Model):  # type: ignore[name-defined]
     last_login_at: Mapped[datetime | None] = timestamp()
 
     user: Mapped[User] = relationship()
+
+
+declare(yours("local_sign_in", LocalCredential, title=N_("Your sign-in without the LMS"),
+              description=N_("For L&D admins who sign in at /admin/login: the email, failed "
+                             "attempts and lock. The password is stored only as a one-way hash, "
+                             "which is not shown here."),
+              hidden=frozenset({"password_hash"})))

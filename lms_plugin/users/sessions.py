@@ -12,12 +12,19 @@ they supervise anyone) is read in the same statement: a higher package registers
 *session fact*, a SQL expression on the person's id (`register_session_fact`), and reads
 the value with `session_fact` (None when the person was not loaded by the loader this
 request, e.g. just signed in: then it asks the database itself).
+
+A page can do the same for what only it needs (whether this lesson is done): a *page
+fact* is registered like a session fact but read only on the requests that ask for it,
+with the request's own parameters (`asks_with_person`, a view decorator placed above
+`login_required`, so the question is put before the person is loaded). The statement for
+each set of asked facts is built once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, session
 from flask_login import current_user, login_user, logout_user
@@ -28,8 +35,10 @@ from .models import LocalCredential, SessionPerson, User
 
 VERSION_KEY = "session_version"
 FACTS = "lms_plugin.session_facts"
-STATEMENT = "lms_plugin.session_user_statement"
+PAGE_FACTS = "lms_plugin.page_facts"
+STATEMENTS = "lms_plugin.session_user_statements"
 Fact = Callable[[ColumnElement[Any]], ColumnElement[Any]]  # person id column -> a value
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 def start_session(user: SessionPerson, roles: Iterable[str], **extra: object) -> None:
@@ -46,27 +55,56 @@ def start_session(user: SessionPerson, roles: Iterable[str], **extra: object) ->
 def register_session_fact(app: Flask, name: str, fact: Fact) -> None:
     """Read `fact(person id)` with the person's row on every signed-in request."""
     app.extensions.setdefault(FACTS, {})[name] = fact
-    app.extensions.pop(STATEMENT, None)
+    app.extensions.pop(STATEMENTS, None)
 
 
-def _statement() -> Select[Any]:
-    """The person and every registered fact, by id: built once per app (and compiled once
-    per engine by SQLAlchemy's cache)."""
-    made = current_app.extensions.get(STATEMENT)
+def register_page_fact(app: Flask, name: str, fact: Fact) -> None:
+    """Read `fact(person id)` with the person's row on the requests that ask for it
+    (`asks_with_person`); its bound parameters are the request's."""
+    app.extensions.setdefault(PAGE_FACTS, {})[name] = fact
+    app.extensions.pop(STATEMENTS, None)
+
+
+def asks_with_person(ask: Callable[..., dict[str, dict[str, Any]]]) -> Callable[[View], View]:
+    """A view decorator, above `login_required`: `ask(**view_args)` names the page facts
+    this request wants, each with its bound parameters ({} for none wanted, e.g. a lesson
+    that does not exist); they are read with the person, and `session_fact` gives them."""
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def asking(**kwargs: Any) -> Any:
+            g.page_facts_asked = ask(**kwargs)
+            return view(**kwargs)
+        return asking  # type: ignore[return-value]
+    return decorate
+
+
+def _statement(asked: Iterable[str]) -> Select[Any]:
+    """The person, every session fact and the asked page facts, by id: built once per app
+    and set of page facts (and compiled once per engine by SQLAlchemy's cache)."""
+    key = frozenset(asked)
+    made_by_asked: dict[frozenset[str], Select[Any]] = current_app.extensions.setdefault(
+        STATEMENTS, {})
+    made = made_by_asked.get(key)
     if made is None:
-        facts = current_app.extensions.get(FACTS, {})
+        facts = dict(current_app.extensions.get(FACTS, {}))
+        page_facts = current_app.extensions.get(PAGE_FACTS, {})
+        facts.update((name, page_facts[name]) for name in sorted(key))
         made = select(User, *(fact(User.id).label(name) for name, fact in facts.items())
                       ).where(User.id == bindparam("person_id"))
-        current_app.extensions[STATEMENT] = made
+        made_by_asked[key] = made
     return made
 
 
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the person, if this session is still theirs, with the
-    session facts, in one statement."""
+    session facts and the page facts this request asked for, in one statement."""
     if not user_id.isdigit() or int(user_id) > 2**31 - 1:
         return None
-    row = db.session.execute(_statement(), {"person_id": int(user_id)}).first()
+    asked: dict[str, dict[str, Any]] = g.get("page_facts_asked") or {}
+    params: dict[str, Any] = {"person_id": int(user_id)}
+    for values in asked.values():
+        params.update(values)
+    row = db.session.execute(_statement(asked), params).first()
     if row is None:
         return None
     user: User = row[0]

@@ -97,7 +97,7 @@ def test_one_person_relaunching_is_slowed_not_their_colleagues(app, registered,
     limited = signed_launch(sam, registered, sub="sam")
     assert limited.status_code == 429
     assert "You have opened the tool many times" in limited.get_data(as_text=True)
-    assert limited.headers["Retry-After"] == "60"
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60  # the window resets within the minute
     assert stored(app)["launch data"] == before["launch data"]  # refused before it is saved
     # A colleague at the same address, and someone with the same sub in another
     # organisation's LMS, or in another school on the same issuer (Canvas: one issuer,

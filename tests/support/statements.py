@@ -21,6 +21,9 @@ class Statements:
             self.engine = db.engine
         self.dialect = self.engine.dialect.name
         self.sent: list[str] = []
+        # Per statement, on PostgreSQL: sent on a connection in autocommit (no BEGIN and
+        # no ROLLBACK round trips around it: lms_plugin/reads.py)
+        self.autocommit: list[bool] = []
         self.begins = self.commits = self.rollbacks = self.checkouts = 0
 
     def _listeners(self) -> list[tuple[Any, str, Any]]:
@@ -38,8 +41,10 @@ class Statements:
         for target, name, listener in self._listeners():
             event.remove(target, name, listener)
 
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def _statement(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self.sent.append(" ".join(statement.split()))
+        if self.dialect == "postgresql":
+            self.autocommit.append(bool(conn.connection.dbapi_connection.autocommit))
 
     def _begin(self, _conn: Any) -> None:
         self.begins += 1

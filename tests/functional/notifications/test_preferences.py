@@ -9,7 +9,8 @@ from lms_plugin.certification.attestations import sign_attestation
 from lms_plugin.certification.hours import decide_hours
 from lms_plugin.extensions import db
 from lms_plugin.notifications.models import Notification, NotificationOptOut
-from lms_plugin.notifications.topics import HOURS_DECIDED, OPTIONAL, TOPICS
+from lms_plugin.notifications.services import HOURS_DECIDED
+from lms_plugin.notifications.topics import TOPICS, optional
 from lms_plugin.users.models import User
 from tests.support import factories
 from tests.support.authorization import OTHER_ISSUER, Person, client_for, csrf_token
@@ -33,7 +34,7 @@ def test_turning_off_hours_decided_stops_them_but_not_the_certificate(app, sampl
     client = signed_in(app, trainee_id, ["learner"])
     page = client.get("/notifications").get_data(as_text=True)
     assert "sam@example.org" in page and 'value="hours_decided" checked' in page
-    keep = [topic for topic in OPTIONAL if topic != HOURS_DECIDED]
+    keep = [topic for topic in optional() if topic != HOURS_DECIDED]
     response = client.post("/notifications", data={"csrf_token": csrf_token(app), "on": keep})
     assert response.status_code == 302
     assert 'value="hours_decided" checked' not in client.get("/notifications").get_data(
@@ -75,12 +76,12 @@ def test_an_unknown_or_essential_kind_is_refused_and_nothing_changes(app, sample
         db.session.commit()
         learner_id = learner.id
     client = signed_in(app, learner_id, ["learner"])
-    for bad in (["certificate_issued"], ["nonsense"], [*OPTIONAL, "erasure_done"]):
+    for bad in (["certificate_issued"], ["nonsense"], [*optional(), "erasure_done"]):
         response = client.post("/notifications", data={"csrf_token": csrf_token(app),
                                                         "on": bad})
         assert response.status_code == 400
         assert "no such kind of e-mail" in response.get_data(as_text=True)
-    assert client.post("/notifications", data={"on": list(OPTIONAL)}).status_code == 400
+    assert client.post("/notifications", data={"on": list(optional())}).status_code == 400
     with app.app_context():
         assert db.session.scalars(select(NotificationOptOut.topic)).all() == [HOURS_DECIDED]
 

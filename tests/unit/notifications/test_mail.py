@@ -3,8 +3,11 @@ HTML alternative and the headers that make a retried send recognisable."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+import lms_plugin
 from lms_plugin.notifications.mail import (
     Email,
     MailConfigError,
@@ -12,7 +15,7 @@ from lms_plugin.notifications.mail import (
     parse_smtp_url,
     valid_address,
 )
-from lms_plugin.notifications.topics import OPTIONAL, TOPICS, may_opt_out
+from lms_plugin.notifications.topics import TOPICS, declare_topic, may_opt_out, optional
 
 
 @pytest.mark.parametrize(("url", "scheme", "host", "port", "user", "password"), [
@@ -49,8 +52,29 @@ def test_a_message_has_text_and_html_and_a_stable_id():
 def test_essential_kinds_cannot_be_turned_off():
     essential = {key for key, topic in TOPICS.items() if topic.essential}
     assert {"certificate_issued", "erasure_done", "erasure_requested"} <= essential
-    assert not essential & set(OPTIONAL)
+    assert not essential & set(optional())
     assert all(may_opt_out(key) != TOPICS[key].essential for key in TOPICS)
+    assert not may_opt_out("no_such_kind")
+
+
+def test_a_kind_of_email_is_declared_once():
+    """Declared beside its sender: the same declaration again (a module imported twice)
+    is a no-op, a different kind under a taken key is refused and changes nothing."""
+    issued = TOPICS["certificate_issued"]
+    assert declare_topic(issued.key, subject=issued.subject, label=issued.label,
+                 essential=True) == "certificate_issued"
+    with pytest.raises(ValueError, match="certificate_issued"):
+        declare_topic(issued.key, subject="Something else", label=issued.label, essential=False)
+    assert TOPICS["certificate_issued"] == issued
+
+
+def test_every_email_template_is_a_declared_kind_and_every_kind_has_its_templates():
+    """Importing the package declares every kind (services.py is imported with it), so a
+    template whose declaration went missing, or a kind without its text or HTML, shows."""
+    folder = Path(lms_plugin.__file__).parent / "templates" / "notifications"
+    written = {f"{p.stem}{p.suffix}" for p in folder.iterdir() if not p.stem.startswith("_")}
+    written.discard("preferences.html")
+    assert written == {f"{key}{suffix}" for key in TOPICS for suffix in (".txt", ".html")}
 
 
 @pytest.mark.parametrize("address", ["sam@example.org", "sam.o+peer@mail.example.co.uk"])
