@@ -77,6 +77,7 @@ def _module_or_404(slug: str) -> Module:
 
 
 @bp.route("/")
+@reads_only
 @login_required
 def overview() -> Any:
     """The person's path: everyone's modules, plus the peer-supporter modules for someone

@@ -84,8 +84,9 @@ def test_the_landing_page_statements(app, lti, sample_content):
     assert "programme_enrolment" in counted.sent[0]
     for table in ("quiz_allowance", "module_completion", "lesson_progress", "survey_completion"):
         assert table in counted.sent[1]
-    # it only read: COMMIT, not ROLLBACK (resilience.py: psycopg keeps its prepared statements)
-    assert (counted.begins, counted.commits, counted.rollbacks, counted.checkouts) == (1, 1, 0, 1)
+    assert (counted.begins, counted.commits, counted.checkouts) == (1, 0, 1)
+    if counted.dialect == "postgresql":  # a read-only page: no BEGIN or ROLLBACK round trip
+        assert counted.autocommit == [True, True]
 
 
 def test_the_landing_page_names_the_course_without_reading_it(app, lti, sample_content):
