@@ -18,6 +18,12 @@ failover, a proxy's idle timeout, `pg_terminate_backend`).
 
 The rules are pure (`is_unavailable`, `may_retry`, `server_hung_up`); `init_app` and the
 pool listener wire them in.
+
+A request that wrote nothing (only SELECTs ran, no ORM change pending, no error) ends its
+transaction with COMMIT rather than ROLLBACK (`ends_with_commit`): the same to the
+database, but psycopg forgets every prepared statement on a rollback, so with a rollback at
+the end of every page no statement was ever prepared and PostgreSQL planned each one each
+time (most of its CPU on a page). Anything that may have written is rolled back as before.
 """
 
 from __future__ import annotations
@@ -25,16 +31,24 @@ from __future__ import annotations
 import select
 from typing import Any
 
-from flask import Flask, g, has_request_context, render_template, request
+from flask import Flask, g, has_app_context, has_request_context, render_template, request
 from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from .extensions import db
 from .observability import count_database_error
+from .reads import FLAG as READS_ONLY
 
 RETRY_AFTER_SECONDS = 5
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -85,6 +99,27 @@ def _committing(_connection: Any) -> None:
     # Any COMMIT during a request (the session's or the shared store's) rules out a retry.
     if has_request_context():
         g.database_committing = True
+
+
+def is_read(statement: str) -> bool:
+    """A statement that only reads: a SELECT (anything else, a WITH or a SAVEPOINT
+    included, counts as a possible write)."""
+    return statement.lstrip()[:6].upper() == "SELECT"
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    if has_app_context() and not is_read(statement):
+        g.database_wrote = True
+
+
+def ends_with_commit(session: Session, failed: bool, wrote: bool) -> bool:
+    """Whether the context's open transaction may end with COMMIT: nothing failed, no
+    statement but SELECTs ran in it, and no ORM change is pending (a commit would flush
+    it). A `@reads_only` page has no transaction to end (autocommit: reads.py)."""
+    return (not failed and not wrote and session.in_transaction()
+            and not session.info.get(READS_ONLY)
+            and not (session.new or session.dirty or session.deleted))
 
 
 def rollback_quietly() -> None:
@@ -141,6 +176,7 @@ def init_app(app: Flask) -> None:
         # The connection may be cut after the response was made (idle in its transaction):
         # the rollback at release then fails, though the answer is already right.
         try:
+            _end_read(_exc is not None)
             db.session.remove()
         except DBAPIError as exc:
             if not is_unavailable(exc):
@@ -148,3 +184,18 @@ def init_app(app: Flask) -> None:
             app.logger.warning("database connection lost after the response (%s)",
                                exc.__class__.__name__)
             db.session.remove()  # the connection is invalidated now: nothing to roll back
+
+
+def _end_read(failed: bool) -> None:
+    """COMMIT a transaction that only read (see the module's docstring); the session's
+    removal then rolls back anything else. A commit that fails leaves that to it too."""
+    session = db.session()
+    if ends_with_commit(session, failed, g.get("database_wrote", False)):
+        try:
+            # As the removal would: what was loaded leaves the session as it was read (a
+            # commit would expire it, and code holding it after the context ends, a CLI
+            # command or a test, could no longer read it).
+            session.expunge_all()
+            session.commit()
+        except SQLAlchemyError:
+            rollback_quietly()

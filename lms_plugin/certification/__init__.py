@@ -19,7 +19,7 @@ from .certificates import reevaluate_after_module
 from .cli import programme_cli
 from .hours import count_hours_awaiting, hours_awaiting_count
 from .observation_views import bp as observations_bp
-from .path import on_supporter_path
+from .path import ENROLLED, enrolled_in_any, on_supporter_path
 from .reminders import send_due_reminders
 from .supervisors import lands_on_supervision, supervises_anyone
 from .training_certificate import on_module_completed
@@ -47,6 +47,7 @@ def init_app(app: Flask) -> None:
     # their own on any page.
     register_session_fact(app, "hours_awaiting", hours_awaiting_count)
     register_session_fact(app, "supervises", supervises_anyone)
+    register_session_fact(app, ENROLLED, enrolled_in_any)  # the training path (path.py)
 
     @app.context_processor
     def certification_nav() -> dict[str, Any]:

@@ -50,6 +50,7 @@ class LaunchedCourse:
     id: int
     memberships_url: str | None
     roster_synced_at: datetime | None
+    shown_as: str  # how pages name it: its title, else its label, else its context id
 
 
 @dataclass
@@ -219,7 +220,8 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
                 "context_id": context_id, **{k: v or None for k, v in given.items()}}).one()
             stored = dict(zip(COURSE_READ, found, strict=True))
         course = LaunchedCourse(id=stored["id"], memberships_url=stored["memberships_url"],
-                                roster_synced_at=stored["roster_synced_at"])
+                                roster_synced_at=stored["roster_synced_at"],
+                                shown_as=stored["title"] or stored["label"] or context_id)
         if not folded:
             upsert_only(Enrollment, {"user_id": person.id, "course_id": course.id}, enrolment)
     if ags is not None and not folded:

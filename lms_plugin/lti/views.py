@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import generate_csrf
 
 from ..extensions import csrf, db, limiter
 from ..i18n import N_, remember_launch
@@ -117,14 +118,19 @@ def launch() -> Any:
     count_launch("deep_linking" if claims.is_deep_linking else "resource_link")
     learn_frame_origins(platform, claims)
     ancestors = launch_frame_ancestors(platform, claims, base_url())
-    if identity.course is not None:
-        course = identity.course
+    course = identity.course
+    if course is not None:
         request_roster_sync_at_launch(course.id, course.memberships_url,
                                       course.roster_synced_at, platform.id)
     launch_id = message.get_launch_id()
+    # The course's name as stored now, for the landing page's "You came from" (no query).
     start_session(identity.user, identity.roles, launch_id=launch_id,
-                  course_id=identity.course.id if identity.course else None)
+                  course_id=course.id if course else None,
+                  course_title=course.shown_as if course else None)
     remember_launch(claims.locale, claims.custom_text("timezone", 64))
+    # The new session's form token, made now and saved with the launch's cookie: else the
+    # landing page, whose header has a form, would make it and send the cookie again.
+    generate_csrf()
     # Chosen before the commit, from what the launch wrote: nothing is read again after it.
     destination = _destination(claims, launch_id, identity)
     db.session.commit()

@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    bindparam,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from werkzeug.datastructures import MultiDict
 
 from ..audit import audit
@@ -258,11 +271,80 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class QuizRecord:
+    """One person's record on one quiz, as the programme and module pages show it: the
+    tries submitted (oldest first), their best score, whether a try is in progress, and
+    an admin's allowance."""
+
+    past: tuple[PastAttempt, ...] = ()
+    best: float | None = None
+    in_progress: bool = False
+    allowance: Allowance | None = None
+
+    @property
+    def passed(self) -> bool:
+        return any(p.passed for p in self.past)
+
+
+NO_RECORD = QuizRecord()
+ATTEMPT, ALLOWANCE = "attempt", "allowance"
+
+# A person's tries (submitted or open) and allowances as rows of (kind, slug, at, number,
+# passed), parts of one UNION ALL (`quiz_records`; training's progress statement adds its
+# own): an allowance's cool-down lift shares the tries' time column, its extra tries their
+# score's. The person is the bound parameter "user_id".
+RECORD_PARTS: tuple[Select[*tuple[Any, ...]], ...] = (
+    select(literal(ATTEMPT).label("kind"), QuizAttempt.quiz_slug.label("slug"),
+           QuizAttempt.submitted_at.label("at"), QuizAttempt.score.label("number"),
+           QuizAttempt.passed.label("passed"))
+    .where(QuizAttempt.user_id == bindparam("user_id")),
+    select(literal(ALLOWANCE), QuizAllowance.quiz_slug, QuizAllowance.cooldown_lifted_at,
+           QuizAllowance.extra_attempts, null())
+    .where(QuizAllowance.user_id == bindparam("user_id")),
+)
+_RECORDS: CompoundSelect = union_all(*RECORD_PARTS)
+
+
+def quiz_records(user_id: int) -> dict[str, QuizRecord]:
+    """Quiz slug -> this person's record, for every quiz they have tried or been granted
+    an allowance on: one statement whatever the number of quizzes (the programme page
+    shows every module's), read as plain rows."""
+    return read_records(db.session.execute(_RECORDS, {"user_id": user_id}))
+
+
+def read_records(rows: Iterable[Sequence[Any]]) -> dict[str, QuizRecord]:
+    """The records in rows of RECORD_PARTS' shape (rows of other kinds are skipped)."""
+    past: dict[str, list[PastAttempt]] = {}
+    best: dict[str, float] = {}
+    open_: set[str] = set()
+    allowances: dict[str, Allowance] = {}
+    for kind, slug, at, number, passed in rows:
+        if kind == ALLOWANCE:
+            allowances[slug] = Allowance(int(number or 0), _aware(at) if at else None)
+        elif kind != ATTEMPT:
+            continue
+        elif at is None:
+            open_.add(slug)
+        else:
+            past.setdefault(slug, []).append(PastAttempt(_aware(at), bool(passed)))
+            if number is not None and (slug not in best or float(number) > best[slug]):
+                best[slug] = float(number)
+    return {slug: QuizRecord(tuple(sorted(past.get(slug, ()), key=lambda p: p.submitted_at)),
+                             best.get(slug), slug in open_, allowances.get(slug))
+            for slug in {*past, *open_, *allowances}}
+
+
+def retake_from(quiz: Quiz, record: QuizRecord, now: datetime | None = None
+                ) -> Retake | None:
+    """What to say about a retake of `quiz`, from the person's record on it."""
+    eligibility = may_start(quiz, record.past, now or datetime.now(UTC), record.allowance)
+    return retake_status(eligibility, record.passed, record.in_progress)
+
+
 def get_retake(user: User, quiz: Quiz) -> Retake | None:
     """For the programme and module pages: is a retake waiting, ready or in progress?"""
-    submitted = query_submitted(user.id, quiz.id)
-    return retake_status(get_eligibility(user, quiz), any(a.passed for a in submitted),
-                         get_open_attempt(user.id, quiz.id) is not None)
+    return retake_from(quiz, quiz_records(user.id).get(quiz.id, NO_RECORD))
 
 
 def submit_expired_attempts(now: datetime | None = None) -> int:

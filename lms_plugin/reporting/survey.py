@@ -5,13 +5,14 @@ only aggregated and suppressed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from flask import Flask, current_app
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import and_, case, func, literal, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -63,16 +64,32 @@ def survey_config(app: Flask) -> SurveyConfig:
     return cached
 
 
-def answered(user: User, phase: str) -> bool:
+def answered(user: User, phase: str, known: Mapping[str, bool] | None = None) -> bool:
+    """Whether the person answered this phase: from `known` (the progress facts read with
+    their progress, `answered_fact`) when it says, else asked."""
+    if known is not None and answered_key(phase) in known:
+        return known[answered_key(phase)]
     return db.session.scalar(select(SurveyCompletion.id).where(
         SurveyCompletion.user_id == user.id, SurveyCompletion.phase == phase)) is not None
 
 
-def due_phase(user: User, modules_done: int, modules_total: int, started: bool) -> str | None:
+def answered_key(phase: str) -> str:
+    return f"survey_answered_{phase}"
+
+
+def answered_fact(phase: str) -> Callable[[ColumnElement[Any]], ColumnElement[bool]]:
+    """Whether the person answered `phase`, as a condition on their id: a progress fact
+    (training.register_progress_fact), read with their progress on the programme page."""
+    return lambda person_id: exists().where(SurveyCompletion.user_id == person_id,
+                                            SurveyCompletion.phase == phase)
+
+
+def due_phase(user: User, modules_done: int, modules_total: int, started: bool,
+              known: Mapping[str, bool] | None = None) -> str | None:
     """Pre before any module is complete; post once every module is."""
     if modules_total and modules_done >= modules_total:
-        return None if answered(user, POST) else POST
-    if modules_done == 0 and not answered(user, PRE):
+        return None if answered(user, POST, known) else POST
+    if modules_done == 0 and not answered(user, PRE, known):
         return PRE
     return None
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, bindparam, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    bindparam,
+    exists,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..content.loader import Lesson, Module
@@ -15,7 +27,7 @@ from ..content.services import get_catalog
 from ..extensions import db
 from ..lti.ags import enqueue_score
 from ..quiz.models import QuizAttempt
-from ..quiz.services import quiz_results
+from ..quiz.services import RECORD_PARTS, QuizRecord, read_records
 from ..users.models import User
 from .models import LearnerModule, LearnerProgress, LessonProgress, ModuleCompletion
 from .rules import ModuleStatus, module_status, path_modules, training_complete
@@ -23,11 +35,30 @@ from .signals import module_completed
 
 
 @dataclass(frozen=True)
+class Completed:
+    """A module's completion as the progress pages show it."""
+
+    completed_at: datetime
+    quiz_score: float | None
+
+
+@dataclass(frozen=True)
 class ModuleProgress:
     module: Module
     status: ModuleStatus
-    completion: ModuleCompletion | None
+    completion: Completed | None
     best_score: float | None
+
+
+@dataclass(frozen=True)
+class PersonProgress:
+    """What one person has done, read in one statement (`read_progress`): the lessons
+    marked complete (by lesson id), the modules completed, and their quiz records."""
+
+    done: set[str]
+    completions: dict[str, Completed]
+    records: dict[str, QuizRecord]
+    facts: dict[str, bool] = field(default_factory=dict)  # register_progress_fact's
 
 
 SUPPORTER_PATH = "lms_plugin.training.supporter_path"
@@ -49,12 +80,6 @@ def path_for(user: User | None) -> list[Module]:
     return path_modules(get_catalog().ordered_modules(), on_supporter_path(user))
 
 
-def query_completed_lesson_ids(user_id: int) -> set[str]:
-    return set(db.session.scalars(
-        select(LessonProgress.lesson_id).where(LessonProgress.user_id == user_id)
-    ))
-
-
 _LESSON_DONE = select(LessonProgress.id).where(
     LessonProgress.user_id == bindparam("user_id"),
     LessonProgress.lesson_id == bindparam("lesson_id")).limit(1)
@@ -74,29 +99,77 @@ def lesson_done(user_id: int, lesson_id: str) -> bool:
         _LESSON_DONE, {"user_id": user_id, "lesson_id": lesson_id}).first() is not None
 
 
-def get_module_progress(user: User, module: Module, done: set[str] | None = None
+_LESSON, _COMPLETION, _FACT = "lesson", "completion", "fact"
+PROGRESS_FACTS = "lms_plugin.training.progress_facts"
+_PROGRESS_STATEMENT = "lms_plugin.training.progress_statement"
+ProgressFact = Callable[[ColumnElement[Any]], ColumnElement[bool]]  # person id -> a condition
+# The quiz records' rows (quiz.services.RECORD_PARTS: kind, slug, at, number, passed), then
+# the completions (module, when, quiz score) and the lessons done, in one UNION ALL; then
+# a row per registered progress fact (its name, and its value in the last column).
+_PARTS = (
+    *RECORD_PARTS,
+    select(literal(_COMPLETION), ModuleCompletion.module_slug, ModuleCompletion.completed_at,
+           ModuleCompletion.quiz_score, null())
+    .where(ModuleCompletion.user_id == bindparam("user_id")),
+    select(literal(_LESSON), LessonProgress.lesson_id, null(), null(), null())
+    .where(LessonProgress.user_id == bindparam("user_id")),
+)
+
+
+def register_progress_fact(app: Flask, name: str, fact: ProgressFact) -> None:
+    """`fact(person id)`, a condition a higher package asks about the person where their
+    progress is shown (reporting: whether they answered the survey), read in the progress
+    statement (`read_progress`), so it costs no query of its own."""
+    app.extensions.setdefault(PROGRESS_FACTS, {})[name] = fact
+    app.extensions.pop(_PROGRESS_STATEMENT, None)
+
+
+def _progress_statement() -> CompoundSelect:
+    """The progress statement with this app's facts: built once per app."""
+    made: CompoundSelect | None = current_app.extensions.get(_PROGRESS_STATEMENT)
+    if made is None:
+        person = bindparam("user_id", type_=Integer)
+        facts = current_app.extensions.get(PROGRESS_FACTS, {})
+        made = union_all(*_PARTS, *(
+            select(literal(_FACT), literal(name), null(), null(), fact(person))
+            for name, fact in facts.items()))
+        current_app.extensions[_PROGRESS_STATEMENT] = made
+    return made
+
+
+def read_progress(user_id: int) -> PersonProgress:
+    """Everything the programme and module pages show of a person's progress, whatever
+    the number of modules and quizzes, and the registered progress facts: one statement."""
+    rows = db.session.execute(_progress_statement(), {"user_id": user_id}).all()
+    return PersonProgress(
+        done={slug for kind, slug, *_ in rows if kind == _LESSON},
+        completions={slug: Completed(at, float(score) if score is not None else None)
+                     for kind, slug, at, score, _ in rows if kind == _COMPLETION},
+        records=read_records(rows),
+        facts={name: bool(value) for kind, name, _, _, value in rows if kind == _FACT})
+
+
+def get_module_progress(user: User, module: Module, known: PersonProgress | None = None
                         ) -> ModuleProgress:
     """One module's progress for this person (the module page; completion checks)."""
-    return programme_progress(user, [module], done)[0]
+    return programme_progress(user, [module], known)[0]
 
 
 def programme_progress(user: User, modules: list[Module] | None = None,
-                       done: set[str] | None = None) -> list[ModuleProgress]:
-    """Progress through these modules (default: the person's path, in order), in three
-    queries whatever their number: lessons done, completions, and the person's quiz
-    results."""
+                       known: PersonProgress | None = None) -> list[ModuleProgress]:
+    """Progress through these modules (default: the person's path, in order), from one
+    statement whatever their number (`read_progress`; `known`: the page's own, which its
+    retake notes read too)."""
     modules = path_for(user) if modules is None else modules
-    done = query_completed_lesson_ids(user.id) if done is None else done
-    completions = completed_modules(user.id)
-    results = quiz_results(user.id)
+    known = read_progress(user.id) if known is None else known
     progress = []
     for module in modules:
         quiz = module.meta.completion.quiz
-        result = results.get(quiz) if quiz else None
-        status = module_status([lesson.meta.id for lesson in module.lessons], done,
-                               bool(quiz), bool(result and result.passed))
-        progress.append(ModuleProgress(module, status, completions.get(module.slug),
-                                       result.best if result else None))
+        record = known.records.get(quiz) if quiz else None
+        status = module_status([lesson.meta.id for lesson in module.lessons], known.done,
+                               bool(quiz), bool(record and record.passed))
+        progress.append(ModuleProgress(module, status, known.completions.get(module.slug),
+                                       record.best if record else None))
     return progress
 
 

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..inputs import parse_id
 from ..quiz.models import QuizAttempt
-from ..quiz.services import get_retake
+from ..quiz.services import NO_RECORD, QuizRecord, retake_from
 from ..reads import reads_only
 from ..users.models import Course
 from ..users.sessions import asks_with_person, session_fact
@@ -41,15 +41,21 @@ from .services import (
     module_slugs,
     on_supporter_path,
     programme_progress,
-    query_completed_lesson_ids,
+    read_progress,
 )
 
 bp = Blueprint("training", __name__)
 
 
-def _course() -> Course | None:
+def _course_title() -> str | None:
+    """The name of the course the person launched from: as the launch stored it in the
+    session (no query), else read (a session started before the launch kept it)."""
+    title = session.get("course_title")
+    if isinstance(title, str):
+        return title
     course_id = session.get("course_id")
-    return db.session.get(Course, course_id) if course_id else None
+    course = db.session.get(Course, course_id) if course_id else None
+    return (course.title or course.label or course.context_id) if course else None
 
 
 def _module_or_404(slug: str) -> Module:
@@ -71,6 +77,7 @@ def _module_or_404(slug: str) -> Module:
 
 
 @bp.route("/")
+@reads_only
 @login_required
 def overview() -> Any:
     """The person's path: everyone's modules, plus the peer-supporter modules for someone
@@ -78,15 +85,17 @@ def overview() -> Any:
     supporter = on_supporter_path(current_user)
     modules = get_catalog().ordered_modules()
     path = path_modules(modules, supporter)
-    progress = programme_progress(current_user, [*path, *refresher_modules(modules, supporter)])
+    known = read_progress(current_user.id)  # progress and retake notes: one statement
+    progress = programme_progress(current_user, [*path, *refresher_modules(modules, supporter)],
+                                  known)
     programme, refreshers = progress[:len(path)], progress[len(path):]
     on_path = {module.slug for module in path}
     return render_template(
-        "training/overview.html", programme=programme, course=_course(),
+        "training/overview.html", programme=programme, course_title=_course_title(),
         retakes=_retakes([item.module for item in [*programme, *refreshers]
-                          if not item.completion]),
-        user=current_user, programmes=sorted(get_catalog().programmes.values(),
-                                             key=lambda p: p.slug),
+                          if not item.completion], known.records),
+        progress_facts=known.facts, user=current_user,
+        programmes=sorted(get_catalog().programmes.values(), key=lambda p: p.slug),
         supporter=supporter, refreshers=refreshers,
         supporter_modules=[m for m in modules if m.slug not in on_path and not m.meta.refresher],
     )
@@ -97,22 +106,24 @@ def overview() -> Any:
 @login_required
 def module(slug: str) -> Any:
     mod = _module_or_404(slug)
+    known = read_progress(current_user.id)
     return render_template(
         "training/module.html", module=mod.localized(current_locale()),
-        progress=get_module_progress(current_user, mod),
-        done=query_completed_lesson_ids(current_user.id),
+        progress=get_module_progress(current_user, mod, known), done=known.done,
         quiz=get_catalog().quizzes.get(mod.meta.completion.quiz or ""),
-        retakes=_retakes([mod]),
+        retakes=_retakes([mod], known.records),
     )
 
 
-def _retakes(modules: list[Module]) -> dict[str, Any]:
-    """Module slug -> what to say about its quiz retake (a wait, a try in progress)."""
+def _retakes(modules: list[Module], records: dict[str, QuizRecord]) -> dict[str, Any]:
+    """Module slug -> what to say about its quiz retake (a wait, a try in progress), from
+    the person's quiz records the page read once."""
     quizzes = get_catalog().quizzes
     found = {}
     for mod in modules:
         content = quizzes.get(mod.meta.completion.quiz or "")
-        if content is not None and (retake := get_retake(current_user, content.document)):
+        if content is not None and (retake := retake_from(
+                content.document, records.get(content.document.id, NO_RECORD))):
             found[mod.slug] = retake
     return found
 

@@ -166,8 +166,8 @@ def test_a_header_query_that_fails_leaves_the_page_able_to_query(app, lti, sampl
 
     lti.launch()
 
-    def broken_count(_roles: Any) -> tuple[int, bool]:
-        db.session.execute(text("SELECT no_such_column FROM no_such_table"))
+    def broken_count(_roles: Any) -> tuple[int, bool]:  # a read (the overview reads only)
+        db.session.execute(select(text("no_such_column")).select_from(text("no_such_table")))
         return 0, False
 
     monkeypatch.setattr(certification, "_header_counts", broken_count)

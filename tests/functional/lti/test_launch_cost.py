@@ -81,6 +81,22 @@ def test_a_relaunch_and_a_supervisors_landing_cost_no_more(redis_app, registered
     assert counted.commits == 1
 
 
+def test_the_landing_page_does_not_send_the_session_again(app, lti, sample_content):
+    """The launch's cookie already holds the new session's form token: the page it lands
+    on sends no cookie of its own, and its forms are accepted."""
+    from tests.support.quiz import csrf
+
+    launched = lti.launch(persona="learner", follow_redirects=False)
+    landing = lti.client.get(local(launched.headers["Location"]))
+    assert landing.status_code == 200
+    name = app.config["SESSION_COOKIE_NAME"]
+    assert any(c.startswith(name + "=") for c in launched.headers.getlist("Set-Cookie"))
+    assert not [c for c in landing.headers.getlist("Set-Cookie") if c.startswith(name + "=")]
+    page = lti.client.get("/programmes/listener").get_data(as_text=True)
+    enrolled = lti.client.post("/programmes/listener/enrol", data={"csrf_token": csrf(page)})
+    assert enrolled.status_code == 302
+
+
 def test_the_course_is_written_only_when_new_or_changed(redis_app, registered):
     """Every launch in a course would update its one row and hold its lock until the
     commit: it is upserted when the launch brings a course not seen yet or changes it."""

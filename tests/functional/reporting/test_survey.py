@@ -69,3 +69,24 @@ def test_admins_see_before_and_after_only_for_big_enough_groups(app, registered,
     assert "100%" in page  # after: everyone who answered agrees
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) >= 8
+
+
+def test_the_post_survey_is_offered_once_every_module_is_complete(app, registered,
+                                                                  sample_content):
+    """Read with the person's progress (training's progress facts): offered when every
+    module of their path is complete, and no longer once answered."""
+    from lms_plugin.reporting.models import POST
+
+    learner = ClientBrowser(app.test_client(), registered.url)
+    learner.launch(persona="learner")
+    with app.app_context():
+        me = db.session.scalars(select(User).where(User.sub == "demo-learner-1")).one()
+        factories.completed(me, "listening")
+        me_id = me.id
+        db.session.commit()
+    overview = learner.client.get("/").get_data(as_text=True)
+    assert "/survey/post" in overview and "/survey/pre" not in overview
+    with app.app_context():
+        db.session.add(SurveyCompletion(user_id=me_id, phase=POST))
+        db.session.commit()
+    assert "/survey/" not in learner.client.get("/").get_data(as_text=True)
