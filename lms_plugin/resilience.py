@@ -49,6 +49,7 @@ from sqlalchemy.pool import Pool
 from .extensions import db
 from .observability import count_database_error
 from .reads import FLAG as READS_ONLY
+from .reads import is_read
 
 RETRY_AFTER_SECONDS = 5
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -99,12 +100,6 @@ def _committing(_connection: Any) -> None:
     # Any COMMIT during a request (the session's or the shared store's) rules out a retry.
     if has_request_context():
         g.database_committing = True
-
-
-def is_read(statement: str) -> bool:
-    """A statement that only reads: a SELECT (anything else, a WITH or a SAVEPOINT
-    included, counts as a possible write)."""
-    return statement.lstrip()[:6].upper() == "SELECT"
 
 
 @event.listens_for(Engine, "before_cursor_execute")

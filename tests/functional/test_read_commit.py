@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select, text
 
 from lms_plugin.extensions import db
-from lms_plugin.resilience import is_read
+from lms_plugin.reads import is_read
 from lms_plugin.users.models import User
 from tests.support import factories
 from tests.support.statements import Statements
