@@ -3,13 +3,14 @@ the signed id_token POST) against a bare pylti1p3 tool of the Flask example's sh
 (bench/bare_lti.py), both under gunicorn gthread (2 workers x 4 threads) on the same
 PostgreSQL and Redis, driven round by round, interleaved, by one asyncio generator over
 keep-alive connections at each concurrency. Prints launches per second, p50/p99 of a whole
-launch (both requests; with --landing, the landing page each redirects to as well), the
+launch (the two requests and the landing page each redirects to: the tool's programme
+overview, the bare tool's page; --no-landing leaves the landing page out), the
 servers' CPU time per launch and PostgreSQL's (the backends connected to the benchmark's
 database; both servers use it, one at a time); the generator's ceiling is its rate on a
 constant page (bench/bare_app.py) under the same server settings.
 
     .venv/bin/python bench/launch.py                      # c = 1, 10, 50; 3 rounds of 5 s
-    .venv/bin/python bench/launch.py --rounds 5 --seconds 10 --landing
+    .venv/bin/python bench/launch.py --rounds 5 --seconds 10 --no-landing
     .venv/bin/python bench/launch.py --rate-limits        # as in production (Redis counters)
 
 Other processes on the machine (another benchmark) take CPU from both servers alike, but
@@ -61,7 +62,7 @@ PEOPLE = 2000  # launches pick one of this many people (a relaunch updates their
 DB_NAME = PG_URL.rsplit("/", 1)[1].split("?", 1)[0]
 
 
-LANDING = False  # --landing: a launch also opens the page it redirects to
+LANDING = True  # a launch also opens the page it redirects to (--no-landing: not)
 
 
 async def one_launch(conn: Connection, tool: str, plat: Platform) -> bool:
@@ -133,8 +134,9 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,10,50")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--landing", action="store_true",
-                        help="a launch also opens the page it lands on (the issue's full launch)")
+    parser.add_argument("--no-landing", dest="landing", action="store_false",
+                        help="a launch stops at the id_token POST's redirect (by default it "
+                             "also opens the page it lands on: the issue's full launch)")
     parser.add_argument("--rate-limits", action="store_true",
                         help="the tool's rate limits on, counted in Redis as in production "
                              "(limits high enough never to refuse): what they cost a launch")
