@@ -86,11 +86,20 @@ Key = tuple[int, str, int, str, str, str]
 # --- 2. refreshing ------------------------------------------------------------------------
 
 
+def _one_at_a_time() -> None:
+    """One refresh at a time per set of tables: a PostgreSQL advisory lock, held to the
+    end of the transaction, keyed by LOCK and the schema (advisory locks belong to the
+    whole database, which several installs, or test runs, may share by schema). SQLite
+    has one writer anyway."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(
+            LOCK, func.hashtext(func.current_schema()))))
+
+
 def refresh(limit: int | None = None) -> int:
     """Fold every marked person's change into the counts (at most `limit` marks).
     Returns how many people it refreshed. The caller commits."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(LOCK)))
+    _one_at_a_time()
     done = 0
     change: Counter[Key] = Counter()  # written once, at the end: each row once
     while limit is None or done < limit:
@@ -113,8 +122,7 @@ def forget(person: Any) -> int:
     `ReportLearner` kept about them (a plain delete would leave their share counted).
     Returns the rows removed. Marks left for them by the erasure's other deletes find
     nothing to change later."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(LOCK)))
+    _one_at_a_time()
     kept = db.session.scalar(select(func.count()).select_from(ReportLearner).where(
         ReportLearner.user_id == person.id)) or 0
     _add(_replace([person.id], {}))
@@ -258,8 +266,7 @@ def rebuild() -> int:
     """Count everything again from scratch: the operators' repair (`lms-plugin reports
     rebuild`), and what the migration leaves for the first refresh. The caller
     commits."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(LOCK)))
+    _one_at_a_time()
     for model in (ReportCount, ReportLearner, ReportDirty):
         db.session.execute(delete(model))
     mark_everyone()

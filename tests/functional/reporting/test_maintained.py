@@ -108,7 +108,7 @@ def test_maintained_counts_equal_a_recount_after_random_writes(app, two_seeded,
         assert before
 
 
-def test_a_write_that_changes_no_report_fact_marks_nobody(app, two_seeded):
+def test_a_write_that_changes_no_report_fact_marks_nobody(app, seeded):
     with app.app_context():
         refresh()
         db.session.commit()
@@ -124,13 +124,13 @@ def test_a_write_that_changes_no_report_fact_marks_nobody(app, two_seeded):
         assert db.session.scalar(select(func.count()).select_from(ReportDirty)) == 1
 
 
-def test_a_read_is_fresh_without_the_worker(app, two_seeded, registered):
+def test_a_read_is_fresh_without_the_worker(app, seeded, registered):
     with app.app_context(), app.test_request_context():
-        first = scope_counts(two_seeded[0])
+        first = scope_counts(seeded)
         factories.user(issuer=registered.issuer,
                        course=factories.get_course(registered.issuer, "another-course"))
         db.session.commit()
-        after = scope_counts(two_seeded[0])
+        after = scope_counts(seeded)
         everyone = sum(n for box, n in after.status.items() if box[0] == "__total__")
         before = sum(n for box, n in first.status.items() if box[0] == "__total__")
         assert everyone == before + 1
@@ -162,7 +162,7 @@ def test_an_erased_learner_leaves_the_counts_and_nothing_is_kept_about_them(
         assert scope_counts(theirs).to_json() == others
 
 
-def test_the_rebuild_command_recounts_the_same(app, two_seeded, monkeypatch):
+def test_the_rebuild_command_recounts_the_same(app, seeded, monkeypatch):
     # In rounds of a few people: a person marked in two rounds, and the counts written
     # once at the end, still add up.
     monkeypatch.setattr(maintained, "CHUNK", 7)
@@ -184,13 +184,13 @@ def test_the_rebuild_command_recounts_the_same(app, two_seeded, monkeypatch):
     assert result.exit_code == 0, result.output
 
 
-def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, two_seeded):
+def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, seeded):
     with app.app_context(), app.test_request_context():
         modules, programmes = _counted()
         now = datetime.now(UTC)
-        whole = maintained_counts(two_seeded[0], modules, programmes, now)
+        whole = maintained_counts(seeded, modules, programmes, now)
         course = next(box[0] for box in whole.modules if box[0] != "__total__")
-        some = maintained_counts(two_seeded[0], modules, programmes, now, courses=[int(course)])
+        some = maintained_counts(seeded, modules, programmes, now, courses=[int(course)])
         for name in ("modules", "weeks"):
             kept = {box: n for box, n in getattr(whole, name).items()
                     if box[0] in ("__total__", course)}
@@ -200,7 +200,7 @@ def test_a_course_filter_reads_only_its_courses_module_and_week_counts(app, two_
             whole.status, whole.bands, whole.ready, whole.trend, whole.stages)
 
 
-def test_the_worker_folds_marks_in_every_minute(app, two_seeded):
+def test_the_worker_folds_marks_in_every_minute(app, seeded):
     (task,) = [t for t in registry(app)["periodic"] if t.work is refresh_periodically]
     assert task.every(app.config) <= 60
     with app.app_context():
