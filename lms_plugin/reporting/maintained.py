@@ -57,7 +57,7 @@ from ..personal_data import DELETE, Item, declare
 from ..quiz.models import QuizAttempt
 from ..training.models import LearnerModule, LearnerProgress
 from ..upsert import insert_for
-from ..users.models import LEARNER, Course, Enrollment, User
+from ..users.models import LEARNER, Enrollment, User
 from .models import ReportCount, ReportDirty, ReportLearner
 from .queries import (
     COMPLETED,
@@ -71,7 +71,7 @@ from .queries import (
     supporters,
     week_start,
 )
-from .scope import ByCourse, ScopeCounts, week_order
+from .scope import ByCourse, ScopeCounts, by_module_state, label_courses, week_order
 from .suppression import TOTAL, Box
 
 EVERYONE = 0  # ReportCount.course_id of the counts of everyone, once
@@ -329,20 +329,8 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
             bands[(course, dept, key)] = n
         elif measure == WEEK and key in shown and detail in wanted:
             weeks[(course, dept, key, detail)] = n
-    by_module: dict[Box, int] = {}
     read = None if courses is None else {TOTAL, *map(str, courses)}
-    for (course, dept), everyone in size.items():
-        if read is not None and course not in read:
-            continue  # its module counts were not read: none, rather than wrong ones
-        for slug in modules:  # not started: the group less those who started
-            begun = 0
-            for state in (IN_PROGRESS, COMPLETED):
-                people = started.get((course, dept, slug, state), 0)
-                if people:
-                    by_module[(course, dept, slug, state)] = people
-                    begun += people
-            if everyone - begun:
-                by_module[(course, dept, slug, NOT_STARTED)] = everyone - begun
+    by_module = by_module_state(size, started, modules, read)
     counts.status, counts.bands, counts.modules, counts.weeks = (
         progress, bands, by_module, weeks)
     _certificates(counts, organisation_id, programmes, now, size)
@@ -353,13 +341,8 @@ def maintained_counts(organisation_id: int, modules: Sequence[str],
             counts.status, counts.bands, counts.modules, counts.weeks, counts.ready,
             counts.trend))
     counts.stages = {slug: ByCourse.of(found) for slug, found in counts.stages.items()}
-    seen = {name for course_id, name in names.items() if course_id != EVERYONE}
-    if seen:
-        for course_id, title, context_id in db.session.execute(
-                select(Course.id, Course.title, Course.context_id)
-                .where(Course.organisation_id == organisation_id)):
-            if str(course_id) in seen:
-                counts.course_labels[str(course_id)] = title or context_id
+    label_courses(counts, organisation_id,
+                  {name for course_id, name in names.items() if course_id != EVERYONE})
     return counts
 
 

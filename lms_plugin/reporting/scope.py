@@ -333,17 +333,8 @@ def _collect(rows: Sequence[Any], modules: list[str], programmes: list[str],
         for slug, value in zip(programmes, stage, strict=True):
             if value is not None:
                 stages[slug][(course, dept, value, "people")] += n
-    by_module: dict[Box, int] = {}
+    by_module = by_module_state(size, started, modules)
     for (course, dept), everyone in size.items():
-        for slug in modules:  # not started: the group less those who started
-            begun = 0
-            for state in (IN_PROGRESS, COMPLETED):
-                n = started.get((course, dept, slug, state), 0)
-                if n:
-                    by_module[(course, dept, slug, state)] = n
-                    begun += n
-            if everyone - begun:
-                by_module[(course, dept, slug, NOT_STARTED)] = everyone - begun
         if everyone - current[(course, dept)]:
             ready[(course, dept, OTHERS)] = everyone - current[(course, dept)]
     counts.status, counts.bands, counts.ready = dict(status), dict(bands), dict(ready)
@@ -351,11 +342,38 @@ def _collect(rows: Sequence[Any], modules: list[str], programmes: list[str],
     counts.stages = {slug: dict(found) for slug, found in stages.items() if found}
     counts.weeks = dict(weeks)
     counts.trend = dict(trend)
-    seen_courses = {name for course_id, name in names.items() if course_id is not None}
-    if seen_courses:
-        for course_id, title, context_id in db.session.execute(
-                select(Course.id, Course.title, Course.context_id)
-                .where(Course.organisation_id == organisation_id)):
-            if str(course_id) in seen_courses:
-                counts.course_labels[str(course_id)] = title or context_id
+    label_courses(counts, organisation_id,
+                  {name for course_id, name in names.items() if course_id is not None})
     return counts
+
+
+def label_courses(counts: ScopeCounts, organisation_id: int, seen: set[str]) -> None:
+    """The label of each course the counts name (its title, else the LMS's context id)."""
+    if not seen:
+        return
+    for course_id, title, context_id in db.session.execute(
+            select(Course.id, Course.title, Course.context_id)
+            .where(Course.organisation_id == organisation_id)):
+        if str(course_id) in seen:
+            counts.course_labels[str(course_id)] = title or context_id
+
+
+def by_module_state(size: Mapping[Box, int], started: Mapping[Box, int],
+                    modules: Sequence[str], read: set[str] | None = None) -> dict[Box, int]:
+    """Each group's people per module and state: in progress and completed as counted
+    (`started`), not started the group (`size`) less those who started. A course outside
+    `read` (its counts were not read) gets none, rather than wrong ones."""
+    by_module: dict[Box, int] = {}
+    for (course, dept), everyone in size.items():
+        if read is not None and course not in read:
+            continue
+        for slug in modules:
+            begun = 0
+            for state in (IN_PROGRESS, COMPLETED):
+                people = started.get((course, dept, slug, state), 0)
+                if people:
+                    by_module[(course, dept, slug, state)] = people
+                    begun += people
+            if everyone - begun:
+                by_module[(course, dept, slug, NOT_STARTED)] = everyone - begun
+    return by_module
