@@ -67,6 +67,10 @@ class Module:
         return replace(self, lessons=tuple(translated.get(ls.number, ls)
                                            for ls in self.lessons))
 
+    def lesson_index(self, number: int) -> int | None:
+        """Where the lesson numbered `number` stands in `lessons`, if there is one."""
+        return next((i for i, ls in enumerate(self.lessons) if ls.number == number), None)
+
     def language_of(self, lesson: Lesson, language: str) -> str:
         """The language a lesson of `localized(language)` is written in."""
         return language if lesson in self.translations.get(language, ()) else "en"

@@ -131,8 +131,10 @@ def _retakes(modules: list[Module], records: dict[str, QuizRecord]) -> dict[str,
 def _asks_lesson_done(slug: str, number: int) -> dict[str, dict[str, Any]]:
     """The lesson page asks whether this lesson is done with the person (one statement)."""
     module = get_catalog().modules.get(slug)
-    found = next((ls for ls in module.lessons if ls.number == number), None) if module else None
-    return {"lesson_done": {"lesson_id": found.meta.id}} if found is not None else {}
+    index = module.lesson_index(number) if module else None
+    if module is None or index is None:
+        return {}
+    return {"lesson_done": {"lesson_id": module.lessons[index].meta.id}}
 
 
 @bp.route("/modules/<slug>/lessons/<int:number>")
@@ -145,7 +147,7 @@ def lesson(slug: str, number: int) -> Any:
     english = _module_or_404(slug)
     language = current_locale()
     mod = english.localized(language)
-    index = next((i for i, ls in enumerate(mod.lessons) if ls.number == number), None)
+    index = mod.lesson_index(number)
     if index is None:
         abort(404, description=gettext("There is no such lesson in this module."))
     current = mod.lessons[index]
@@ -197,10 +199,10 @@ def _lesson_parts(english: Module, mod: Module, index: int, language: str,
 @login_required
 def complete_lesson(slug: str, number: int) -> Any:
     mod = _module_or_404(slug)
-    current = next((ls for ls in mod.lessons if ls.number == number), None)
-    if current is None:
+    index = mod.lesson_index(number)
+    if index is None:
         abort(404, description=gettext("There is no such lesson in this module."))
-    completion = mark_lesson_complete(current_user, mod, current)
+    completion = mark_lesson_complete(current_user, mod, mod.lessons[index])
     db.session.commit()
     if completion is not None:  # acknowledge it: what was finished, what is next
         if mod.meta.audience == EVERYONE and has_completed_training(current_user):
