@@ -21,6 +21,24 @@ def launch(page, base: str, persona: str = "learner") -> None:
         "heading", name="Your peer support programme").wait_for(timeout=15000)
 
 
+def test_the_check_names_the_violations_it_finds():
+    """The check every page goes through reports what it finds: a page with an unnamed
+    image, a field without a label and grey-on-white text."""
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_content("""<!doctype html><html lang="en"><head><title>t</title></head>
+            <body><main><h1>Broken</h1><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">
+            <input type="text"><p style="color:#ccc;background:#fff">Faint text</p>
+            </main></body></html>""")
+        found = " ".join(serious(page))
+        page.set_content("""<!doctype html><html lang="en"><head><title>t</title></head>
+            <body><main><h1>Fine</h1><p>Plain text.</p></main></body></html>""")
+        clean = serious(page)
+    for rule in ("image-alt", "label", "color-contrast"):
+        assert rule in found, found
+    assert clean == []
+
+
 def test_learner_pages_have_no_serious_violations(demo):
     base, _ = demo
     with chromium() as browser:

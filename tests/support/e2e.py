@@ -11,10 +11,14 @@ ROOT = Path(__file__).parents[2]
 
 
 def serious(page) -> list[str]:
+    """axe-core's serious and critical violations on the page. Only violations come back
+    (`resultTypes`): the passing and inapplicable checks' node lists, which no test
+    reads, doubled the cost of a check (0.53 s to 0.34 s a page)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
-                                                   "wcag22aa", "best-practice"]})
+    results = Axe().run(page, options={
+        "runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+        "resultTypes": ["violations"]})
     return [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"] if v["impact"] in ("serious", "critical")
