@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask_babel import gettext
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,8 +18,14 @@ LOCAL_ISSUER = "local"
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_LENGTH = 12
-# Checked even when the email is unknown, so timing does not tell which emails exist.
-_DUMMY_HASH = generate_password_hash("not-a-real-password-at-all", method="scrypt")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked even when the email is unknown, so timing does not tell which emails exist.
+    Made on the first such sign-in, not at import: a scrypt hash costs about 0.1 s, which
+    every `lms-plugin` command and every server process paid before doing anything."""
+    return generate_password_hash("not-a-real-password-at-all", method="scrypt")
 
 
 class LocalLoginError(Exception):
@@ -71,7 +78,7 @@ def check_login(email: str, password: str, now: datetime | None = None) -> Login
     credential = db.session.query(LocalCredential).filter_by(
         email=email.strip().lower()).first()
     if credential is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return LoginResult(None, gettext("The email or password is not right."))
     locked = credential.locked_until
     if locked is not None:

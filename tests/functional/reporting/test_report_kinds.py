@@ -48,10 +48,16 @@ def test_every_report_says_what_kind_it_is():
 
 
 def test_every_administration_count_is_its_named_list(app, seeded):
+    """Every cell, for the whole organisation and for the narrowest filter (one course
+    and one department); for each other filter, every row's and column's total: a filter
+    narrows the lists by the same condition in every cell (`where_of`), and checking each
+    of its cells as well took 3,800 lists and a tenth of the reporting tests' time."""
     with app.app_context(), app.test_request_context():
         checked = 0
         sources = Sources(seeded)  # the one pass every report is cut from, as the dashboard
-        for filters in every_filter(seeded):
+        filters_list = every_filter(seeded)
+        every_cell = (filters_list[0], filters_list[-1])
+        for filters in filters_list:
             for key in report_keys():
                 report = build_report(key, filters, sources)
                 view = report.view
@@ -65,6 +71,8 @@ def test_every_administration_count_is_its_named_list(app, seeded):
                     assert not view.hidden, (key, filters)
                 for row in (*view.rows, TOTAL):
                     for column in (*view.columns, TOTAL):
+                        if filters not in every_cell and TOTAL not in (row, column):
+                            continue
                         if view.values[(row, column)] is None:  # a whole group
                             assert {v for (r, _), v in view.values.items() if r == row} \
                                 == {None}, (key, filters, row)
