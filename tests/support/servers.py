@@ -14,6 +14,8 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
+from tests.support import key_pool
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -31,6 +33,7 @@ class ServerThread:
         # A short poll: shutdown() waits for the loop's next poll (werkzeug: 0.5 s).
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.02}, daemon=True)
+        key_pool.serve(self.server)  # made in a test: its keys are the test's
 
     @property
     def url(self) -> str:
