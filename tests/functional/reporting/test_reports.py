@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from lms_plugin.audit import AuditEvent
 from lms_plugin.extensions import db
-from lms_plugin.quiz.models import QuizAttempt
-from lms_plugin.training.models import LessonProgress, ModuleCompletion
-from lms_plugin.training.services import note_module_completed, note_module_started
 from lms_plugin.users.models import User
 from tests.support import factories
 from tests.support.browser import ClientBrowser
@@ -28,44 +24,6 @@ def launched(app, registered, persona: str) -> ClientBrowser:
     browser = ClientBrowser(app.test_client(), registered.url)
     browser.launch(persona=persona)
     return browser
-
-
-@pytest.fixture
-def organisation(app, registered, sample_content):
-    """40 learners in Finance (course A), 12 in Operations (course B) and 3 in Legal
-    (course B): a group too small to report."""
-    with app.app_context():
-        course_a = factories.get_course(registered.issuer, "course-a")
-        course_b = factories.get_course(registered.issuer, "course-b")
-        course_a.title, course_b.title = "Course A", "Course B"
-        people = []
-        for i in range(40):
-            people.append(("Finance", course_a, i))
-        for i in range(12):
-            people.append(("Operations", course_b, i))
-        for i in range(3):
-            people.append(("Legal", course_b, i))
-        now = datetime.now(UTC)
-        for dept, course, i in people:
-            user = factories.user(f"{dept} person {i}", issuer=registered.issuer, course=course)
-            user.department = dept
-            if i % 4 != 0:  # three in four have started
-                db.session.add(LessonProgress(user_id=user.id, module_slug="listening",
-                                              lesson_id="listening-open-questions",
-                                              module_version="v1"))
-                note_module_started(user.id, "listening")
-            if i % 2 == 1:  # half have completed, with a best score
-                when = now - timedelta(days=i % 20)
-                db.session.add(ModuleCompletion(
-                    user_id=user.id, module_slug="listening", module_version="v1",
-                    quiz_score=80 + i % 20, completed_at=when))
-                note_module_completed(user.id, "listening", when)
-                db.session.add(QuizAttempt(
-                    user_id=user.id, quiz_slug="listening", quiz_version="v1",
-                    layout_json="[]", answers_json='{"secret": "my private answer"}',
-                    submitted_at=now, score=80 + i % 20, passed=True))
-        db.session.commit()
-    return registered
 
 
 def rows(response) -> list[list[str]]:
