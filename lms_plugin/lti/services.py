@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from ..extensions import db
 from ..i18n import supported
 from ..upsert import insert_for, upsert_only
-from ..users.models import ADMIN, MENTOR, Course, Enrollment, User
+from ..users.models import ADMIN, MENTOR, Course, Enrollment, User, course_name
 from ..users.roles import map_roles
 from ..users.services import set_mentor_scope
 from .claims import LaunchClaims
@@ -50,7 +50,7 @@ class LaunchedCourse:
     id: int
     memberships_url: str | None
     roster_synced_at: datetime | None
-    shown_as: str  # how pages name it: its title, else its label, else its context id
+    shown_as: str  # how pages name it (users.models.course_name)
 
 
 @dataclass
@@ -221,7 +221,8 @@ def record_launch(claims: LaunchClaims, organisation_id: int,
             stored = dict(zip(COURSE_READ, found, strict=True))
         course = LaunchedCourse(id=stored["id"], memberships_url=stored["memberships_url"],
                                 roster_synced_at=stored["roster_synced_at"],
-                                shown_as=stored["title"] or stored["label"] or context_id)
+                                shown_as=course_name(stored["title"], stored["label"],
+                                                     context_id))
         if not folded:
             upsert_only(Enrollment, {"user_id": person.id, "course_id": course.id}, enrolment)
     if ags is not None and not folded:

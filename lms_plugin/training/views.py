@@ -55,7 +55,7 @@ def _course_title() -> str | None:
         return title
     course_id = session.get("course_id")
     course = db.session.get(Course, course_id) if course_id else None
-    return (course.title or course.label or course.context_id) if course else None
+    return course.shown_as if course else None
 
 
 def _module_or_404(slug: str) -> Module:

@@ -129,6 +129,15 @@ class Course(FromPlatform, db.Model):  # type: ignore[name-defined]
 
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course")
 
+    @property
+    def shown_as(self) -> str:
+        return course_name(self.title, self.label, self.context_id)
+
+
+def course_name(title: str | None, label: str | None, context_id: str) -> str:
+    """How pages name a course: its title, else its label, else its context id."""
+    return title or label or context_id
+
 
 class Enrollment(PersonRecord, db.Model):  # type: ignore[name-defined]
     __tablename__ = "enrollment"
