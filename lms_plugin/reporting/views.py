@@ -141,8 +141,9 @@ def dashboard() -> Any:
         if base is None:
             base = lists[report.key] = url_for("reporting.report_people", key=report.key)
         args = [(k, v) for k, v in (("row", row), ("column", column)) if v != TOTAL]
-        # Encoded as url_for encodes a query (werkzeug's safe characters).
-        return f"{base}?{urlencode([*args, *query.items()], safe=URL_SAFE)}"
+        # Encoded as url_for encodes a query (werkzeug's safe characters); none, no "?".
+        encoded = urlencode([*args, *query.items()], safe=URL_SAFE)
+        return f"{base}?{encoded}" if encoded else base
 
     return render_template(
         "reporting/dashboard.html", filters=filters, charts=_charts, list_url=list_url,

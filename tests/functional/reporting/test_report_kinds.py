@@ -6,8 +6,10 @@ organisation sees none of it."""
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qsl
 
 import pytest
+from flask import url_for
 from sqlalchemy import select
 
 from lms_plugin.audit import AuditEvent
@@ -119,6 +121,23 @@ def test_the_dashboard_links_each_count_to_a_list_of_that_many(app, registered, 
     assert admin.client.get("/admin/reports/list/survey-pre").status_code == 404
     assert admin.client.get("/admin/reports/list/quiz-results?row=People").status_code == 404
     assert admin.client.get("/admin/reports/list/modules?row=nothing").status_code == 404
+
+
+def test_every_list_link_is_the_address_url_for_builds(app, registered, seeded):
+    """The dashboard adds each count's query to its report's address itself: the same
+    address url_for gives, the query encoded alike and no "?" without one."""
+    admin = admin_of(app, registered)
+    for query in ("", "?department=Customer+Service"):
+        page = admin.client.get("/admin/reports" + query).get_data(as_text=True)
+        hrefs = [h.replace("&amp;", "&") for h in
+                 re.findall(r'href="(/admin/reports/list/[^"]*)"', page)]
+        assert len(hrefs) > 50
+        with app.test_request_context():
+            for href in hrefs:
+                path, _, encoded = href.partition("?")
+                assert url_for("reporting.report_people", key=path.rsplit("/", 1)[1],
+                               **dict(parse_qsl(encoded))) == href
+        assert any("?" not in href for href in hrefs) == (query == "")
 
 
 def test_another_organisation_sees_none_of_it(app, registered, seeded, second_platform):
