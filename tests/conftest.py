@@ -58,7 +58,7 @@ def fresh_database(tmp: Path, name: str, kind: str) -> Iterator[str]:
         return
     assert POSTGRES, "PostgreSQL tests need TEST_DATABASE_URL"
     schema = f"lp_{name}_" + uuid.uuid4().hex[:10]
-    admin = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1))
+    admin = sa.create_engine(_driver_url(POSTGRES))
     with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
@@ -112,12 +112,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+def _driver_url(database_url: str) -> str:
+    """The URL the app's engine is made with (PostgreSQL through psycopg 3)."""
+    return database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
 def make_app(database_url: str, tmp: Path, **extra: Any) -> Flask:
     config = {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": database_url.replace(
-            "postgresql://", "postgresql+psycopg://", 1
-        ),
+        "SQLALCHEMY_DATABASE_URI": _driver_url(database_url),
         "SECRET_KEY": SECRET,
         # Reports fresh on every request; the cache has its own test.
         "LMS_PLUGIN_REPORT_CACHE_SECONDS": 0,
@@ -180,15 +183,21 @@ def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    _SHARED_URLS.add(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    share_engine(database_url)
     return database_url
 
 
 # The apps of a run share one engine per database and set of engine options (each test
 # makes its own app): SQLAlchemy keeps compiled statements per engine, and compiling
 # afresh in every test cost a sixth of the functional tests' time. Only the session's
-# migrated database; a test's own database (`empty_database`) gets its own engine.
+# databases (migrated, or prepared: `share_engine`); a test's own database
+# (`empty_database`) gets its own engine.
 _SHARED_URLS: set[str] = set()
+
+
+def share_engine(database_url: str) -> None:
+    """The apps made on this session-long database from now on share one engine."""
+    _SHARED_URLS.add(_driver_url(database_url))
 _ENGINES: dict[str, sa.Engine] = {}
 _make_engine = SQLAlchemy._make_engine
 

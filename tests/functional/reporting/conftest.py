@@ -30,7 +30,6 @@ from lms_plugin.quiz.models import QuizAttempt
 from lms_plugin.training.models import LessonProgress, ModuleCompletion
 from lms_plugin.training.services import note_module_completed, note_module_started
 from tests.conftest import (
-    _SHARED_URLS,
     SAMPLE_CONTENT,
     _made,
     commits,
@@ -38,6 +37,7 @@ from tests.conftest import (
     isolated,
     make_app,
     outer_transaction,
+    share_engine,
     sync,
 )
 from tests.support import factories, key_pool
@@ -137,7 +137,7 @@ def prepared(database: str, platform: TestPlatform,
                 db.engine.dispose()
         finally:
             _made.remove(app)  # done with: not one of the running test's apps
-        _SHARED_URLS.add(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        share_engine(url)
         made[build] = Prepared(url, ids)
         return made[build]
 
@@ -153,6 +153,9 @@ def app(migrated: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
     its prepared database; isolated either way (tests/conftest.py: `isolated`)."""
     url = migrated
     wanted = [name for name in PREPARED if name in request.fixturenames]
+    if len({PREPARED[name] for name in wanted}) > 1:
+        pytest.fail(f"{', '.join(wanted)} are prepared in different databases: a test "
+                    "runs on one", pytrace=False)
     if wanted:
         if commits(request.node):
             pytest.fail("a test of prepared data rolls back: one that commits for real "
