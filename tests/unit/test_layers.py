@@ -75,3 +75,13 @@ def test_each_floor_is_in_its_place(copy):
     broken = lint(copy, found)
     assert broken.returncode != 0
     assert "lms_plugin.training is not allowed to import lms_plugin.quiz" in broken.stdout
+
+
+def test_a_floor_left_out_breaks_the_contract(copy):
+    """The contract is exhaustive: a package taken off the list is not simply unchecked."""
+    found = contracts()
+    found[0]["layers"].remove("training")
+    broken = lint(copy, found)
+    assert broken.returncode != 0
+    assert "lms_plugin.training" in broken.stdout
+    assert "not listed as layers" in broken.stdout
