@@ -153,6 +153,7 @@ def dashboard() -> Any:
         department_options=_departments(), min_size=min_size(),
         no_department=NO_DEPARTMENT,
         agree_share=agree_share, roster_form=EmptyForm(), hidden=gettext(HIDDEN), TOTAL=TOTAL,
+        list_of=gettext("list of %(what)s"),  # each linked count's words, translated once
         readiness=readiness_lines)
 
 

@@ -140,6 +140,37 @@ def test_every_list_link_is_the_address_url_for_builds(app, registered, seeded):
         assert any("?" not in href for href in hrefs) == (query == "")
 
 
+LINK = re.compile(r'<a href="/admin/reports/list/([^"?]*)(?:\?([^"]*))?">(\d+)'
+                  r'<span class="visually-hidden">: ([^<]*)</span></a>')
+
+
+@pytest.mark.parametrize(("locale", "words", "everyone", "counted"), [
+    ("en", "list of", "all", "everyone counted"),
+    ("es-ES", "lista de", "todo", "todas las personas contadas")])
+def test_a_linked_count_says_what_it_lists(app, registered, seeded, locale, words, everyone,
+                                           counted):
+    """To a screen reader each linked count is "list of <row>, <column>" in the page's
+    language (the words translated once per page, not per count); a total says "all" for
+    its row or column, the grand total "everyone counted"."""
+    admin = ClientBrowser(app.test_client(), registered.url)
+    admin.launch(persona="admin", locale=locale)
+    page = admin.client.get("/admin/reports").get_data(as_text=True)
+    links = LINK.findall(page)
+    assert len(links) > 50
+    for _key, query, _count, said in links:
+        args = dict(parse_qsl(query.replace("&amp;", "&")))
+        assert said.startswith(words + " "), said
+        what = said.removeprefix(words + " ")
+        if not args.keys() & {"row", "column"}:
+            assert what == counted, said
+            continue
+        # "<row>, <column>" (a label may hold a comma too: the ends are what is known)
+        assert ", " in what, said
+        assert what.startswith(everyone + ", ") == ("row" not in args), said
+        assert what.endswith(", " + everyone) == ("column" not in args), said
+    assert any(said.endswith(", " + everyone) for *_, said in links)
+
+
 def test_another_organisation_sees_none_of_it(app, registered, seeded, second_platform):
     theirs = app.test_client()
     assert signed_launch(theirs, second_platform, sub="admin-b", name="Bo Secondorg", **{
