@@ -35,12 +35,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
-    ColumnElement,
     Integer,
     String,
-    any_,
-    bindparam,
     case,
     cast,
     delete,
@@ -350,9 +346,8 @@ def _certificates(counts: ScopeCounts, organisation_id: int,
                   programmes: Sequence[Programme], now: datetime,
                   size: dict[Box, int]) -> None:
     """Readiness, its trend and each programme's stages: what depends on today's date,
-    counted now over the few people with a certificate or a programme enrolment (two
-    statements: their standing, then their groups, by key), as the one pass counts
-    them."""
+    counted now over the few people with a certificate or a programme enrolment (one
+    statement: their standing and their groups), as the one pass counts them."""
     held = supporters([p.id for p in programmes], now)
     stages = []
     for i, programme in enumerate(programmes):
@@ -361,30 +356,34 @@ def _certificates(counts: ScopeCounts, organisation_id: int,
                       .select_from(stage_from).subquery(f"stage{i}"))
     few = union(select(held.c.user_id),
                 *[select(stage.c.user_id) for stage in stages]).subquery("few")
-    joined: Any = few.outerjoin(held, held.c.user_id == few.c.user_id)
+    # Their groups (everyone's, and each course they learn in) come with them, from what
+    # the refresh just stored about them (the same people the counts hold; someone not
+    # stored there is in no group of this organisation).
+    stored = ReportLearner.__table__
+    learner = stored.c
+    joined: Any = few.join(stored, (learner.user_id == few.c.user_id)
+                           & (learner.organisation_id == organisation_id))
+    joined = joined.outerjoin(held, held.c.user_id == few.c.user_id)
     for stage in stages:
         joined = joined.outerjoin(stage, stage.c.user_id == few.c.user_id)
-    standing: dict[int, tuple[Any, ...]] = {row[0]: tuple(row[1:]) for row in db.session.execute(
-        select(few.c.user_id, held.c.state, held.c.mask,
-               *[cast(stage.c.stage, String).label(f"s{i}") for i, stage in enumerate(stages)])
-        .select_from(joined))}
-    if not standing:
+    people: dict[int, tuple[list[Box], tuple[Any, ...]]] = {}  # groups, standing
+    for person, department, courses, *standing in db.session.execute(
+            select(few.c.user_id, learner.department, learner.courses, held.c.state,
+                   held.c.mask,
+                   *[cast(stage.c.stage, String).label(f"s{i}")
+                     for i, stage in enumerate(stages)])
+            .select_from(joined)):
+        people[person] = ([(TOTAL, department),
+                           *[(course, department) for course in courses.split()]],
+                          tuple(standing))
+    if not people:
         counts.ready = {(*group, OTHERS): n for group, n in size.items() if n}
         return
-    # Their groups (everyone's, and each course they learn in), from what the refresh
-    # just stored about them: found by key, and the same people the counts hold.
-    groups: dict[int, list[Box]] = {}
-    for person, department, courses in db.session.execute(
-            select(ReportLearner.user_id, ReportLearner.department, ReportLearner.courses)
-            .where(_among(ReportLearner.user_id, list(standing)),
-                   ReportLearner.organisation_id == organisation_id)):
-        groups[person] = [(TOTAL, department),
-                          *[(course, department) for course in courses.split()]]
     # Tallied first by what the counts need (most people share their group, standing
     # and months with others), then counted once per distinct tally.
     tally: Counter[tuple[Any, ...]] = Counter()
-    for person, standing_of in standing.items():
-        for group in groups.get(person, ()):
+    for groups, standing_of in people.values():
+        for group in groups:
             tally[(group, *standing_of)] += 1
     ready: dict[Box, int] = defaultdict(int)
     trend: dict[Box, int] = defaultdict(int)
@@ -410,11 +409,3 @@ def _certificates(counts: ScopeCounts, organisation_id: int,
             ready[(*group, OTHERS)] = everyone - current[group]
     counts.ready, counts.trend = dict(ready), dict(trend)
     counts.stages = {slug: dict(found) for slug, found in staged.items() if found}
-
-
-def _among(column: Any, ids: list[int]) -> ColumnElement[bool]:
-    """`column IN ids`; on PostgreSQL `= ANY(array)`, one parameter (a few thousand ids
-    bound one by one cost more to render and parse than the lookup itself)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("among", ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
