@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lms_plugin.reporting.queries import Filters, courses, departments
+from tests.support.browser import ClientBrowser
+
+
+def admin_of(app: Any, platform: Any, **params: Any) -> ClientBrowser:
+    """A browser of the platform's demo admin, launched into the tool."""
+    browser = ClientBrowser(app.test_client(), platform.url)
+    browser.launch(persona="admin", **params)
+    return browser
 
 
 def every_filter(organisation_id: int) -> list[Filters]:

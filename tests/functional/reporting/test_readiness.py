@@ -27,18 +27,14 @@ from lms_plugin.reporting.services import build_report
 from lms_plugin.reporting.suppression import TOTAL
 from lms_plugin.users.models import Enrollment, User
 from tests.support import factories
-from tests.support.browser import ClientBrowser, signed_launch
+from tests.support.browser import signed_launch
 from tests.support.platform import CLAIM
+from tests.support.reports import admin_of
 
 
 def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
-
-def admin_of(app, platform) -> ClientBrowser:
-    browser = ClientBrowser(app.test_client(), platform.url)
-    browser.launch(persona="admin")
-    return browser
 
 
 def text_of(html: str) -> str:

@@ -28,17 +28,12 @@ from lms_plugin.reporting.services import (
 )
 from lms_plugin.reporting.suppression import TOTAL
 from lms_plugin.users.models import User
-from tests.support.browser import ClientBrowser, signed_launch
+from tests.support.browser import signed_launch
 from tests.support.platform import CLAIM
-from tests.support.reports import every_filter
+from tests.support.reports import admin_of, every_filter
 
 GROUPED = ("readiness", "readiness-trend")
 
-
-def admin_of(app, platform) -> ClientBrowser:
-    browser = ClientBrowser(app.test_client(), platform.url)
-    browser.launch(persona="admin")
-    return browser
 
 
 def test_every_report_says_what_kind_it_is():
@@ -152,8 +147,7 @@ def test_a_linked_count_says_what_it_lists(app, registered, seeded, locale, word
     """To a screen reader each linked count is "list of <row>, <column>" in the page's
     language (the words translated once per page, not per count); a total says "all" for
     its row or column, the grand total "everyone counted"."""
-    admin = ClientBrowser(app.test_client(), registered.url)
-    admin.launch(persona="admin", locale=locale)
+    admin = admin_of(app, registered, locale=locale)
     page = admin.client.get("/admin/reports").get_data(as_text=True)
     links = LINK.findall(page)
     assert len(links) > 50
