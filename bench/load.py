@@ -17,7 +17,7 @@ Scenarios: the bare page (the ceiling); the same bare app reading one row of the
 database by a unique key into a small template (what any database-backed Flask page pays
 in this stack: a reference for the tool's pages, which read the database too); a lesson
 page for a signed-in learner (each virtual user its own learner, launched beforehand);
-certificate verification
+the learner's programme page, where a launch lands; certificate verification
 (`/verify/<code>`, no session); with `--launches`, a full LTI launch (OIDC login
 initiation, then the id_token POST signed by the benchmark's platform key; the signing is
 inside the timed window) and a quiz submission (attempts started beforehand). The
@@ -334,6 +334,13 @@ async def lesson_page(conn: Connection) -> bool:
     return status == 200 and b"Try it" in body
 
 
+async def programme_page(conn: Connection) -> bool:
+    """The person's programme: where a launch lands (bench/launch.py times it as part of a
+    launch; here it is timed alone, beside the lesson page)."""
+    status, _, body = await conn.request("GET", "/")
+    return status == 200 and b"Your peer support programme" in body
+
+
 def bare_row(code: str) -> Action:
     async def read(conn: Connection) -> bool:
         status, _, body = await conn.request("GET", f"/row/{code}")
@@ -555,6 +562,7 @@ def main() -> None:
             "bare Flask page (ceiling)": (bare, constant_page, False),
             "bare Flask + one database row": (bare, bare_row(code), False),
             "lesson page": (tool, lesson_page, True),
+            "programme page (landing)": (tool, programme_page, True),
             "certificate verification": (tool, verification(code), False),
         }
         if args.launches:
