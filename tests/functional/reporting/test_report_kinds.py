@@ -35,7 +35,6 @@ from tests.support.reports import admin_of, every_filter
 GROUPED = ("readiness", "readiness-trend")
 
 
-
 def test_every_report_says_what_kind_it_is():
     assert set(KINDS.values()) == {ADMINISTRATION, EVALUATION}
     assert kind_of("pipeline-peer-supporter") == ADMINISTRATION
